@@ -1,0 +1,183 @@
+package codes
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Check names one test of the request pipeline that can fail.
+type Check string
+
+// The checks of the pipeline, in the order they run.
+const (
+	CheckPath               Check = "path"
+	CheckMethod             Check = "method"
+	CheckQuery              Check = "query"
+	CheckSDKAppIDMissing    Check = "sdkappid-missing"
+	CheckRandom             Check = "random"
+	CheckContentType        Check = "contenttype"
+	CheckSDKAppIDUnknown    Check = "sdkappid-unknown"
+	CheckUserSigUndecodable Check = "usersig-undecodable"
+	CheckUserSigApp         Check = "usersig-app-mismatch"
+	CheckUserSigIdentifier  Check = "usersig-identifier-mismatch"
+	CheckUserSigExpired     Check = "usersig-expired"
+	CheckUserSigSignature   Check = "usersig-signature"
+	CheckNotAdmin           Check = "not-admin"
+	CheckNotDesk            Check = "not-desk"
+	CheckBodyTooLarge       Check = "body-too-large"
+	CheckBodyNotJSON        Check = "body-not-json"
+	CheckBodySchema         Check = "body-schema"
+	CheckSessionIDMalformed Check = "sessionid-malformed"
+	CheckSessionNotFound    Check = "session-not-found"
+	CheckMsgKeyUnknown      Check = "msgkey-unknown"
+	CheckMsgKeyForeign      Check = "msgkey-other-session"
+	CheckStreamFinished     Check = "stream-finished"
+)
+
+// Rule maps a check to the code and ErrorInfo it answers.
+type Rule struct {
+	Check Check `json:"check"`
+	Code  int   `json:"code"`
+	// Info is the ErrorInfo text sent with the code.
+	Info string `json:"info"`
+	// Documented is true when the vendor documents this code for this
+	// condition; false when the mapping is deskmock's inference.
+	Documented bool `json:"documented"`
+	// When says in words what fails the check.
+	When string `json:"when"`
+}
+
+func rule(c Check, code int, documented bool, when string) Rule {
+	e, ok := byCode[code]
+	if !ok {
+		panic(fmt.Sprintf("codes: check %s names code %d, which the catalogue lacks", c, code))
+	}
+	return Rule{Check: c, Code: code, Info: e.Info, Documented: documented, When: when}
+}
+
+// defaults is the check→code table, in pipeline order.
+var defaults = []Rule{
+	rule(CheckPath, 60009, false, "the path under /v4/ is not an API that deskmock serves"),
+	rule(CheckMethod, 60002, false, "the method is not POST"),
+	rule(CheckQuery, 60002, false, "the query string does not parse, a parameter is repeated, sdkappid is not a decimal number, or identifier or usersig is missing or empty"),
+	rule(CheckSDKAppIDMissing, 60012, false, "sdkappid is missing or empty"),
+	rule(CheckRandom, 60002, false, "random is missing or not an integer in 0..4294967295"),
+	rule(CheckContentType, 60002, false, "contenttype is not json"),
+	rule(CheckSDKAppIDUnknown, 70020, false, "sdkappid names no configured app"),
+	rule(CheckUserSigUndecodable, 70003, false, "the UserSig does not decode (base64, zlib, JSON, fields)"),
+	rule(CheckUserSigApp, 70014, false, "the UserSig was issued for another sdkappid"),
+	rule(CheckUserSigIdentifier, 70013, false, "the UserSig was issued for another identifier"),
+	rule(CheckUserSigExpired, 70001, false, "now is later than the UserSig's time + expire"),
+	rule(CheckUserSigSignature, 70009, false, "the UserSig's HMAC does not match the app's secret key"),
+	rule(CheckNotAdmin, 90009, true, "identifier is not an administrator of the app"),
+	rule(CheckNotDesk, 141000, true, "the app is not a Desk app"),
+	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the limit (12288 bytes by default)"),
+	rule(CheckBodyNotJSON, 90001, true, "the body is not one JSON value in valid UTF-8"),
+	rule(CheckBodySchema, 90010, true, "the body does not match the request schema (a field missing or of the wrong type, Finish not 0 or 1)"),
+	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)"),
+	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode"),
+	rule(CheckMsgKeyUnknown, 141004, false, "MsgKey was never issued, or its stream was evicted"),
+	rule(CheckMsgKeyForeign, 141004, false, "MsgKey belongs to a stream of another session"),
+	rule(CheckStreamFinished, 141004, false, "MsgKey names a stream that Finish: 1 already closed"),
+}
+
+// Defaults returns the default check→code table, in pipeline order.
+func Defaults() []Rule {
+	return append([]Rule(nil), defaults...)
+}
+
+// Override replaces the code or text of one check. A zero Code keeps the
+// default code; an empty Info takes the catalogue text of the code, or keeps
+// the default text when the code is unchanged.
+type Override struct {
+	Code int    `json:"code,omitempty"`
+	Info string `json:"info,omitempty"`
+}
+
+// Table answers the rule of each check, with overrides applied.
+type Table struct {
+	rules map[Check]Rule
+	order []Check
+}
+
+// NewTable builds the table from the defaults and the overrides. It fails on
+// an override of a check that does not exist, or of a code with no text.
+func NewTable(overrides map[Check]Override) (*Table, error) {
+	t := &Table{rules: make(map[Check]Rule, len(defaults))}
+	for _, r := range defaults {
+		t.rules[r.Check] = r
+		t.order = append(t.order, r.Check)
+	}
+	names := make([]string, 0, len(overrides))
+	for c := range overrides {
+		names = append(names, string(c))
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		c := Check(name)
+		o := overrides[c]
+		r, ok := t.rules[c]
+		if !ok {
+			return nil, fmt.Errorf("codes: unknown check %q (known: %s)", name, strings.Join(checkNames(), ", "))
+		}
+		if o.Code != 0 && o.Code != r.Code {
+			r.Code = o.Code
+			r.Documented = false
+			r.Info = ""
+			if e, ok := byCode[o.Code]; ok {
+				r.Info = e.Info
+			}
+		}
+		if o.Info != "" {
+			r.Info = o.Info
+		}
+		if r.Info == "" {
+			return nil, fmt.Errorf("codes: check %q: code %d is not in the catalogue, so it needs an info text", name, r.Code)
+		}
+		t.rules[c] = r
+	}
+	return t, nil
+}
+
+func checkNames() []string {
+	out := make([]string, len(defaults))
+	for i, r := range defaults {
+		out[i] = string(r.Check)
+	}
+	return out
+}
+
+// Rule returns the rule of a check. It panics on a check that is not in the
+// table, which is a programming error.
+func (t *Table) Rule(c Check) Rule {
+	r, ok := t.rules[c]
+	if !ok {
+		panic("codes: no rule for check " + string(c))
+	}
+	return r
+}
+
+// Rules returns every rule, in pipeline order.
+func (t *Table) Rules() []Rule {
+	out := make([]Rule, len(t.order))
+	for i, c := range t.order {
+		out[i] = t.rules[c]
+	}
+	return out
+}
+
+// Markdown renders the rules as the Markdown table printed in the README.
+func Markdown(rules []Rule) string {
+	var b strings.Builder
+	b.WriteString("| # | check | fails when | code | documented | ErrorInfo |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for i, r := range rules {
+		doc := "inferred"
+		if r.Documented {
+			doc = "yes"
+		}
+		fmt.Fprintf(&b, "| %d | `%s` | %s | %d | %s | %s |\n", i+1, r.Check, r.When, r.Code, doc, r.Info)
+	}
+	return b.String()
+}

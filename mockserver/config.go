@@ -1,0 +1,322 @@
+package mockserver
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/deskmock/deskmock/mockserver/codes"
+	"github.com/deskmock/deskmock/schemas"
+)
+
+// Default limits, used where the configuration leaves a limit out.
+const (
+	// DefaultMaxBodyBytes is the body limit: 12 KiB, the vendor's "12k".
+	DefaultMaxBodyBytes = 12 * 1024
+	// DefaultMaxStreams is how many streams the server keeps at once.
+	DefaultMaxStreams = 100_000
+	// DefaultStreamTTL is how long a stream is kept after its last call.
+	DefaultStreamTTL = time.Hour
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// Config is everything a Server needs. Start from DefaultConfig or
+// LoadConfig; the zero Config has no app and is refused by New.
+type Config struct {
+	// Apps are the IM applications the server knows.
+	Apps []App `json:"apps"`
+	// Sessions says which Desk sessions are open.
+	Sessions Sessions `json:"sessions"`
+	// Limits bound the body and the stream store.
+	Limits Limits `json:"limits"`
+	// Codes overrides the code or text answered by a check of the pipeline.
+	Codes map[codes.Check]codes.Override `json:"codes,omitempty"`
+	// Faults are fault rules in force from the start (and after a reset).
+	Faults []Fault `json:"faults,omitempty"`
+
+	// AdminToken, when set, is required as a bearer token by the admin API
+	// (all of it but health).
+	AdminToken string `json:"-"`
+	// Journal, when set, receives every exchange as one JSON line.
+	Journal io.Writer `json:"-"`
+
+	// Clock returns the current time; nil means time.Now.
+	Clock func() time.Time `json:"-"`
+	// Logger receives one line per request; nil discards them.
+	Logger *slog.Logger `json:"-"`
+}
+
+// App is one IM application.
+type App struct {
+	// SDKAppID is the application's ID, as sent in the sdkappid parameter.
+	SDKAppID uint64 `json:"sdkappid"`
+	// SecretKey signs and verifies UserSigs.
+	SecretKey string `json:"secret_key"`
+	// Admins are the identifiers allowed to call the API.
+	Admins []string `json:"admins"`
+	// Desk is false for an app that is not a Desk app (calls get 141000);
+	// nil means true.
+	Desk *bool `json:"desk,omitempty"`
+}
+
+// IsDesk reports whether the app is a Desk app.
+func (a App) IsDesk() bool { return a.Desk == nil || *a.Desk }
+
+// Sessions configures which sessions are open.
+type Sessions struct {
+	// Strict accepts only the sessions in IDs (and those opened through the
+	// admin API); otherwise every well-formed SessionId is open until ended.
+	Strict bool `json:"strict"`
+	// IDs are sessions open from the start.
+	IDs []string `json:"ids,omitempty"`
+}
+
+// Limits bound what the server accepts and keeps.
+type Limits struct {
+	// MaxBodyBytes is the longest body accepted; longer ones get 93000.
+	MaxBodyBytes int `json:"max_body_bytes"`
+	// MaxStreams is how many streams are kept; past it the oldest finished
+	// stream is evicted first, then the least recently used open one.
+	MaxStreams int `json:"max_streams"`
+	// StreamTTL is how long a stream is kept after its last call.
+	StreamTTL Duration `json:"stream_ttl"`
+	// JournalSize is how many exchanges the in-memory journal keeps.
+	JournalSize int `json:"journal_size"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("1h30m").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration must be a string such as \"90s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return fmt.Errorf("a duration must be positive")
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// DefaultConfig returns the embedded default configuration: one Desk app,
+// sdkappid 1400000001, administrator "administrator", and a well-known test
+// secret key.
+func DefaultConfig() Config {
+	cfg, err := parseConfig("default.yaml", defaultYAML)
+	if err != nil {
+		panic(err) // the embedded file is tested
+	}
+	return cfg
+}
+
+// LoadConfig reads a configuration file, YAML or JSON (chosen by its
+// extension, .json for JSON). Errors name the file, the field and the fault.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return parseConfig(path, b)
+}
+
+// ParseConfig reads a configuration from its text; name is used in errors
+// and picks the format (JSON when it ends in .json, YAML otherwise).
+func ParseConfig(name string, b []byte) (Config, error) { return parseConfig(name, b) }
+
+func parseConfig(name string, b []byte) (Config, error) {
+	fail := func(field, format string, args ...any) (Config, error) {
+		if field == "" {
+			return Config{}, fmt.Errorf("config %s: %s", name, fmt.Sprintf(format, args...))
+		}
+		return Config{}, fmt.Errorf("config %s: %s: %s", name, field, fmt.Sprintf(format, args...))
+	}
+	var jsonText []byte
+	if strings.EqualFold(filepath.Ext(name), ".json") {
+		jsonText = b
+	} else {
+		var doc any
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return fail("", "not valid YAML: %v", err)
+		}
+		if doc == nil {
+			doc = map[string]any{}
+		}
+		var err error
+		if jsonText, err = json.Marshal(yamlToJSON(doc)); err != nil {
+			return fail("", "cannot be read as JSON data: %v", err)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(jsonText))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return fail("", "not valid JSON: %v", err)
+	}
+	if err := schemas.Must(schemas.ConfigFile).Validate(v); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			return fail("", "%s", schemaProblems(ve))
+		}
+		return fail("", "%v", err)
+	}
+	cfg := Config{}
+	strict := json.NewDecoder(bytes.NewReader(jsonText))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(&cfg); err != nil {
+		return fail("", "%v", err)
+	}
+	cfg.applyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", name, err)
+	}
+	return cfg, nil
+}
+
+// schemaProblems lists the leaf errors of a schema validation as
+// "/json/pointer: message" lines.
+func schemaProblems(ve *jsonschema.ValidationError) string {
+	var lines []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := e.InstanceLocation
+			if loc == "" {
+				loc = "(top level)"
+			}
+			lines = append(lines, loc+": "+e.Message)
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	sort.Strings(lines)
+	return strings.Join(lines, "; ")
+}
+
+// yamlToJSON turns YAML's map[string]any trees into values encoding/json
+// accepts, keeping keys as strings.
+func yamlToJSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = yamlToJSON(e)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[fmt.Sprint(k)] = yamlToJSON(e)
+		}
+		return m
+	case []any:
+		for i, e := range t {
+			t[i] = yamlToJSON(e)
+		}
+		return t
+	}
+	return v
+}
+
+func (c *Config) applyDefaults() {
+	if c.Limits.MaxBodyBytes == 0 {
+		c.Limits.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Limits.MaxStreams == 0 {
+		c.Limits.MaxStreams = DefaultMaxStreams
+	}
+	if c.Limits.JournalSize == 0 {
+		c.Limits.JournalSize = DefaultJournalSize
+	}
+	if c.Limits.StreamTTL == 0 {
+		c.Limits.StreamTTL = Duration(DefaultStreamTTL)
+	}
+}
+
+// Validate checks what the schema cannot: unique apps, well-formed session
+// IDs, known checks in the code overrides, positive limits.
+func (c *Config) Validate() error {
+	if len(c.Apps) == 0 {
+		return errors.New("apps: at least one app is needed")
+	}
+	seen := map[uint64]int{}
+	for i, a := range c.Apps {
+		if a.SDKAppID == 0 || a.SDKAppID > 4294967295 {
+			return fmt.Errorf("apps/%d/sdkappid: %d is not in 1..4294967295", i, a.SDKAppID)
+		}
+		if j, dup := seen[a.SDKAppID]; dup {
+			return fmt.Errorf("apps/%d/sdkappid: %d is already used by apps/%d", i, a.SDKAppID, j)
+		}
+		seen[a.SDKAppID] = i
+		if a.SecretKey == "" {
+			return fmt.Errorf("apps/%d/secret_key: empty", i)
+		}
+		if len(a.Admins) == 0 {
+			return fmt.Errorf("apps/%d/admins: at least one administrator is needed", i)
+		}
+		for j, id := range a.Admins {
+			if id == "" {
+				return fmt.Errorf("apps/%d/admins/%d: empty identifier", i, j)
+			}
+		}
+	}
+	for i, id := range c.Sessions.IDs {
+		if !ValidSessionID(id) {
+			return fmt.Errorf("sessions/ids/%d: %q is not a well-formed SessionId (a UUID, 8-4-4-4-12 hexadecimal digits)", i, id)
+		}
+	}
+	if c.Limits.MaxBodyBytes < 1 {
+		return fmt.Errorf("limits/max_body_bytes: %d is not positive", c.Limits.MaxBodyBytes)
+	}
+	if c.Limits.MaxStreams < 1 {
+		return fmt.Errorf("limits/max_streams: %d is not positive", c.Limits.MaxStreams)
+	}
+	if c.Limits.StreamTTL <= 0 {
+		return fmt.Errorf("limits/stream_ttl: must be positive")
+	}
+	if c.Limits.JournalSize < 1 {
+		return fmt.Errorf("limits/journal_size: %d is not positive", c.Limits.JournalSize)
+	}
+	ids := map[string]bool{}
+	for i := range c.Faults {
+		if err := c.Faults[i].Validate(); err != nil {
+			return fmt.Errorf("faults/%d/%s", i, err)
+		}
+		if id := c.Faults[i].ID; id != "" {
+			if ids[id] {
+				return fmt.Errorf("faults/%d/id: %q is used twice", i, id)
+			}
+			ids[id] = true
+		}
+	}
+	if _, err := codes.NewTable(c.Codes); err != nil {
+		return fmt.Errorf("codes: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,314 @@
+package mockserver
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+// Fault is a rule that makes the server misbehave on purpose: when a request
+// matches, the action replaces or delays the normal answer.
+type Fault struct {
+	// ID names the rule; the server assigns one when it is empty.
+	ID string `json:"id,omitempty"`
+	// Match selects the requests; all its set fields must hold.
+	Match FaultMatch `json:"match"`
+	// Action is what the server does instead.
+	Action FaultAction `json:"action"`
+	// Times is how often the rule fires at most; 0 means without limit.
+	Times int `json:"times,omitempty"`
+	// Probability, when set, is the chance (0..1) that a matching request
+	// fires the rule, drawn from a generator seeded with Seed so that a run
+	// replays.
+	Probability *float64 `json:"probability,omitempty"`
+	// Seed seeds the generator of Probability.
+	Seed uint64 `json:"seed,omitempty"`
+	// Fired counts how often the rule fired; set by the server in listings.
+	Fired int `json:"fired"`
+}
+
+// FaultMatch selects requests. The zero FaultMatch matches every request.
+type FaultMatch struct {
+	// SessionID matches the body's SessionId.
+	SessionID string `json:"session_id,omitempty"`
+	// Call matches the Nth request that names the session (1-based),
+	// counting every request whose body names it, failed ones included.
+	Call int `json:"call,omitempty"`
+	// Nth matches the Nth request to the endpoint overall (1-based).
+	Nth int `json:"nth,omitempty"`
+	// ChunkContains matches a Chunk containing this text.
+	ChunkContains string `json:"chunk_contains,omitempty"`
+	// HasMsgKey matches requests with (true) or without (false) a MsgKey.
+	HasMsgKey *bool `json:"has_msg_key,omitempty"`
+	// Finish matches requests with Finish 1 (true) or without (false).
+	Finish *bool `json:"finish,omitempty"`
+}
+
+// Reset moments.
+const (
+	// ResetBeforeApply drops the connection before the chunk is applied.
+	ResetBeforeApply = "before_apply"
+	// ResetAfterApply applies the chunk, then drops the connection.
+	ResetAfterApply = "after_apply"
+)
+
+// FaultAction is what a fault does: at most one of ErrorCode, HTTPStatus,
+// Reset and Truncate, optionally after DelayMS; or DelayMS alone, then the
+// normal answer.
+type FaultAction struct {
+	// ErrorCode answers this code in the vendor envelope, with the vendor's
+	// ErrorInfo or ErrorInfo when set. Nothing is applied.
+	ErrorCode int    `json:"error_code,omitempty"`
+	ErrorInfo string `json:"error_info,omitempty"`
+	// HTTPStatus answers this HTTP status with Body, or with a gateway's
+	// HTML error page when Body is nil. Nothing is applied.
+	HTTPStatus int     `json:"http_status,omitempty"`
+	Body       *string `json:"body,omitempty"`
+	// DelayMS waits this many milliseconds first.
+	DelayMS int `json:"delay_ms,omitempty"`
+	// Reset closes the connection without a reply, before or after the
+	// chunk is applied as When says (ResetBeforeApply by default).
+	Reset bool   `json:"reset,omitempty"`
+	When  string `json:"when,omitempty"`
+	// Truncate processes the request normally, sends half of the reply and
+	// closes the connection.
+	Truncate bool `json:"truncate,omitempty"`
+}
+
+// name is the kind of the action, as the journal records it.
+func (a FaultAction) name() string {
+	switch {
+	case a.ErrorCode != 0:
+		return "error_code"
+	case a.HTTPStatus != 0:
+		return "http_status"
+	case a.Reset:
+		return "reset"
+	case a.Truncate:
+		return "truncate"
+	case a.DelayMS > 0:
+		return "delay"
+	}
+	return ""
+}
+
+// Validate checks a fault rule; errors name the field.
+func (f *Fault) Validate() error {
+	a := f.Action
+	exclusive := 0
+	for _, set := range []bool{a.ErrorCode != 0, a.HTTPStatus != 0, a.Reset, a.Truncate} {
+		if set {
+			exclusive++
+		}
+	}
+	_, knownCode := codes.Lookup(a.ErrorCode)
+	problems := []struct {
+		bad bool
+		msg string
+	}{
+		{exclusive > 1, "action: give at most one of error_code, http_status, reset, truncate"},
+		{exclusive == 0 && a.DelayMS <= 0, "action: give one of error_code, http_status, delay_ms, reset, truncate"},
+		{a.ErrorCode < 0, "action/error_code: must be positive"},
+		{a.ErrorCode > 0 && !knownCode && a.ErrorInfo == "", fmt.Sprintf("action/error_code: %d is not a known code, so error_info is required", a.ErrorCode)},
+		{a.ErrorInfo != "" && a.ErrorCode == 0, "action/error_info: goes with error_code"},
+		{a.HTTPStatus != 0 && (a.HTTPStatus < 200 || a.HTTPStatus > 599), fmt.Sprintf("action/http_status: %d is not in 200..599", a.HTTPStatus)},
+		{a.Body != nil && a.HTTPStatus == 0, "action/body: goes with http_status"},
+		{a.DelayMS < 0 || a.DelayMS > 600_000, fmt.Sprintf("action/delay_ms: %d is not in 0..600000", a.DelayMS)},
+		{a.When != "" && !a.Reset, "action/when: goes with reset"},
+		{a.When != "" && a.When != ResetBeforeApply && a.When != ResetAfterApply, fmt.Sprintf("action/when: %q is neither %q nor %q", a.When, ResetBeforeApply, ResetAfterApply)},
+		{f.Times < 0, "times: must not be negative"},
+		{f.Probability != nil && !(*f.Probability >= 0 && *f.Probability <= 1), "probability: must be in 0..1"},
+		{f.Match.Call < 0, "match/call: must be positive"},
+		{f.Match.Nth < 0, "match/nth: must be positive"},
+		{f.Match.SessionID != "" && !ValidSessionID(f.Match.SessionID), fmt.Sprintf("match/session_id: %q is not a well-formed SessionId", f.Match.SessionID)},
+	}
+	for _, p := range problems {
+		if p.bad {
+			return errors.New(p.msg)
+		}
+	}
+	return nil
+}
+
+// arrival is what fault matching knows of a request.
+type arrival struct {
+	nth       uint64
+	sessionID string
+	call      int // the request's number on its session; 0 without one
+	chunk     string
+	hasChunk  bool
+	hasMsgKey bool
+	finish    bool
+}
+
+func (m *FaultMatch) matches(a *arrival) bool {
+	return (m.SessionID == "" || m.SessionID == a.sessionID) &&
+		(m.Call == 0 || m.Call == a.call) &&
+		(m.Nth == 0 || uint64(m.Nth) == a.nth) &&
+		(m.ChunkContains == "" || a.hasChunk && strings.Contains(a.chunk, m.ChunkContains)) &&
+		(m.HasMsgKey == nil || *m.HasMsgKey == a.hasMsgKey) &&
+		(m.Finish == nil || *m.Finish == a.finish)
+}
+
+// faultRule is a Fault with its state.
+type faultRule struct {
+	Fault
+	rng *rand.Rand
+}
+
+// faultSet holds the rules in order.
+type faultSet struct {
+	mu     sync.Mutex
+	rules  []*faultRule
+	nextID int
+}
+
+func (fs *faultSet) add(f Fault) (string, error) {
+	if err := f.Validate(); err != nil {
+		return "", err
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.nextID++
+	if f.ID == "" {
+		f.ID = "f" + strconv.Itoa(fs.nextID)
+	}
+	for _, r := range fs.rules {
+		if r.ID == f.ID {
+			return "", fmt.Errorf("id: a fault %q exists already", f.ID)
+		}
+	}
+	f.Fired = 0
+	r := &faultRule{Fault: f}
+	if f.Probability != nil {
+		r.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+	}
+	fs.rules = append(fs.rules, r)
+	return f.ID, nil
+}
+
+// fire returns the first rule that matches the request and fires, counting
+// it, or false.
+func (fs *faultSet) fire(a *arrival) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, r := range fs.rules {
+		if r.Times > 0 && r.Fired >= r.Times {
+			continue
+		}
+		if !r.Match.matches(a) {
+			continue
+		}
+		if r.rng != nil && r.rng.Float64() >= *r.Probability {
+			continue
+		}
+		r.Fired++
+		return r.Fault, true
+	}
+	return Fault{}, false
+}
+
+func (fs *faultSet) list() []Fault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := make([]Fault, len(fs.rules))
+	for i, r := range fs.rules {
+		out[i] = r.Fault
+	}
+	return out
+}
+
+func (fs *faultSet) remove(id string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, r := range fs.rules {
+		if r.ID == id {
+			fs.rules = append(fs.rules[:i], fs.rules[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (fs *faultSet) clear() {
+	fs.mu.Lock()
+	fs.rules = nil
+	fs.mu.Unlock()
+}
+
+// Trigger session IDs answer an error code with no setup at all:
+// 00000000-0000-0000-NNNN-CCCCCCCCCCCC answers code C (decimal, 12 digits)
+// on the Nth call of the session (decimal, 4 digits), or on every call when
+// N is 0000. Only codes of the catalogue trigger; any other ID is an ordinary
+// session.
+const triggerPrefix = "00000000-0000-0000-"
+
+// TriggerSessionID returns the trigger SessionId that answers code on the
+// call-th call of the session, or on every call when call is 0.
+func TriggerSessionID(code, call int) string {
+	return fmt.Sprintf("%s%04d-%012d", triggerPrefix, call, code)
+}
+
+// parseTrigger reads a trigger SessionId.
+func parseTrigger(id string) (code, call int, ok bool) {
+	if len(id) != 36 || !strings.HasPrefix(id, triggerPrefix) || id[23] != '-' {
+		return 0, 0, false
+	}
+	call, err1 := strconv.Atoi(id[19:23])
+	code, err2 := strconv.Atoi(id[24:])
+	if err1 != nil || err2 != nil || code == 0 || strings.ContainsAny(id[19:], "+") {
+		return 0, 0, false
+	}
+	if _, known := codes.Lookup(code); !known {
+		return 0, 0, false
+	}
+	return code, call, true
+}
+
+// callCounter counts requests per session, bounded: past max sessions the
+// oldest counted is forgotten.
+type callCounter struct {
+	mu    sync.Mutex
+	max   int
+	count map[string]int
+	order []string
+	head  int
+}
+
+func newCallCounter(max int) *callCounter {
+	return &callCounter{max: max, count: make(map[string]int)}
+}
+
+// next counts one more request on the session and returns its number.
+func (c *callCounter) next(session string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.count[session]
+	if !ok {
+		if len(c.order)-c.head >= c.max {
+			delete(c.count, c.order[c.head])
+			c.order[c.head] = ""
+			c.head++
+			if c.head > len(c.order)/2 {
+				c.order = append([]string(nil), c.order[c.head:]...)
+				c.head = 0
+			}
+		}
+		c.order = append(c.order, session)
+	}
+	n++
+	c.count[session] = n
+	return n
+}
+
+func (c *callCounter) reset() {
+	c.mu.Lock()
+	c.count = make(map[string]int)
+	c.order, c.head = nil, 0
+	c.mu.Unlock()
+}

@@ -1,0 +1,70 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/deskmock/deskmock/schemas"
+)
+
+// wireReply is a decoded vendor envelope.
+type wireReply struct {
+	ActionStatus string
+	ErrorInfo    string
+	ErrorCode    int
+	MsgKey       string
+}
+
+// post sends a body to a URL and decodes the envelope, checking that the
+// reply is HTTP 200 and valid against the reply schemas.
+func post(t *testing.T, url, body string) wireReply {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatalf("POST: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the reply: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200; body %q", resp.StatusCode, raw)
+	}
+	return decodeReply(t, raw)
+}
+
+// decodeReply validates a reply body against the reply schemas and decodes it.
+func decodeReply(t *testing.T, raw []byte) wireReply {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("reply %q is not JSON: %v", raw, err)
+	}
+	var rep wireReply
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("reply %q: %v", raw, err)
+	}
+	name := schemas.ReplyOKFile
+	if rep.ErrorCode != 0 {
+		name = schemas.ReplyErrorFile
+	}
+	if err := schemas.Must(name).Validate(v); err != nil {
+		t.Fatalf("reply %q does not match %s: %v", raw, name, err)
+	}
+	return rep
+}
+
+func httpPost(url, body string) (*http.Response, error) {
+	resp, err := http.Post(url, "application/json", bytes.NewBufferString(body))
+	if err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return resp, err
+}

@@ -1,0 +1,105 @@
+package mockserver
+
+import (
+	"sort"
+	"sync"
+)
+
+// ValidSessionID reports whether id is a well-formed SessionId: a UUID
+// written as 8-4-4-4-12 hexadecimal digits, either case, with no version
+// check (the vendor's examples are random UUIDs).
+func ValidSessionID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !isHex(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// SessionState is the life of one Desk session as the server sees it.
+type SessionState string
+
+// Session states.
+const (
+	// SessionOpen accepts messages.
+	SessionOpen SessionState = "open"
+	// SessionEnded answers 141005.
+	SessionEnded SessionState = "ended"
+)
+
+// sessionStore knows which sessions are open. In lenient mode every
+// well-formed session is open unless it was ended; in strict mode only the
+// ones opened are.
+type sessionStore struct {
+	mu     sync.RWMutex
+	strict bool
+	state  map[string]SessionState
+}
+
+func newSessionStore(s Sessions) *sessionStore {
+	st := &sessionStore{strict: s.Strict, state: make(map[string]SessionState, len(s.IDs))}
+	for _, id := range s.IDs {
+		st.state[id] = SessionOpen
+	}
+	return st
+}
+
+// open reports whether a session accepts messages.
+func (st *sessionStore) open(id string) bool {
+	st.mu.RLock()
+	s, known := st.state[id]
+	st.mu.RUnlock()
+	if known {
+		return s == SessionOpen
+	}
+	return !st.strict
+}
+
+// set records the state of a session.
+func (st *sessionStore) set(id string, s SessionState) {
+	st.mu.Lock()
+	st.state[id] = s
+	st.mu.Unlock()
+}
+
+// SessionInfo describes one session the server has been told about.
+type SessionInfo struct {
+	SessionID string       `json:"session_id"`
+	State     SessionState `json:"state"`
+}
+
+// reset forgets every change: the sessions are as configured.
+func (st *sessionStore) reset(s Sessions) {
+	fresh := newSessionStore(s)
+	st.mu.Lock()
+	st.state = fresh.state
+	st.mu.Unlock()
+}
+
+// list returns the sessions with an explicit state, sorted by ID.
+func (st *sessionStore) list() []SessionInfo {
+	st.mu.RLock()
+	out := make([]SessionInfo, 0, len(st.state))
+	for id, s := range st.state {
+		out = append(out, SessionInfo{SessionID: id, State: s})
+	}
+	st.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].SessionID < out[j].SessionID })
+	return out
+}

@@ -1,0 +1,101 @@
+// Package schemas holds deskmock's JSON Schemas (draft 2020-12) and compiles
+// each of them once, on first use.
+//
+// The schemas are registered under the fixed base URL mem://deskmock/, so
+// relative references never depend on the working directory.
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// Base is the URL under which every schema is registered.
+const Base = "mem://deskmock/"
+
+// File names of the schemas, as embedded.
+const (
+	// RequestFile describes a send_stream_msg request body.
+	RequestFile = "request.schema.json"
+	// ReplyOKFile describes a success reply.
+	ReplyOKFile = "reply-ok.schema.json"
+	// ReplyErrorFile describes an error reply.
+	ReplyErrorFile = "reply-error.schema.json"
+	// QueryFile describes the query string, as an object of its single values.
+	QueryFile = "query.schema.json"
+	// ConfigFile describes the configuration file.
+	ConfigFile = "config.schema.json"
+)
+
+//go:embed *.schema.json
+var files embed.FS
+
+var (
+	compileOnce sync.Once
+	compiled    map[string]*jsonschema.Schema
+	compileErr  error
+)
+
+// Names lists the embedded schema files.
+func Names() []string {
+	return []string{RequestFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+}
+
+// Source returns the text of an embedded schema file.
+func Source(name string) ([]byte, error) {
+	return files.ReadFile(name)
+}
+
+func compileAll() {
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	for _, name := range Names() {
+		src, err := files.ReadFile(name)
+		if err != nil {
+			compileErr = fmt.Errorf("schemas: %w", err)
+			return
+		}
+		if err := c.AddResource(Base+name, bytes.NewReader(src)); err != nil {
+			compileErr = fmt.Errorf("schemas: %s: %w", name, err)
+			return
+		}
+	}
+	compiled = make(map[string]*jsonschema.Schema, len(Names()))
+	for _, name := range Names() {
+		s, err := c.Compile(Base + name)
+		if err != nil {
+			compileErr = fmt.Errorf("schemas: %s: %w", name, err)
+			return
+		}
+		compiled[name] = s
+	}
+}
+
+// Get returns the compiled schema of an embedded file. The schemas are
+// compiled together on the first call; an error means an embedded schema is
+// broken.
+func Get(name string) (*jsonschema.Schema, error) {
+	compileOnce.Do(compileAll)
+	if compileErr != nil {
+		return nil, compileErr
+	}
+	s, ok := compiled[name]
+	if !ok {
+		return nil, fmt.Errorf("schemas: no schema %q", name)
+	}
+	return s, nil
+}
+
+// Must returns the compiled schema of an embedded file and panics if it
+// cannot; the embedded schemas are tested, so a panic means a broken build.
+func Must(name string) *jsonschema.Schema {
+	s, err := Get(name)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
