@@ -137,6 +137,7 @@ func FuzzSign(f *testing.F) {
 	f.Add(vecKey, uint64(vecApp), vecID, int64(vecTime), int64(vecExpire), []byte(nil), false, uint8(0), int8(2))
 	f.Add("k", uint64(1), trickyID, int64(1), int64(1), []byte("room"), true, uint8(3), int8(8))
 	f.Add("", uint64(1<<63), "<&>\u2028", int64(1<<62), int64(1<<62), []byte{}, true, uint8(1), int8(11))
+	f.Add("key", uint64(2), "é", int64(5), int64(-1), []byte{1}, false, uint8(2), int8(-5))
 	f.Fuzz(func(t *testing.T, key string, app uint64, id string, iat, expire int64, buf []byte, hasBuf bool, style uint8, level int8) {
 		c := Claims{Identifier: id, SDKAppID: app, Time: iat, Expire: expire}
 		if hasBuf {
@@ -145,7 +146,7 @@ func FuzzSign(f *testing.F) {
 			}
 			c.UserBuf = buf
 		}
-		st, lv := Style(style%4), int(level)%12-2
+		st, lv := Style(style%4), int(uint8(level))%12-2
 		tok, err := Sign(key, c, WithStyle(st), WithLevel(lv))
 		if err != nil {
 			if checkClaims(&c) == nil && !strings.Contains(err.Error(), "Decode accepts") {

@@ -69,7 +69,9 @@ func Generate(key string, sdkappid uint64, identifier string, expire int64, now 
 func Sign(key string, c Claims, opts ...Option) (string, error) {
 	o := signOptions{level: zlib.NoCompression, style: StyleGo}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	if o.level < zlib.HuffmanOnly || o.level > zlib.BestCompression {
 		return "", fmt.Errorf("usersig: zlib level %d out of range -2..9", o.level)

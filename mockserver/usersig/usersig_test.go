@@ -276,6 +276,9 @@ func TestSignRefuses(t *testing.T) {
 	if _, err := Sign("k", mod(func(c *Claims) { c.Identifier = strings.Repeat("x", 7000) }), WithLevel(9)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := Sign("k", ok, nil, WithLevel(9), nil); err != nil {
+		t.Fatalf("nil options: %v", err)
+	}
 	if _, err := Generate("k", 1, "u", 60, time.Unix(0, 0)); err == nil {
 		t.Fatal("Generate at the epoch succeeded")
 	}
