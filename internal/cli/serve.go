@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/deskmock/deskmock/mockserver"
+)
+
+// DefaultAddr is the address serve listens on unless told otherwise.
+const DefaultAddr = "127.0.0.1:8780"
+
+// exampleSessionID is the SessionId of the vendor's example, used in the
+// curl command that serve prints.
+const exampleSessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+
+// firstSigLifetime is how long the UserSig in the printed curl is valid.
+const firstSigLifetime = 24 * time.Hour
+
+const serveDescription = `
+Run the mock of POST /v4/desk_http_svc/send_stream_msg and its admin API
+(/__admin/) until interrupted (SIGINT or SIGTERM), then shut down gracefully.
+
+The configuration is --config or else the embedded default: one Desk app,
+sdkappid 1400000001, administrator "administrator", and a well-known test
+secret key. --sdkappid, --admin and the secret key flags adjust the FIRST app
+of the configuration. The secret key is taken from --secret-key, else
+--secret-key-file, else $DESKMOCK_SECRET_KEY, else the configuration; it is
+never printed unless it is the well-known test key.
+
+Once listening, serve prints the address, the app and a curl command that
+sends a first chunk. Logs go to stderr.`
+
+func runServe(ctx context.Context, e *env, args []string) int {
+	const name = "serve"
+	fs := newFlagSet(e, name, "[flags]", serveDescription)
+	configFile := fs.String("config", "", "configuration `file`, YAML, or JSON when it ends in .json; default: the embedded configuration")
+	addr := fs.String("addr", DefaultAddr, "`host:port` to listen on; port 0 picks a free port")
+	sdkappid := fs.Uint64("sdkappid", 0, "set the sdkappid of the first app to `n`")
+	admin := fs.String("admin", "", "make `identifier` the only administrator of the first app")
+	var keys secretKeyFlags
+	keys.register(fs, "the first app's key in the configuration")
+	logFormat := fs.String("log-format", "text", "log `format`: text or json")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	journalFile := fs.String("journal", "", "append every exchange to `file` as one JSON line")
+	adminToken := fs.String("admin-token", "", "require `token` as a bearer token on the admin API (all but health); default $DESKMOCK_ADMIN_TOKEN")
+	pos, code, done := parseArgs(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(e, name, "unexpected argument %q", pos[0])
+	}
+	set := setFlags(fs)
+
+	logger, err := newLogger(e, *logFormat, *logLevel)
+	if err != nil {
+		return usageError(e, name, "%v", err)
+	}
+
+	cfg, keyFrom := mockserver.DefaultConfig(), "the embedded default configuration"
+	if *configFile != "" {
+		if cfg, err = mockserver.LoadConfig(*configFile); err != nil {
+			fmt.Fprintf(e.stderr, "%s %s: %v\n", progName, name, err)
+			return ExitUsage
+		}
+		keyFrom = "the configuration " + *configFile
+	}
+	app := &cfg.Apps[0] // a loaded configuration has at least one app
+	if set["sdkappid"] {
+		app.SDKAppID = *sdkappid
+	}
+	if set["admin"] {
+		if *admin == "" {
+			return usageError(e, name, "--admin is empty")
+		}
+		app.Admins = []string{*admin}
+	}
+	key, from, err := keys.resolve(e, set)
+	if err != nil {
+		return usageError(e, name, "%v", err)
+	}
+	if key != "" {
+		app.SecretKey, keyFrom = key, from
+	}
+	cfg.Logger = logger
+	cfg.AdminToken = *adminToken
+	if !set["admin-token"] {
+		cfg.AdminToken = e.getenv("DESKMOCK_ADMIN_TOKEN")
+	}
+	if *journalFile != "" {
+		f, err := os.OpenFile(*journalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return usageError(e, name, "--journal: %v", err)
+		}
+		defer f.Close()
+		cfg.Journal = f
+	}
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", progName, name, err)
+		return ExitUsage
+	}
+	served := *app // New keeps its own copy of cfg
+
+	ready := func(bound string) {
+		if !isLoopback(bound) && cfg.AdminToken == "" {
+			logger.Warn("listening beyond the loopback interface without --admin-token: the admin API (/__admin/) is reachable from the network", "addr", bound)
+		}
+		printBanner(e, srv, served, keyFrom, bound, len(cfg.Apps)-1)
+		logger.Info("listening", "addr", bound)
+	}
+	stop := context.AfterFunc(ctx, func() { logger.Info("shutting down") })
+	defer stop()
+	if err := srv.ListenAndServe(ctx, *addr, ready); err != nil {
+		return failure(e, name, "%v", err)
+	}
+	logger.Info("stopped")
+	return ExitOK
+}
+
+// newLogger builds the stderr logger of serve.
+func newLogger(e *env, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	switch level {
+	case "debug":
+		lv = slog.LevelDebug
+	case "info":
+		lv = slog.LevelInfo
+	case "warn":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// printBanner tells on stdout where the server listens, which app it serves
+// and how to send a first chunk.
+func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bound string, moreApps int) {
+	w := e.stdout
+	base := "http://" + dialAddr(bound)
+	admin := app.Admins[0]
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s listening on %s\n", progName, bound)
+	fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, mockserver.EndpointPath)
+	fmt.Fprintf(&b, "  health      %s/__admin/health\n", base)
+	fmt.Fprintf(&b, "  app         sdkappid %d, administrator %s", app.SDKAppID, strconv.Quote(admin))
+	if !app.IsDesk() {
+		b.WriteString(" (not a Desk app: calls get 141000)")
+	}
+	b.WriteString("\n")
+	if app.SecretKey == defaultApp().SecretKey {
+		fmt.Fprintf(&b, "  secret key  %s (the well-known test key; never use it for a real app)\n", app.SecretKey)
+	} else {
+		fmt.Fprintf(&b, "  secret key  (from %s; not shown)\n", keyFrom)
+	}
+	if moreApps > 0 {
+		fmt.Fprintf(&b, "  and %d more app(s) from the configuration\n", moreApps)
+	}
+
+	sessionID, note := exampleSessionID, ""
+	if cfg := srv.Config(); cfg.Sessions.Strict {
+		if len(cfg.Sessions.IDs) > 0 {
+			sessionID = cfg.Sessions.IDs[0]
+		} else {
+			note = "Sessions are strict: open this SessionId first, or the call gets 141005.\n"
+		}
+	}
+	sig, err := srv.UserSig(app.SDKAppID, admin, firstSigLifetime)
+	if err != nil {
+		fmt.Fprintf(&b, "\n(cannot sign a UserSig for the example: %v)\n", err)
+		fmt.Fprint(w, b.String())
+		return
+	}
+	url := base + mockserver.EndpointPath + "?" + mockserver.Query(app.SDKAppID, admin, sig, rand.Uint32())
+	body := `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`
+	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(firstSigLifetime.Hours()))
+	fmt.Fprintf(&b, "curl -sS -X POST %s -d %s\n", shellQuote(url), shellQuote(body))
+	b.WriteString(note)
+	b.WriteString(`Send the next chunks with the "MsgKey" of the reply, and "Finish":1 with the last.` + "\n")
+	fmt.Fprint(w, b.String())
+}
+
+// dialAddr turns a bound address into one a client on this host can dial:
+// an unspecified host (0.0.0.0, ::) becomes 127.0.0.1.
+func dialAddr(bound string) string {
+	host, port, err := net.SplitHostPort(bound)
+	if err != nil {
+		return bound
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// isLoopback reports whether a bound address accepts only local clients.
+func isLoopback(bound string) bool {
+	host, _, err := net.SplitHostPort(bound)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
