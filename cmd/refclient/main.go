@@ -1,0 +1,19 @@
+// Command refclient is deskmock's reference client of send_stream_msg. It
+// speaks the conformance protocol: it reads one case as JSON on stdin,
+// streams its chunks to the mock, and prints one answer as JSON on stdout.
+// Run it under the conformance runner:
+//
+//	deskmock conform -- refclient
+//
+// Flags: -request-timeout, -attempts, -backoff, -given-usersig, -v.
+package main
+
+import (
+	"os"
+
+	"github.com/deskmock/deskmock/internal/refclient"
+)
+
+func main() {
+	os.Exit(refclient.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, refclient.Bugs{}))
+}

@@ -1,0 +1,241 @@
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+// outcome is what an attempt came to, as the client saw it.
+type outcome int
+
+const (
+	// success: HTTP 200 and ErrorCode 0.
+	success outcome = iota
+	// retryable: a retryable code, a 5xx status, a dropped connection, no
+	// reply in time or a reply that is not the vendor's envelope.
+	retryable
+	// fatal: any other code or status.
+	fatal
+)
+
+// String names the outcome in reports.
+func (o outcome) String() string {
+	return [...]string{"ok", "retryable failure", "non-retryable failure"}[o]
+}
+
+// callKind is the part a request plays in the stream.
+type callKind int
+
+const (
+	// firstAttempt is the first request of a chunk.
+	firstAttempt callKind = iota
+	// retryAttempt repeats the chunk of a failed request.
+	retryAttempt
+	// unexpected is a request whose chunk is not the one due.
+	unexpected
+)
+
+// call is one request of the client, read from the journal and classified.
+type call struct {
+	mockserver.Exchange
+	// n numbers the calls from 1 in arrival order.
+	n int
+	// stray is a request outside /v4/, which the mock does not journal.
+	stray bool
+
+	// The request body, as the client sent it. bodyKnown is false when the
+	// mock did not keep the body (longer than the limit).
+	bodyKnown bool
+	bodyErr   string
+	sessionID string
+	chunk     string
+	msgKey    string
+	hasMsgKey bool
+	finish    bool
+
+	// What the client got.
+	outcome   outcome
+	reason    string // e.g. "ErrorCode 20004", "HTTP 502", "connection dropped"
+	code      int    // the reply's ErrorCode, when it was a vendor envelope
+	info      string // the reply's ErrorInfo
+	delivered string // the MsgKey of a reply that reached the client
+
+	// The call's place in the stream.
+	kind    callKind
+	index   int    // the chunk's index; -1 for an unexpected call
+	attempt int    // 1 for the first attempt of a chunk
+	note    string // why an unexpected call is unexpected
+	label   string // the same, in a few words
+}
+
+// sortByArrival orders exchanges by arrival time (the journal orders them by
+// the time they ended).
+func sortByArrival(ex []mockserver.Exchange) {
+	sort.SliceStable(ex, func(i, j int) bool {
+		if !ex[i].Time.Equal(ex[j].Time) {
+			return ex[i].Time.Before(ex[j].Time)
+		}
+		return ex[i].Seq < ex[j].Seq
+	})
+}
+
+// analyze classifies the exchanges of a case, oldest first, against the
+// chunks the client had to send.
+func analyze(exs []mockserver.Exchange, chunks []string) []call {
+	calls := make([]call, len(exs))
+	next := 0 // the index of the chunk due next
+	for i, e := range exs {
+		c := &calls[i]
+		c.Exchange, c.n = e, i+1
+		c.stray = len(e.Path) < 4 || e.Path[:4] != "/v4/"
+		c.readBody()
+		c.readReply()
+		var prev *call
+		if i > 0 {
+			prev = &calls[i-1]
+		}
+		switch {
+		case prev != nil && prev.outcome != success && prev.kind != unexpected && c.sameChunk(prev):
+			c.kind, c.index, c.attempt = retryAttempt, prev.index, prev.attempt+1
+		case next < len(chunks) && (!c.bodyKnown || c.chunk == chunks[next]):
+			c.kind, c.index, c.attempt = firstAttempt, next, 1
+			next++
+		default:
+			c.kind, c.index = unexpected, -1
+			c.note, c.label = whyUnexpected(c.chunk, chunks, next)
+		}
+	}
+	return calls
+}
+
+// whyUnexpected says what an unexpected chunk is, next being the index of
+// the chunk due: a sentence, and a short label for diffs.
+func whyUnexpected(chunk string, chunks []string, next int) (note, label string) {
+	n := len(chunks)
+	for j := next - 1; j >= 0; j-- {
+		if chunks[j] == chunk {
+			return fmt.Sprintf("chunk %d/%d again, after it was accepted", j+1, n), fmt.Sprintf("%d/%d again", j+1, n)
+		}
+	}
+	for j := next + 1; j < n; j++ {
+		if chunks[j] == chunk {
+			return fmt.Sprintf("chunk %d/%d before chunk %d/%d", j+1, n, next+1, n), fmt.Sprintf("%d/%d too early", j+1, n)
+		}
+	}
+	if next >= n {
+		return "a call after the last chunk", "after the last"
+	}
+	return "a chunk that is not in the case", "not in the case"
+}
+
+// sameChunk reports whether c repeats prev's chunk. A body the mock did not
+// keep counts as a repeat.
+func (c *call) sameChunk(prev *call) bool {
+	if !c.bodyKnown || !prev.bodyKnown {
+		return true
+	}
+	return c.chunk == prev.chunk
+}
+
+// readBody parses the request body.
+func (c *call) readBody() {
+	if c.Check == codes.CheckBodyTooLarge {
+		c.bodyErr = "longer than the body limit; not kept by the mock"
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(c.Body)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		c.bodyKnown = true // known, and wrong
+		c.bodyErr = "not a JSON object: " + err.Error()
+		return
+	}
+	c.bodyKnown = true
+	c.sessionID, _ = m["SessionId"].(string)
+	c.chunk, _ = m["Chunk"].(string)
+	c.msgKey, c.hasMsgKey = m["MsgKey"].(string)
+	if _, present := m["MsgKey"]; present {
+		c.hasMsgKey = true
+	}
+	if f, ok := m["Finish"].(json.Number); ok {
+		v, err := f.Float64() // as the mock reads it: 1.0 is 1
+		c.finish = err == nil && v == 1
+	}
+}
+
+// envelope is the vendor's reply.
+type envelope struct {
+	ActionStatus string `json:"ActionStatus"`
+	ErrorCode    *int   `json:"ErrorCode"`
+	ErrorInfo    string `json:"ErrorInfo"`
+	MsgKey       string `json:"MsgKey"`
+}
+
+// readReply decides the outcome of the call as the client saw it.
+func (c *call) readReply() {
+	switch {
+	case c.Status == 0 && c.Action == "reset":
+		c.outcome, c.reason = retryable, "connection dropped without a reply"
+		return
+	case c.Status == 0:
+		c.outcome, c.reason = retryable, "no reply: the client gave up waiting"
+		return
+	case c.Status >= 500:
+		c.outcome, c.reason = retryable, fmt.Sprintf("HTTP %d", c.Status)
+		return
+	case c.Status != http.StatusOK:
+		c.outcome, c.reason = fatal, fmt.Sprintf("HTTP %d", c.Status)
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal([]byte(c.Reply), &env); err != nil || env.ErrorCode == nil {
+		c.outcome, c.reason = retryable, "a reply that is not the vendor's envelope"
+		if c.Action == "truncate" {
+			c.reason = "a truncated reply"
+		}
+		return
+	}
+	c.code, c.info = *env.ErrorCode, env.ErrorInfo
+	switch {
+	case c.code == 0:
+		c.outcome, c.reason, c.delivered = success, "ok", env.MsgKey
+	case codes.Retryable(c.code):
+		c.outcome, c.reason = retryable, fmt.Sprintf("ErrorCode %d", c.code)
+	default:
+		c.outcome, c.reason = fatal, fmt.Sprintf("ErrorCode %d", c.code)
+	}
+}
+
+// pipelineRan reports whether the mock's pipeline judged the request, so
+// that its Check is its verdict on the query and the UserSig.
+func (c *call) pipelineRan() bool {
+	switch {
+	case c.stray:
+		return false
+	case c.Fault == "" || c.Fault == "trigger":
+		return true
+	case c.Action == "delay" || c.Action == "truncate":
+		return true
+	case c.Action == "reset":
+		return c.Applied
+	}
+	return false
+}
+
+// describe says where a call stands in the stream, for messages.
+func (c *call) describe(total int) string {
+	switch c.kind {
+	case firstAttempt:
+		return fmt.Sprintf("call #%d (chunk %d/%d)", c.n, c.index+1, total)
+	case retryAttempt:
+		return fmt.Sprintf("call #%d (chunk %d/%d, attempt %d)", c.n, c.index+1, total, c.attempt)
+	}
+	return fmt.Sprintf("call #%d (unexpected: %s)", c.n, c.note)
+}

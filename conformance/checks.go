@@ -1,0 +1,185 @@
+package conformance
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deskmock/deskmock/mockserver"
+)
+
+// Level says how much a check matters.
+type Level string
+
+// Levels of checks.
+const (
+	// Must checks fail the run when they fail.
+	Must Level = "MUST"
+	// Should checks are reported as warnings.
+	Should Level = "SHOULD"
+	// Info checks only report what happened.
+	Info Level = "INFO"
+	// Skip, in a case's levels, marks a check that does not apply.
+	Skip Level = "SKIP"
+)
+
+// Outcome is the result of one check on one case.
+type Outcome string
+
+// Outcomes of checks.
+const (
+	// Pass means the check holds.
+	Pass Outcome = "pass"
+	// Fail means it does not.
+	Fail Outcome = "fail"
+	// NotApplicable means the check was not evaluated for this case.
+	NotApplicable Outcome = "n/a"
+)
+
+// The retry policy the checks enforce; conformance/README.md explains it.
+const (
+	// MinAttempts is how many attempts of a chunk a client makes at least
+	// before it gives up on a retryable failure.
+	MinAttempts = 3
+	// MaxAttempts is how many attempts of a chunk a client makes at most.
+	MaxAttempts = 5
+	// MinPause is the shortest pause expected between two attempts.
+	MinPause = 10 * time.Millisecond
+)
+
+// CheckInfo describes a check.
+type CheckInfo struct {
+	// Name is stable, such as "stream/text-equals-chunks".
+	Name string `json:"name"`
+	// Level is the default level; a case may override it.
+	Level Level `json:"level"`
+	// Description says what the check asserts.
+	Description string `json:"description"`
+}
+
+// check is a CheckInfo with its rule.
+type check struct {
+	CheckInfo
+	run func(ev *evidence) verdict
+}
+
+// verdict is what a check found.
+type verdict struct {
+	outcome Outcome
+	message string
+	diff    string
+}
+
+func pass(format string, args ...any) verdict {
+	return verdict{outcome: Pass, message: fmt.Sprintf(format, args...)}
+}
+
+func fail(diff, format string, args ...any) verdict {
+	return verdict{outcome: Fail, message: fmt.Sprintf(format, args...), diff: diff}
+}
+
+func notApplicable(format string, args ...any) verdict {
+	return verdict{outcome: NotApplicable, message: fmt.Sprintf(format, args...)}
+}
+
+// allChecks lists the checks in report order.
+var allChecks = []check{
+	{CheckInfo{"client/in-time", Must, "the client ends by itself before the per-case timeout"}, checkInTime},
+	{CheckInfo{"request/method", Must, "every request is a POST"}, checkMethod},
+	{CheckInfo{"request/path", Must, "every request goes to /v4/desk_http_svc/send_stream_msg"}, checkPath},
+	{CheckInfo{"request/query/params", Must, "every request carries sdkappid, identifier, usersig, random and contenttype once each, sdkappid and identifier as given"}, checkQueryParams},
+	{CheckInfo{"request/query/random-range", Must, "random is a decimal integer in 0..4294967295"}, checkRandomRange},
+	{CheckInfo{"request/query/random-fresh", Must, "no two requests of a case carry the same random"}, checkRandomFresh},
+	{CheckInfo{"request/query/contenttype", Must, "contenttype is json"}, checkContentType},
+	{CheckInfo{"request/query/usersig", Must, "the mock accepts the UserSig of every request it verified (a valid UserSig for the identifier)"}, checkUserSig},
+	{CheckInfo{"request/body/schema", Must, "every body is a JSON object valid against the request schema"}, checkBodySchema},
+	{CheckInfo{"stream/session-id", Must, "every request names the session given"}, checkSessionID},
+	{CheckInfo{"stream/first-call-without-msgkey", Must, "the first call, and its retries, carry no MsgKey"}, checkFirstWithoutKey},
+	{CheckInfo{"stream/msgkey-reused", Must, "every call after the first reply carries the MsgKey that reply issued"}, checkKeyReused},
+	{CheckInfo{"stream/chunks-in-order", Must, "each chunk is sent once, in order (retries apart): nothing skipped, nothing repeated"}, checkChunksInOrder},
+	{CheckInfo{"stream/finish-last", Must, "Finish: 1 on the last chunk's calls and on no other"}, checkFinishLast},
+	{CheckInfo{"stream/nothing-after-finish", Must, "no request after the Finish: 1 call succeeded"}, checkNothingAfterFinish},
+	{CheckInfo{"stream/text-equals-chunks", Must, "the text the user sees is the chunks joined: nothing lost, nothing doubled (for a failing case: what was accepted before the failure)"}, checkText},
+	{CheckInfo{"retry/retryable-retried", Must, "a retryable failure (20004, 20005, 141002, HTTP 5xx, dropped connection, timeout, broken reply) is retried until " + fmt.Sprint(MinAttempts) + " attempts at least"}, checkRetryableRetried},
+	{CheckInfo{"retry/same-request", Must, "a retry repeats the failed call: same SessionId, Chunk, MsgKey and Finish"}, checkSameRequest},
+	{CheckInfo{"retry/bounded", Must, "no chunk is attempted more than " + fmt.Sprint(MaxAttempts) + " times"}, checkBounded},
+	{CheckInfo{"retry/pause", Should, "the client pauses at least " + MinPause.String() + " before a retry"}, checkPause},
+	{CheckInfo{"retry/non-retryable-not-retried", Must, "after a non-retryable code the client sends nothing more"}, checkNonRetryable},
+	{CheckInfo{"answer/json", Must, "the client prints one JSON object on stdout, with a boolean ok"}, checkAnswerJSON},
+	{CheckInfo{"answer/ok", Must, "ok is true exactly when every chunk was accepted and the last call succeeded"}, checkAnswerOK},
+	{CheckInfo{"answer/msg-key", Must, "on success, msg_key is the MsgKey the mock issued to the client"}, checkAnswerMsgKey},
+	{CheckInfo{"answer/error-code", Must, "on failure, error_code is the ErrorCode of the last reply"}, checkAnswerErrorCode},
+	{CheckInfo{"answer/error-info", Should, "on failure, error_info is the ErrorInfo of the last reply"}, checkAnswerErrorInfo},
+	{CheckInfo{"outcome/expected", Must, "the answer's ok and error_code are the case's expectation for a careful client"}, checkExpected},
+}
+
+// Checks returns every check, in report order.
+func Checks() []CheckInfo {
+	out := make([]CheckInfo, len(allChecks))
+	for i, c := range allChecks {
+		out[i] = c.CheckInfo
+	}
+	return out
+}
+
+func checkByName(name string) (check, bool) {
+	for _, c := range allChecks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return check{}, false
+}
+
+// evidence is everything the checks look at for one case.
+type evidence struct {
+	c         *Case
+	in        Input
+	chunks    []string
+	calls     []call
+	streams   []mockserver.Stream
+	run       ClientRun
+	answer    *Answer
+	answerErr error
+}
+
+// grade runs every check on the evidence of a case.
+func grade(ev *evidence) []CheckResult {
+	out := make([]CheckResult, 0, len(allChecks))
+	for _, chk := range allChecks {
+		level := chk.Level
+		if l, ok := ev.c.Levels[chk.Name]; ok {
+			level = l
+		}
+		var v verdict
+		if level == Skip {
+			v = notApplicable("does not apply to this case")
+		} else {
+			v = chk.run(ev)
+		}
+		if level == Skip {
+			level = chk.Level
+		}
+		out = append(out, CheckResult{Name: chk.Name, Level: level, Outcome: v.outcome, Message: v.message, Diff: v.diff})
+	}
+	return out
+}
+
+// diff returns go-cmp's (-want +got) diff with plain spaces.
+func diff(want, got any) string {
+	return strings.ReplaceAll(cmp.Diff(want, got), "\u00a0", " ")
+}
+
+// clipText shortens s to about n bytes for a message.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && s[cut]&0xc0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
+}

@@ -1,0 +1,14 @@
+// Package conformance grades a client of send_stream_msg against the mock.
+//
+// A run takes cases (Builtin, LoadDir, ParseCases), starts a fresh mock on
+// loopback for each, executes the client command once per case with the
+// case on its stdin (an Input, also in DESKMOCK_* environment variables),
+// reads the one JSON Answer the client prints, and grades the mock's
+// journal, its streams and the answer with named checks, each MUST, SHOULD
+// or INFO (Checks). Run does this for a list of cases; Main is the command
+// line, "deskmock conform". The reports are WriteConsole, WriteJSON,
+// WriteJUnit and WriteHTML.
+//
+// conformance/README.md describes the client protocol, the behaviour the
+// checks expect of a careful client, every check and every case.
+package conformance

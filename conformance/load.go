@@ -1,0 +1,243 @@
+package conformance
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/schemas"
+)
+
+//go:embed cases/*.json
+var builtinCases embed.FS
+
+//go:embed cases.schema.json
+var caseSchemaSource []byte
+
+// caseSchemaURL is where the case file schema is registered.
+const caseSchemaURL = schemas.Base + "conformance/cases.schema.json"
+
+var caseSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	src, err := schemas.Source(schemas.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.AddResource(schemas.Base+schemas.ConfigFile, bytes.NewReader(src)); err != nil {
+		return nil, err
+	}
+	if err := c.AddResource(caseSchemaURL, bytes.NewReader(caseSchemaSource)); err != nil {
+		return nil, err
+	}
+	return c.Compile(caseSchemaURL)
+})
+
+// caseFile is the layout of a case file.
+type caseFile struct {
+	Description string `json:"description,omitempty"`
+	Cases       []Case `json:"cases"`
+}
+
+// Builtin returns the cases shipped with deskmock, in file then case order.
+func Builtin() ([]Case, error) {
+	names, err := fs.Glob(builtinCases, "cases/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %w", err)
+	}
+	return loadFiles(names, func(name string) ([]byte, error) { return builtinCases.ReadFile(name) })
+}
+
+// LoadDir reads every *.json case file of dir, in name order.
+func LoadDir(dir string) ([]Case, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("conformance: %s: no *.json case file", dir)
+	}
+	return loadFiles(names, os.ReadFile)
+}
+
+func loadFiles(names []string, read func(string) ([]byte, error)) ([]Case, error) {
+	sort.Strings(names)
+	var all []Case
+	for _, name := range names {
+		b, err := read(name)
+		if err != nil {
+			return nil, fmt.Errorf("conformance: %w", err)
+		}
+		cases, err := ParseCases(name, b)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, cases...)
+	}
+	if err := checkUnique(all); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// ParseCases reads a case file. name is used in errors, which name the
+// file, the case and the field.
+func ParseCases(name string, b []byte) ([]Case, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("conformance: %s: %s", name, fmt.Sprintf(format, args...))
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fail("not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, fail("data after the JSON value")
+	}
+	schema, err := caseSchema()
+	if err != nil {
+		return nil, fail("the case schema does not compile: %v", err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			return nil, fail("%s", problems(ve, doc))
+		}
+		return nil, fail("%v", err)
+	}
+	var f caseFile
+	strict := json.NewDecoder(bytes.NewReader(b))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(&f); err != nil {
+		return nil, fail("%v", err)
+	}
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		c.File = name
+		if err := c.validate(); err != nil {
+			return nil, fail("/cases/%d (%s)/%v", i, c.Name, err)
+		}
+	}
+	return f.Cases, nil
+}
+
+// validate checks what the schema cannot. Errors start with the field.
+func (c *Case) validate() error {
+	for i, f := range c.Mock.Faults {
+		if err := f.Validate(); err != nil {
+			return fmt.Errorf("mock/faults/%d/%v", i, err)
+		}
+	}
+	if s := c.Mock.Session; s == SessionEnded || s == SessionUnknown {
+		if id := c.Input.SessionID; id != "" && !mockserver.ValidSessionID(id) {
+			return fmt.Errorf("mock/session: %q needs a well-formed input/session_id", s)
+		}
+	}
+	names := make([]string, 0, len(c.Levels))
+	for n := range c.Levels {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if _, ok := checkByName(n); !ok {
+			return fmt.Errorf("levels/%s: no such check (see --list-checks)", n)
+		}
+	}
+	return nil
+}
+
+func checkUnique(cases []Case) error {
+	seen := map[string]string{}
+	for _, c := range cases {
+		if f, dup := seen[c.Name]; dup {
+			return fmt.Errorf("conformance: %s: case %q is already defined in %s", c.File, c.Name, f)
+		}
+		seen[c.Name] = c.File
+	}
+	return nil
+}
+
+// problems lists the leaf errors of a validation as "/pointer (case): msg",
+// sorted, naming the case of each.
+func problems(ve *jsonschema.ValidationError, doc any) string {
+	var lines []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := e.InstanceLocation
+			if loc == "" {
+				loc = "(top level)"
+			}
+			lines = append(lines, nameCase(loc, doc)+": "+e.Message)
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	sort.Strings(lines)
+	lines = compact(lines)
+	return strings.Join(lines, "; ")
+}
+
+func compact(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// nameCase inserts the case name after "/cases/N" in a JSON pointer.
+func nameCase(loc string, doc any) string {
+	rest, ok := strings.CutPrefix(loc, "/cases/")
+	if !ok {
+		return loc
+	}
+	idx, tail, _ := strings.Cut(rest, "/")
+	n, err := strconv.Atoi(idx)
+	if err != nil {
+		return loc
+	}
+	m, _ := doc.(map[string]any)
+	list, _ := m["cases"].([]any)
+	if n >= len(list) {
+		return loc
+	}
+	c, _ := list[n].(map[string]any)
+	name, _ := c["name"].(string)
+	if name == "" {
+		return loc
+	}
+	out := "/cases/" + idx + " (" + name + ")"
+	if tail != "" {
+		out += "/" + tail
+	}
+	return out
+}
+
+// caseGroup returns the part of a case name before its last slash.
+func caseGroup(name string) string {
+	dir := path.Dir(name)
+	if dir == "." {
+		return ""
+	}
+	return dir
+}

@@ -1,0 +1,234 @@
+package conformance
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+func builtin(t *testing.T) []Case {
+	t.Helper()
+	cases, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
+// TestBuiltinCoverage pins the scenarios the suite must cover.
+func TestBuiltinCoverage(t *testing.T) {
+	t.Parallel()
+	byName := map[string]Case{}
+	for _, c := range builtin(t) {
+		byName[c.Name] = c
+	}
+	required := []string{
+		"stream/basic/one-chunk", "stream/basic/three-chunks", "stream/basic/many-chunks",
+		"stream/empty/first-chunk", "stream/empty/middle-chunk", "stream/empty/last-chunk",
+		"stream/encoding/unicode", "stream/encoding/json-escapes", "stream/size/near-limit",
+		"errors/auth/70009-wrong-secret-key", "errors/auth/90009-not-admin", "errors/93000-body-too-large",
+		"errors/141004-illegal-parameters", "errors/141005/session-ended", "errors/141006-illegal-session-id",
+		"faults/http-502/middle-chunk", "faults/delay/beyond-timeout",
+		"faults/reset-before-apply/middle-chunk", "faults/reset-after-apply/middle-chunk",
+	}
+	for _, code := range []int{20004, 20005, 141002} {
+		for _, pos := range []string{"first", "middle", "last"} {
+			required = append(required, "retry/"+itoa(code)+"/"+pos+"-chunk")
+		}
+		required = append(required, "retry/"+itoa(code)+"/exhausted")
+	}
+	for _, name := range required {
+		if _, ok := byName[name]; !ok {
+			t.Errorf("no case %s", name)
+		}
+	}
+	for name, c := range byName {
+		if !c.Expect.OK && codes.Retryable(c.Expect.ErrorCode) && !strings.HasSuffix(name, "/exhausted") {
+			t.Errorf("%s expects the retryable code %d as the final answer", name, c.Expect.ErrorCode)
+		}
+	}
+	if r := byName["faults/reset-after-apply/middle-chunk"].Levels["stream/text-equals-chunks"]; r != Info {
+		t.Errorf("reset after apply grades the text at %q, want INFO", r)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestRetryFaultsHitTheirChunk checks that each retry case's fault hits the
+// chunk its name says, by the call number of a careful client.
+func TestRetryFaultsHitTheirChunk(t *testing.T) {
+	t.Parallel()
+	for _, c := range builtin(t) {
+		parts := strings.Split(c.Name, "/")
+		if parts[0] != "retry" || !strings.HasSuffix(parts[2], "-chunk") {
+			continue
+		}
+		call := map[string]int{"first-chunk": 1, "middle-chunk": 2, "last-chunk": len(c.Input.Chunks)}[parts[2]]
+		if len(c.Mock.Faults) != 1 || c.Mock.Faults[0].Match.Call != call || c.Mock.Faults[0].Times != 1 {
+			t.Errorf("%s: faults %+v, want one fault, once, on call %d", c.Name, c.Mock.Faults, call)
+		}
+		if got := itoa(c.Mock.Faults[0].Action.ErrorCode); got != parts[1] {
+			t.Errorf("%s: the fault answers %s", c.Name, got)
+		}
+	}
+}
+
+// TestBodySizes checks that the near-limit case stays under the body limit
+// with a compact body, and that the 93000 case is over it.
+func TestBodySizes(t *testing.T) {
+	t.Parallel()
+	limit := mockserver.DefaultConfig().Limits.MaxBodyBytes
+	size := func(c Case, i int) int {
+		b, _ := json.Marshal(map[string]any{"SessionId": c.SessionID(), "Chunk": c.Chunks()[i], "MsgKey": testKey, "Finish": 1})
+		return len(b)
+	}
+	for _, c := range builtin(t) {
+		switch c.Name {
+		case "stream/size/near-limit":
+			if n := size(c, 1); n > limit-40 || n < limit-300 {
+				t.Errorf("%s: body of %d bytes, want within 40..300 bytes under %d", c.Name, n, limit)
+			}
+		case "errors/93000-body-too-large":
+			if n := size(c, 1); n <= limit {
+				t.Errorf("%s: body of %d bytes, want over %d", c.Name, n, limit)
+			}
+		}
+	}
+}
+
+func TestParseCasesErrors(t *testing.T) {
+	t.Parallel()
+	valid := `{"name": "x/y", "description": "d", "input": {"chunks": ["a"]}, "expect": {"ok": true}}`
+	tests := []struct {
+		name string
+		file string
+		want []string // all in the error
+	}{
+		{"not JSON", `{"cases": [`, []string{"bad.json", "not valid JSON"}},
+		{"no cases", `{}`, []string{"bad.json", "(top level)", "cases"}},
+		{"unknown field", `{"cases": [` + strings.Replace(valid, `"expect"`, `"expext"`, 1) + `]}`, []string{"bad.json", "/cases/0 (x/y)", "expext"}},
+		{"chunk of the wrong type", `{"cases": [` + strings.Replace(valid, `["a"]`, `[1]`, 1) + `]}`, []string{"/cases/0 (x/y)/input/chunks/0"}},
+		{"bad name", `{"cases": [` + strings.Replace(valid, `"x/y"`, `"X Y"`, 1) + `]}`, []string{"/cases/0 (X Y)/name", "does not match pattern"}},
+		{"failure without a code", `{"cases": [` + strings.Replace(valid, `"ok": true`, `"ok": false`, 1) + `]}`, []string{"/cases/0 (x/y)/expect", "error_code"}},
+		{"success with a code", `{"cases": [` + strings.Replace(valid, `"ok": true`, `"ok": true, "error_code": 1`, 1) + `]}`, []string{"/cases/0 (x/y)/expect"}},
+		{"unknown check in levels", `{"cases": [` + strings.Replace(valid, `"expect"`, `"levels": {"stream/nope": "INFO"}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/levels/stream/nope", "no such check"}},
+		{"bad level", `{"cases": [` + strings.Replace(valid, `"expect"`, `"levels": {"retry/bounded": "MAY"}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/levels/retry~1bounded"}},
+		{"fault field unknown", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"faults": [{"match": {"cal": 2}, "action": {"error_code": 20004}}]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/faults/0/match", "cal"}},
+		{"fault that is two things", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"faults": [{"action": {"error_code": 20004, "reset": true}}]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/faults/0/action", "at most one"}},
+		{"generated chunk without bytes", `{"cases": [` + strings.Replace(valid, `["a"]`, `[{"repeat": "ab"}]`, 1) + `]}`, []string{"/cases/0 (x/y)/input/chunks/0"}},
+		{"ended session with a malformed id", `{"cases": [` + strings.Replace(valid, `"input": {`, `"mock": {"session": "ended"}, "input": {"session_id": "nope", `, 1) + `]}`, []string{"/cases/0 (x/y)/mock/session", "well-formed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseCases("bad.json", []byte(tt.file))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "conformance: bad.json: ") {
+				t.Errorf("error %q does not start with the package and the file", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not mention %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("b.json", `{"cases": [{"name": "extra/two", "description": "d", "input": {"chunks": ["a", {"repeat": "xy", "bytes": 5}]}, "expect": {"ok": true}}]}`)
+	write("a.json", `{"cases": [{"name": "extra/one", "description": "d", "input": {"chunks": ["a"]}, "expect": {"ok": false, "error_code": 141005}}]}`)
+	write("notes.txt", `not a case file`)
+	cases, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 2 || cases[0].Name != "extra/one" || cases[1].Name != "extra/two" {
+		t.Fatalf("cases %+v, want extra/one then extra/two", cases)
+	}
+	if got := cases[1].Chunks(); got[1] != "xyxyx" {
+		t.Errorf("generated chunk %q, want xyxyx", got[1])
+	}
+	if cases[0].File != filepath.Join(dir, "a.json") {
+		t.Errorf("File = %q", cases[0].File)
+	}
+
+	write("c.json", `{"cases": [{"name": "extra/one", "description": "again", "input": {"chunks": ["a"]}, "expect": {"ok": true}}]}`)
+	if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), `case "extra/one" is already defined in`) {
+		t.Errorf("duplicate: error %v", err)
+	}
+	if _, err := LoadDir(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no *.json case file") {
+		t.Errorf("empty dir: error %v", err)
+	}
+}
+
+func TestChunkJSON(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{`"plain"`, `{"repeat":"0123456789","bytes":25}`} {
+		var c Chunk
+		if err := json.Unmarshal([]byte(text), &c); err != nil {
+			t.Fatal(err)
+		}
+		back, err := json.Marshal(c)
+		if err != nil || string(back) != text {
+			t.Errorf("round trip of %s gave %s, %v", text, back, err)
+		}
+	}
+	c := Chunk{Repeat: "0123456789", Bytes: 25}
+	if got := c.String(); got != "0123456789012345678901234" {
+		t.Errorf("String() = %q", got)
+	}
+}
+
+func TestSessionIDIsStableAndWellFormed(t *testing.T) {
+	t.Parallel()
+	a, b := (&Case{Name: "a/b"}).SessionID(), (&Case{Name: "a/b"}).SessionID()
+	if a != b || !mockserver.ValidSessionID(a) || a == (&Case{Name: "a/c"}).SessionID() {
+		t.Errorf("SessionID: %q, %q", a, b)
+	}
+	if got := (&Case{Name: "x", Input: CaseInput{SessionID: "given"}}).SessionID(); got != "given" {
+		t.Errorf("SessionID with one given = %q", got)
+	}
+}
+
+// TestREADME checks that conformance/README.md lists every check with its
+// level and every built-in case.
+func TestREADME(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, c := range Checks() {
+		if row := "| `" + c.Name + "` | " + string(c.Level) + " |"; !strings.Contains(readme, row) {
+			t.Errorf("README.md has no row %q", row)
+		}
+	}
+	for _, c := range builtin(t) {
+		if !strings.Contains(readme, "| `"+c.Name+"` |") {
+			t.Errorf("README.md does not list the case %s", c.Name)
+		}
+	}
+	for _, b := range brokenClients {
+		if !strings.Contains(readme, "| `"+b.name+"` |") {
+			t.Errorf("README.md does not list the broken client %s", b.name)
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Exit codes of Main.
+const (
+	// ExitPass: every MUST check passed and no known-failing entry is
+	// stale.
+	ExitPass = 0
+	// ExitFail: a MUST check failed, or a known-failing entry is stale.
+	ExitFail = 1
+	// ExitUsage: the command line or a file it names is wrong.
+	ExitUsage = 2
+)
+
+const usageText = `Usage: deskmock conform [flags] -- CLIENT_COMMAND [ARGS...]
+
+Runs CLIENT_COMMAND once per conformance case, each time against a fresh mock
+of send_stream_msg on loopback, and grades it. The client reads the case as
+one JSON object on stdin (also in DESKMOCK_* environment variables) and prints
+one JSON object on stdout: {"ok": true, "msg_key": "..."} or
+{"ok": false, "error_code": N, "error_info": "..."}. See conformance/README.md.
+
+Exit status: 0 every MUST check passed, 1 a MUST check failed or a
+known-failing entry is stale, 2 usage error.
+`
+
+// config is the parsed command line.
+type config struct {
+	run, skip    *regexp.Regexp
+	list         bool
+	listChecks   bool
+	knownFailing string
+	casesDirs    []string
+	parallel     int
+	timeout      time.Duration
+	grace        time.Duration
+	jsonFile     string
+	junitFile    string
+	htmlFile     string
+	verbose      bool
+	quiet        bool
+	command      []string
+}
+
+type dirList []string
+
+// String implements flag.Value.
+func (d *dirList) String() string { return strings.Join(*d, ",") }
+
+// Set implements flag.Value: each --cases adds a directory.
+func (d *dirList) Set(v string) error { *d = append(*d, v); return nil }
+
+type regexpFlag struct{ re **regexp.Regexp }
+
+// String implements flag.Value.
+func (r regexpFlag) String() string {
+	if r.re == nil || *r.re == nil {
+		return ""
+	}
+	return (*r.re).String()
+}
+
+// Set implements flag.Value: the regexp must compile.
+func (r regexpFlag) Set(v string) error {
+	re, err := regexp.Compile(v)
+	if err != nil {
+		return err
+	}
+	*r.re = re
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("deskmock conform", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(regexpFlag{&cfg.run}, "run", "run only the cases whose name matches `regexp`")
+	fs.Var(regexpFlag{&cfg.skip}, "skip", "skip the cases whose name matches `regexp`")
+	fs.BoolVar(&cfg.list, "list", false, "list the selected cases and exit")
+	fs.BoolVar(&cfg.listChecks, "list-checks", false, "list the checks with their levels and exit")
+	fs.StringVar(&cfg.knownFailing, "known-failing", "", "`file` of case names known to fail (one a line, # comments); a listed case that passes fails the run as stale")
+	fs.Var((*dirList)(&cfg.casesDirs), "cases", "also load the *.json case files of `dir` (repeatable)")
+	fs.IntVar(&cfg.parallel, "parallel", DefaultParallel(), "run `n` cases at once")
+	fs.DurationVar(&cfg.timeout, "timeout", DefaultTimeout, "per-case timeout: the client gets SIGTERM, then SIGKILL after --grace")
+	fs.DurationVar(&cfg.grace, "grace", DefaultGrace, "time between SIGTERM and SIGKILL")
+	fs.StringVar(&cfg.jsonFile, "json", "", "write the report as JSON to `file`")
+	fs.StringVar(&cfg.junitFile, "junit", "", "write the report as JUnit XML to `file`")
+	fs.StringVar(&cfg.htmlFile, "html", "", "write the report as a self-contained HTML page to `file`")
+	fs.BoolVar(&cfg.verbose, "v", false, "print the details of every case, not only of those that did not pass")
+	fs.BoolVar(&cfg.quiet, "q", false, "print only the details of failures and the summary, not one line per case")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText+"\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err // the flag package has reported it
+	}
+	cfg.command = fs.Args()
+	switch {
+	case cfg.parallel < 1:
+		return nil, usageError(fmt.Sprintf("--parallel must be at least 1, not %d", cfg.parallel))
+	case cfg.timeout <= 0:
+		return nil, usageError("--timeout must be positive")
+	case cfg.grace <= 0:
+		return nil, usageError("--grace must be positive")
+	case len(cfg.command) == 0 && !cfg.list && !cfg.listChecks:
+		return nil, usageError("no client command: give it after --, as in: deskmock conform -- ./myclient")
+	}
+	return cfg, nil
+}
+
+// usageError is a command-line error that parseFlags found itself (the
+// flag package reports its own).
+type usageError string
+
+// Error implements error.
+func (e usageError) Error() string { return string(e) }
+
+// Main runs the conformance command line. args are what follows
+// "deskmock conform": flags, then "--" and the client command. It returns
+// ExitPass, ExitFail or ExitUsage. When ctx ends, running clients are
+// stopped and the run is reported as failed. stdin is not read: each client
+// gets its case on its own stdin.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitPass
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "deskmock conform: %v\nRun 'deskmock conform -h' for usage.\n", err)
+		}
+		return ExitUsage
+	}
+	if cfg.listChecks {
+		writeCheckList(stdout)
+		return ExitPass
+	}
+	cases, err := Builtin()
+	if err == nil {
+		for _, dir := range cfg.casesDirs {
+			var more []Case
+			if more, err = LoadDir(dir); err != nil {
+				break
+			}
+			cases = append(cases, more...)
+			err = checkUnique(cases)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
+		return ExitUsage
+	}
+	selected := Select(cases, cfg.run, cfg.skip)
+	if cfg.list {
+		for _, c := range selected {
+			fmt.Fprintln(stdout, c.Name)
+		}
+		return ExitPass
+	}
+	if len(selected) == 0 {
+		fmt.Fprintf(stderr, "deskmock conform: no case matches --run and --skip\n")
+		return ExitUsage
+	}
+	known := map[string]bool{}
+	if cfg.knownFailing != "" {
+		if known, err = ReadKnownFailing(cfg.knownFailing, cases); err != nil {
+			fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
+			return ExitUsage
+		}
+	}
+	if err := checkCommand(cfg.command[0]); err != nil {
+		fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
+		return ExitUsage
+	}
+
+	if !cfg.quiet {
+		fmt.Fprintf(stdout, "deskmock conform: %d cases, %d at a time, client: %s\n", len(selected), cfg.parallel, strings.Join(cfg.command, " "))
+	}
+	rep, err := Run(ctx, Options{
+		Command:      cfg.command,
+		Cases:        selected,
+		Parallel:     cfg.parallel,
+		Timeout:      cfg.timeout,
+		Grace:        cfg.grace,
+		KnownFailing: known,
+		OnCase: func(r CaseResult) {
+			if !cfg.quiet {
+				WriteCaseLine(stdout, r)
+			}
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
+		return ExitUsage
+	}
+	WriteConsole(stdout, rep, ConsoleOptions{Verbose: cfg.verbose})
+	for _, out := range []struct {
+		file  string
+		write func(io.Writer, *Report) error
+	}{{cfg.jsonFile, WriteJSON}, {cfg.junitFile, WriteJUnit}, {cfg.htmlFile, WriteHTML}} {
+		if out.file == "" {
+			continue
+		}
+		if err := writeFile(out.file, rep, out.write); err != nil {
+			fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
+			return ExitFail
+		}
+	}
+	if ctx.Err() != nil || !rep.Summary.OK {
+		return ExitFail
+	}
+	return ExitPass
+}
+
+// checkCommand fails early when the client command cannot be found.
+func checkCommand(name string) error {
+	if strings.ContainsRune(name, os.PathSeparator) {
+		if _, err := os.Stat(name); err != nil {
+			return fmt.Errorf("client command: %w", err)
+		}
+		return nil
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		return fmt.Errorf("client command: %w", err)
+	}
+	return nil
+}
+
+func writeFile(name string, rep *Report, write func(io.Writer, *Report) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("conformance: %w", err)
+	}
+	if err := write(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("conformance: %w", err)
+	}
+	return nil
+}
+
+func writeCheckList(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range Checks() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Level, c.Name, c.Description)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,134 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestMainUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	known := filepath.Join(dir, "known.txt")
+	if err := os.WriteFile(known, []byte("stream/basic/none\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantStderr string
+	}{
+		{"no command", nil, "no client command"},
+		{"unknown flag", []string{"--bogus", "--", "sh"}, "flag provided but not defined: -bogus"},
+		{"bad regexp", []string{"--run", "(", "--", "sh"}, `invalid value "(" for flag -run`},
+		{"no parallelism", []string{"--parallel", "0", "--", "sh"}, "--parallel must be at least 1"},
+		{"no timeout", []string{"--timeout", "0s", "--", "sh"}, "--timeout must be positive"},
+		{"missing client", []string{"--", "/nonexistent/client"}, "client command"},
+		{"client not on PATH", []string{"--", "no-such-client-anywhere"}, "client command"},
+		{"nothing selected", []string{"--run", "^nothing$", "--", "sh"}, "no case matches"},
+		{"unknown known-failing case", []string{"--known-failing", known, "--", "sh"}, `no case is named "stream/basic/none"`},
+		{"no known-failing file", []string{"--known-failing", filepath.Join(dir, "absent.txt"), "--", "sh"}, "absent.txt"},
+		{"empty cases dir", []string{"--cases", t.TempDir(), "--", "sh"}, "no *.json case file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			if code := Main(context.Background(), tt.args, nil, &stdout, &stderr); code != ExitUsage {
+				t.Errorf("exit %d, want %d", code, ExitUsage)
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr %q does not say %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestMainHelp(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"-h"}, nil, &stdout, &stderr); code != ExitPass {
+		t.Errorf("exit %d", code)
+	}
+	for _, want := range []string{"Usage: deskmock conform [flags] -- CLIENT_COMMAND", "-known-failing", "-junit"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help does not mention %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func TestMainList(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"--list", "--run", "^retry/20004/", "--skip", "exhausted"}, nil, &stdout, &stderr); code != ExitPass {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	want := "retry/20004/first-chunk\nretry/20004/middle-chunk\nretry/20004/last-chunk\n"
+	if stdout.String() != want {
+		t.Errorf("--list printed %q, want %q", stdout.String(), want)
+	}
+
+	stdout.Reset()
+	if code := Main(context.Background(), []string{"--list-checks"}, nil, &stdout, &stderr); code != ExitPass {
+		t.Fatalf("exit %d", code)
+	}
+	for _, c := range Checks() {
+		line := regexp.MustCompile(`(?m)^` + string(c.Level) + ` +` + regexp.QuoteMeta(c.Name) + ` +\S`)
+		if !line.MatchString(stdout.String()) {
+			t.Errorf("--list-checks does not list %s %s:\n%s", c.Level, c.Name, stdout.String())
+		}
+	}
+}
+
+func TestMainListWithExtraCases(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mine.json"), []byte(`{"cases": [{"name": "team/greeting", "description": "ours", "input": {"chunks": ["hi"]}, "expect": {"ok": true}}]}`), 0o644)
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"--list", "--cases", dir, "--run", "^team/"}, nil, &stdout, &stderr); code != ExitPass {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if stdout.String() != "team/greeting\n" {
+		t.Errorf("--list printed %q", stdout.String())
+	}
+}
+
+// TestMainGarbageClient checks that a client printing garbage fails
+// answer/json, and that the runner goes on and writes every report.
+func TestMainGarbageClient(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{"json": filepath.Join(dir, "r.json"), "junit": filepath.Join(dir, "r.xml"), "html": filepath.Join(dir, "r.html")}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{
+		"--run", "^stream/basic/(one|three)-chunks?$", "--json", files["json"], "--junit", files["junit"], "--html", files["html"],
+		"--", "/bin/sh", "-c", "cat >/dev/null; echo 'Streaming... done!'",
+	}, nil, &stdout, &stderr)
+	if code != ExitFail {
+		t.Errorf("exit %d, want %d", code, ExitFail)
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"FAIL  stream/basic/one-chunk", "MUST answer/json: stdout does not start with a JSON object: Streaming... done!",
+		"(no request reached the mock)", "2 cases: 0 passed, 0 warned, 2 failed", "\nFAIL\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console report does not say %q:\n%s", want, out)
+		}
+	}
+	for kind, f := range files {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Errorf("%s report: %v", kind, err)
+		}
+	}
+	b, _ := os.ReadFile(files["junit"])
+	var doc junitSuites
+	if err := xml.Unmarshal(b, &doc); err != nil || doc.Tests != 2 || doc.Failures != 2 {
+		t.Errorf("junit: %v, %d tests, %d failures", err, doc.Tests, doc.Failures)
+	}
+}

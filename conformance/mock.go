@@ -1,0 +1,223 @@
+package conformance
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/deskmock/deskmock/mockserver"
+)
+
+// caseMock is a fresh mock serving one case on loopback.
+type caseMock struct {
+	srv  *mockserver.Server
+	cfg  mockserver.Config
+	http *http.Server
+	url  string
+
+	// rules describes each fault rule by the ID the mock gave it.
+	rules map[string]string
+
+	mu       sync.Mutex
+	inflight int
+	stray    []mockserver.Exchange // requests the journal does not keep
+	done     chan error
+}
+
+// startMock configures a mock for a case and starts serving it.
+func startMock(c *Case) (*caseMock, error) {
+	cfg := mockserver.DefaultConfig()
+	if c.Mock.Desk != nil {
+		desk := *c.Mock.Desk
+		cfg.Apps[0].Desk = &desk
+	}
+	if c.Mock.Session == SessionUnknown {
+		cfg.Sessions.Strict = true
+	}
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: case %s: %w", c.Name, err)
+	}
+	if c.Mock.Session == SessionEnded {
+		if err := srv.EndSession(c.SessionID()); err != nil {
+			return nil, fmt.Errorf("conformance: case %s: %w", c.Name, err)
+		}
+	}
+	rules := map[string]string{"trigger": "the trigger SessionId"}
+	for i, f := range c.Mock.Faults {
+		id, err := srv.AddFault(f)
+		if err != nil {
+			return nil, fmt.Errorf("conformance: case %s: mock/faults/%d: %w", c.Name, i, err)
+		}
+		rules[id] = describeFault(f)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("conformance: case %s: %w", c.Name, err)
+	}
+	m := &caseMock{srv: srv, cfg: srv.Config(), url: "http://" + ln.Addr().String(), rules: rules, done: make(chan error, 1)}
+	m.http = &http.Server{
+		Handler:           m.wrap(srv.Handler()),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go func() { m.done <- m.http.Serve(ln) }()
+	return m, nil
+}
+
+// wrap counts the requests in flight, so that stop can wait for the
+// journal to be complete, and keeps the requests outside /v4/, which the
+// mock's journal does not record.
+func (m *caseMock) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.inflight++
+		m.mu.Unlock()
+		defer func() {
+			m.mu.Lock()
+			m.inflight--
+			m.mu.Unlock()
+		}()
+		if strings.HasPrefix(r.URL.Path, "/v4/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		body, _ := io.ReadAll(io.LimitReader(r.Body, int64(m.cfg.Limits.MaxBodyBytes)))
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		m.mu.Lock()
+		m.stray = append(m.stray, mockserver.Exchange{
+			Time: start, Method: r.Method, Path: r.URL.Path, Query: redactQuery(r.URL.RawQuery),
+			Body: string(body), Status: rec.status, Reply: rec.body.String(),
+			LatencyMS: float64(time.Since(start).Microseconds()) / 1000,
+		})
+		m.mu.Unlock()
+	})
+}
+
+// recorder keeps the status and body of a reply.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+// WriteHeader keeps the status and passes it on.
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write keeps the first 4 KiB of the body and passes it on.
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if r.body.Len() < 4096 {
+		r.body.Write(b)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// stop closes the listener and every connection, then waits (a bounded
+// time) until the handlers in flight have recorded their exchanges.
+func (m *caseMock) stop() {
+	m.http.Close()
+	<-m.done
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		m.mu.Lock()
+		n := m.inflight
+		m.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// exchanges returns every request the mock saw, in arrival order.
+func (m *caseMock) exchanges() []mockserver.Exchange {
+	out := m.srv.Requests(mockserver.ExchangeFilter{})
+	m.mu.Lock()
+	out = append(out, m.stray...)
+	m.mu.Unlock()
+	sortByArrival(out)
+	return out
+}
+
+// redactQuery replaces the value of usersig in a raw query.
+func redactQuery(raw string) string {
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "usersig=") {
+			parts[i] = "usersig=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// describeFault writes a fault rule in a line, as a report shows it:
+// "on call 2, once: error_code 20004".
+func describeFault(f mockserver.Fault) string {
+	var when []string
+	m := f.Match
+	if m.SessionID != "" {
+		when = append(when, "session "+m.SessionID)
+	}
+	if m.Call != 0 {
+		when = append(when, fmt.Sprintf("call %d of the session", m.Call))
+	}
+	if m.Nth != 0 {
+		when = append(when, fmt.Sprintf("request %d", m.Nth))
+	}
+	if m.ChunkContains != "" {
+		when = append(when, fmt.Sprintf("Chunk containing %q", m.ChunkContains))
+	}
+	if m.HasMsgKey != nil {
+		when = append(when, fmt.Sprintf("has MsgKey=%v", *m.HasMsgKey))
+	}
+	if m.Finish != nil {
+		when = append(when, fmt.Sprintf("Finish=%v", *m.Finish))
+	}
+	if len(when) == 0 {
+		when = append(when, "every request")
+	}
+	a := f.Action
+	var do []string
+	if a.DelayMS > 0 {
+		do = append(do, fmt.Sprintf("delay %dms", a.DelayMS))
+	}
+	switch {
+	case a.ErrorCode != 0:
+		do = append(do, fmt.Sprintf("ErrorCode %d", a.ErrorCode))
+	case a.HTTPStatus != 0:
+		do = append(do, fmt.Sprintf("HTTP %d", a.HTTPStatus))
+	case a.Reset && a.When == mockserver.ResetAfterApply:
+		do = append(do, "apply, then reset the connection")
+	case a.Reset:
+		do = append(do, "reset the connection before applying")
+	case a.Truncate:
+		do = append(do, "apply, then truncate the reply")
+	}
+	how := ""
+	switch {
+	case f.Times == 1:
+		how = ", once"
+	case f.Times > 1:
+		how = fmt.Sprintf(", %d times", f.Times)
+	}
+	if f.Probability != nil {
+		how += fmt.Sprintf(", with probability %g", *f.Probability)
+	}
+	return "on " + strings.Join(when, ", ") + how + ": " + strings.Join(do, ", then ")
+}

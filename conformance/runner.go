@@ -1,0 +1,170 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTimeout is the per-case timeout.
+	DefaultTimeout = 30 * time.Second
+	// DefaultGrace is how long a client has between SIGTERM and SIGKILL.
+	DefaultGrace = 2 * time.Second
+)
+
+// DefaultParallel is how many cases run at once by default. Clients
+// mostly wait on the network, so it is more than the number of CPUs.
+func DefaultParallel() int { return max(4, 2*runtime.NumCPU()) }
+
+// Options configure a run.
+type Options struct {
+	// Command is the client command and its arguments; required.
+	Command []string
+	// Dir is the client's working directory; "" means the runner's.
+	Dir string
+	// Cases are the cases to run, in order.
+	Cases []Case
+	// Parallel is how many cases run at once; 0 means DefaultParallel.
+	Parallel int
+	// Timeout bounds each case's client; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Grace is the time between SIGTERM and SIGKILL; 0 means
+	// DefaultGrace.
+	Grace time.Duration
+	// KnownFailing names the cases known to fail.
+	KnownFailing map[string]bool
+	// OnCase, when set, is called with each result in case order, as
+	// soon as the result and those before it are ready.
+	OnCase func(CaseResult)
+}
+
+// ErrNoCommand is returned by Run when Options.Command is empty.
+var ErrNoCommand = errors.New("conformance: no client command")
+
+// Run runs every case against the client and grades it. A fresh mock
+// serves each case. When ctx ends, running clients are stopped and the
+// cases not started are reported as not run.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	if len(opts.Command) == 0 {
+		return nil, ErrNoCommand
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = DefaultParallel()
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	rep := &Report{Command: opts.Command, Started: time.Now(), Timeout: opts.Timeout, Checks: Checks()}
+	results := make([]CaseResult, len(opts.Cases))
+	ready := make([]bool, len(opts.Cases))
+	var mu sync.Mutex
+	emitted := 0
+	finish := func(i int, r CaseResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[i], ready[i] = r, true
+		for emitted < len(results) && ready[emitted] {
+			if opts.OnCase != nil {
+				opts.OnCase(results[emitted])
+			}
+			emitted++
+		}
+	}
+
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(opts.Parallel, max(len(opts.Cases), 1)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				c := &opts.Cases[i]
+				var r CaseResult
+				if ctx.Err() != nil {
+					r = CaseResult{Name: c.Name, Description: c.Description, File: c.File, Error: "not run: interrupted"}
+				} else {
+					r = runCase(ctx, c, opts)
+				}
+				r.setStatus(opts.KnownFailing[c.Name])
+				finish(i, r)
+			}
+		}()
+	}
+	for i := range opts.Cases {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	rep.Cases = results
+	rep.Duration = time.Since(rep.Started)
+	rep.Summary = summarize(results)
+	return rep, nil
+}
+
+// runCase runs one case: a fresh mock, the client once, then the checks.
+func runCase(ctx context.Context, c *Case, opts Options) (r CaseResult) {
+	r = CaseResult{Name: c.Name, Description: c.Description, File: c.File}
+	start := time.Now()
+	defer func() { r.Duration = time.Since(start) }()
+
+	m, err := startMock(c)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	in, err := c.input(m.cfg, m.url, time.Now())
+	if err != nil {
+		m.stop()
+		r.Error = err.Error()
+		return r
+	}
+	r.Input = in.redacted()
+	stdin, err := json.Marshal(in)
+	if err != nil {
+		m.stop()
+		r.Error = "conformance: encoding the input: " + err.Error()
+		return r
+	}
+	run := runClient(ctx, clientSpec{
+		command: opts.Command,
+		dir:     opts.Dir,
+		env:     in.Env(),
+		stdin:   append(stdin, '\n'),
+		timeout: opts.Timeout,
+		grace:   opts.Grace,
+	})
+	m.stop()
+
+	chunks := c.Chunks()
+	ev := &evidence{
+		c:       c,
+		in:      in,
+		chunks:  chunks,
+		calls:   analyze(m.exchanges(), chunks),
+		streams: m.srv.Streams(),
+		run:     run,
+	}
+	if !run.TimedOut && run.Error == "" {
+		a, err := parseAnswer(run.Stdout)
+		if err != nil {
+			ev.answerErr = err
+		} else {
+			ev.answer = &a
+		}
+	}
+	r.Client = run
+	r.Answer = ev.answer
+	r.Checks = grade(ev)
+	r.Transcript = transcript(ev.calls, len(chunks), run.Started, m.rules)
+	r.Streams = streamResults(ev.streams)
+	return r
+}

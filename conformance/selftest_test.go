@@ -1,0 +1,238 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/conformance/golden")
+
+// moduleRoot is the module's directory, seen from this package's.
+const moduleRoot = ".."
+
+// brokenClients are the deliberately broken clients under
+// testdata/conformance/clients, with the checks each must fail (at MUST or
+// SHOULD level, over the whole suite) and, when the bug shows only in some
+// cases, those cases.
+var brokenClients = []struct {
+	name   string
+	checks []string
+	cases  []string
+}{
+	{name: "forgets-msgkey", checks: []string{"stream/msgkey-reused", "stream/text-equals-chunks"}},
+	{name: "never-finishes", checks: []string{"stream/finish-last"}},
+	{
+		name:   "retries-141005-forever",
+		checks: []string{"client/in-time", "retry/bounded", "retry/non-retryable-not-retried"},
+		cases:  []string{"errors/141005/ended-mid-stream", "errors/141005/session-ended"},
+	},
+	{
+		name:   "never-retries-20004",
+		checks: []string{"outcome/expected", "retry/retryable-retried", "stream/text-equals-chunks"},
+		cases:  []string{"retry/20004/exhausted", "retry/20004/first-chunk", "retry/20004/last-chunk", "retry/20004/middle-chunk"},
+	},
+	{name: "doubles-chunk", checks: []string{"stream/chunks-in-order", "stream/text-equals-chunks"}},
+}
+
+// buildClients builds the reference client and every broken client with
+// one go build, into dir.
+func buildClients(t *testing.T, dir string) {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	args := []string{"build", "-o", dir + string(filepath.Separator), "./cmd/refclient"}
+	for _, b := range brokenClients {
+		args = append(args, "./testdata/conformance/clients/"+b.name)
+	}
+	cmd := exec.Command(goCmd, args...)
+	cmd.Dir = moduleRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+}
+
+// conform runs Main with args and returns its exit code, its stdout and
+// the JSON report.
+func conform(t *testing.T, args ...string) (int, string, *Report) {
+	t.Helper()
+	jsonFile := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), append([]string{"--json", jsonFile}, args...), nil, &stdout, &stderr)
+	if stderr.Len() > 0 {
+		t.Logf("stderr: %s", stderr.String())
+	}
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatalf("exit %d, no JSON report: %v\n%s", code, err, stdout.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return code, stdout.String(), &rep
+}
+
+// failing returns the sorted names of the checks that failed at MUST or
+// SHOULD level, and of the cases where one did.
+func failing(rep *Report) (checks, cases []string) {
+	cs := map[string]bool{}
+	for _, c := range rep.Cases {
+		f := c.FailingChecks()
+		for _, n := range f {
+			cs[n] = true
+		}
+		if len(f) > 0 || c.Error != "" {
+			cases = append(cases, c.Name)
+		}
+	}
+	for n := range cs {
+		checks = append(checks, n)
+	}
+	sort.Strings(checks)
+	sort.Strings(cases)
+	return checks, cases
+}
+
+// TestSelfTest grades the reference client, the Python client and the
+// broken clients with the whole suite, and pins the console report.
+func TestSelfTest(t *testing.T) {
+	dir := t.TempDir()
+	buildClients(t, dir)
+	all := len(builtin(t))
+
+	t.Run("refclient", func(t *testing.T) {
+		t.Parallel()
+		code, out, rep := conform(t, "--", filepath.Join(dir, "refclient"))
+		checks, cases := failing(rep)
+		if code != ExitPass || len(checks) > 0 || rep.Summary.Passed != all {
+			t.Fatalf("exit %d, failing checks %v in %v; want every MUST and SHOULD check to pass\n%s", code, checks, cases, out)
+		}
+		if rep.Duration > 20*time.Second {
+			t.Errorf("the suite took %s against the reference client, want under 20s", rep.Duration)
+		}
+		t.Logf("%d cases in %s", all, rep.Duration.Round(time.Millisecond))
+	})
+
+	t.Run("python", func(t *testing.T) {
+		t.Parallel()
+		python, err := exec.LookPath("python3")
+		if err != nil {
+			t.Skip("python3 is not installed")
+		}
+		script, err := filepath.Abs(filepath.Join("clients", "python", "deskmock_client.py"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, rep := conform(t, "--", python, script)
+		if code != ExitPass || rep.Summary.Failed > 0 {
+			_, cases := failing(rep)
+			t.Fatalf("exit %d, failing cases %v; want every MUST check to pass\n%s", code, cases, out)
+		}
+		t.Logf("%d cases in %s", all, rep.Duration.Round(time.Millisecond))
+	})
+
+	for _, b := range brokenClients {
+		t.Run("broken/"+b.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, rep := conform(t, "--timeout", "5s", "--", filepath.Join(dir, b.name))
+			checks, cases := failing(rep)
+			if code != ExitFail {
+				t.Errorf("exit %d, want %d", code, ExitFail)
+			}
+			if d := cmp.Diff(b.checks, checks); d != "" {
+				t.Errorf("failing checks (-want +got):\n%s\n%s", d, out)
+			}
+			if b.cases != nil {
+				if d := cmp.Diff(b.cases, cases); d != "" {
+					t.Errorf("failing cases (-want +got):\n%s", d)
+				}
+			}
+		})
+	}
+
+	t.Run("known-failing/stale", func(t *testing.T) {
+		t.Parallel()
+		known := filepath.Join(t.TempDir(), "known.txt")
+		os.WriteFile(known, []byte("# fixed long ago\nstream/basic/one-chunk\n"), 0o644)
+		code, out, rep := conform(t, "--known-failing", known, "--run", "^stream/basic/", "--", filepath.Join(dir, "refclient"))
+		if code != ExitFail || rep.Summary.Stale != 1 || rep.Cases[0].Status != StatusStale {
+			t.Errorf("exit %d, summary %+v, want exit 1 and one stale case", code, rep.Summary)
+		}
+		if !strings.Contains(out, "STALE stream/basic/one-chunk") || !strings.Contains(out, "listed as known to fail, but passes") {
+			t.Errorf("the console does not report the stale entry:\n%s", out)
+		}
+	})
+
+	t.Run("known-failing/listed", func(t *testing.T) {
+		t.Parallel()
+		known := filepath.Join(t.TempDir(), "known.txt")
+		os.WriteFile(known, []byte("retry/20004/first-chunk\nretry/20004/middle-chunk\nretry/20004/last-chunk\nretry/20004/exhausted # gives up at once\n"), 0o644)
+		code, out, rep := conform(t, "--known-failing", known, "--run", "^retry/(20004|20005)/", "--", filepath.Join(dir, "never-retries-20004"))
+		if code != ExitPass || rep.Summary.KnownFailing != 4 || rep.Summary.Passed != 4 {
+			t.Errorf("exit %d, summary %+v, want exit 0 with 4 known failures and 4 passes\n%s", code, rep.Summary, out)
+		}
+	})
+
+	for _, g := range []struct {
+		name, client, run string
+	}{
+		{"console-doubles-chunk", "doubles-chunk", `^(stream/basic/one-chunk|stream/basic/three-chunks|errors/141004-illegal-parameters)$`},
+		{"console-never-retries-20004", "never-retries-20004", `^retry/20004/`},
+	} {
+		t.Run("golden/"+g.name, func(t *testing.T) {
+			t.Parallel()
+			_, out, _ := conform(t, "--parallel", "2", "--run", g.run, "--", filepath.Join(dir, g.client))
+			got := normalize(out, dir)
+			file := filepath.Join(moduleRoot, "testdata", "conformance", "golden", g.name+".txt")
+			if *update {
+				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if d := cmp.Diff(string(want), got); d != "" {
+				t.Errorf("console report differs from %s (-want +got):\n%s", file, d)
+			}
+		})
+	}
+}
+
+// Console reports vary in times, randoms and MsgKeys; normalize replaces
+// them with placeholders.
+var normalizers = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\d+_\d+_[0-9a-f]{25}`), "MSGKEY"},
+	{regexp.MustCompile(`random=\d+`), "random=RANDOM"},
+	{regexp.MustCompile(`\+\d+\.\d{3}s`), "+T.TTTs"},
+	{regexp.MustCompile(`\b\d+\.\d\ds\b`), "T.TTs"},
+	{regexp.MustCompile(`\(\d+\.\ds\)`), "(T.Ts)"},
+}
+
+func normalize(out, dir string) string {
+	out = strings.ReplaceAll(out, dir, "CLIENTS")
+	for _, n := range normalizers {
+		out = n.re.ReplaceAllString(out, n.with)
+	}
+	return out
+}

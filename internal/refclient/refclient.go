@@ -1,0 +1,128 @@
+// Package refclient is deskmock's reference client of send_stream_msg: a
+// careful client that speaks the conformance protocol (one case as JSON on
+// stdin, one answer as JSON on stdout) and streams the chunks the way
+// conformance/README.md asks: a fresh random per request, a timeout per
+// request, the same chunk and MsgKey on every retry, a bounded number of
+// attempts with a growing pause, and no retry of a code that is not
+// retryable.
+//
+// Bugs switches on deliberate mistakes, so that the conformance self-test
+// can build broken clients from the same code.
+package refclient
+
+import (
+	"time"
+)
+
+// Input is the case a client receives on stdin.
+type Input struct {
+	// Case is the name of the conformance case.
+	Case string `json:"case"`
+	// BaseURL is the mock's base URL, with no trailing slash.
+	BaseURL string `json:"base_url"`
+	// SDKAppID is the app to call as.
+	SDKAppID uint64 `json:"sdkappid"`
+	// Identifier is the administrator to call as.
+	Identifier string `json:"identifier"`
+	// SecretKey is the app's key, to sign a UserSig with.
+	SecretKey string `json:"secret_key"`
+	// UserSig is a ready UserSig for Identifier.
+	UserSig string `json:"usersig"`
+	// SessionID is the Desk session to stream on.
+	SessionID string `json:"session_id"`
+	// Chunks are the chunks to stream, in order, as one message.
+	Chunks []string `json:"chunks"`
+}
+
+// Answer is what a client prints on stdout when it is done.
+type Answer struct {
+	// OK is true when every chunk was accepted and the stream finished.
+	OK bool `json:"ok"`
+	// MsgKey is the key of the stream, on success.
+	MsgKey string `json:"msg_key,omitempty"`
+	// ErrorCode is the vendor code of the last failure; 0 when the last
+	// failure was not a vendor reply (a transport failure).
+	ErrorCode int `json:"error_code,omitempty"`
+	// ErrorInfo says what failed.
+	ErrorInfo string `json:"error_info,omitempty"`
+}
+
+// Defaults of Options.
+const (
+	// DefaultRequestTimeout bounds one request, reply included.
+	DefaultRequestTimeout = 2 * time.Second
+	// DefaultMaxAttempts is how often one chunk is sent at most.
+	DefaultMaxAttempts = 5
+	// DefaultBackoff is the pause before the first retry; it doubles
+	// before each later one.
+	DefaultBackoff = 25 * time.Millisecond
+	// DefaultMaxBackoff caps the pause.
+	DefaultMaxBackoff = 400 * time.Millisecond
+	// UserSigLifetime is the lifetime of a UserSig the client signs.
+	UserSigLifetime = 24 * time.Hour
+)
+
+// Options tune the client. The zero Options is the reference behaviour.
+type Options struct {
+	// RequestTimeout bounds one request; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxAttempts is how often one chunk is sent at most; 0 means
+	// DefaultMaxAttempts.
+	MaxAttempts int
+	// Backoff is the first pause between attempts; 0 means
+	// DefaultBackoff. It doubles up to MaxBackoff.
+	Backoff time.Duration
+	// MaxBackoff caps the pause; 0 means DefaultMaxBackoff.
+	MaxBackoff time.Duration
+	// GivenUserSig uses Input.UserSig instead of signing a UserSig with
+	// Input.SecretKey.
+	GivenUserSig bool
+	// Logf, when set, receives one line per attempt.
+	Logf func(format string, args ...any)
+	// Bugs are deliberate mistakes; the zero Bugs is a careful client.
+	Bugs Bugs
+}
+
+// Bugs are deliberate mistakes, for building broken clients.
+type Bugs struct {
+	// ForgetMsgKey sends every call without the MsgKey.
+	ForgetMsgKey bool
+	// NeverFinish never sends Finish: 1.
+	NeverFinish bool
+	// RetryForever lists codes retried without limit, whether or not they
+	// are retryable.
+	RetryForever []int
+	// NeverRetry lists retryable codes that are not retried.
+	NeverRetry []int
+	// DoubleMiddleChunk sends the second chunk twice when there are at
+	// least three chunks.
+	DoubleMiddleChunk bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = DefaultBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	return o
+}
+
+// pause returns the pause before attempt+1, attempt counting from 1.
+func (o Options) pause(attempt int) time.Duration {
+	d := o.Backoff
+	for i := 1; i < attempt && d < o.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, o.MaxBackoff)
+}
