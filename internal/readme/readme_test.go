@@ -1,0 +1,161 @@
+package readme
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// section returns the text between <!-- name:begin --> and <!-- name:end -->.
+func section(t *testing.T, doc, name string) string {
+	t.Helper()
+	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("README has no %s section", name)
+	}
+	return doc[i+len(begin) : j]
+}
+
+func TestCodeTableMatchesTheCode(t *testing.T) {
+	got := section(t, readme(t), "codes")
+	want := codes.Markdown(codes.Defaults())
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("README's check→code table drifted from mockserver/codes (-code +README):\n%s\nPaste the code's table:\n%s", diff, want)
+	}
+}
+
+func TestTriggerTableNamesRealCodes(t *testing.T) {
+	doc := readme(t)
+	re := regexp.MustCompile("`00000000-0000-0000-([0-9]{4})-([0-9]{12})` \\| ([0-9]+) ")
+	rows := re.FindAllStringSubmatch(doc, -1)
+	seen := map[string]bool{}
+	for _, m := range rows {
+		if strings.TrimLeft(m[2], "0") != m[3] {
+			t.Errorf("row %q: the ID names code %s, the text %s", m[0], m[2], m[3])
+		}
+		seen[m[3]] = true
+	}
+	for _, c := range codes.APICodes() {
+		if !seen[itoa(c)] {
+			t.Errorf("the trigger table lacks code %d of the API's table", c)
+		}
+	}
+}
+
+func itoa(n int) string {
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+// TestWalkthrough runs the README's curl walk-through against a real
+// deskmock binary, with the binary in place of "go run ./cmd/deskmock" and
+// a free port in place of 8780.
+func TestWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	for _, tool := range []string{"bash", "curl", "sed"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	script := section(t, readme(t), "walkthrough")
+	script = strings.TrimPrefix(strings.TrimSpace(script), "```sh")
+	script = strings.TrimSuffix(script, "```")
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "deskmock")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/deskmock")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	serve := exec.CommandContext(ctx, bin, "serve", "--addr", addr)
+	serve.Cancel = func() error { return serve.Process.Signal(os.Interrupt) }
+	serve.WaitDelay = 10 * time.Second
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cancel()
+		serve.Wait() // reports the cancellation even on a clean exit
+		if code := serve.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("serve exited %d on SIGINT, want 0", code)
+		}
+	}()
+	waitHealthy(t, "http://"+addr+"/__admin/health")
+
+	script = strings.ReplaceAll(script, "go run ./cmd/deskmock", bin)
+	script = strings.ReplaceAll(script, "127.0.0.1:8780", addr)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the walk-through failed: %v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("output has %d lines, want 4:\n%s", len(lines), out.String())
+	}
+	for i, want := range []string{
+		`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"1_[0-9]+_[0-9a-f]{25}"\}$`,
+		`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0\}$`,
+		`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0\}$`,
+		`"chunks":\["Hello, ","this is ","Tencent Cloud."\],"text":"Hello, this is Tencent Cloud.","finished":true,"calls":3`,
+	} {
+		if !regexp.MustCompile(want).MatchString(lines[i]) {
+			t.Errorf("line %d: %s\ndoes not match %s", i+1, lines[i], want)
+		}
+	}
+}
+
+func waitHealthy(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the server did not become healthy")
+}

@@ -1,0 +1,92 @@
+package codes
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEveryRuleNamesACatalogueCode(t *testing.T) {
+	seen := map[Check]bool{}
+	for _, r := range Defaults() {
+		if seen[r.Check] {
+			t.Errorf("check %s listed twice", r.Check)
+		}
+		seen[r.Check] = true
+		e, ok := Lookup(r.Code)
+		if !ok || e.Info != r.Info {
+			t.Errorf("check %s: code %d text %q, catalogue %q", r.Check, r.Code, r.Info, e.Info)
+		}
+		if r.Documented && e.Source != SourceAPI {
+			t.Errorf("check %s is marked documented but %d is not in the API's table", r.Check, r.Code)
+		}
+	}
+}
+
+func TestAPICodesAreTheVendorTable(t *testing.T) {
+	want := "20001 20002 20003 20004 20005 20006 90001 90002 90005 90007 90009 90010 93000 141000 141002 141004 141005 141006"
+	var got []string
+	for _, c := range APICodes() {
+		got = append(got, itoa(c))
+	}
+	if strings.Join(got, " ") != want {
+		t.Errorf("APICodes = %v", got)
+	}
+}
+
+func itoa(n int) string {
+	s := ""
+	for ; n > 0; n /= 10 {
+		s = string(rune('0'+n%10)) + s
+	}
+	return s
+}
+
+func TestNewTableOverrides(t *testing.T) {
+	tests := []struct {
+		name      string
+		overrides map[Check]Override
+		check     Check
+		wantCode  int
+		wantInfo  string
+		wantDoc   bool
+		wantErr   string
+	}{
+		{"none", nil, CheckUserSigExpired, 70001, "UserSig expired. Please generate a new one.", false, ""},
+		{"code from the catalogue takes its text", map[Check]Override{CheckUserSigExpired: {Code: 20002}}, CheckUserSigExpired, 20002, "UserSig or A2 invalid", false, ""},
+		{"text only keeps the code", map[Check]Override{CheckSessionNotFound: {Info: "gone"}}, CheckSessionNotFound, 141005, "gone", true, ""},
+		{"unknown code with text", map[Check]Override{CheckNotAdmin: {Code: 12345, Info: "x"}}, CheckNotAdmin, 12345, "x", false, ""},
+		{"same code keeps documented", map[Check]Override{CheckNotAdmin: {Code: 90009}}, CheckNotAdmin, 90009, "Request requires App administrator permissions.", true, ""},
+		{"unknown code without text", map[Check]Override{CheckNotAdmin: {Code: 12345}}, "", 0, "", false, "12345"},
+		{"unknown check", map[Check]Override{"nope": {Code: 1}}, "", 0, "", false, `unknown check "nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := NewTable(tt.overrides)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := tab.Rule(tt.check)
+			if r.Code != tt.wantCode || r.Info != tt.wantInfo || r.Documented != tt.wantDoc {
+				t.Errorf("rule %+v", r)
+			}
+			if len(tab.Rules()) != len(Defaults()) {
+				t.Errorf("%d rules", len(tab.Rules()))
+			}
+		})
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	for _, e := range Catalogue() {
+		want := strings.Contains(strings.ToLower(e.Info), "please retry")
+		if Retryable(e.Code) != want {
+			t.Errorf("Retryable(%d) = %v, text %q", e.Code, Retryable(e.Code), e.Info)
+		}
+	}
+}
