@@ -50,18 +50,27 @@ type TestServer struct {
 // test ends.
 func NewTestServer(t testing.TB, opts ...Option) *TestServer {
 	t.Helper()
+	ts, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("mockserver.NewTestServer: %v", err)
+	}
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// Start starts a TestServer outside a test, with DefaultConfig adjusted by
+// opts. The caller should call Close when finished.
+func Start(opts ...Option) (*TestServer, error) {
 	cfg := DefaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
 	s, err := New(cfg)
 	if err != nil {
-		t.Fatalf("mockserver.NewTestServer: %v", err)
+		return nil, err
 	}
 	hs := httptest.NewServer(s.Handler())
-	ts := &TestServer{Server: s, URL: hs.URL, App: s.cfg.Apps[0], Identifier: s.cfg.Apps[0].Admins[0], http: hs}
-	t.Cleanup(ts.Close)
-	return ts
+	return &TestServer{Server: s, URL: hs.URL, App: s.cfg.Apps[0], Identifier: s.cfg.Apps[0].Admins[0], http: hs}, nil
 }
 
 // Close shuts the server down and blocks until its requests are done. It

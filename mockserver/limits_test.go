@@ -1,0 +1,66 @@
+package mockserver
+
+import (
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// filler is an endless reader of 'x' bytes.
+type filler struct{}
+
+func (filler) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+func TestHugeBodyIsRefusedWithoutReadingIt(t *testing.T) {
+	const size = 64 << 20
+	ts := NewTestServer(t)
+	tests := []struct {
+		name          string
+		contentLength bool
+	}{
+		{"with Content-Length", true},
+		{"chunked", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := io.MultiReader(strings.NewReader(`{"SessionId":"`+testSession+`","Chunk":"`), io.LimitReader(filler{}, size))
+			req, err := http.NewRequest("POST", ts.EndpointURL(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.contentLength {
+				req.ContentLength = size + 100
+			} else {
+				req.ContentLength = -1
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req)
+			if err == nil {
+				raw, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if rep := decodeReply(t, raw); rep.ErrorCode != 93000 {
+					t.Errorf("reply %+v, want 93000", rep)
+				}
+			} else {
+				t.Logf("the server closed the connection after its reply: %v", err)
+			}
+			runtime.ReadMemStats(&after)
+			if grown := after.TotalAlloc - before.TotalAlloc; grown > 4<<20 {
+				t.Errorf("%d MiB allocated while refusing a 64 MiB body", grown>>20)
+			}
+			ex := ts.Requests(ExchangeFilter{Limit: 1})
+			if len(ex) != 1 || ex[0].Code != 93000 || len(ex[0].Body) != 0 {
+				t.Errorf("journal %+v", ex)
+			}
+		})
+	}
+}
