@@ -200,7 +200,7 @@ func faultLine(e Entry) string {
 	if e.Rule != "" {
 		s += " " + e.Rule
 	}
-	if strings.HasSuffix(e.Action, "(client gone)") {
+	if e.Action == "delay" && e.Status == 0 {
 		s += " (the client gave up before the delay ended)"
 	}
 	return s

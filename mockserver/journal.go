@@ -3,6 +3,7 @@ package mockserver
 import (
 	"encoding/json"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,8 @@ const DefaultJournalSize = 10_000
 // Exchange is one request to the endpoint and what the server did with it,
 // as the journal records it. UserSigs are redacted.
 type Exchange struct {
-	// Seq numbers the exchanges from 1 in arrival order.
+	// Seq numbers the requests from 1 in arrival order. The journal lists
+	// exchanges in that order; a file gets them as they complete.
 	Seq uint64 `json:"seq"`
 	// Time is when the request arrived.
 	Time time.Time `json:"time"`
@@ -25,8 +27,15 @@ type Exchange struct {
 	Path   string `json:"path"`
 	// Query is the raw query string with the usersig value redacted.
 	Query string `json:"query"`
-	// Body is the request body as read (at most the body limit).
+	// Body is the request body as read; of a body over the limit, only its
+	// first KiB, with Truncated set.
 	Body string `json:"body"`
+	// BodySize is the body's length in bytes: its Content-Length, or what
+	// was read when that is unknown (at most the limit plus one byte).
+	BodySize int64 `json:"body_size"`
+	// Truncated is true when the body was over the limit and Body holds
+	// only its beginning.
+	Truncated bool `json:"truncated,omitempty"`
 	// Status is the HTTP status sent; 0 when the connection was dropped
 	// without a reply.
 	Status int `json:"status"`
@@ -49,7 +58,8 @@ type Exchange struct {
 	// trigger session.
 	Fault string `json:"fault,omitempty"`
 	// Action says what the fault did ("error_code", "http_status",
-	// "delay", "reset", "truncate").
+	// "delay", "reset", "truncate"). A delay whose client went away before
+	// it ended has Status 0.
 	Action string `json:"action,omitempty"`
 	// LatencyMS is how long the server took, delays included.
 	LatencyMS float64 `json:"latency_ms"`
@@ -76,7 +86,6 @@ type journal struct {
 	ring []Exchange
 	next int // index of the next write
 	full bool
-	seq  uint64
 	sink io.Writer
 	enc  *json.Encoder
 }
@@ -90,13 +99,11 @@ func newJournal(size int, sink io.Writer) *journal {
 	return j
 }
 
-// add records an exchange, giving it its sequence number. Lines go to the
-// sink in sequence order; a sink error is returned but the exchange is kept.
+// add records an exchange. Lines go to the sink as exchanges complete; a
+// sink error is returned but the exchange is kept.
 func (j *journal) add(e Exchange) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.seq++
-	e.Seq = j.seq
 	j.ring[j.next] = e
 	j.next++
 	if j.next == len(j.ring) {
@@ -130,6 +137,7 @@ func (j *journal) list(f ExchangeFilter) []Exchange {
 	for i := 0; i < j.next; i++ {
 		visit(&j.ring[i])
 	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq })
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
 	}
@@ -139,7 +147,7 @@ func (j *journal) list(f ExchangeFilter) []Exchange {
 	return out
 }
 
-// clear empties the ring; the sequence goes on.
+// clear empties the ring.
 func (j *journal) clear() {
 	j.mu.Lock()
 	clear(j.ring)

@@ -58,9 +58,31 @@ func TestHugeBodyIsRefusedWithoutReadingIt(t *testing.T) {
 				t.Errorf("%d MiB allocated while refusing a 64 MiB body", grown>>20)
 			}
 			ex := ts.Requests(ExchangeFilter{Limit: 1})
-			if len(ex) != 1 || ex[0].Code != 93000 || len(ex[0].Body) != 0 {
+			if len(ex) != 1 || ex[0].Code != 93000 || !ex[0].Truncated || len(ex[0].Body) != tooLargePrefix || ex[0].BodySize <= DefaultMaxBodyBytes {
 				t.Errorf("journal %+v", ex)
 			}
 		})
+	}
+}
+
+func TestSmallBodyLimit(t *testing.T) {
+	ts := NewTestServer(t, func(c *Config) { c.Limits.MaxBodyBytes = 10 })
+	for _, chunked := range []bool{false, true} {
+		body := io.Reader(strings.NewReader(`{"SessionId":"` + testSession + `","Chunk":"x"}`))
+		if chunked {
+			body = io.MultiReader(body) // hides the length: sent chunked
+		}
+		resp, err := http.Post(ts.EndpointURL(), "application/json", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep := decodeReply(t, readAll(t, resp)); rep.ErrorCode != 93000 {
+			t.Errorf("chunked=%v: %+v, want 93000", chunked, rep)
+		}
+	}
+	for _, e := range ts.Requests(ExchangeFilter{}) {
+		if !e.Truncated || len(e.Body) > 11 {
+			t.Errorf("journal kept %q (truncated %v)", e.Body, e.Truncated)
+		}
 	}
 }

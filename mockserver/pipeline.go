@@ -22,6 +22,7 @@ type exchange struct {
 	start    time.Time
 	arrival  arrival
 	body     []byte
+	bodySize int64 // the body's length as far as known
 	tooLarge bool
 	readErr  error
 	value    any   // the decoded body
@@ -60,8 +61,7 @@ func (s *Server) sendStreamMsg(w http.ResponseWriter, r *http.Request) {
 	if fired {
 		ex.fault, ex.action = f.ID, f.Action.name()
 		if f.Action.DelayMS > 0 && !sleep(r, time.Duration(f.Action.DelayMS)*time.Millisecond) {
-			ex.action = "delay (client gone)"
-			s.record(r, ex)
+			s.record(r, ex) // the client went away: status 0, no reply
 			return
 		}
 		switch a := f.Action; {
@@ -113,7 +113,7 @@ func (s *Server) replyOf(c codes.Check) reply {
 func (s *Server) arrive(r *http.Request) *exchange {
 	ex := &exchange{start: s.now()}
 	ex.arrival.nth = s.nth.Add(1)
-	ex.body, ex.tooLarge, ex.readErr = readBody(r, s.cfg.Limits.MaxBodyBytes)
+	ex.body, ex.bodySize, ex.tooLarge, ex.readErr = readBody(r, s.cfg.Limits.MaxBodyBytes)
 	if ex.tooLarge || ex.readErr != nil {
 		return ex
 	}
@@ -161,11 +161,14 @@ func (s *Server) record(r *http.Request, ex *exchange) {
 		slog.Duration("took", took),
 	)
 	e := Exchange{
+		Seq:       ex.arrival.nth,
 		Time:      ex.start,
 		Method:    r.Method,
 		Path:      r.URL.Path,
 		Query:     redactQuery(r.URL.RawQuery),
 		Body:      string(ex.body),
+		BodySize:  ex.bodySize,
+		Truncated: ex.tooLarge,
 		Status:    ex.status,
 		Reply:     string(ex.replyBody),
 		Code:      ex.rep.code,
@@ -341,25 +344,32 @@ func validRandom(s string) bool {
 	return err == nil && n <= 4294967295
 }
 
+// tooLargePrefix is how much of an over-limit body the journal keeps.
+const tooLargePrefix = 1024
+
 // readBody reads at most limit+1 bytes of the body, never more; tooLarge
-// reports a body longer than limit.
-func readBody(r *http.Request, limit int) (body []byte, tooLarge bool, err error) {
+// reports a body longer than limit. Of an over-limit body it returns the
+// first bytes read (at most tooLargePrefix), and size is its Content-Length or, when
+// unknown, the bytes read.
+func readBody(r *http.Request, limit int) (body []byte, size int64, tooLarge bool, err error) {
 	if r.ContentLength > int64(limit) {
-		return nil, true, nil
+		prefix := make([]byte, min(limit+1, tooLargePrefix))
+		n, _ := io.ReadFull(r.Body, prefix)
+		return prefix[:n], r.ContentLength, true, nil
 	}
-	size := limit + 1
+	capacity := limit + 1
 	if r.ContentLength >= 0 {
-		size = int(r.ContentLength) + 1
+		capacity = int(r.ContentLength) + 1
 	}
-	buf := make([]byte, size)
+	buf := make([]byte, capacity)
 	n, err := io.ReadFull(io.LimitReader(r.Body, int64(limit)+1), buf)
 	if err == io.ErrUnexpectedEOF || err == io.EOF {
 		err = nil
 	}
 	if n > limit {
-		return nil, true, nil
+		return buf[:min(n, tooLargePrefix)], int64(n), true, nil
 	}
-	return buf[:n], false, err
+	return buf[:n], int64(n), false, err
 }
 
 // decodeJSON decodes a body that must be exactly one JSON value in valid

@@ -181,7 +181,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unknownAPI(w http.ResponseWriter, r *http.Request) {
-	ex := &exchange{start: s.now(), check: codes.CheckPath, detail: "no API at " + r.URL.Path}
+	ex := s.arrive(r)
+	ex.check, ex.detail = codes.CheckPath, "no API at "+r.URL.Path
 	ex.rep = s.replyOf(codes.CheckPath)
 	s.answer(w, r, ex)
 }
