@@ -5,21 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"io"
 )
 
 // Answer is the JSON object a client prints on stdout when it is done.
-type Answer struct {
-	// OK is true when the whole message was delivered.
-	OK bool `json:"ok"`
-	// MsgKey is the stream's MsgKey, when OK.
-	MsgKey string `json:"msg_key,omitempty"`
-	// ErrorCode is the vendor code of the failure, when not OK (0 for a
-	// failure that was no vendor reply).
-	ErrorCode int `json:"error_code,omitempty"`
-	// ErrorInfo is the vendor's ErrorInfo of the failure, when not OK.
-	ErrorInfo string `json:"error_info,omitempty"`
-}
+type Answer = protocol.Answer
 
 // rawAnswer is an Answer with its fields' presence and types kept.
 type rawAnswer struct {

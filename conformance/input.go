@@ -3,35 +3,16 @@ package conformance
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
-// Input is the JSON object a client reads on stdin; the same facts are in
-// its environment (see Env).
-type Input struct {
-	// Case is the case's name.
-	Case string `json:"case"`
-	// BaseURL is the mock's URL, such as http://127.0.0.1:41234.
-	BaseURL string `json:"base_url"`
-	// SDKAppID is the app to call as.
-	SDKAppID uint64 `json:"sdkappid"`
-	// Identifier is the administrator to call as.
-	Identifier string `json:"identifier"`
-	// SecretKey is the app's key, for a client that signs its UserSig.
-	SecretKey string `json:"secret_key"`
-	// UserSig is a ready UserSig for Identifier, signed with SecretKey.
-	UserSig string `json:"usersig"`
-	// SessionID is the Desk session to stream on.
-	SessionID string `json:"session_id"`
-	// Chunks are the chunks to stream, in order, as one message.
-	Chunks []string `json:"chunks"`
-}
+// Input is the JSON object a client reads on stdin.
+type Input = protocol.Input
 
 // userSigLifetime is the lifetime of the UserSig given to the client.
 const userSigLifetime = 24 * time.Hour
@@ -80,24 +61,8 @@ func (c *Case) SessionID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// Env returns the input as the environment variables a client may read
-// instead of stdin.
-func (in Input) Env() []string {
-	chunks, _ := json.Marshal(in.Chunks) // strings always encode
-	return []string{
-		"DESKMOCK_CASE=" + in.Case,
-		"DESKMOCK_BASE_URL=" + in.BaseURL,
-		"DESKMOCK_SDKAPPID=" + strconv.FormatUint(in.SDKAppID, 10),
-		"DESKMOCK_IDENTIFIER=" + in.Identifier,
-		"DESKMOCK_SECRET_KEY=" + in.SecretKey,
-		"DESKMOCK_USERSIG=" + in.UserSig,
-		"DESKMOCK_SESSION_ID=" + in.SessionID,
-		"DESKMOCK_CHUNKS=" + string(chunks),
-	}
-}
-
 // redacted returns the input with its secrets replaced, for reports.
-func (in Input) redacted() Input {
+func redacted(in Input) Input {
 	in.SecretKey = "REDACTED"
 	in.UserSig = "REDACTED"
 	return in

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -113,11 +112,7 @@ func ParseCases(name string, b []byte) ([]Case, error) {
 		return nil, fail("the case schema does not compile: %v", err)
 	}
 	if err := schema.Validate(doc); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			return nil, fail("%s", problems(ve, doc))
-		}
-		return nil, fail("%v", err)
+		return nil, fail("%s", problems(err, doc))
 	}
 	var f caseFile
 	strict := json.NewDecoder(bytes.NewReader(b))
@@ -172,37 +167,17 @@ func checkUnique(cases []Case) error {
 }
 
 // problems lists the leaf errors of a validation as "/pointer (case): msg",
-// sorted, naming the case of each.
-func problems(ve *jsonschema.ValidationError, doc any) string {
+// naming the case of each.
+func problems(err error, doc any) string {
 	var lines []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := e.InstanceLocation
-			if loc == "" {
-				loc = "(top level)"
-			}
-			lines = append(lines, nameCase(loc, doc)+": "+e.Message)
-			return
+	for _, p := range schemas.Problems(err) {
+		loc := p.Location
+		if loc == "" {
+			loc = "(top level)"
 		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
+		lines = append(lines, nameCase(loc, doc)+": "+p.Message)
 	}
-	walk(ve)
-	sort.Strings(lines)
-	lines = compact(lines)
 	return strings.Join(lines, "; ")
-}
-
-func compact(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // nameCase inserts the case name after "/cases/N" in a JSON pointer.

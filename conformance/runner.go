@@ -127,7 +127,7 @@ func runCase(ctx context.Context, c *Case, opts Options) (r CaseResult) {
 		r.Error = err.Error()
 		return r
 	}
-	r.Input = in.redacted()
+	r.Input = redacted(in)
 	stdin, err := json.Marshal(in)
 	if err != nil {
 		m.stop()

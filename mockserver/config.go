@@ -10,11 +10,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
@@ -178,11 +176,7 @@ func parseConfig(name string, b []byte) (Config, error) {
 		return fail("", "not valid JSON: %v", err)
 	}
 	if err := schemas.Must(schemas.ConfigFile).Validate(v); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			return fail("", "%s", schemaProblems(ve))
-		}
-		return fail("", "%v", err)
+		return fail("", "%s", schemas.Describe(err, "(top level)", "; "))
 	}
 	cfg := Config{}
 	strict := json.NewDecoder(bytes.NewReader(jsonText))
@@ -195,29 +189,6 @@ func parseConfig(name string, b []byte) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", name, err)
 	}
 	return cfg, nil
-}
-
-// schemaProblems lists the leaf errors of a schema validation as
-// "/json/pointer: message" lines.
-func schemaProblems(ve *jsonschema.ValidationError) string {
-	var lines []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := e.InstanceLocation
-			if loc == "" {
-				loc = "(top level)"
-			}
-			lines = append(lines, loc+": "+e.Message)
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	sort.Strings(lines)
-	return strings.Join(lines, "; ")
 }
 
 // yamlToJSON turns YAML's map[string]any trees into values encoding/json

@@ -8,7 +8,11 @@ package schemas
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -98,4 +102,55 @@ func Must(name string) *jsonschema.Schema {
 		panic(err)
 	}
 	return s
+}
+
+// Problem is one leaf error of a validation: where in the document, and what.
+type Problem struct {
+	// Location is the JSON pointer of the value at fault; "" for the root.
+	Location string
+	// Message says what is wrong with it.
+	Message string
+}
+
+// Problems flattens a validation error into its leaf errors, sorted by
+// location and without repeats. An error that is not a validation error
+// gives one Problem at the root with the error's text.
+func Problems(err error) []Problem {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []Problem{{Message: err.Error()}}
+	}
+	var out []Problem
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			out = append(out, Problem{Location: e.InstanceLocation, Message: e.Message})
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Location != out[j].Location {
+			return out[i].Location < out[j].Location
+		}
+		return out[i].Message < out[j].Message
+	})
+	return slices.Compact(out)
+}
+
+// Describe writes the problems of a validation error as
+// "location: message" joined by sep, naming the root as root.
+func Describe(err error, root, sep string) string {
+	var parts []string
+	for _, p := range Problems(err) {
+		loc := p.Location
+		if loc == "" {
+			loc = root
+		}
+		parts = append(parts, loc+": "+p.Message)
+	}
+	return strings.Join(parts, sep)
 }

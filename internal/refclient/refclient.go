@@ -11,41 +11,15 @@
 package refclient
 
 import (
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"time"
 )
 
 // Input is the case a client receives on stdin.
-type Input struct {
-	// Case is the name of the conformance case.
-	Case string `json:"case"`
-	// BaseURL is the mock's base URL, with no trailing slash.
-	BaseURL string `json:"base_url"`
-	// SDKAppID is the app to call as.
-	SDKAppID uint64 `json:"sdkappid"`
-	// Identifier is the administrator to call as.
-	Identifier string `json:"identifier"`
-	// SecretKey is the app's key, to sign a UserSig with.
-	SecretKey string `json:"secret_key"`
-	// UserSig is a ready UserSig for Identifier.
-	UserSig string `json:"usersig"`
-	// SessionID is the Desk session to stream on.
-	SessionID string `json:"session_id"`
-	// Chunks are the chunks to stream, in order, as one message.
-	Chunks []string `json:"chunks"`
-}
+type Input = protocol.Input
 
 // Answer is what a client prints on stdout when it is done.
-type Answer struct {
-	// OK is true when every chunk was accepted and the stream finished.
-	OK bool `json:"ok"`
-	// MsgKey is the key of the stream, on success.
-	MsgKey string `json:"msg_key,omitempty"`
-	// ErrorCode is the vendor code of the last failure; 0 when the last
-	// failure was not a vendor reply (a transport failure).
-	ErrorCode int `json:"error_code,omitempty"`
-	// ErrorInfo says what failed.
-	ErrorInfo string `json:"error_info,omitempty"`
-}
+type Answer = protocol.Answer
 
 // Defaults of Options.
 const (
