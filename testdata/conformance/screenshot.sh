@@ -33,12 +33,12 @@ trap 'rm -rf "$work"' EXIT
 
 details=
 if [ -z "$report" ]; then
-	(cd "$root" && go build -o "$work/" ./testdata/conformance/clients/never-retries-20004 ./testdata/conformance/conform)
+	(cd "$root" && go build -o "$work/" ./testdata/conformance/clients/never-retries-20004 ./cmd/deskmock)
 	report="$work/report.html"
 	details="$work/details.html"
 	# The runs fail on purpose: the client is broken.
-	"$work/conform" -q --html "$report" -- "$work/never-retries-20004" >/dev/null || true
-	"$work/conform" -q --html "$details" --run '^retry/20004/(middle-chunk|exhausted)$' -- "$work/never-retries-20004" >/dev/null || true
+	"$work/deskmock" conform -q --html "$report" -- "$work/never-retries-20004" >/dev/null || true
+	"$work/deskmock" conform -q --html "$details" --run '^retry/20004/(middle-chunk|exhausted)$' -- "$work/never-retries-20004" >/dev/null || true
 fi
 case $report in
 /*) ;;
