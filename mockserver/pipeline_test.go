@@ -204,3 +204,41 @@ func readAll(t *testing.T, resp *http.Response) []byte {
 	}
 	return b
 }
+
+// The server accepts the UserSigs of every official library's style and
+// zlib level, and the sigs pasted into the query URL-encoded.
+func TestPipelineAcceptsEveryUserSigStyle(t *testing.T) {
+	ts := pipelineServer(t)
+	now := time.Now()
+	claims := usersig.Claims{Identifier: "administrator", SDKAppID: 1400000001, Time: now.Unix(), Expire: 3600}
+	tests := []struct {
+		name  string
+		opts  []usersig.Option
+		query func(sig string) string
+	}{
+		{"Go, level 0", []usersig.Option{usersig.WithStyle(usersig.StyleGo), usersig.WithLevel(0)}, nil},
+		{"Python, level 6", []usersig.Option{usersig.WithStyle(usersig.StylePython), usersig.WithLevel(6)}, nil},
+		{"Node, level 6", []usersig.Option{usersig.WithStyle(usersig.StyleNode), usersig.WithLevel(6)}, nil},
+		{"PHP, level 6", []usersig.Option{usersig.WithStyle(usersig.StylePHP), usersig.WithLevel(6)}, nil},
+		{"Go, level 9", []usersig.Option{usersig.WithStyle(usersig.StyleGo), usersig.WithLevel(9)}, nil},
+		{"percent-encoded in the query", nil, func(sig string) string {
+			return "sdkappid=1400000001&identifier=administrator&usersig=" + strings.NewReplacer("*", "%2A", "-", "%2D", "_", "%5F").Replace(sig) + "&random=1&contenttype=json"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sig, err := usersig.Sign(ts.App.SecretKey, claims, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			query := Query(1400000001, "administrator", sig, 1)
+			if tt.query != nil {
+				query = tt.query(sig)
+			}
+			got := post(t, ts.URL+EndpointPath+"?"+query, `{"SessionId":"`+testSession+`","Chunk":"x"}`)
+			if got.ErrorCode != 0 {
+				t.Errorf("%+v, want OK", got)
+			}
+		})
+	}
+}
