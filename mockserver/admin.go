@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -44,8 +45,8 @@ func (s *Server) adminRoutes(r *mux.Router) {
 func (s *Server) requireToken(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.AdminToken != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) != 1 {
+			got, ok := bearerToken(r.Header.Get("Authorization"))
+			if !ok || !tokenEqual(got, s.cfg.AdminToken) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="deskmock admin"`)
 				adminError(w, http.StatusUnauthorized, "a valid admin token is required (Authorization: Bearer TOKEN)")
 				return
@@ -53,6 +54,24 @@ func (s *Server) requireToken(next http.HandlerFunc) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bearerToken returns the token of an "Authorization: Bearer TOKEN" header
+// (the scheme in any case, as RFC 9110 allows).
+func bearerToken(h string) (string, bool) {
+	const scheme = "bearer "
+	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return "", false
+	}
+	return strings.TrimLeft(h[len(scheme):], " "), true
+}
+
+// tokenEqual compares two tokens in constant time, whatever their lengths:
+// it compares their SHA-256 sums, so that not even the length of the admin
+// token leaks through timing.
+func tokenEqual(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
 func adminError(w http.ResponseWriter, status int, msg string) {

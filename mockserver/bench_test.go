@@ -1,11 +1,17 @@
 package mockserver
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,142 +19,361 @@ import (
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
-// The benchmarks measure, in one run, a bare net/http handler writing the
-// vendor's fixed success reply (the baseline) and deskmock's full pipeline,
-// over real loopback HTTP with concurrent keep-alive clients. Compare with
-// ratios: go test -run '^$' -bench . -benchmem ./mockserver/
+// The benchmarks compare, in one run, a bare net/http handler that writes
+// the vendor's fixed success reply (the baseline) with deskmock's full
+// pipeline, over real loopback HTTP with concurrent keep-alive clients:
+//
+//	go test -run '^$' -bench Loopback -count 5 ./mockserver/
+//
+// Each sub-benchmark of BenchmarkLoopback reports req/s and x-baseline, its
+// requests per second over the baseline's, measured around it in the same
+// run. The client's work is part of every figure, the baseline's included;
+// it is kept small. BenchmarkHandler
+// measures the handler alone, in memory, and reports own-allocs/op: its
+// allocations per request beyond those of a bare handler under the same
+// harness. BenchmarkSoakMillionStreams (run it with -benchtime=1x) opens and
+// finishes a million streams and reports the heap left in use.
 
-const okReply = `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"124_1600045926_716f784b2bbd6ce9415027715"}`
+// fixedReply is the vendor's success reply, as the baseline writes it.
+const fixedReply = `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"124_1600045926_716f784b2bbd6ce9415027715"}`
 
-// loopbackClient returns a client that keeps enough idle connections for
-// the parallel benchmark goroutines.
-func loopbackClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
-}
-
-// benchPost runs b.RunParallel posting bodies from next to url; it fails the
-// benchmark on any reply other than want.
-func benchPost(b *testing.B, url string, next func(worker, i int) string, wantCode string) {
-	b.Helper()
-	client := loopbackClient()
-	var workers atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		w := int(workers.Add(1))
-		buf := make([]byte, 512)
-		for i := 0; pb.Next(); i++ {
-			resp, err := client.Post(url, "application/json", bytes.NewBufferString(next(w, i)))
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			n, _ := io.ReadFull(resp.Body, buf)
-			resp.Body.Close()
-			if !bytes.Contains(buf[:n], []byte(`"ErrorCode":`+wantCode)) {
-				b.Errorf("reply %q, want code %s", buf[:n], wantCode)
-				return
-			}
-		}
-	})
-	b.StopTimer()
-	client.CloseIdleConnections()
+// benchBody is the body of a first chunk on session w.
+func benchBody(w int, fields string) string {
+	return `{"SessionId":"` + benchSession(w) + `","Chunk":"Hello, "` + fields + `}`
 }
 
 func benchSession(w int) string {
-	return "00000000-1111-4222-8333-" + leftPad(strconv.Itoa(w), 12)
+	return fmt.Sprintf("00000000-1111-4222-8333-%012d", w)
 }
 
-func leftPad(s string, n int) string {
-	for len(s) < n {
-		s = "0" + s
+// bareHandler is the baseline: it reads the body and writes the fixed
+// reply, nothing else.
+func bareHandler(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, fixedReply)
+}
+
+// Loopback load generator: each client goroutine owns one keep-alive TCP
+// connection, writes a request built once, and reads the reply with no
+// allocation, so that nearly all the CPU a request costs beyond the
+// kernel's is the server's.
+
+// rawRequest is an HTTP/1.1 POST of body to target (path and query).
+func rawRequest(host, target, body string) []byte {
+	return []byte("POST " + target + " HTTP/1.1\r\nHost: " + host +
+		"\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+}
+
+// rawConn is a client connection.
+type rawConn struct {
+	c    net.Conn
+	r    *bufio.Reader
+	body []byte
+}
+
+func dialRaw(addr string) (*rawConn, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
 	}
-	return s
+	return &rawConn{c: c, r: bufio.NewReaderSize(c, 4096), body: make([]byte, 0, 1024)}, nil
 }
 
-func BenchmarkBaseline(b *testing.B) {
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, okReply)
-	}))
-	defer hs.Close()
-	body := `{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`
-	benchPost(b, hs.URL+EndpointPath, func(int, int) string { return body }, "0")
-}
-
-func BenchmarkFirstChunk(b *testing.B) {
-	ts := NewTestServer(b)
-	url := ts.EndpointURL()
-	benchPost(b, url, func(w, _ int) string {
-		return `{"SessionId":"` + benchSession(w) + `","Chunk":"Hello, "}`
-	}, "0")
-}
-
-func BenchmarkContinuationChunk(b *testing.B) {
-	ts := NewTestServer(b)
-	url := ts.EndpointURL()
-	keys := make(map[int]string)
-	// Each worker opens its own stream on its first call, then continues it.
-	mu := make(chan struct{}, 1)
-	mu <- struct{}{}
-	open := func(w int) string {
-		<-mu
-		defer func() { mu <- struct{}{} }()
-		if k, ok := keys[w]; ok {
-			return k
+// do sends a request and returns the reply's body, valid until the next
+// call.
+func (rc *rawConn) do(req []byte) ([]byte, error) {
+	if _, err := rc.c.Write(req); err != nil {
+		return nil, err
+	}
+	line, err := rc.r.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+		return nil, fmt.Errorf("status line %q", line)
+	}
+	length := -1
+	for {
+		line, err = rc.r.ReadSlice('\n')
+		if err != nil {
+			return nil, err
 		}
-		resp, err := http.Post(url, "application/json", bytes.NewBufferString(`{"SessionId":"`+benchSession(w)+`","Chunk":"first"}`))
+		if len(line) <= 2 {
+			break
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("Content-Length: ")); ok {
+			length = 0
+			for _, c := range bytes.TrimSpace(v) {
+				length = length*10 + int(c-'0')
+			}
+		}
+	}
+	if length < 0 || length > cap(rc.body) {
+		return nil, fmt.Errorf("reply of length %d", length)
+	}
+	rc.body = rc.body[:length]
+	_, err = io.ReadFull(rc.r, rc.body)
+	return rc.body, err
+}
+
+// loopbackClients is how many connections each core drives.
+const loopbackClients = 4
+
+// loopbackCase is one kind of request.
+type loopbackCase struct {
+	name string
+	addr string
+	// prepare returns the request a client sends; it may send requests of
+	// its own first, on c.
+	prepare func(b *testing.B, c *rawConn, worker int) []byte
+	// wantCode is the ErrorCode every reply must carry.
+	wantCode string
+}
+
+// drive sends n requests of lc from loopbackClients×GOMAXPROCS keep-alive
+// connections, each client waiting for a reply before its next request,
+// and returns how long they took. With timed, the benchmark's timer runs
+// while they do (and only then): the connections and whatever prepare
+// sends are set up first.
+func drive(b *testing.B, lc loopbackCase, n int, timed bool) time.Duration {
+	clients := loopbackClients * runtime.GOMAXPROCS(0)
+	conns := make([]*rawConn, clients)
+	reqs := make([][]byte, clients)
+	for w := range conns {
+		c, err := dialRaw(lc.addr)
 		if err != nil {
 			b.Fatal(err)
 		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		k := string(raw[bytes.Index(raw, []byte(`"MsgKey":"`))+10 : len(raw)-2])
-		keys[w] = k
-		return k
+		defer c.c.Close()
+		conns[w], reqs[w] = c, lc.prepare(b, c, w+1)
 	}
-	benchPost(b, url, func(w, i int) string {
-		return `{"SessionId":"` + benchSession(w) + `","Chunk":"more ","MsgKey":"` + open(w) + `"}`
-	}, "0")
+	want := []byte(`"ErrorCode":` + lc.wantCode)
+	var left atomic.Int64
+	left.Store(int64(n))
+	var wg sync.WaitGroup
+	if timed {
+		b.StartTimer()
+	}
+	start := time.Now()
+	for w, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				body, err := c.do(reqs[w])
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if !bytes.Contains(body, want) {
+					b.Errorf("reply %q, want code %s", body, lc.wantCode)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if timed {
+		b.StopTimer()
+	}
+	return took
 }
 
-func BenchmarkRejectedBadSignature(b *testing.B) {
+// BenchmarkLoopback measures each kind of request over loopback HTTP: its
+// requests per second (req/s) and their ratio to the baseline's
+// (x-baseline). The baseline is measured around each case, for half as
+// many requests before and after it, so that the ratio compares two
+// measures of the same moment of the machine.
+func BenchmarkLoopback(b *testing.B) {
+	base := httptest.NewServer(http.HandlerFunc(bareHandler))
+	defer base.Close()
 	ts := NewTestServer(b)
-	// Signed with another key: it decodes, then fails the HMAC check.
-	sig, err := usersig.Generate("not-the-key", ts.App.SDKAppID, ts.Identifier, 86400, time.Now())
+	host := ts.URL[len("http://"):]
+	target := ts.EndpointURL()[len(ts.URL):]
+	badSig, err := usersig.Generate("not-the-key", ts.App.SDKAppID, ts.Identifier, 86400, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	url := ts.URL + EndpointPath + "?" + Query(ts.App.SDKAppID, ts.Identifier, sig, 1)
-	body := `{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`
-	benchPost(b, url, func(int, int) string { return body }, "70009")
+	badTarget := EndpointPath + "?" + Query(ts.App.SDKAppID, ts.Identifier, badSig, 1)
+
+	fixed := func(host, target, body string) func(*testing.B, *rawConn, int) []byte {
+		req := rawRequest(host, target, body)
+		return func(*testing.B, *rawConn, int) []byte { return req }
+	}
+	// The baseline gets the same request as deskmock: signed query, body.
+	baseline := loopbackCase{"baseline", base.URL[len("http://"):], fixed(base.URL[len("http://"):], target, benchBody(0, "")), "0"}
+	cases := []loopbackCase{
+		baseline,
+		{"first-chunk", host, func(_ *testing.B, _ *rawConn, w int) []byte {
+			return rawRequest(host, target, benchBody(w, ""))
+		}, "0"},
+		{"continuation", host, func(b *testing.B, c *rawConn, w int) []byte {
+			// Each client opens a stream, then continues it.
+			rep, err := c.do(rawRequest(host, target, benchBody(w, "")))
+			key, ok := bytes.CutPrefix(rep, []byte(replyWithKeyPrefix))
+			if err != nil || !ok {
+				b.Fatalf("opening a stream: %q, %v", rep, err)
+			}
+			return rawRequest(host, target, benchBody(w, `,"MsgKey":"`+string(key[:len(key)-2])+`"`))
+		}, "0"},
+		{"rejected-bad-signature", host, fixed(host, badTarget, benchBody(0, "")), "70009"},
+		{"trigger-session", host, fixed(host, target, `{"SessionId":"`+TriggerSessionID(20004, 0)+`","Chunk":"Hello, "}`), "20004"},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.StopTimer()
+			b.ReportAllocs()
+			var around time.Duration
+			if c.name != "baseline" {
+				around += drive(b, baseline, b.N/2, false)
+			}
+			took := drive(b, c, b.N, true)
+			if c.name != "baseline" {
+				around += drive(b, baseline, b.N-b.N/2, false)
+			}
+			b.ReportMetric(float64(b.N)/took.Seconds(), "req/s")
+			if around > 0 {
+				b.ReportMetric(around.Seconds()/took.Seconds(), "x-baseline")
+			}
+		})
+	}
 }
 
-func BenchmarkTriggerSession(b *testing.B) {
-	ts := NewTestServer(b)
-	url := ts.EndpointURL()
-	body := `{"SessionId":"` + TriggerSessionID(20004, 0) + `","Chunk":"Hello, "}`
-	benchPost(b, url, func(int, int) string { return body }, "20004")
+// Handler harness: a request and a response writer reused from one call to
+// the next, so that what it allocates per request is the handler's own.
+
+// benchWriter is a reusable http.ResponseWriter.
+type benchWriter struct {
+	h      http.Header
+	status int
+	body   []byte
 }
 
-// BenchmarkHandlerFirstChunk measures the handler alone, without the network,
-// for its allocations per request.
-func BenchmarkHandlerFirstChunk(b *testing.B) {
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) WriteHeader(code int)        { w.status = code }
+func (w *benchWriter) Write(p []byte) (int, error) { w.body = append(w.body, p...); return len(p), nil }
+func (w *benchWriter) WriteString(s string) (int, error) {
+	w.body = append(w.body, s...)
+	return len(s), nil
+}
+
+func (w *benchWriter) reset() {
+	clear(w.h)
+	w.status, w.body = 0, w.body[:0]
+}
+
+// benchBodyReader is a reusable request body.
+type benchBodyReader struct {
+	bytes.Reader
+}
+
+func (*benchBodyReader) Close() error { return nil }
+
+// benchRequest is a reusable request.
+type benchRequest struct {
+	r    *http.Request
+	body benchBodyReader
+	raw  []byte
+}
+
+func newBenchRequest(target, body string) *benchRequest {
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		panic(err)
+	}
+	br := &benchRequest{raw: []byte(body)}
+	br.r = &http.Request{Method: "POST", URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/json"}}, Host: "deskmock", RequestURI: target}
+	br.r.Body = &br.body
+	br.setBody(body)
+	return br
+}
+
+func (br *benchRequest) setBody(body string) {
+	br.raw = append(br.raw[:0], body...)
+	br.r.ContentLength = int64(len(br.raw))
+	br.body.Reset(br.raw)
+}
+
+// serve sends the request through h and returns the reply's body.
+func (br *benchRequest) serve(h http.Handler, w *benchWriter) []byte {
+	w.reset()
+	br.body.Reset(br.raw)
+	h.ServeHTTP(w, br.r)
+	return w.body
+}
+
+// benchHandler runs h on req b.N times and reports the allocations per
+// request beyond bareAllocs.
+func benchHandler(b *testing.B, h http.Handler, req *benchRequest, wantCode string, bareAllocs float64) {
+	w := &benchWriter{h: http.Header{}}
+	want := []byte(`"ErrorCode":` + wantCode)
+	if rep := req.serve(h, w); !bytes.Contains(rep, want) {
+		b.Fatalf("reply %q, want code %s", rep, wantCode)
+	}
+	var before, after runtime.MemStats
+	b.ReportAllocs()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req.serve(h, w)
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	if !bytes.Contains(w.body, want) {
+		b.Fatalf("reply %q, want code %s", w.body, wantCode)
+	}
+	allocs := float64(after.Mallocs-before.Mallocs) / float64(b.N)
+	b.ReportMetric(allocs-bareAllocs, "own-allocs/op")
+}
+
+func BenchmarkHandler(b *testing.B) {
 	s, err := New(DefaultConfig())
 	if err != nil {
 		b.Fatal(err)
 	}
-	sig, _ := s.UserSig(1400000001, "administrator", 86400e9)
+	sig, err := s.UserSig(1400000001, "administrator", 24*time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
 	target := EndpointPath + "?" + Query(1400000001, "administrator", sig, 1)
-	body := []byte(`{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`)
+	badSig, err := usersig.Generate("not-the-key", 1400000001, "administrator", 86400, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
 	h := s.Handler()
-	b.ReportAllocs()
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("POST", target, bytes.NewReader(body)))
-		if w.Code != 200 {
-			b.Fatal(w.Code)
+	open := func() string {
+		w := &benchWriter{h: http.Header{}}
+		rep := newBenchRequest(target, benchBody(1, "")).serve(h, w)
+		key, ok := bytes.CutPrefix(rep, []byte(replyWithKeyPrefix))
+		if !ok {
+			b.Fatalf("opening a stream: %q", rep)
 		}
+		return string(key[:len(key)-2])
+	}
+
+	// What the harness and a bare handler allocate per request.
+	bareReq, bareW := newBenchRequest(target, benchBody(0, "")), &benchWriter{h: http.Header{}}
+	bare := testing.AllocsPerRun(1000, func() { bareReq.serve(http.HandlerFunc(bareHandler), bareW) })
+	b.Run("bare", func(b *testing.B) {
+		benchHandler(b, http.HandlerFunc(bareHandler), bareReq, "0", bare)
+	})
+	constant := func(body string) func() string { return func() string { return body } }
+	cases := []struct {
+		name, target string
+		body         func() string
+		wantCode     string
+	}{
+		{"first-chunk", target, constant(benchBody(0, "")), "0"},
+		{"continuation", target, func() string { return benchBody(1, `,"MsgKey":"`+open()+`"`) }, "0"},
+		{"rejected-bad-signature", EndpointPath + "?" + Query(1400000001, "administrator", badSig, 1), constant(benchBody(0, "")), "70009"},
+		{"trigger-session", target, constant(`{"SessionId":"` + TriggerSessionID(20004, 0) + `","Chunk":"Hello, "}`), "20004"},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			benchHandler(b, h, newBenchRequest(c.target, c.body()), c.wantCode, bare)
+		})
 	}
 }

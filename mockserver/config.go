@@ -27,6 +27,9 @@ const (
 	DefaultMaxStreams = 100_000
 	// DefaultStreamTTL is how long a stream is kept after its last call.
 	DefaultStreamTTL = time.Hour
+	// MaxJournalSize bounds limits.journal_size: the in-memory journal is
+	// allocated whole when the server starts.
+	MaxJournalSize = 1_000_000
 )
 
 //go:embed default.yaml
@@ -49,7 +52,9 @@ type Config struct {
 	// AdminToken, when set, is required as a bearer token by the admin API
 	// (all of it but health).
 	AdminToken string `json:"-"`
-	// Journal, when set, receives every exchange as one JSON line.
+	// Journal, when set, receives every exchange as one JSON line, written
+	// before the reply is sent. Lines are written one at a time: the writer
+	// need not be safe for concurrent use.
 	Journal io.Writer `json:"-"`
 
 	// Clock returns the current time; nil means time.Now.
@@ -271,8 +276,8 @@ func (c *Config) Validate() error {
 	if c.Limits.StreamTTL <= 0 {
 		return fmt.Errorf("limits/stream_ttl: must be positive")
 	}
-	if c.Limits.JournalSize < 1 {
-		return fmt.Errorf("limits/journal_size: %d is not positive", c.Limits.JournalSize)
+	if c.Limits.JournalSize < 1 || c.Limits.JournalSize > MaxJournalSize {
+		return fmt.Errorf("limits/journal_size: %d is not in 1..%d", c.Limits.JournalSize, MaxJournalSize)
 	}
 	ids := map[string]bool{}
 	for i := range c.Faults {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -143,6 +144,7 @@ type arrival struct {
 	chunk     string
 	hasChunk  bool
 	hasMsgKey bool
+	msgKey    string // when a string
 	finish    bool
 }
 
@@ -166,6 +168,7 @@ type faultSet struct {
 	mu     sync.Mutex
 	rules  []*faultRule
 	nextID int
+	count  atomic.Int64 // len(rules), read without the lock
 }
 
 func (fs *faultSet) add(f Fault) (string, error) {
@@ -189,12 +192,16 @@ func (fs *faultSet) add(f Fault) (string, error) {
 		r.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
 	}
 	fs.rules = append(fs.rules, r)
+	fs.count.Store(int64(len(fs.rules)))
 	return f.ID, nil
 }
 
 // fire returns the first rule that matches the request and fires, counting
 // it, or false.
 func (fs *faultSet) fire(a *arrival) (Fault, bool) {
+	if fs.count.Load() == 0 {
+		return Fault{}, false
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for _, r := range fs.rules {
@@ -229,6 +236,7 @@ func (fs *faultSet) remove(id string) bool {
 	for i, r := range fs.rules {
 		if r.ID == id {
 			fs.rules = append(fs.rules[:i], fs.rules[i+1:]...)
+			fs.count.Store(int64(len(fs.rules)))
 			return true
 		}
 	}
@@ -238,6 +246,7 @@ func (fs *faultSet) remove(id string) bool {
 func (fs *faultSet) clear() {
 	fs.mu.Lock()
 	fs.rules = nil
+	fs.count.Store(0)
 	fs.mu.Unlock()
 }
 
@@ -275,20 +284,30 @@ func parseTrigger(id string) (code, call int, ok bool) {
 type callCounter struct {
 	mu    sync.Mutex
 	max   int
-	count map[string]int
+	count map[string]sessionCount
 	order []string
 	head  int
 }
 
-func newCallCounter(max int) *callCounter {
-	return &callCounter{max: max, count: make(map[string]int)}
+// sessionCount is the count of one session, with the ID as the counter
+// keeps it.
+type sessionCount struct {
+	n  int
+	id string
 }
 
-// next counts one more request on the session and returns its number.
-func (c *callCounter) next(session string) int {
+func newCallCounter(max int) *callCounter {
+	return &callCounter{max: max, count: make(map[string]sessionCount)}
+}
+
+// next counts one more request on the session and returns its number and
+// the counter's copy of the session's ID, which the caller may keep: the
+// counter never keeps session itself, which may be a part of a larger
+// string such as a request body.
+func (c *callCounter) next(session string) (int, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n, ok := c.count[session]
+	e, ok := c.count[session]
 	if !ok {
 		if len(c.order)-c.head >= c.max {
 			delete(c.count, c.order[c.head])
@@ -299,16 +318,17 @@ func (c *callCounter) next(session string) int {
 				c.head = 0
 			}
 		}
-		c.order = append(c.order, session)
+		e.id = strings.Clone(session)
+		c.order = append(c.order, e.id)
 	}
-	n++
-	c.count[session] = n
-	return n
+	e.n++
+	c.count[e.id] = e
+	return e.n, e.id
 }
 
 func (c *callCounter) reset() {
 	c.mu.Lock()
-	c.count = make(map[string]int)
+	c.count = make(map[string]sessionCount)
 	c.order, c.head = nil, 0
 	c.mu.Unlock()
 }

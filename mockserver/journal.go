@@ -3,9 +3,11 @@ package mockserver
 import (
 	"encoding/json"
 	"io"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
@@ -79,19 +81,37 @@ func (f ExchangeFilter) match(e *Exchange) bool {
 		(f.Code == nil || e.Code == *f.Code)
 }
 
+// DefaultJournalBytes bounds the text the in-memory journal keeps: the
+// bodies, replies and query strings of its exchanges. Past it the oldest
+// exchanges are forgotten even before the journal holds journal_size of
+// them. 10,000 exchanges of ordinary chunks take a few MiB; 10,000 bodies
+// at the 12 KiB limit would take 120 MiB, which this bounds to 32 MiB.
+const DefaultJournalBytes = 32 << 20
+
 // journal keeps the most recent exchanges in a ring and appends every one to
-// an optional JSON-lines sink.
+// an optional JSON-lines sink. Adding takes no lock shared by all requests:
+// each exchange gets its slot from an atomic counter and locks only that
+// slot.
 type journal struct {
-	mu   sync.Mutex
-	ring []Exchange
-	next int // index of the next write
-	full bool
-	sink io.Writer
-	enc  *json.Encoder
+	slots  []journalSlot
+	next   atomic.Uint64 // the position of the next exchange added
+	oldest atomic.Uint64 // positions below are forgotten
+	bytes  atomic.Int64  // text held by the slots
+	budget int64
+
+	sinkMu sync.Mutex
+	enc    *json.Encoder
+}
+
+// journalSlot holds the exchange of one position of the ring.
+type journalSlot struct {
+	mu  sync.Mutex
+	pos uint64 // the exchange's position plus one; 0 when empty
+	e   Exchange
 }
 
 func newJournal(size int, sink io.Writer) *journal {
-	j := &journal{ring: make([]Exchange, size), sink: sink}
+	j := &journal{slots: make([]journalSlot, size), budget: DefaultJournalBytes}
 	if sink != nil {
 		j.enc = json.NewEncoder(sink)
 		j.enc.SetEscapeHTML(false)
@@ -99,47 +119,86 @@ func newJournal(size int, sink io.Writer) *journal {
 	return j
 }
 
+// textBytes is what an exchange counts against the journal's budget.
+func textBytes(e *Exchange) int64 { return int64(len(e.Body) + len(e.Reply) + len(e.Query)) }
+
 // add records an exchange. Lines go to the sink as exchanges complete; a
-// sink error is returned but the exchange is kept.
-func (j *journal) add(e Exchange) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.ring[j.next] = e
-	j.next++
-	if j.next == len(j.ring) {
-		j.next, j.full = 0, true
+// sink error is returned but the exchange is kept. e.Query may still hold
+// the UserSig: the journal redacts it on the way out.
+func (j *journal) add(e *Exchange) error {
+	p := j.next.Add(1) - 1
+	sl := &j.slots[p%uint64(len(j.slots))]
+	size := textBytes(e)
+	sl.mu.Lock()
+	if sl.pos > p { // a later exchange took the slot already
+		sl.mu.Unlock()
+	} else {
+		if sl.pos != 0 {
+			size -= textBytes(&sl.e)
+		}
+		sl.pos, sl.e = p+1, *e
+		sl.mu.Unlock()
+		if j.bytes.Add(size) > j.budget {
+			j.shrink(p)
+		}
 	}
 	if j.enc != nil {
+		line := *e
+		line.Query = redactQuery(line.Query)
+		j.sinkMu.Lock()
+		defer j.sinkMu.Unlock()
 		// One Write per line with no buffer, so a killed process loses
 		// nothing it answered.
-		if err := j.enc.Encode(&e); err != nil {
+		if err := j.enc.Encode(&line); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// shrink forgets the oldest exchanges, never the one at position newest,
+// until the text kept fits the budget.
+func (j *journal) shrink(newest uint64) {
+	n := uint64(len(j.slots))
+	for j.bytes.Load() > j.budget {
+		old := j.oldest.Load()
+		if newest+1 > n && old < newest+1-n {
+			j.oldest.CompareAndSwap(old, newest+1-n) // overwritten already
+			continue
+		}
+		if old >= newest {
+			return
+		}
+		if !j.oldest.CompareAndSwap(old, old+1) {
+			continue
+		}
+		sl := &j.slots[old%n]
+		sl.mu.Lock()
+		if sl.pos == old+1 {
+			j.bytes.Add(-textBytes(&sl.e))
+			sl.pos, sl.e = 0, Exchange{}
+		}
+		sl.mu.Unlock()
+	}
+}
+
 // list returns the matching exchanges, oldest first.
 func (j *journal) list(f ExchangeFilter) []Exchange {
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	var out []Exchange
-	visit := func(e *Exchange) {
-		if f.match(e) {
-			out = append(out, *e)
+	for i := range j.slots {
+		sl := &j.slots[i]
+		sl.mu.Lock()
+		if sl.pos != 0 && f.match(&sl.e) {
+			out = append(out, sl.e)
 		}
-	}
-	if j.full {
-		for i := j.next; i < len(j.ring); i++ {
-			visit(&j.ring[i])
-		}
-	}
-	for i := 0; i < j.next; i++ {
-		visit(&j.ring[i])
+		sl.mu.Unlock()
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq })
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
+	}
+	for i := range out {
+		out[i].Query = redactQuery(out[i].Query)
 	}
 	if out == nil {
 		out = []Exchange{}
@@ -149,22 +208,53 @@ func (j *journal) list(f ExchangeFilter) []Exchange {
 
 // clear empties the ring.
 func (j *journal) clear() {
-	j.mu.Lock()
-	clear(j.ring)
-	j.next, j.full = 0, false
-	j.mu.Unlock()
+	for i := range j.slots {
+		sl := &j.slots[i]
+		sl.mu.Lock()
+		if sl.pos != 0 {
+			j.bytes.Add(-textBytes(&sl.e))
+			sl.pos, sl.e = 0, Exchange{}
+		}
+		sl.mu.Unlock()
+	}
 }
 
-// redactQuery replaces the value of every usersig parameter with "REDACTED".
+// redactQuery replaces the value of every usersig parameter with
+// "REDACTED". A name counts as usersig once decoded and in any case: the
+// pipeline decodes names (%75sersig is usersig), and a client that writes
+// USERSIG still sends its credential.
 func redactQuery(raw string) string {
-	if !strings.Contains(raw, "usersig=") {
+	var b []byte
+	done := 0 // raw[:done] is in b
+	for i := 0; i < len(raw); {
+		end := strings.IndexByte(raw[i:], '&')
+		if end < 0 {
+			end = len(raw)
+		} else {
+			end += i
+		}
+		part := raw[i:end]
+		if eq := strings.IndexByte(part, '='); eq >= 0 && part[eq+1:] != "REDACTED" && isUserSigName(part[:eq]) {
+			b = append(b, raw[done:i+eq+1]...)
+			b = append(b, "REDACTED"...)
+			done = end
+		}
+		i = end + 1
+	}
+	if b == nil {
 		return raw
 	}
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		if strings.HasPrefix(p, "usersig=") {
-			parts[i] = "usersig=REDACTED"
-		}
+	return string(append(b, raw[done:]...))
+}
+
+// isUserSigName reports whether a raw query parameter name means usersig.
+func isUserSigName(name string) bool {
+	if len(name) == len("usersig") {
+		return strings.EqualFold(name, "usersig")
 	}
-	return strings.Join(parts, "&")
+	if strings.IndexByte(name, '%') < 0 {
+		return false
+	}
+	n, err := url.QueryUnescape(name)
+	return err == nil && strings.EqualFold(n, "usersig")
 }

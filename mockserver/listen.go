@@ -1,51 +1,306 @@
 package mockserver
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Timeouts and limits of the HTTP server started by ListenAndServe.
+// Defaults of ListenOptions: the timeouts and limits of the HTTP server.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 2 * time.Minute
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	shutdownGrace     = 10 * time.Second
+	// DefaultReadHeaderTimeout bounds the reading of a request's line and
+	// headers: a client that sends them slowly (slowloris) is cut off.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout bounds the reading of a whole request, body
+	// included.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultWriteTimeout bounds the writing of a reply. It counts from the
+	// reply's first byte, not from the end of the request, so that a delay
+	// fault of any allowed length (up to 600000 ms) still answers.
+	DefaultWriteTimeout = 30 * time.Second
+	// DefaultIdleTimeout is how long an idle keep-alive connection is kept.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultMaxHeaderBytes bounds the request line and headers; a longer
+	// one (such as a 1 MiB query string) gets 431 Request Header Fields
+	// Too Large from net/http and the connection is closed.
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultShutdownTimeout is how long a shutdown waits for the requests
+	// in flight before it closes their connections.
+	DefaultShutdownTimeout = 10 * time.Second
 )
 
-func serve(ctx context.Context, h http.Handler, addr string, ready func(string)) error {
-	ln, err := net.Listen("tcp", addr)
+// forcedShutdownWait bounds the wait, after a shutdown closed the
+// connections of requests still in flight, for their handlers to record
+// them.
+const forcedShutdownWait = 2 * time.Second
+
+// ListenOptions say where and how ListenAndServeWith serves. Zero fields take
+// the defaults (DefaultReadHeaderTimeout and so on); a negative duration
+// turns that timeout off.
+type ListenOptions struct {
+	// Addr is the host:port of the endpoint (and, without AdminAddr, of the
+	// admin API); port 0 picks a free port.
+	Addr string
+	// AdminAddr, when set, serves the admin API on a listener of its own;
+	// Addr then answers only the endpoint and /__admin/health.
+	AdminAddr string
+
+	// ReadHeaderTimeout bounds the reading of a request's line and headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds the reading of a whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the writing of a reply, counted from its first
+	// byte: the time a handler waits first (a delay fault) does not count.
+	WriteTimeout time.Duration
+	// IdleTimeout is how long an idle keep-alive connection is kept open.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers (net/http allows
+	// 4 KiB more); past it net/http answers 431 and closes the connection.
+	MaxHeaderBytes int
+	// ShutdownTimeout is how long a shutdown waits for requests in flight.
+	// Past it their connections are closed (a delay in progress ends with no
+	// reply, journaled with status 0) and the shutdown completes.
+	ShutdownTimeout time.Duration
+
+	// Ready, when not nil, is called once every listener accepts
+	// connections, with the bound addresses; adminAddr is "" without
+	// AdminAddr.
+	Ready func(addr, adminAddr string)
+}
+
+func (o ListenOptions) withDefaults() ListenOptions {
+	def := func(d *time.Duration, v time.Duration) {
+		switch {
+		case *d == 0:
+			*d = v
+		case *d < 0:
+			*d = 0 // off, for net/http
+		}
+	}
+	def(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	def(&o.ReadTimeout, DefaultReadTimeout)
+	def(&o.WriteTimeout, DefaultWriteTimeout)
+	def(&o.IdleTimeout, DefaultIdleTimeout)
+	def(&o.ShutdownTimeout, DefaultShutdownTimeout)
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	return o
+}
+
+// ListenAndServe serves on addr until ctx is done, then shuts down
+// gracefully. ready, when not nil, is called with the bound address once the
+// listener accepts connections. It is ListenAndServeWith with default
+// timeouts and limits.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(addr string)) error {
+	o := ListenOptions{Addr: addr}
+	if ready != nil {
+		o.Ready = func(addr, _ string) { ready(addr) }
+	}
+	return s.ListenAndServeWith(ctx, o)
+}
+
+// ListenAndServeWith serves as o says until ctx is done, then shuts down:
+// it stops accepting connections, lets the requests in flight finish (for
+// at most o.ShutdownTimeout, then closes their connections), and returns
+// once every request it took is in the journal. It returns nil after a
+// shutdown, or the error that stopped it from listening or serving.
+func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error {
+	o = o.withDefaults()
+	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+	var adminLn net.Listener
+	if o.AdminAddr != "" {
+		if adminLn, err = net.Listen("tcp", o.AdminAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("admin API: %w", err)
+		}
 	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	if ready != nil {
-		ready(ln.Addr().String())
+
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	var inflight atomic.Int64
+	h := s.Handler()
+	type listener struct {
+		ln  net.Listener
+		srv *http.Server
 	}
+	var lns []listener
+	if adminLn == nil {
+		lns = append(lns, listener{ln, s.httpServer(h, o, base, &inflight)})
+	} else {
+		lns = append(lns,
+			listener{ln, s.httpServer(withoutAdmin(h), o, base, &inflight)},
+			listener{adminLn, s.httpServer(onlyAdmin(h), o, base, &inflight)})
+	}
+
+	done := make(chan error, len(lns))
+	for _, l := range lns {
+		go func() { done <- l.srv.Serve(l.ln) }()
+	}
+	if o.Ready != nil {
+		adminBound := ""
+		if adminLn != nil {
+			adminBound = adminLn.Addr().String()
+		}
+		o.Ready(ln.Addr().String(), adminBound)
+	}
+
+	var serveErr error
+	running := len(lns)
 	select {
-	case err := <-done:
-		return err
+	case serveErr = <-done: // a listener failed: stop the others
+		running--
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+
+	// Stop accepting, and let the requests in flight finish.
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
-	err = srv.Shutdown(sctx)
-	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
+	var wg sync.WaitGroup
+	var forced atomic.Bool
+	for _, l := range lns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.srv.Shutdown(sctx); err != nil {
+				forced.Store(true)
+				l.srv.Close()
+			}
+		}()
 	}
-	return err
+	wg.Wait()
+	if forced.Load() {
+		s.log.Warn("shutdown: requests still in flight after the shutdown timeout; their connections were closed",
+			slog.Duration("shutdown_timeout", o.ShutdownTimeout), slog.Int64("in_flight", inflight.Load()))
+	}
+	// Cancel the requests still running (a delay in progress) and wait
+	// for their handlers, including those of hijacked connections, which
+	// Shutdown does not track, to journal them.
+	cancelBase()
+	for deadline := time.Now().Add(forcedShutdownWait); inflight.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := inflight.Load(); n > 0 {
+		s.log.Error("shutdown: handlers still running", slog.Int64("in_flight", n))
+	}
+	for ; running > 0; running-- {
+		if err := <-done; serveErr == nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+// httpServer returns the http.Server of one listener, with the timeouts and
+// limits of o, counting its handlers in flight.
+func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *atomic.Int64) *http.Server {
+	return &http.Server{
+		Handler:           trackHandler(h, inflight, o.WriteTimeout),
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		ReadTimeout:       o.ReadTimeout,
+		WriteTimeout:      o.WriteTimeout,
+		IdleTimeout:       o.IdleTimeout,
+		MaxHeaderBytes:    o.MaxHeaderBytes,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// trackHandler counts the handlers running and, when writeTimeout is set,
+// restarts the write deadline when the reply starts.
+func trackHandler(h http.Handler, inflight *atomic.Int64, writeTimeout time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inflight.Add(1)
+		defer inflight.Add(-1)
+		if writeTimeout > 0 {
+			w = &deadlineWriter{ResponseWriter: w, timeout: writeTimeout}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// deadlineWriter sets the connection's write deadline to timeout from the
+// reply's first byte. net/http sets it from the end of the request, which
+// would cut off the reply of a delay fault longer than the timeout.
+type deadlineWriter struct {
+	http.ResponseWriter
+	timeout time.Duration
+	armed   bool
+}
+
+func (w *deadlineWriter) arm() {
+	if !w.armed {
+		w.armed = true
+		http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.timeout))
+	}
+}
+
+func (w *deadlineWriter) WriteHeader(code int) {
+	w.arm()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *deadlineWriter) Write(b []byte) (int, error) {
+	w.arm()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets http.Flusher and http.ResponseController reach the writer.
+func (w *deadlineWriter) Flush() {
+	w.arm()
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack hands over the connection with a write deadline of timeout (net/http
+// clears the deadlines of a hijacked connection).
+func (w *deadlineWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.armed = true
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		conn.SetWriteDeadline(time.Now().Add(w.timeout))
+	}
+	return conn, rw, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// isAdminPath reports whether a path belongs to the admin API.
+func isAdminPath(p string) bool { return strings.HasPrefix(p, AdminPrefix) }
+
+// withoutAdmin serves h but the admin API, except health, for the endpoint's
+// listener when the admin API has its own.
+func withoutAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAdminPath(r.URL.Path) && r.URL.Path != AdminPrefix+"/health" {
+			adminError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path+": the admin API listens on its own address")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// onlyAdmin serves the admin API of h, for the admin API's own listener.
+func onlyAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isAdminPath(r.URL.Path) {
+			adminError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path+": this address serves only the admin API ("+AdminPrefix+"/)")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -9,19 +9,19 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
-	"github.com/deskmock/deskmock/schemas"
 )
 
 // exchange is what the server learned about one request while answering it.
 type exchange struct {
 	start    time.Time
 	arrival  arrival
-	body     []byte
+	body     string
 	bodySize int64 // the body's length as far as known
 	tooLarge bool
 	readErr  error
@@ -36,7 +36,25 @@ type exchange struct {
 	fault     string
 	action    string
 	status    int
-	replyBody []byte
+	replyBody string // what was sent
+	keyReply  string // the reply of a call that opened a stream, made with its key
+
+	fields map[string]any // kept from one request to the next: the decoded body's map
+}
+
+// exchanges pools the exchanges of finished requests.
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+// release returns an exchange to the pool once it is recorded, with its
+// map for the next body unless it grew large.
+func release(ex *exchange) {
+	fields := ex.fields
+	if len(fields) > 16 {
+		fields = nil
+	}
+	clear(fields)
+	*ex = exchange{fields: fields}
+	exchanges.Put(ex)
 }
 
 // checkTrigger marks, in the journal, an answer given by a trigger session.
@@ -57,6 +75,7 @@ type request struct {
 // sendStreamMsg answers the endpoint: fault rules first, then the pipeline.
 func (s *Server) sendStreamMsg(w http.ResponseWriter, r *http.Request) {
 	ex := s.arrive(r)
+	defer release(ex)
 	f, fired := s.faults.fire(&ex.arrival)
 	if fired {
 		ex.fault, ex.action = f.ID, f.Action.name()
@@ -76,27 +95,35 @@ func (s *Server) sendStreamMsg(w http.ResponseWriter, r *http.Request) {
 			return
 		case a.HTTPStatus != 0:
 			ex.status = a.HTTPStatus
-			ex.replyBody = writeStatus(w, a.HTTPStatus, a.Body)
+			ex.replyBody = string(writeStatus(w, a.HTTPStatus, a.Body))
 			s.record(r, ex)
 			return
 		case a.Reset && a.When != ResetAfterApply:
+			s.record(r, ex) // journaled before the client can see the reset
 			dropConnection(w)
-			s.record(r, ex)
 			return
 		}
 	}
-	ex.check = s.run(r, ex)
+	// The time of the checks and of the stream: the arrival's, unless a
+	// delay passed since.
+	now := ex.start
+	if fired && f.Action.DelayMS > 0 {
+		now = s.now()
+	}
+	ex.check = s.run(r, ex, now)
 	if ex.check != "" && ex.rep.code == 0 {
 		ex.rep = s.replyOf(ex.check)
 	}
 	switch {
 	case fired && f.Action.Reset:
+		s.record(r, ex) // journaled before the client can see the reset
 		dropConnection(w)
-		s.record(r, ex)
 	case fired && f.Action.Truncate:
+		body := appendReply(nil, ex.rep)
 		ex.status = http.StatusOK
-		ex.replyBody = writeTruncated(w, appendReply(nil, ex.rep))
-		s.record(r, ex)
+		ex.replyBody = string(body[:len(body)/2]) // what writeTruncated sends
+		s.record(r, ex)                           // before the client can see it
+		writeTruncated(w, body)
 	default:
 		s.answer(w, r, ex)
 	}
@@ -111,24 +138,32 @@ func (s *Server) replyOf(c codes.Check) reply {
 // arrive reads what fault matching needs: the body (bounded), its decoded
 // value, the request's number overall and on its session.
 func (s *Server) arrive(r *http.Request) *exchange {
-	ex := &exchange{start: s.now()}
+	ex := exchanges.Get().(*exchange)
+	ex.start = s.now()
 	ex.arrival.nth = s.nth.Add(1)
-	ex.body, ex.bodySize, ex.tooLarge, ex.readErr = readBody(r, s.cfg.Limits.MaxBodyBytes)
+	ex.body, ex.bodySize, ex.tooLarge, ex.readErr = readBodyText(r, s.cfg.Limits.MaxBodyBytes)
 	if ex.tooLarge || ex.readErr != nil {
 		return ex
 	}
-	ex.value, ex.jsonErr = decodeJSON(ex.body)
+	if ex.fields == nil {
+		ex.fields = make(map[string]any, 8)
+	}
+	ex.value, ex.jsonErr = decodeBody(ex.body, ex.fields)
 	if m, ok := ex.value.(map[string]any); ok {
 		a := &ex.arrival
 		a.sessionID, _ = m["SessionId"].(string)
 		a.chunk, a.hasChunk = m["Chunk"].(string)
-		_, a.hasMsgKey = m["MsgKey"]
+		var msgKey any
+		msgKey, a.hasMsgKey = m["MsgKey"]
+		a.msgKey, _ = msgKey.(string)
 		if f, ok := m["Finish"].(json.Number); ok {
 			n, _ := f.Float64()
 			a.finish = n == 1
 		}
 		if a.sessionID != "" {
-			a.call = s.calls.next(a.sessionID)
+			// From here on the session's ID is the counter's copy, which
+			// the streams share, rather than a part of the body.
+			a.call, a.sessionID = s.calls.next(a.sessionID)
 		}
 	}
 	return ex
@@ -137,7 +172,12 @@ func (s *Server) arrive(r *http.Request) *exchange {
 // answer writes the envelope of an exchange and records it.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	ex.status = http.StatusOK
-	ex.replyBody = writeReply(w, ex.rep)
+	if ex.keyReply != "" && ex.rep.code == 0 && ex.rep.msgKey != "" {
+		ex.replyBody = ex.keyReply
+	} else {
+		ex.replyBody = s.replyText(ex.rep)
+	}
+	writeReplyText(w, ex.replyBody)
 	s.record(r, ex)
 }
 
@@ -148,6 +188,38 @@ func (s *Server) record(r *http.Request, ex *exchange) {
 	if ex.rep.code != 0 || ex.status != http.StatusOK {
 		level = slog.LevelWarn
 	}
+	if s.log.Enabled(r.Context(), level) {
+		s.logExchange(r, ex, level, took)
+	}
+	e := Exchange{
+		Seq:       ex.arrival.nth,
+		Time:      ex.start,
+		Method:    r.Method,
+		Path:      r.URL.Path,
+		Query:     r.URL.RawQuery, // redacted by the journal on the way out
+		Body:      ex.body,
+		BodySize:  ex.bodySize,
+		Truncated: ex.tooLarge,
+		Status:    ex.status,
+		Reply:     ex.replyBody,
+		Code:      ex.rep.code,
+		Check:     ex.check,
+		SessionID: ex.arrival.sessionID,
+		MsgKey:    ex.msgKey,
+		Chunk:     ex.arrival.chunk,
+		Finish:    ex.arrival.finish,
+		Applied:   ex.applied,
+		Fault:     ex.fault,
+		Action:    ex.action,
+		LatencyMS: float64(took.Microseconds()) / 1000,
+	}
+	if err := s.journal.add(&e); err != nil {
+		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
+	}
+}
+
+// logExchange writes the log line of an exchange.
+func (s *Server) logExchange(r *http.Request, ex *exchange, level slog.Level, took time.Duration) {
 	s.log.LogAttrs(r.Context(), level, "send_stream_msg",
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
@@ -160,42 +232,17 @@ func (s *Server) record(r *http.Request, ex *exchange) {
 		slog.String("msg_key", ex.msgKey),
 		slog.Duration("took", took),
 	)
-	e := Exchange{
-		Seq:       ex.arrival.nth,
-		Time:      ex.start,
-		Method:    r.Method,
-		Path:      r.URL.Path,
-		Query:     redactQuery(r.URL.RawQuery),
-		Body:      string(ex.body),
-		BodySize:  ex.bodySize,
-		Truncated: ex.tooLarge,
-		Status:    ex.status,
-		Reply:     string(ex.replyBody),
-		Code:      ex.rep.code,
-		Check:     ex.check,
-		SessionID: ex.arrival.sessionID,
-		MsgKey:    ex.msgKey,
-		Chunk:     ex.arrival.chunk,
-		Finish:    ex.arrival.finish,
-		Applied:   ex.applied,
-		Fault:     ex.fault,
-		Action:    ex.action,
-		LatencyMS: float64(took.Microseconds()) / 1000,
-	}
-	if err := s.journal.add(e); err != nil {
-		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
-	}
 }
 
 // run is the pipeline: transport and URL, then identity, then the body, then
-// the session and the stream. It returns the first check that fails, or ""
-// when the chunk was applied.
-func (s *Server) run(r *http.Request, ex *exchange) codes.Check {
+// the session and the stream, at time now. It returns the first check that
+// fails, or "" when the chunk was applied.
+func (s *Server) run(r *http.Request, ex *exchange, now time.Time) codes.Check {
 	if r.Method != http.MethodPost {
 		ex.detail = "method " + r.Method
 		return codes.CheckMethod
 	}
-	if c := s.checkQuery(r, ex); c != "" {
+	if c := s.checkQuery(r, ex, now); c != "" {
 		return c
 	}
 
@@ -211,11 +258,11 @@ func (s *Server) run(r *http.Request, ex *exchange) codes.Check {
 		ex.detail = ex.jsonErr.Error()
 		return codes.CheckBodyNotJSON
 	}
-	if err := schemas.Must(schemas.RequestFile).Validate(ex.value); err != nil {
+	if err := validateRequest(ex.value); err != nil {
 		ex.detail = err.Error()
 		return codes.CheckBodySchema
 	}
-	req := requestOf(ex.value)
+	req := requestOf(&ex.arrival)
 	ex.msgKey = req.msgKey
 
 	// Session and stream.
@@ -232,9 +279,13 @@ func (s *Server) run(r *http.Request, ex *exchange) codes.Check {
 	if !s.sessions.open(req.sessionID) {
 		return codes.CheckSessionNotFound
 	}
-	now := s.now()
 	if !req.hasMsgKey {
-		ex.msgKey = s.streams.create(req.sessionID, req.chunk, req.finish, now)
+		// The reply is written here, around the new key, which is then a
+		// part of it: one allocation for both.
+		var buf [len(replyWithKeyPrefix) + msgKeyMaxLen + 2]byte
+		b := s.streams.createAppend(append(buf[:0], replyWithKeyPrefix...), req.sessionID, req.chunk, req.finish, now)
+		ex.keyReply = string(append(b, `"}`...))
+		ex.msgKey = ex.keyReply[len(replyWithKeyPrefix) : len(ex.keyReply)-2]
 		ex.rep.msgKey = ex.msgKey
 		ex.applied = true
 		return ""
@@ -245,43 +296,43 @@ func (s *Server) run(r *http.Request, ex *exchange) codes.Check {
 }
 
 // checkQuery checks the URL's query string and the caller's identity.
-func (s *Server) checkQuery(r *http.Request, ex *exchange) codes.Check {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		ex.detail = err.Error()
-		return codes.CheckQuery
-	}
-	for _, name := range queryParams {
-		if len(q[name]) > 1 {
-			ex.detail = name + " is given more than once"
+func (s *Server) checkQuery(r *http.Request, ex *exchange, now time.Time) codes.Check {
+	q, ok := parseIMQuery(r.URL.RawQuery)
+	if !ok {
+		all, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			ex.detail = err.Error()
 			return codes.CheckQuery
 		}
+		for i, name := range queryParams {
+			if len(all[name]) > 1 {
+				ex.detail = name + " is given more than once"
+				return codes.CheckQuery
+			}
+			q.v[i] = all.Get(name)
+		}
 	}
-	if q.Get("sdkappid") == "" {
+	if q.v[qSDKAppID] == "" {
 		return codes.CheckSDKAppIDMissing
 	}
-	if q.Get("identifier") == "" || q.Get("usersig") == "" {
+	if q.v[qIdentifier] == "" || q.v[qUserSig] == "" {
 		ex.detail = "identifier and usersig are required"
 		return codes.CheckQuery
 	}
-	if !validRandom(q.Get("random")) {
-		ex.detail = "random " + strconv.Quote(q.Get("random"))
+	if !validRandom(q.v[qRandom]) {
+		ex.detail = "random " + strconv.Quote(q.v[qRandom])
 		return codes.CheckRandom
 	}
-	if q.Get("contenttype") != "json" {
-		ex.detail = "contenttype " + strconv.Quote(q.Get("contenttype"))
+	if q.v[qContentType] != "json" {
+		ex.detail = "contenttype " + strconv.Quote(q.v[qContentType])
 		return codes.CheckContentType
 	}
-	qv := make(map[string]any, len(queryParams))
-	for _, name := range queryParams {
-		qv[name] = q.Get(name)
-	}
-	if err := schemas.Must(schemas.QueryFile).Validate(qv); err != nil {
+	if err := validateQuery(&q); err != nil {
 		ex.detail = err.Error()
 		return codes.CheckQuery
 	}
 
-	sdkappid, err := strconv.ParseUint(q.Get("sdkappid"), 10, 64)
+	sdkappid, err := strconv.ParseUint(q.v[qSDKAppID], 10, 64)
 	if err != nil {
 		ex.detail = "sdkappid " + err.Error()
 		return codes.CheckQuery
@@ -290,8 +341,9 @@ func (s *Server) checkQuery(r *http.Request, ex *exchange) codes.Check {
 	if !ok {
 		return codes.CheckSDKAppIDUnknown
 	}
-	identifier := q.Get("identifier")
-	if _, err := usersig.Verify(app.SecretKey, sdkappid, identifier, q.Get("usersig"), s.now()); err != nil {
+	identifier := q.v[qIdentifier]
+	var sigBuf [512]byte // most UserSigs fit: decoded and looked up with no allocation
+	if err := s.userSigs.CheckBytes(app.SecretKey, sdkappid, identifier, q.userSig(sigBuf[:0]), now); err != nil {
 		ex.detail = err.Error()
 		return userSigCheck(err)
 	}
@@ -347,31 +399,6 @@ func validRandom(s string) bool {
 // tooLargePrefix is how much of an over-limit body the journal keeps.
 const tooLargePrefix = 1024
 
-// readBody reads at most limit+1 bytes of the body, never more; tooLarge
-// reports a body longer than limit. Of an over-limit body it returns the
-// first bytes read (at most tooLargePrefix), and size is its Content-Length or, when
-// unknown, the bytes read.
-func readBody(r *http.Request, limit int) (body []byte, size int64, tooLarge bool, err error) {
-	if r.ContentLength > int64(limit) {
-		prefix := make([]byte, min(limit+1, tooLargePrefix))
-		n, _ := io.ReadFull(r.Body, prefix)
-		return prefix[:n], r.ContentLength, true, nil
-	}
-	capacity := limit + 1
-	if r.ContentLength >= 0 {
-		capacity = int(r.ContentLength) + 1
-	}
-	buf := make([]byte, capacity)
-	n, err := io.ReadFull(io.LimitReader(r.Body, int64(limit)+1), buf)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		err = nil
-	}
-	if n > limit {
-		return buf[:min(n, tooLargePrefix)], int64(n), true, nil
-	}
-	return buf[:n], int64(n), false, err
-}
-
 // decodeJSON decodes a body that must be exactly one JSON value in valid
 // UTF-8, numbers kept as json.Number.
 func decodeJSON(body []byte) (any, error) {
@@ -390,18 +417,12 @@ func decodeJSON(body []byte) (any, error) {
 	return v, nil
 }
 
-// requestOf reads the fields of a body that passed the request schema.
-func requestOf(v any) request {
-	m := v.(map[string]any) // the schema requires an object
-	req := request{sessionID: m["SessionId"].(string), chunk: m["Chunk"].(string)}
-	if k, ok := m["MsgKey"].(string); ok {
-		req.msgKey, req.hasMsgKey = k, true
-	}
-	if f, ok := m["Finish"].(json.Number); ok {
-		n, _ := f.Float64() // the schema allows 0 and 1 only
-		req.finish = n == 1
-	}
-	return req
+// requestOf returns the fields of a body that passed the request schema,
+// as arrive read them: the schema makes the body an object, SessionId and
+// Chunk strings, MsgKey a string when present and Finish 0 or 1. The
+// session's ID is the call counter's copy.
+func requestOf(a *arrival) request {
+	return request{sessionID: a.sessionID, chunk: a.chunk, msgKey: a.msgKey, hasMsgKey: a.hasMsgKey, finish: a.finish}
 }
 
 // sleep waits for d or until the client goes away; it reports whether the

@@ -2,10 +2,13 @@ package mockserver
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
 // reply is what the endpoint answers: HTTP 200 and the vendor's envelope.
@@ -69,15 +72,67 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// writeReply sends a reply with status 200 and a JSON content type.
-func writeReply(w http.ResponseWriter, r reply) []byte {
-	body := appendReply(make([]byte, 0, 128), r)
+// replyOK is the envelope of a success that opened no stream.
+const replyOK = `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`
+
+// replyWithKeyPrefix starts the envelope of a success that opened a
+// stream; the MsgKey (which needs no escaping) and `"}` follow.
+const replyWithKeyPrefix = `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"`
+
+// replyTexts holds the envelopes of the errors a server answers most: those
+// of its check table and of the catalogue, made once.
+type replyTexts map[reply]string
+
+func newReplyTexts(t *codes.Table) replyTexts {
+	m := replyTexts{}
+	for _, e := range codes.Catalogue() {
+		r := reply{code: e.Code, info: e.Info}
+		m[r] = string(appendReply(nil, r))
+	}
+	for _, rule := range t.Rules() {
+		r := reply{code: rule.Code, info: rule.Info}
+		m[r] = string(appendReply(nil, r))
+	}
+	return m
+}
+
+// replyText returns the envelope of a reply.
+func (s *Server) replyText(r reply) string {
+	if r.msgKey == "" {
+		if r.code == 0 {
+			return replyOK
+		}
+		if t, ok := s.replies[r]; ok {
+			return t
+		}
+	}
+	return string(appendReply(make([]byte, 0, 128), r))
+}
+
+// contentLengths are the Content-Length values of replies shorter than
+// 1 KiB, made once.
+var contentLengths = func() (t [1024]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
+// writeReplyText sends an envelope with status 200 and a JSON content type.
+func writeReplyText(w http.ResponseWriter, body string) {
+	var n string
+	if len(body) < len(contentLengths) {
+		n = contentLengths[len(body)]
+	} else {
+		n = strconv.Itoa(len(body))
+	}
+	// One allocation for both header values; each reply has its own.
+	values := []string{"application/json", n}
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Type"] = values[0:1:1]
+	h["Content-Length"] = values[1:2:2]
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
-	return body
+	io.WriteString(w, body)
 }
 
 // writeStatus answers an HTTP status as a gateway in front of the service

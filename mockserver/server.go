@@ -6,7 +6,6 @@ package mockserver
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -33,6 +32,9 @@ type Server struct {
 	faults   *faultSet
 	calls    *callCounter
 	journal  *journal
+	userSigs *usersig.Cache
+	replies  replyTexts
+	handler  http.Handler
 	nth      atomic.Uint64
 	now      func() time.Time
 	log      *slog.Logger
@@ -57,6 +59,8 @@ func New(cfg Config) (*Server, error) {
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
 		faults:   &faultSet{},
 		calls:    newCallCounter(cfg.Limits.MaxStreams),
+		userSigs: usersig.NewCache(0),
+		replies:  newReplyTexts(table),
 		journal:  newJournal(cfg.Limits.JournalSize, cfg.Journal),
 		now:      cfg.Clock,
 		log:      cfg.Logger,
@@ -76,6 +80,7 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.router = s.routes()
+	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
 }
 
@@ -91,7 +96,18 @@ func (s *Server) routes() *mux.Router {
 }
 
 // Handler returns the HTTP handler of the endpoint and the admin API.
-func (s *Server) Handler() http.Handler { return s.router }
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// serveHTTP answers the endpoint's path at once, without the router's
+// matching (the router would route it to sendStreamMsg too), and every
+// other path through the router.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == EndpointPath {
+		s.sendStreamMsg(w, r)
+		return
+	}
+	s.router.ServeHTTP(w, r)
+}
 
 // Config returns the configuration the server runs with, defaults applied.
 func (s *Server) Config() Config { return s.cfg }
@@ -208,11 +224,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
-}
-
-// ListenAndServe serves on addr until ctx is done, then shuts down
-// gracefully. ready, when not nil, is called with the bound address once the
-// listener accepts connections.
-func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(addr string)) error {
-	return serve(ctx, s.Handler(), addr, ready)
 }

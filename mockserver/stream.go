@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"container/list"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -32,26 +31,125 @@ type Stream struct {
 	Updated time.Time `json:"updated"`
 }
 
-// stream is the stored form of a Stream.
+// stream is the stored form of a Stream. Its MsgKey is kept as the numbers
+// it is written from, and its chunks as their text joined and the offsets
+// where each but the last ends: one allocation for the text, however many
+// chunks.
 type stream struct {
-	key, session string
-	chunks       []string
-	finished     bool
-	opened       time.Time
-	updated      time.Time
-	elem         *list.Element // in open or finished
+	seq      uint64 // the key's sequence number, and the store's map key
+	unix     int64  // the key's time
+	hi, lo   uint64 // the key's random digits: 16 from hi, 9 from lo's top
+	session  string
+	text     []byte // the chunks joined
+	ends     []int  // where each chunk but the last ends in text
+	finished bool
+	opened   time.Time
+	updated  time.Time
+
+	prev, next *stream     // in list
+	list       *streamList // open or finished
 }
 
+// chunkCount returns how many chunks the stream holds.
+func (st *stream) chunkCount() int { return len(st.ends) + 1 }
+
+// appendChunk adds a chunk after the others.
+func (st *stream) appendChunk(chunk string) {
+	st.ends = append(st.ends, len(st.text))
+	st.text = append(st.text, chunk...)
+}
+
+// appendKey appends the stream's MsgKey to b.
+func (st *stream) appendKey(b []byte) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = strconv.AppendUint(b, st.seq, 10)
+	b = append(b, '_')
+	b = strconv.AppendInt(b, st.unix, 10)
+	b = append(b, '_')
+	hi, lo := st.hi, st.lo
+	for i := 0; i < 16; i++ {
+		b = append(b, hexDigits[hi>>60])
+		hi <<= 4
+	}
+	for i := 0; i < 9; i++ {
+		b = append(b, hexDigits[lo>>60])
+		lo <<= 4
+	}
+	return b
+}
+
+// key returns the stream's MsgKey.
+func (st *stream) key() string {
+	var buf [msgKeyMaxLen]byte
+	return string(st.appendKey(buf[:0]))
+}
+
+// hasKey reports whether key is the stream's MsgKey, byte for byte.
+func (st *stream) hasKey(key string) bool {
+	var buf [msgKeyMaxLen]byte
+	return string(st.appendKey(buf[:0])) == key
+}
+
+// msgKeyMaxLen is the longest MsgKey: 20 digits, '_', 20, '_', 25.
+const msgKeyMaxLen = 20 + 1 + 20 + 1 + 25
+
 func (st *stream) snapshot() Stream {
+	chunks := make([]string, 0, st.chunkCount())
+	start := 0
+	for _, end := range st.ends {
+		chunks = append(chunks, string(st.text[start:end]))
+		start = end
+	}
+	chunks = append(chunks, string(st.text[start:]))
 	return Stream{
-		MsgKey:    st.key,
+		MsgKey:    st.key(),
 		SessionID: st.session,
-		Chunks:    append([]string{}, st.chunks...),
-		Text:      strings.Join(st.chunks, ""),
+		Chunks:    chunks,
+		Text:      string(st.text),
 		Finished:  st.finished,
-		Calls:     len(st.chunks),
+		Calls:     len(chunks),
 		Opened:    st.opened,
 		Updated:   st.updated,
+	}
+}
+
+// streamList is a doubly linked list of streams, oldest first, linked
+// through the streams themselves.
+type streamList struct {
+	head, tail *stream
+	n          int
+}
+
+func (l *streamList) pushBack(st *stream) {
+	st.list, st.prev, st.next = l, l.tail, nil
+	if l.tail != nil {
+		l.tail.next = st
+	} else {
+		l.head = st
+	}
+	l.tail = st
+	l.n++
+}
+
+func (l *streamList) remove(st *stream) {
+	if st.prev != nil {
+		st.prev.next = st.next
+	} else {
+		l.head = st.next
+	}
+	if st.next != nil {
+		st.next.prev = st.prev
+	} else {
+		l.tail = st.prev
+	}
+	st.prev, st.next, st.list = nil, nil, nil
+	l.n--
+}
+
+func (l *streamList) moveToBack(st *stream) {
+	if l.tail != st {
+		l.remove(st)
+		l.pushBack(st)
 	}
 }
 
@@ -62,63 +160,73 @@ type streamStore struct {
 	mu       sync.Mutex
 	max      int
 	ttl      time.Duration
-	byKey    map[string]*stream
-	open     *list.List // of *stream, least recently used first
-	finished *list.List // of *stream, oldest first
+	bySeq    map[uint64]*stream // by the sequence number that starts the MsgKey
+	open     streamList         // least recently used first
+	finished streamList         // oldest first
 	seq      uint64
 	evicted  uint64
 }
 
 func newStreamStore(max int, ttl time.Duration) *streamStore {
-	return &streamStore{
-		max:      max,
-		ttl:      ttl,
-		byKey:    make(map[string]*stream),
-		open:     list.New(),
-		finished: list.New(),
-	}
+	return &streamStore{max: max, ttl: ttl, bySeq: make(map[uint64]*stream)}
 }
 
 // newMsgKey makes a key shaped like the vendor's
 // "124_1600045926_716f784b2bbd6ce9415027715": a sequence number, the unix
 // time in seconds, and 25 random hexadecimal digits.
 func newMsgKey(seq uint64, now time.Time) string {
-	const hexDigits = "0123456789abcdef"
-	b := make([]byte, 0, 48)
-	b = strconv.AppendUint(b, seq, 10)
-	b = append(b, '_')
-	b = strconv.AppendInt(b, now.Unix(), 10)
-	b = append(b, '_')
-	hi, lo := rand.Uint64(), rand.Uint64()
-	for i := 0; i < 16; i++ {
-		b = append(b, hexDigits[hi>>60])
-		hi <<= 4
-	}
-	for i := 0; i < 9; i++ {
-		b = append(b, hexDigits[lo>>60])
-		lo <<= 4
-	}
-	return string(b)
+	st := stream{seq: seq, unix: now.Unix(), hi: rand.Uint64(), lo: rand.Uint64()}
+	return st.key()
 }
 
 // create opens a stream with its first chunk and returns its key.
 func (s *streamStore) create(session, chunk string, finish bool, now time.Time) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq++
-	key := newMsgKey(s.seq, now)
-	st := &stream{key: key, session: session, chunks: []string{chunk}, finished: finish, opened: now, updated: now}
-	if finish {
-		st.elem = s.finished.PushBack(st)
-	} else {
-		st.elem = s.open.PushBack(st)
+	var buf [msgKeyMaxLen]byte
+	return string(s.createAppend(buf[:0], session, chunk, finish, now))
+}
+
+// createAppend opens a stream with its first chunk and appends its key to
+// b. The store keeps session as given and a copy of chunk.
+func (s *streamStore) createAppend(b []byte, session, chunk string, finish bool, now time.Time) []byte {
+	// The random digits come from math/rand/v2's per-thread ChaCha8
+	// generator: no system call, and never the same key twice since the
+	// sequence number leads it.
+	st := &stream{unix: now.Unix(), hi: rand.Uint64(), lo: rand.Uint64(), session: session, finished: finish, opened: now, updated: now}
+	if chunk != "" {
+		st.text = []byte(chunk)
 	}
-	s.byKey[key] = st
+	s.mu.Lock()
+	s.seq++
+	st.seq = s.seq
+	if finish {
+		s.finished.pushBack(st)
+	} else {
+		s.open.pushBack(st)
+	}
+	s.bySeq[st.seq] = st
 	s.sweep(now)
-	for len(s.byKey) > s.max {
+	for len(s.bySeq) > s.max {
 		s.evictOldest()
 	}
-	return key
+	s.mu.Unlock()
+	return st.appendKey(b)
+}
+
+// lookup returns the stream of a MsgKey; s.mu is held.
+func (s *streamStore) lookup(key string) (*stream, bool) {
+	i := strings.IndexByte(key, '_')
+	if i < 1 {
+		return nil, false
+	}
+	seq, err := strconv.ParseUint(key[:i], 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	st, ok := s.bySeq[seq]
+	if !ok || !st.hasKey(key) {
+		return nil, false
+	}
+	return st, true
 }
 
 // add appends a chunk to an open stream of the session. It returns the
@@ -127,7 +235,7 @@ func (s *streamStore) add(key, session, chunk string, finish bool, now time.Time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep(now)
-	st, ok := s.byKey[key]
+	st, ok := s.lookup(key)
 	switch {
 	case !ok:
 		return codes.CheckMsgKeyUnknown
@@ -136,44 +244,43 @@ func (s *streamStore) add(key, session, chunk string, finish bool, now time.Time
 	case st.finished:
 		return codes.CheckStreamFinished
 	}
-	st.chunks = append(st.chunks, chunk)
+	st.appendChunk(chunk)
 	st.updated = now
 	if finish {
 		st.finished = true
-		s.open.Remove(st.elem)
-		st.elem = s.finished.PushBack(st)
+		s.open.remove(st)
+		s.finished.pushBack(st)
 	} else {
-		s.open.MoveToBack(st.elem)
+		s.open.moveToBack(st)
 	}
 	return ""
 }
 
 // sweep drops the streams unused for longer than the TTL.
 func (s *streamStore) sweep(now time.Time) {
-	for _, l := range []*list.List{s.finished, s.open} {
-		for e := l.Front(); e != nil; e = l.Front() {
-			st := e.Value.(*stream)
+	for _, l := range [...]*streamList{&s.finished, &s.open} {
+		for st := l.head; st != nil; st = l.head {
 			if now.Sub(st.updated) <= s.ttl {
 				break
 			}
-			s.remove(l, st)
+			s.remove(st)
 		}
 	}
 }
 
 func (s *streamStore) evictOldest() {
-	l := s.finished
-	if l.Len() == 0 {
-		l = s.open
+	l := &s.finished
+	if l.n == 0 {
+		l = &s.open
 	}
-	if e := l.Front(); e != nil {
-		s.remove(l, e.Value.(*stream))
+	if st := l.head; st != nil {
+		s.remove(st)
 	}
 }
 
-func (s *streamStore) remove(l *list.List, st *stream) {
-	l.Remove(st.elem)
-	delete(s.byKey, st.key)
+func (s *streamStore) remove(st *stream) {
+	st.list.remove(st)
+	delete(s.bySeq, st.seq)
 	s.evicted++
 }
 
@@ -181,7 +288,7 @@ func (s *streamStore) remove(l *list.List, st *stream) {
 func (s *streamStore) get(key string) (Stream, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.byKey[key]
+	st, ok := s.lookup(key)
 	if !ok {
 		return Stream{}, false
 	}
@@ -191,8 +298,8 @@ func (s *streamStore) get(key string) (Stream, bool) {
 // all returns copies of every stream, oldest first.
 func (s *streamStore) all() []Stream {
 	s.mu.Lock()
-	out := make([]Stream, 0, len(s.byKey))
-	for _, st := range s.byKey {
+	out := make([]Stream, 0, len(s.bySeq))
+	for _, st := range s.bySeq {
 		out = append(out, st.snapshot())
 	}
 	s.mu.Unlock()
@@ -210,11 +317,17 @@ func msgKeySeq(key string) uint64 {
 	return n
 }
 
+// len returns how many streams the store holds.
+func (s *streamStore) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.bySeq)
+}
+
 // reset forgets every stream.
 func (s *streamStore) reset() {
 	s.mu.Lock()
-	s.byKey = make(map[string]*stream)
-	s.open.Init()
-	s.finished.Init()
+	s.bySeq = make(map[uint64]*stream)
+	s.open, s.finished = streamList{}, streamList{}
 	s.mu.Unlock()
 }

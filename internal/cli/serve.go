@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/deskmock/deskmock/mockserver"
@@ -24,9 +26,21 @@ const exampleSessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 // firstSigLifetime is how long the UserSig in the printed curl is valid.
 const firstSigLifetime = 24 * time.Hour
 
+// AdminTokenEnv is the environment variable read for the admin token when
+// --admin-token is not given.
+const AdminTokenEnv = "DESKMOCK_ADMIN_TOKEN"
+
 const serveDescription = `
 Run the mock of POST /v4/desk_http_svc/send_stream_msg and its admin API
-(/__admin/) until interrupted (SIGINT or SIGTERM), then shut down gracefully.
+(/__admin/) until interrupted (SIGINT or SIGTERM), then shut down gracefully:
+stop accepting connections, let the requests in flight finish (at most
+--shutdown-timeout), write the journal file out and exit 0.
+
+The admin API can change what the endpoint answers and read every request.
+It listens on --addr, loopback by default; --admin-addr moves it to a
+listener of its own (--addr then keeps only /__admin/health), and
+--admin-token protects it. Listening beyond loopback without a token prints
+a warning.
 
 The configuration is --config or else the embedded default: one Desk app,
 sdkappid 1400000001, administrator "administrator", and a well-known test
@@ -50,7 +64,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	journalFile := fs.String("journal", "", "append every exchange to `file` as one JSON line")
-	adminToken := fs.String("admin-token", "", "require `token` as a bearer token on the admin API (all but health); default $DESKMOCK_ADMIN_TOKEN")
+	adminToken := fs.String("admin-token", "", "require `token` as a bearer token on the admin API (all but health); default $"+AdminTokenEnv)
+	adminAddr := fs.String("admin-addr", "", "serve the admin API on its own `host:port` instead of --addr (which keeps /__admin/health)")
+	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
 	pos, code, done := parseArgs(fs, args)
 	if done {
 		return code
@@ -59,6 +75,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return usageError(e, name, "unexpected argument %q", pos[0])
 	}
 	set := setFlags(fs)
+	if *shutdownTimeout <= 0 {
+		return usageError(e, name, "--shutdown-timeout %s: must be positive", *shutdownTimeout)
+	}
+	if set["admin-addr"] && *adminAddr == "" {
+		return usageError(e, name, "--admin-addr is empty")
+	}
 
 	logger, err := newLogger(e, *logFormat, *logLevel)
 	if err != nil {
@@ -93,15 +115,16 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	cfg.Logger = logger
 	cfg.AdminToken = *adminToken
 	if !set["admin-token"] {
-		cfg.AdminToken = e.getenv("DESKMOCK_ADMIN_TOKEN")
+		cfg.AdminToken = e.getenv(AdminTokenEnv)
 	}
+	var journal *os.File
 	if *journalFile != "" {
 		f, err := os.OpenFile(*journalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			return usageError(e, name, "--journal: %v", err)
 		}
-		defer f.Close()
-		cfg.Journal = f
+		defer f.Close() // on the early returns; closed and checked below
+		journal, cfg.Journal = f, f
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
@@ -110,16 +133,43 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	served := *app // New keeps its own copy of cfg
 
-	ready := func(bound string) {
-		if !isLoopback(bound) && cfg.AdminToken == "" {
-			logger.Warn("listening beyond the loopback interface without --admin-token: the admin API (/__admin/) is reachable from the network", "addr", bound)
+	ready := func(bound, adminBound string) {
+		adminAt := bound
+		if adminBound != "" {
+			adminAt = adminBound
 		}
-		printBanner(e, srv, served, keyFrom, bound, len(cfg.Apps)-1)
-		logger.Info("listening", "addr", bound)
+		if !isLoopback(adminAt) && cfg.AdminToken == "" {
+			logger.Warn("the admin API (/__admin/) listens beyond the loopback interface without --admin-token, so it is reachable from the network: anyone who reaches it can change what the mock answers and read every request; set --admin-token (or $"+AdminTokenEnv+"), or move the admin API with --admin-addr 127.0.0.1:PORT", "admin_addr", adminAt)
+		}
+		printBanner(e, srv, served, keyFrom, bound, adminBound, len(cfg.Apps)-1)
+		if adminBound != "" {
+			logger.Info("listening", "addr", bound, "admin_addr", adminBound)
+		} else {
+			logger.Info("listening", "addr", bound)
+		}
 	}
-	stop := context.AfterFunc(ctx, func() { logger.Info("shutting down") })
+	stop := context.AfterFunc(ctx, func() { logger.Info("shutting down", "shutdown_timeout", shutdownTimeout.String()) })
 	defer stop()
-	if err := srv.ListenAndServe(ctx, *addr, ready); err != nil {
+	err = srv.ListenAndServeWith(ctx, mockserver.ListenOptions{
+		Addr:            *addr,
+		AdminAddr:       *adminAddr,
+		ShutdownTimeout: *shutdownTimeout,
+		Ready:           ready,
+	})
+	if journal != nil {
+		// Every line was written as its exchange completed; make them
+		// durable before exiting.
+		if serr := journal.Sync(); serr != nil && !errors.Is(serr, syscall.EINVAL) { // EINVAL: not a file, such as a pipe
+			logger.Warn("journal: sync", "error", serr.Error())
+		}
+		if cerr := journal.Close(); cerr != nil {
+			logger.Error("journal: close", "error", cerr.Error())
+			if err == nil {
+				return failure(e, name, "--journal %s: %v", *journalFile, cerr)
+			}
+		}
+	}
+	if err != nil {
 		return failure(e, name, "%v", err)
 	}
 	logger.Info("stopped")
@@ -153,7 +203,7 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 
 // printBanner tells on stdout where the server listens, which app it serves
 // and how to send a first chunk.
-func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bound string, moreApps int) {
+func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bound, adminBound string, moreApps int) {
 	w := e.stdout
 	base := "http://" + dialAddr(bound)
 	admin := app.Admins[0]
@@ -161,6 +211,9 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bo
 	fmt.Fprintf(&b, "%s listening on %s\n", progName, bound)
 	fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, mockserver.EndpointPath)
 	fmt.Fprintf(&b, "  health      %s/__admin/health\n", base)
+	if adminBound != "" {
+		fmt.Fprintf(&b, "  admin API   http://%s/__admin/\n", dialAddr(adminBound))
+	}
 	fmt.Fprintf(&b, "  app         sdkappid %d, administrator %s", app.SDKAppID, strconv.Quote(admin))
 	if !app.IsDesk() {
 		b.WriteString(" (not a Desk app: calls get 141000)")

@@ -155,8 +155,10 @@ func TestOfficialAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	flipped := []byte(c.Sig)
-	flipped[5] ^= 1 // 'x' <-> 'y' style change of one base64 digit
-	if flipped[5] == '+' || flipped[5] == '/' {
+	// Change one base64 digit to another digit of the alphabet.
+	if flipped[5] == 'A' {
+		flipped[5] = 'B'
+	} else {
 		flipped[5] = 'A'
 	}
 	forged, err := Sign("attacker", Claims{Identifier: "admin", SDKAppID: vecApp, Time: iss, Expire: 3600})

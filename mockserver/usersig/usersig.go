@@ -510,36 +510,68 @@ func (s *scanner) value() ([]byte, bool) {
 // and an error wrapping one of the Err values with an explanation. A
 // TLS.userbuf is covered by the HMAC and returned, not otherwise checked.
 func Verify(key string, sdkappid uint64, identifier, sig string, now time.Time) (*Claims, error) {
-	c, err := Decode(sig)
-	if err != nil {
+	o := verify(key, sdkappid, identifier, sig)
+	if err := o.at(now); err != nil {
 		return nil, err
 	}
+	return o.claims, nil
+}
+
+// outcome is what Verify finds out about a token, the expiry aside: that is
+// the only check whose answer depends on the time.
+type outcome struct {
+	claims *Claims // nil when before is set
+	before error   // undecodable, or another app or identifier: answered at any time
+	after  error   // the signature check's, answered only when not expired
+}
+
+// verify runs every check of Verify but the expiry, in Verify's order. The
+// signature is checked even for an expired token; nothing observable
+// depends on it then.
+func verify(key string, sdkappid uint64, identifier, sig string) outcome {
+	c, err := Decode(sig)
+	if err != nil {
+		return outcome{before: err}
+	}
 	if c.SDKAppID != sdkappid {
-		return nil, fmt.Errorf("%w: token is for sdkappid %d, request is for %d", ErrAppMismatch, c.SDKAppID, sdkappid)
+		return outcome{before: fmt.Errorf("%w: token is for sdkappid %d, request is for %d", ErrAppMismatch, c.SDKAppID, sdkappid)}
 	}
 	if c.Identifier != identifier {
-		return nil, fmt.Errorf("%w: token is for identifier %q, request is for %q", ErrIdentifierMismatch, c.Identifier, identifier)
+		return outcome{before: fmt.Errorf("%w: token is for identifier %q, request is for %q", ErrIdentifierMismatch, c.Identifier, identifier)}
 	}
-	if now.Unix() > c.Time+c.Expire {
-		return nil, fmt.Errorf("%w: issued %s for %ds, expired at %s; now %s", ErrExpired,
-			rfc3339(c.Time), c.Expire, rfc3339(c.Time+c.Expire), rfc3339(now.Unix()))
-	}
+	o := outcome{claims: c}
 	var got [sigB64Len]byte
 	if len(c.Sig) != sigB64Len {
-		return nil, fmt.Errorf("%w: TLS.sig has %d characters, an HMAC-SHA256 has %d", ErrBadSignature, len(c.Sig), sigB64Len)
+		o.after = fmt.Errorf("%w: TLS.sig has %d characters, an HMAC-SHA256 has %d", ErrBadSignature, len(c.Sig), sigB64Len)
+		return o
 	}
 	var src [sigB64Len]byte
 	copy(src[:], c.Sig)
 	n, err := b64.Decode(got[:], src[:])
 	if err != nil || n != macLen {
-		return nil, fmt.Errorf("%w: TLS.sig does not decode to a %d-byte HMAC-SHA256", ErrBadSignature, macLen)
+		o.after = fmt.Errorf("%w: TLS.sig does not decode to a %d-byte HMAC-SHA256", ErrBadSignature, macLen)
+		return o
 	}
 	var want [macLen]byte
 	mac(&want, key, c)
 	if !hmac.Equal(want[:], got[:n]) {
-		return nil, fmt.Errorf("%w: TLS.sig is not the HMAC-SHA256 of the claims under this key (wrong key, or the token was altered)", ErrBadSignature)
+		o.after = fmt.Errorf("%w: TLS.sig is not the HMAC-SHA256 of the claims under this key (wrong key, or the token was altered)", ErrBadSignature)
 	}
-	return c, nil
+	return o
+}
+
+// at returns Verify's error for the outcome at time now, or nil when the
+// token is valid then.
+func (o *outcome) at(now time.Time) error {
+	if o.before != nil {
+		return o.before
+	}
+	c := o.claims
+	if now.Unix() > c.Time+c.Expire {
+		return fmt.Errorf("%w: issued %s for %ds, expired at %s; now %s", ErrExpired,
+			rfc3339(c.Time), c.Expire, rfc3339(c.Time+c.Expire), rfc3339(now.Unix()))
+	}
+	return o.after
 }
 
 func rfc3339(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC3339) }

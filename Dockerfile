@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+#
+# deskmock in a container: a static binary (CGO_ENABLED=0) on a distroless
+# base, run by a non-root user.
+#
+#   docker build -t deskmock .
+#   docker run --rm -p 8780:8780 -e DESKMOCK_ADMIN_TOKEN=change-me deskmock
+#
+# Arguments after the image name are added to "serve", for example
+#   docker run --rm -p 8780:8780 -p 8781:8781 deskmock --admin-addr 0.0.0.0:8781 --admin-token change-me
+#
+# The endpoint listens on 0.0.0.0:8780 so that it can be published. The
+# admin API then listens there too: give it a token (DESKMOCK_ADMIN_TOKEN or
+# --admin-token), or serve would warn that anyone who reaches the port can
+# change what the mock answers. /__admin/health needs no token.
+
+ARG GO_VERSION=1.26
+
+FROM golang:${GO_VERSION} AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+# VERSION, when given (--build-arg VERSION=v1.2.3), is what "deskmock version" prints.
+ARG VERSION=""
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+      -ldflags="-s -w -X github.com/deskmock/deskmock/internal/cli.Version=${VERSION}" \
+      -o /out/deskmock ./cmd/deskmock
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/deskmock /deskmock
+USER nonroot:nonroot
+EXPOSE 8780
+# "deskmock health" exits 0 when GET /__admin/health answers 200, 1 otherwise.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["/deskmock", "health", "--url", "http://127.0.0.1:8780"]
+# On "docker stop" (SIGTERM) serve stops accepting, lets the requests in
+# flight finish for at most 5 s, writes the journal out and exits 0, well
+# within Docker's default 10 s before SIGKILL.
+ENTRYPOINT ["/deskmock", "serve", "--addr", "0.0.0.0:8780", "--shutdown-timeout", "5s"]

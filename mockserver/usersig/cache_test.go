@@ -1,0 +1,185 @@
+package usersig
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sameAsVerify fails unless the cache answers exactly what Verify answers.
+func sameAsVerify(t *testing.T, c *Cache, key string, app uint64, id, token string, now time.Time) {
+	t.Helper()
+	want, wantErr := Verify(key, app, id, token, now)
+	got, gotErr := c.Verify(key, app, id, token, now)
+	checkErr := c.Check(key, app, id, token, now)
+	bytesErr := c.CheckBytes(key, app, id, []byte(token), now)
+	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || fmt.Sprint(checkErr) != fmt.Sprint(wantErr) || fmt.Sprint(bytesErr) != fmt.Sprint(wantErr) {
+		t.Fatalf("%s at %d: cache error %v / %v / %v, Verify %v", clip([]byte(token)), now.Unix(), gotErr, checkErr, bytesErr, wantErr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("cache claims %+v, Verify %+v", got, want)
+	}
+}
+
+// The cache answers every combination of token, request and time as Verify
+// does, on the first call and on later ones, whatever the order of calls.
+func TestCacheAgreesWithVerify(t *testing.T) {
+	other := func(st Style) string {
+		tok, err := Sign(vecKey, Claims{Identifier: "admin", SDKAppID: vecApp, Time: vecTime, Expire: 60, UserBuf: []byte{1, 2}}, WithStyle(st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	tokens := []string{
+		vecToken, other(StyleGo), other(StylePython), "garbage", "", "eAE",
+		unsigned(t, Claims{Identifier: vecID, SDKAppID: vecApp, Time: vecTime, Expire: 10, Sig: "c2hvcnQ="}, StyleGo, 0),
+		unsigned(t, Claims{Identifier: vecID, SDKAppID: vecApp, Time: vecTime, Expire: 10, Sig: strings.Repeat("A", 44)}, StyleGo, 0),
+	}
+	keys := []string{vecKey, "x"}
+	apps := []uint64{vecApp, vecApp + 1}
+	ids := []string{vecID, "admin"}
+	times := []int64{vecTime - 1, vecTime, vecTime + 60, vecTime + 61, 1615552000, 1615552001}
+	for _, size := range []int{1, 3, 1000} {
+		c := NewCache(size)
+		for round := 0; round < 2; round++ {
+			for _, tok := range tokens {
+				for _, key := range keys {
+					for _, app := range apps {
+						for _, id := range ids {
+							for _, now := range times {
+								sameAsVerify(t, c, key, app, id, tok, time.Unix(now, 0))
+							}
+						}
+					}
+				}
+			}
+		}
+		if n := c.Len(); n > size {
+			t.Errorf("size %d: the cache holds %d tokens", size, n)
+		}
+	}
+}
+
+// Expiry is checked on every call, against the time given.
+func TestCacheChecksExpiryEveryCall(t *testing.T) {
+	c := NewCache(0)
+	last := time.Unix(1615552000, 0)
+	for i := 0; i < 3; i++ {
+		if err := c.Check(vecKey, vecApp, vecID, vecToken, last); err != nil {
+			t.Fatalf("at the last second: %v", err)
+		}
+		wantErr(t, c.Check(vecKey, vecApp, vecID, vecToken, last.Add(time.Second)), ErrExpired)
+		wantErr(t, c.Check("x", vecApp, vecID, vecToken, last.Add(time.Second)), ErrExpired)
+		wantErr(t, c.Check("x", vecApp, vecID, vecToken, last), ErrBadSignature)
+	}
+}
+
+// The claims returned are the caller's: changing them changes nothing.
+func TestCacheClaimsAreCopies(t *testing.T) {
+	c := NewCache(0)
+	tok, err := Sign(vecKey, Claims{Identifier: vecID, SDKAppID: vecApp, Time: vecTime, Expire: 60, UserBuf: []byte("buf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(vecTime, 0)
+	first, err := c.Verify(vecKey, vecApp, vecID, tok, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Identifier, first.UserBuf[0] = "changed", 'X'
+	second, err := c.Verify(vecKey, vecApp, vecID, tok, now)
+	if err != nil || second.Identifier != vecID || string(second.UserBuf) != "buf" {
+		t.Fatalf("second call: %+v, %v", second, err)
+	}
+}
+
+// Tokens longer than maxCachedToken are verified every time, not kept.
+func TestCacheSkipsLongTokens(t *testing.T) {
+	c := NewCache(0)
+	tok, err := Sign(vecKey, Claims{Identifier: vecID, SDKAppID: vecApp, Time: vecTime, Expire: 60, UserBuf: make([]byte, maxCachedToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tok) <= maxCachedToken {
+		t.Fatalf("token of %d bytes is not long enough", len(tok))
+	}
+	sameAsVerify(t, c, vecKey, vecApp, vecID, tok, time.Unix(vecTime, 0))
+	if c.Len() != 0 {
+		t.Errorf("a %d-byte token was cached", len(tok))
+	}
+}
+
+// The cache keeps copies of the strings it is given, not the strings they
+// are part of.
+func TestCacheKeepsCopies(t *testing.T) {
+	c := NewCache(0)
+	buf := []byte("usersig=" + vecToken + "&x")
+	sig := string(buf[8 : 8+len(vecToken)])
+	if err := c.Check(vecKey, vecApp, vecID, sig, time.Unix(vecTime, 0)); err != nil {
+		t.Fatal(err)
+	}
+	for k, e := range c.entries {
+		if k != vecToken || e.identifier != vecID || e.key != vecKey {
+			t.Errorf("entry %q %+v", k, e)
+		}
+	}
+}
+
+func TestCacheConcurrent(t *testing.T) {
+	c := NewCache(4)
+	tokens := make([]string, 8)
+	for i := range tokens {
+		tok, err := Generate(vecKey, vecApp, vecID, 86400, time.Unix(vecTime+int64(i), 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[i] = tok
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				tok := tokens[(g+i)%len(tokens)]
+				key := vecKey
+				if i%5 == 0 {
+					key = "x"
+				}
+				_, err := c.Verify(key, vecApp, vecID, tok, time.Unix(vecTime+10, 0))
+				if (err == nil) != (key == vecKey) {
+					t.Errorf("key %q: %v", key, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestCacheCheckBytesAllocatesNothingOnAHit(t *testing.T) {
+	c := NewCache(0)
+	now := time.Unix(vecTime+1, 0)
+	sig := []byte(vecToken)
+	if err := c.CheckBytes(vecKey, vecApp, vecID, sig, now); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { c.CheckBytes(vecKey, vecApp, vecID, sig, now) }); n != 0 {
+		t.Errorf("%v allocations per hit", n)
+	}
+}
+
+func BenchmarkCacheCheck(b *testing.B) {
+	c := NewCache(0)
+	now := time.Unix(vecTime+1, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Check(vecKey, vecApp, vecID, vecToken, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
