@@ -46,6 +46,9 @@ func decodeReply(t *testing.T, raw []byte) wireReply {
 	if err := dec.Decode(&v); err != nil {
 		t.Fatalf("reply %q is not JSON: %v", raw, err)
 	}
+	if dec.More() {
+		t.Fatalf("reply %q: data after the JSON value", raw)
+	}
 	var rep wireReply
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		t.Fatalf("reply %q: %v", raw, err)
