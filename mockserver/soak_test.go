@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // BenchmarkSoakMillionStreams opens and finishes 1,000,000 streams through
@@ -78,15 +77,7 @@ type soak struct {
 }
 
 func newSoak(b *testing.B) (*Server, *soak) {
-	s, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	sig, err := s.UserSig(1400000001, "administrator", 24*time.Hour)
-	if err != nil {
-		b.Fatal(err)
-	}
-	target := EndpointPath + "?" + Query(1400000001, "administrator", sig, 1)
+	s, target := newBenchServer(b)
 	return s, &soak{b: b, h: s.Handler(), target: target, w: &benchWriter{h: http.Header{}}, req: newBenchRequest(target, "{}")}
 }
 
