@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -257,6 +258,13 @@ func (w *deadlineWriter) WriteHeader(code int) {
 func (w *deadlineWriter) Write(b []byte) (int, error) {
 	w.arm()
 	return w.ResponseWriter.Write(b)
+}
+
+// WriteString writes s without copying it to a byte slice first, as
+// net/http's own writer does.
+func (w *deadlineWriter) WriteString(s string) (int, error) {
+	w.arm()
+	return io.WriteString(w.ResponseWriter, s)
 }
 
 // Flush lets http.Flusher and http.ResponseController reach the writer.
