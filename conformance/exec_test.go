@@ -66,6 +66,13 @@ func TestRunClientStopsChildren(t *testing.T) {
 	if !r.TimedOut {
 		t.Fatalf("run = %+v, want a timeout", r)
 	}
+	waitGone(t, pidFile, "the client's child outlived the timeout")
+}
+
+// waitGone waits up to 3 s for the process whose PID is in pidFile to end;
+// otherwise it kills it and fails the test with why.
+func waitGone(t *testing.T, pidFile, why string) {
+	t.Helper()
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +82,7 @@ func TestRunClientStopsChildren(t *testing.T) {
 	for alive(pid) {
 		if time.Now().After(deadline) {
 			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("the client's child %d outlived the timeout", pid)
+			t.Fatalf("%s (pid %d)", why, pid)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -112,19 +119,7 @@ func TestRunClientLeftoverChild(t *testing.T) {
 	if !strings.Contains(r.Stdout, `{"ok":true}`) {
 		t.Errorf("stdout %q", r.Stdout)
 	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	deadline := time.Now().Add(3 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("the client's leftover child %d was not stopped", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitGone(t, pidFile, "the client's leftover child was not stopped")
 }
 
 func TestRunClientInterrupted(t *testing.T) {
