@@ -59,7 +59,9 @@ func (st *stream) appendChunk(chunk string) {
 	st.text = append(st.text, chunk...)
 }
 
-// appendKey appends the stream's MsgKey to b.
+// appendKey appends the stream's MsgKey to b, shaped like the vendor's
+// "124_1600045926_716f784b2bbd6ce9415027715": the sequence number, the unix
+// time in seconds, and 25 random hexadecimal digits.
 func (st *stream) appendKey(b []byte) []byte {
 	const hexDigits = "0123456789abcdef"
 	b = strconv.AppendUint(b, st.seq, 10)
@@ -169,14 +171,6 @@ type streamStore struct {
 
 func newStreamStore(max int, ttl time.Duration) *streamStore {
 	return &streamStore{max: max, ttl: ttl, bySeq: make(map[uint64]*stream)}
-}
-
-// newMsgKey makes a key shaped like the vendor's
-// "124_1600045926_716f784b2bbd6ce9415027715": a sequence number, the unix
-// time in seconds, and 25 random hexadecimal digits.
-func newMsgKey(seq uint64, now time.Time) string {
-	st := stream{seq: seq, unix: now.Unix(), hi: rand.Uint64(), lo: rand.Uint64()}
-	return st.key()
 }
 
 // create opens a stream with its first chunk and returns its key.
