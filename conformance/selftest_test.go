@@ -222,6 +222,7 @@ var normalizers = []struct {
 	with string
 }{
 	{regexp.MustCompile(`\d+_\d+_[0-9a-f]{25}`), "MSGKEY"},
+	{regexp.MustCompile(`Id-[0-9a-f]{32}-O-Seq-\d+`), "REQUESTID"},
 	{regexp.MustCompile(`random=\d+`), "random=RANDOM"},
 	{regexp.MustCompile(`\+\d+\.\d{3}s`), "+T.TTTs"},
 	{regexp.MustCompile(`\b\d+\.\d\ds\b`), "T.TTs"},

@@ -212,11 +212,11 @@ func BenchmarkLoopback(b *testing.B) {
 		{"continuation", host, func(b *testing.B, c *rawConn, w int) []byte {
 			// Each client opens a stream, then continues it.
 			rep, err := c.do(rawRequest(host, target, benchBody(w, "")))
-			key, ok := bytes.CutPrefix(rep, []byte(replyWithKeyPrefix))
+			key, ok := msgKeyOf(rep)
 			if err != nil || !ok {
 				b.Fatalf("opening a stream: %q, %v", rep, err)
 			}
-			return rawRequest(host, target, benchBody(w, `,"MsgKey":"`+string(key[:len(key)-2])+`"`))
+			return rawRequest(host, target, benchBody(w, `,"MsgKey":"`+key+`"`))
 		}, "0"},
 		{"rejected-bad-signature", host, fixed(host, badTarget, benchBody(0, "")), "70009"},
 		{"trigger-session", host, fixed(host, target, `{"SessionId":"`+TriggerSessionID(20004, 0)+`","Chunk":"Hello, "}`), "20004"},
@@ -354,11 +354,11 @@ func BenchmarkHandler(b *testing.B) {
 	open := func() string {
 		w := &benchWriter{h: http.Header{}}
 		rep := newBenchRequest(target, benchBody(1, "")).serve(h, w)
-		key, ok := bytes.CutPrefix(rep, []byte(replyWithKeyPrefix))
+		key, ok := msgKeyOf(rep)
 		if !ok {
 			b.Fatalf("opening a stream: %q", rep)
 		}
-		return string(key[:len(key)-2])
+		return key
 	}
 
 	// What the harness and a bare handler allocate per request.

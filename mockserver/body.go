@@ -49,6 +49,27 @@ func readBodyText(r *http.Request, limit int) (body string, size int64, tooLarge
 	return string(buf[:n]), int64(n), false, err
 }
 
+// tooLargePrefix is how much of an over-limit body the journal keeps.
+const tooLargePrefix = 1024
+
+// decodeJSON decodes a body that must be exactly one JSON value in valid
+// UTF-8, numbers kept as json.Number.
+func decodeJSON(body []byte) (any, error) {
+	if !utf8.Valid(body) {
+		return nil, errNotUTF8
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
+
 // errNotUTF8 is decodeJSON's error for a body that is not valid UTF-8.
 var errNotUTF8 = errors.New("the body is not valid UTF-8")
 

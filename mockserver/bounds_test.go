@@ -18,7 +18,7 @@ import (
 // stream count. These tests check the bounds and what survives them.
 
 func journalEntry(seq int, body string) *Exchange {
-	return &Exchange{Seq: uint64(seq), Body: body, Query: "sdkappid=1&usersig=secret&random=1", Reply: replyOK}
+	return &Exchange{Seq: uint64(seq), Body: body, Query: "sdkappid=1&usersig=secret&random=1", Reply: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`}
 }
 
 func seqs(es []Exchange) []uint64 {

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +32,10 @@ const (
 	// MaxJournalSize bounds limits.journal_size: the in-memory journal is
 	// allocated whole when the server starts.
 	MaxJournalSize = 1_000_000
+	// MaxStreamBytesLimit bounds limits.max_stream_bytes.
+	MaxStreamBytesLimit = 64 << 20
+	// MaxStoreBytesLimit bounds limits.max_store_bytes.
+	MaxStoreBytesLimit = 16 << 30
 )
 
 //go:embed default.yaml
@@ -48,6 +54,11 @@ type Config struct {
 	Codes map[codes.Check]codes.Override `json:"codes,omitempty"`
 	// Faults are fault rules in force from the start (and after a reset).
 	Faults []Fault `json:"faults,omitempty"`
+	// Endpoints adjusts each endpoint's body limit and stream rules, by
+	// version ("v1", "v2").
+	Endpoints map[string]EndpointConfig `json:"endpoints,omitempty"`
+	// Envelope shapes every reply.
+	Envelope Envelope `json:"envelope,omitzero"`
 
 	// AdminToken, when set, is required as a bearer token by the admin API
 	// (all of it but health).
@@ -99,6 +110,13 @@ type Limits struct {
 	StreamTTL Duration `json:"stream_ttl"`
 	// JournalSize is how many exchanges the in-memory journal keeps.
 	JournalSize int `json:"journal_size"`
+	// MaxStreamBytes caps one stream's text; a call past it gets the
+	// message-too-large check's code.
+	MaxStreamBytes int `json:"max_stream_bytes"`
+	// MaxStoreBytes caps what all streams hold together; past it the
+	// oldest ended streams are evicted first, then the least recently used
+	// open ones.
+	MaxStoreBytes int64 `json:"max_store_bytes"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("1h30m").
@@ -233,6 +251,12 @@ func (c *Config) applyDefaults() {
 	if c.Limits.StreamTTL == 0 {
 		c.Limits.StreamTTL = Duration(DefaultStreamTTL)
 	}
+	if c.Limits.MaxStreamBytes == 0 {
+		c.Limits.MaxStreamBytes = DefaultMaxStreamBytes
+	}
+	if c.Limits.MaxStoreBytes == 0 {
+		c.Limits.MaxStoreBytes = DefaultMaxStoreBytes
+	}
 }
 
 // Validate checks what the schema cannot: unique apps, well-formed session
@@ -275,6 +299,23 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.StreamTTL <= 0 {
 		return fmt.Errorf("limits/stream_ttl: must be positive")
+	}
+	if c.Limits.MaxStreamBytes < 1 || c.Limits.MaxStreamBytes > MaxStreamBytesLimit {
+		return fmt.Errorf("limits/max_stream_bytes: %d is not in 1..%d", c.Limits.MaxStreamBytes, MaxStreamBytesLimit)
+	}
+	if c.Limits.MaxStoreBytes < 1 || c.Limits.MaxStoreBytes > MaxStoreBytesLimit {
+		return fmt.Errorf("limits/max_store_bytes: %d is not in 1..%d", c.Limits.MaxStoreBytes, MaxStoreBytesLimit)
+	}
+	for _, v := range slices.Sorted(maps.Keys(c.Endpoints)) {
+		if _, ok := endpointOf(v); !ok {
+			return fmt.Errorf("endpoints/%s: no such endpoint (known: %s)", v, strings.Join(versions(), ", "))
+		}
+		if err := c.Endpoints[v].validate("endpoints/" + v); err != nil {
+			return err
+		}
+	}
+	if err := validKeyOrder(c.Envelope.KeyOrder); err != nil {
+		return fmt.Errorf("envelope/key_order: %w", err)
 	}
 	if c.Limits.JournalSize < 1 || c.Limits.JournalSize > MaxJournalSize {
 		return fmt.Errorf("limits/journal_size: %d is not in 1..%d", c.Limits.JournalSize, MaxJournalSize)

@@ -79,6 +79,9 @@ type FaultAction struct {
 	// Truncate processes the request normally, sends half of the reply and
 	// closes the connection.
 	Truncate bool `json:"truncate,omitempty"`
+	// KeyOrder writes the envelope with its keys in this order (a
+	// permutation of DefaultKeyOrder), alone or with any other action.
+	KeyOrder []string `json:"key_order,omitempty"`
 }
 
 // name is the kind of the action, as the journal records it.
@@ -94,6 +97,8 @@ func (a FaultAction) name() string {
 		return "truncate"
 	case a.DelayMS > 0:
 		return "delay"
+	case len(a.KeyOrder) > 0:
+		return "key_order"
 	}
 	return ""
 }
@@ -113,7 +118,8 @@ func (f *Fault) Validate() error {
 		msg string
 	}{
 		{exclusive > 1, "action: give at most one of error_code, http_status, reset, truncate"},
-		{exclusive == 0 && a.DelayMS <= 0, "action: give one of error_code, http_status, delay_ms, reset, truncate"},
+		{exclusive == 0 && a.DelayMS <= 0 && len(a.KeyOrder) == 0, "action: give one of error_code, http_status, delay_ms, reset, truncate, key_order"},
+		{validKeyOrder(a.KeyOrder) != nil, fmt.Sprintf("action/key_order: %v", validKeyOrder(a.KeyOrder))},
 		{a.ErrorCode < 0, "action/error_code: must be positive"},
 		{a.ErrorCode > 0 && !knownCode && a.ErrorInfo == "", fmt.Sprintf("action/error_code: %d is not a known code, so error_info is required", a.ErrorCode)},
 		{a.ErrorInfo != "" && a.ErrorCode == 0, "action/error_info: goes with error_code"},

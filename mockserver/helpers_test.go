@@ -71,3 +71,54 @@ func httpPost(url, body string) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// msgKeyOf returns the MsgKey of a success reply that opened a stream.
+func msgKeyOf(rep []byte) (string, bool) {
+	var r wireReply
+	if json.Unmarshal(rep, &r) != nil || r.ErrorCode != 0 || r.ActionStatus != "OK" || r.MsgKey == "" {
+		return "", false
+	}
+	return r.MsgKey, true
+}
+
+// isOKReply reports whether rep is a success reply with no MsgKey.
+func isOKReply(rep []byte) bool {
+	var r wireReply
+	return json.Unmarshal(rep, &r) == nil && r.ActionStatus == "OK" && r.ErrorCode == 0 && r.ErrorInfo == "" && r.MsgKey == ""
+}
+
+// v2Chunk is one chunk of a v2 body.
+type v2Chunk struct {
+	Index    int
+	Markdown string
+	IsLast   bool
+}
+
+// v2Body writes a send_stream_msg_v2 body; key is left out when empty.
+func v2Body(session, key string, chunks ...v2Chunk) string {
+	type jsonChunk struct {
+		EventType string
+		Index     int
+		Markdown  string
+		IsLast    bool
+	}
+	list := make([]jsonChunk, len(chunks))
+	for i, c := range chunks {
+		list[i] = jsonChunk{"data", c.Index, c.Markdown, c.IsLast}
+	}
+	body := map[string]any{
+		"SessionId": session,
+		"MsgBody": []any{map[string]any{
+			"MsgType":    "TIMStreamElem",
+			"MsgContent": map[string]any{"CompatibleText": "Please upgrade to see this message.", "Chunks": list},
+		}},
+	}
+	if key != "" {
+		body["MsgKey"] = key
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

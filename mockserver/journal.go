@@ -24,6 +24,9 @@ type Exchange struct {
 	Seq uint64 `json:"seq"`
 	// Time is when the request arrived.
 	Time time.Time `json:"time"`
+	// Version is the endpoint's ("v1", "v2"); empty for a path that is no
+	// endpoint.
+	Version string `json:"version,omitempty"`
 	// Method and Path are the request line's.
 	Method string `json:"method"`
 	Path   string `json:"path"`
@@ -46,14 +49,25 @@ type Exchange struct {
 	// Code is the ErrorCode of the reply; 0 on success or when there was no
 	// vendor envelope.
 	Code int `json:"code"`
+	// RequestID is the reply's RequestId.
+	RequestID string `json:"request_id,omitempty"`
 	// Check is the pipeline check that failed, if one did.
 	Check codes.Check `json:"check,omitempty"`
+	// Detail says why the check failed, as the log line does.
+	Detail string `json:"detail,omitempty"`
 	// SessionID, MsgKey, Chunk and Finish are read from the body when it
 	// parses. MsgKey is the request's or, on a first call, the issued one.
+	// Chunk is a v2 call's Markdown joined, and Finish its IsLast.
 	SessionID string `json:"session_id,omitempty"`
 	MsgKey    string `json:"msg_key,omitempty"`
 	Chunk     string `json:"chunk,omitempty"`
 	Finish    bool   `json:"finish,omitempty"`
+	// SentMsgKey is the MsgKey the request carried; IssuedMsgKey the one a
+	// first call was given.
+	SentMsgKey   string `json:"sent_msg_key,omitempty"`
+	IssuedMsgKey string `json:"issued_msg_key,omitempty"`
+	// Indexes are the Index of each of a v2 call's chunks.
+	Indexes []int `json:"indexes,omitempty"`
 	// Applied is true when the chunk was appended to its stream.
 	Applied bool `json:"applied"`
 	// Fault is the ID of the fault rule that fired, or "trigger" for a

@@ -1,360 +1,480 @@
 package mockserver
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
+	"github.com/deskmock/deskmock/schemas"
 )
 
-// exchange is what the server learned about one request while answering it.
-type exchange struct {
+// This file is the request path of every streaming endpoint, top to bottom:
+// the request arrives (serveEndpoint, arrive), fault rules may act
+// (decide), the checks run in a gateway's order (run: method, query and
+// identity, body, session, stream), the stream takes the call (applyCall),
+// then one function records the exchange (record) and one writes the reply
+// (write). What differs between endpoints is data: the endpoint value
+// (endpoint.go).
+
+// liveEndpoint is an endpoint with the configuration it runs with.
+type liveEndpoint struct {
+	*endpoint
+	maxBody int
+	policy  *streamPolicy
+}
+
+// incoming is what the server read of a request before deciding anything.
+type incoming struct {
 	start    time.Time
-	arrival  arrival
+	arrival  arrival // what fault rules match on
 	body     string
 	bodySize int64 // the body's length as far as known
 	tooLarge bool
 	readErr  error
 	value    any   // the decoded body
 	jsonErr  error // why the body did not decode
-
-	check     codes.Check // the check that failed; "" on success
-	detail    string      // why the check failed, for logs
-	rep       reply
-	applied   bool
-	msgKey    string // the request's MsgKey, or the one issued
-	fault     string
-	action    string
-	status    int
-	replyBody string // what was sent
-	keyReply  string // the reply of a call that opened a stream, made with its key
-
-	fields map[string]any // kept from one request to the next: the decoded body's map
 }
 
-// exchanges pools the exchanges of finished requests.
-var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+// outcomeKind is how an exchange ends on the wire.
+type outcomeKind int
 
-// release returns an exchange to the pool once it is recorded, with its
-// map for the next body unless it grew large.
-func release(ex *exchange) {
-	fields := ex.fields
-	if len(fields) > 16 {
-		fields = nil
-	}
-	clear(fields)
-	*ex = exchange{fields: fields}
-	exchanges.Put(ex)
+const (
+	// sendEnvelope sends the vendor's envelope with HTTP 200.
+	sendEnvelope outcomeKind = iota
+	// sendStatus sends an HTTP status page, as a gateway would.
+	sendStatus
+	// sendReset drops the connection with no reply.
+	sendReset
+	// sendTruncated sends half of the envelope, then closes.
+	sendTruncated
+	// sendNothing: the client went away during a delay.
+	sendNothing
+)
+
+// outcome is everything the server decided about one request: what the
+// journal records and what the wire gets.
+type outcome struct {
+	kind       outcomeKind
+	status     int
+	rep        reply
+	keyOrder   []string
+	statusBody *string // of sendStatus; nil for a gateway's page
+	envelope   string  // of sendTruncated: the whole envelope
+	recorded   bool
+	verdict    verdict
+	call       *streamCall
+	applied    bool
+	sentKey    string
+	issuedKey  string
+	fault      string
+	action     string
+	replyBody  string // what is sent, set by finish
 }
+
+// verdict is a check's answer: the check that failed ("" when all passed)
+// and why, for the log and the journal.
+type verdict struct {
+	check  codes.Check
+	detail string
+	// code and info replace the table's answer (trigger sessions).
+	code int
+	info string
+}
+
+func (v verdict) failed() bool { return v.check != "" }
+
+func fail(c codes.Check, detail string) verdict { return verdict{check: c, detail: detail} }
 
 // checkTrigger marks, in the journal, an answer given by a trigger session.
 const checkTrigger codes.Check = "trigger-session"
 
-// queryParams are the parameters every IM REST call carries.
-var queryParams = [...]string{"sdkappid", "identifier", "usersig", "random", "contenttype"}
-
-// request is a decoded, schema-valid body.
-type request struct {
-	sessionID string
-	chunk     string
-	msgKey    string
-	hasMsgKey bool
-	finish    bool
-}
-
-// sendStreamMsg answers the endpoint: fault rules first, then the pipeline.
-func (s *Server) sendStreamMsg(w http.ResponseWriter, r *http.Request) {
-	ex := s.arrive(r)
-	defer release(ex)
-	f, fired := s.faults.fire(&ex.arrival)
-	if fired {
-		ex.fault, ex.action = f.ID, f.Action.name()
-		if f.Action.DelayMS > 0 && !sleep(r, time.Duration(f.Action.DelayMS)*time.Millisecond) {
-			s.record(r, ex) // the client went away: status 0, no reply
+// serveEndpoint answers one request to a streaming endpoint. A panic
+// anywhere in deciding becomes the vendor's "internal error, retry" answer
+// (141002), journaled and logged with its stack: a bug in the mock must
+// never look like a network failure.
+func (s *Server) serveEndpoint(ep *liveEndpoint, w http.ResponseWriter, r *http.Request) {
+	var in incoming
+	var out outcome
+	defer func() {
+		p := recover()
+		if p == nil {
 			return
 		}
-		switch a := f.Action; {
-		case a.ErrorCode != 0:
-			info := a.ErrorInfo
-			if info == "" {
-				e, _ := codes.Lookup(a.ErrorCode)
-				info = e.Info
-			}
-			ex.rep = reply{code: a.ErrorCode, info: info}
-			s.answer(w, r, ex)
-			return
-		case a.HTTPStatus != 0:
-			ex.status = a.HTTPStatus
-			ex.replyBody = string(writeStatus(w, a.HTTPStatus, a.Body))
-			s.record(r, ex)
-			return
-		case a.Reset && a.When != ResetAfterApply:
-			s.record(r, ex) // journaled before the client can see the reset
-			dropConnection(w)
-			return
+		if p == http.ErrAbortHandler {
+			panic(p)
 		}
-	}
-	// The time of the checks and of the stream: the arrival's, unless a
-	// delay passed since.
-	now := ex.start
-	if fired && f.Action.DelayMS > 0 {
-		now = s.now()
-	}
-	ex.check = s.run(r, ex, now)
-	if ex.check != "" && ex.rep.code == 0 {
-		ex.rep = s.replyOf(ex.check)
-	}
-	switch {
-	case fired && f.Action.Reset:
-		s.record(r, ex) // journaled before the client can see the reset
-		dropConnection(w)
-	case fired && f.Action.Truncate:
-		body := appendReply(nil, ex.rep)
-		ex.status = http.StatusOK
-		ex.replyBody = string(body[:len(body)/2]) // what writeTruncated sends
-		s.record(r, ex)                           // before the client can see it
-		writeTruncated(w, body)
-	default:
-		s.answer(w, r, ex)
-	}
+		s.log.Error("internal error", slog.String("path", r.URL.Path), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		if out.recorded {
+			return // the reply may be on its way: nothing more can be sent
+		}
+		out = outcome{fault: out.fault, action: out.action}
+		s.refuse(&out, verdict{check: codes.CheckInternal, detail: fmt.Sprintf("panic: %v", p)})
+		s.finish(ep, w, r, &in, &out)
+	}()
+	s.arrive(ep, r, &in)
+	s.decide(ep, r, &in, &out)
+	s.finish(ep, w, r, &in, &out)
 }
 
-// replyOf returns the error reply of a failed check.
-func (s *Server) replyOf(c codes.Check) reply {
-	rule := s.table.Rule(c)
-	return reply{code: rule.Code, info: rule.Info}
+// finish records an exchange, then writes its reply: the journal holds an
+// exchange before its client can see the answer.
+func (s *Server) finish(ep *liveEndpoint, w http.ResponseWriter, r *http.Request, in *incoming, out *outcome) {
+	s.prepare(in, out)
+	s.record(ep, r, in, out)
+	out.recorded = true
+	write(w, out)
 }
 
 // arrive reads what fault matching needs: the body (bounded), its decoded
 // value, the request's number overall and on its session.
-func (s *Server) arrive(r *http.Request) *exchange {
-	ex := exchanges.Get().(*exchange)
-	ex.start = s.now()
-	ex.arrival.nth = s.nth.Add(1)
-	ex.body, ex.bodySize, ex.tooLarge, ex.readErr = readBodyText(r, s.cfg.Limits.MaxBodyBytes)
-	if ex.tooLarge || ex.readErr != nil {
-		return ex
+func (s *Server) arrive(ep *liveEndpoint, r *http.Request, in *incoming) {
+	in.start = s.now()
+	in.arrival.nth = s.nth.Add(1)
+	in.body, in.bodySize, in.tooLarge, in.readErr = readBodyText(r, ep.maxBody)
+	if in.tooLarge || in.readErr != nil {
+		return
 	}
-	if ex.fields == nil {
-		ex.fields = make(map[string]any, 8)
-	}
-	ex.value, ex.jsonErr = decodeBody(ex.body, ex.fields)
-	if m, ok := ex.value.(map[string]any); ok {
-		a := &ex.arrival
-		a.sessionID, _ = m["SessionId"].(string)
-		a.chunk, a.hasChunk = m["Chunk"].(string)
-		var msgKey any
-		msgKey, a.hasMsgKey = m["MsgKey"]
-		a.msgKey, _ = msgKey.(string)
-		if f, ok := m["Finish"].(json.Number); ok {
-			n, _ := f.Float64()
-			a.finish = n == 1
-		}
-		if a.sessionID != "" {
+	in.value, in.jsonErr = decodeBody(in.body, nil)
+	if m, ok := in.value.(map[string]any); ok {
+		nth := in.arrival.nth
+		in.arrival = ep.peek(m)
+		in.arrival.nth = nth
+		if in.arrival.sessionID != "" {
 			// From here on the session's ID is the counter's copy, which
 			// the streams share, rather than a part of the body.
-			a.call, a.sessionID = s.calls.next(a.sessionID)
+			in.arrival.call, in.arrival.sessionID = s.calls.next(in.arrival.sessionID)
 		}
 	}
-	return ex
 }
 
-// answer writes the envelope of an exchange and records it.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, ex *exchange) {
-	ex.status = http.StatusOK
-	if ex.keyReply != "" && ex.rep.code == 0 && ex.rep.msgKey != "" {
-		ex.replyBody = ex.keyReply
-	} else {
-		ex.replyBody = s.replyText(ex.rep)
+// decide runs the fault rules, then the pipeline, and fills out.
+func (s *Server) decide(ep *liveEndpoint, r *http.Request, in *incoming, out *outcome) {
+	f, fired := s.faults.fire(&in.arrival)
+	now := in.start
+	if fired {
+		a := f.Action
+		out.fault, out.action, out.keyOrder = f.ID, a.name(), a.KeyOrder
+		if a.DelayMS > 0 {
+			if !sleep(r, time.Duration(a.DelayMS)*time.Millisecond) {
+				out.kind = sendNothing // the client went away
+				return
+			}
+			now = s.now()
+		}
+		switch {
+		case a.ErrorCode != 0:
+			s.refuse(out, verdict{code: a.ErrorCode, info: a.ErrorInfo, detail: "fault rule " + f.ID})
+			return
+		case a.HTTPStatus != 0:
+			out.kind, out.status, out.statusBody = sendStatus, a.HTTPStatus, a.Body
+			return
+		case a.Reset && a.When != ResetAfterApply:
+			out.kind = sendReset
+			return
+		}
 	}
-	writeReplyText(w, ex.replyBody)
-	s.record(r, ex)
+	if v := s.run(ep, r, in, now, out); v.failed() {
+		s.refuse(out, v)
+	}
+	switch {
+	case fired && f.Action.Reset:
+		out.kind = sendReset
+	case fired && f.Action.Truncate:
+		out.kind = sendTruncated
+	}
+}
+
+// refuse sets the answer of a failed check: the table's code and text, or
+// the verdict's own.
+func (s *Server) refuse(out *outcome, v verdict) {
+	out.verdict = v
+	code, info := v.code, v.info
+	if code == 0 {
+		rule := s.table.Rule(v.check)
+		code, info = rule.Code, rule.Info
+	}
+	if info == "" {
+		e, _ := codes.Lookup(code)
+		info = e.Info
+	}
+	out.rep = reply{code: code, info: info}
+}
+
+// run is the pipeline: transport and URL, then identity, then the body,
+// then the session and the stream, at time now. It returns the first
+// verdict that fails, or a passing one when the call was applied.
+func (s *Server) run(ep *liveEndpoint, r *http.Request, in *incoming, now time.Time, out *outcome) verdict {
+	if r.Method != http.MethodPost {
+		return fail(codes.CheckMethod, "method "+r.Method+"; only POST is served")
+	}
+	if v := s.checkQuery(r, now); v.failed() {
+		return v
+	}
+	if v := checkBody(ep, in); v.failed() {
+		return v
+	}
+	call, err := ep.callOf(in.value.(map[string]any))
+	if err != nil {
+		return fail(codes.CheckBodySchema, err.Error())
+	}
+	out.call, out.sentKey = &call, call.msgKey
+	if v := s.checkSession(&call, in.arrival.call, out); v.failed() {
+		return v
+	}
+	return s.applyCall(ep, &call, now, out)
+}
+
+// checkQuery checks the URL's query string and the caller's identity.
+func (s *Server) checkQuery(r *http.Request, now time.Time) verdict {
+	q, ok := parseIMQuery(r.URL.RawQuery)
+	if !ok {
+		all, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return fail(codes.CheckQuery, "the query does not parse: "+err.Error())
+		}
+		for i, name := range queryParams {
+			if len(all[name]) > 1 {
+				return fail(codes.CheckQuery, name+" is given more than once")
+			}
+			q.v[i] = all.Get(name)
+		}
+	}
+	if q.v[qSDKAppID] == "" {
+		return fail(codes.CheckSDKAppIDMissing, "the query has no sdkappid")
+	}
+	if q.v[qIdentifier] == "" || q.v[qUserSig] == "" {
+		return fail(codes.CheckQuery, "identifier and usersig are required")
+	}
+	if !validRandom(q.v[qRandom]) {
+		return fail(codes.CheckRandom, "random "+strconv.Quote(q.v[qRandom])+" is not an integer in 0..4294967295")
+	}
+	if q.v[qContentType] != "json" {
+		return fail(codes.CheckContentType, "contenttype "+strconv.Quote(q.v[qContentType])+", want \"json\"")
+	}
+	if err := validateQuery(&q); err != nil {
+		return fail(codes.CheckQuery, err.Error())
+	}
+	sdkappid, err := strconv.ParseUint(q.v[qSDKAppID], 10, 64)
+	if err != nil {
+		return fail(codes.CheckQuery, "sdkappid "+err.Error())
+	}
+	app, ok := s.apps[sdkappid]
+	if !ok {
+		return fail(codes.CheckSDKAppIDUnknown, "sdkappid "+q.v[qSDKAppID]+" is not configured; known: "+s.knownApps)
+	}
+	identifier := q.v[qIdentifier]
+	var sigBuf [512]byte // most UserSigs fit: decoded and looked up with no allocation
+	if err := s.userSigs.CheckBytes(app.SecretKey, sdkappid, identifier, q.userSig(sigBuf[:0]), now); err != nil {
+		return fail(userSigCheck(err), err.Error())
+	}
+	if !app.isAdmin(identifier) {
+		return fail(codes.CheckNotAdmin, "identifier "+strconv.Quote(identifier)+" is not an administrator of app "+q.v[qSDKAppID])
+	}
+	if !app.IsDesk() {
+		return fail(codes.CheckNotDesk, "app "+q.v[qSDKAppID]+" is configured with desk: false")
+	}
+	return verdict{}
+}
+
+// checkBody checks the body's size, that it is JSON, and that it matches
+// the endpoint's request schema.
+func checkBody(ep *liveEndpoint, in *incoming) verdict {
+	switch {
+	case in.tooLarge:
+		return fail(codes.CheckBodyTooLarge, fmt.Sprintf("the body is %d bytes, over the limit of %d", in.bodySize, ep.maxBody))
+	case in.readErr != nil:
+		return fail(codes.CheckBodyNotJSON, "reading the body: "+in.readErr.Error())
+	case in.jsonErr != nil:
+		return fail(codes.CheckBodyNotJSON, in.jsonErr.Error())
+	}
+	// Numbers the schema library cannot compare (1e999999999) are refused
+	// before it sees them.
+	if err := checkNumbers(in.value, ""); err != nil {
+		return fail(codes.CheckBodySchema, err.Error())
+	}
+	if err := ep.validate(in.value); err != nil {
+		return fail(codes.CheckBodySchema, schemas.Describe(err, "(body)", "; "))
+	}
+	return verdict{}
+}
+
+// checkSession checks the call's SessionId, then answers trigger sessions,
+// then asks whether the session is open.
+func (s *Server) checkSession(call *streamCall, nth int, out *outcome) verdict {
+	id := call.sessionID
+	if !ValidSessionID(id) {
+		return fail(codes.CheckSessionIDMalformed, "SessionId "+clip(strconv.Quote(id), 64)+" is not a UUID (8-4-4-4-12 hexadecimal digits)")
+	}
+	if code, n, ok := parseTrigger(id); ok && (n == 0 || n == nth) {
+		if out.fault == "" {
+			out.fault, out.action = "trigger", "error_code"
+		}
+		return verdict{check: checkTrigger, code: code, detail: "trigger session: code " + strconv.Itoa(code)}
+	}
+	if !s.sessions.open(id) {
+		return fail(codes.CheckSessionNotFound, "session "+id+" was ended, or is not open in strict mode")
+	}
+	return verdict{}
+}
+
+// applyCall hands the call to its stream: a new one without a MsgKey, the
+// MsgKey's otherwise.
+func (s *Server) applyCall(ep *liveEndpoint, call *streamCall, now time.Time, out *outcome) verdict {
+	if !call.hasMsgKey {
+		key, c := s.streams.open1(ep.policy, call, now)
+		if c != "" {
+			return fail(c, s.streamDetail(c, ep, call, ""))
+		}
+		out.issuedKey, out.rep.msgKey, out.applied = key, key, true
+		return verdict{}
+	}
+	if c := s.streams.continue1(ep.policy, call, now); c != "" {
+		return fail(c, s.streamDetail(c, ep, call, call.msgKey))
+	}
+	out.applied = true
+	return verdict{}
+}
+
+// streamDetail explains why the stream refused a call.
+func (s *Server) streamDetail(c codes.Check, ep *liveEndpoint, call *streamCall, key string) string {
+	rules := ep.policy.rules
+	switch c {
+	case codes.CheckMsgKeyUnknown:
+		return "MsgKey " + clip(strconv.Quote(key), 80) + " was never issued by " + ep.name + ", or its stream was evicted"
+	case codes.CheckMsgKeyForeign:
+		return "MsgKey " + key + " belongs to another session"
+	case codes.CheckStreamFinished:
+		return "the stream " + key + " has ended; " + ep.version + " refuses calls after the end"
+	case codes.CheckStreamIdleEnded:
+		return "the stream " + key + " ended by itself after " + rules.IdleTimeout.String() + " without a call"
+	case codes.CheckStreamRate:
+		return fmt.Sprintf("the stream %s had %d calls in the last second already", key, rules.CallsPerSecond)
+	case codes.CheckMessageTooLarge:
+		return fmt.Sprintf("the message would reach %s's limit (max_message_bytes %d, store cap per stream %d)", ep.version, rules.MaxMessageBytes, s.streams.maxText)
+	case codes.CheckChunkIndex:
+		idx := make([]string, len(call.chunks))
+		for i, ch := range call.chunks {
+			idx[i] = strconv.Itoa(ch.index)
+		}
+		return "chunk Index " + strings.Join(idx, ",") + ": a stream's indexes start at 1 and strictly increase"
+	}
+	return ""
+}
+
+// prepare completes an outcome before it is recorded: the RequestId and
+// the text of the envelope.
+func (s *Server) prepare(in *incoming, out *outcome) {
+	switch out.kind {
+	case sendEnvelope, sendTruncated:
+		out.status = http.StatusOK
+		out.rep.requestID = requestID(in.arrival.nth)
+		order := out.keyOrder
+		if len(order) == 0 {
+			order = s.keyOrder
+		}
+		body := string(appendReply(make([]byte, 0, 160), out.rep, order))
+		if out.kind == sendTruncated {
+			out.replyBody = body[:len(body)/2] // what is sent
+			out.envelope = body
+		} else {
+			out.replyBody = body
+		}
+	case sendStatus:
+		out.replyBody = statusPage(out.status, out.statusBody)
+	}
 }
 
 // record logs an exchange and adds it to the journal.
-func (s *Server) record(r *http.Request, ex *exchange) {
-	took := s.now().Sub(ex.start)
+func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *outcome) {
+	took := s.now().Sub(in.start)
+	status := out.status
+	if out.kind == sendReset || out.kind == sendNothing {
+		status = 0
+	}
 	level := slog.LevelInfo
-	if ex.rep.code != 0 || ex.status != http.StatusOK {
+	if out.rep.code != 0 || status != http.StatusOK {
 		level = slog.LevelWarn
 	}
+	key := out.sentKey
+	if out.issuedKey != "" {
+		key = out.issuedKey
+	}
 	if s.log.Enabled(r.Context(), level) {
-		s.logExchange(r, ex, level, took)
+		s.log.LogAttrs(r.Context(), level, ep.name,
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Int("code", out.rep.code),
+			slog.String("check", string(out.verdict.check)),
+			slog.String("detail", out.verdict.detail),
+			slog.String("fault", out.fault),
+			slog.String("session_id", in.arrival.sessionID),
+			slog.String("msg_key", key),
+			slog.String("request_id", out.rep.requestID),
+			slog.Duration("took", took),
+		)
 	}
 	e := Exchange{
-		Seq:       ex.arrival.nth,
-		Time:      ex.start,
-		Method:    r.Method,
-		Path:      r.URL.Path,
-		Query:     r.URL.RawQuery, // redacted by the journal on the way out
-		Body:      ex.body,
-		BodySize:  ex.bodySize,
-		Truncated: ex.tooLarge,
-		Status:    ex.status,
-		Reply:     ex.replyBody,
-		Code:      ex.rep.code,
-		Check:     ex.check,
-		SessionID: ex.arrival.sessionID,
-		MsgKey:    ex.msgKey,
-		Chunk:     ex.arrival.chunk,
-		Finish:    ex.arrival.finish,
-		Applied:   ex.applied,
-		Fault:     ex.fault,
-		Action:    ex.action,
-		LatencyMS: float64(took.Microseconds()) / 1000,
+		Seq:          in.arrival.nth,
+		Time:         in.start,
+		Version:      ep.version,
+		Method:       r.Method,
+		Path:         r.URL.Path,
+		Query:        r.URL.RawQuery, // redacted by the journal on the way out
+		Body:         in.body,
+		BodySize:     in.bodySize,
+		Truncated:    in.tooLarge,
+		Status:       status,
+		Reply:        out.replyBody,
+		Code:         out.rep.code,
+		RequestID:    out.rep.requestID,
+		Check:        out.verdict.check,
+		Detail:       out.verdict.detail,
+		SessionID:    in.arrival.sessionID,
+		MsgKey:       key,
+		SentMsgKey:   out.sentKey,
+		IssuedMsgKey: out.issuedKey,
+		Chunk:        in.arrival.chunk,
+		Finish:       in.arrival.finish,
+		Applied:      out.applied,
+		Fault:        out.fault,
+		Action:       out.action,
+		LatencyMS:    float64(took.Microseconds()) / 1000,
+	}
+	if out.call != nil {
+		e.Chunk, e.Finish = out.call.text(), out.call.last
+		for _, ch := range out.call.chunks {
+			if ch.index != 0 {
+				e.Indexes = append(e.Indexes, ch.index)
+			}
+		}
 	}
 	if err := s.journal.add(&e); err != nil {
 		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
 	}
 }
 
-// logExchange writes the log line of an exchange.
-func (s *Server) logExchange(r *http.Request, ex *exchange, level slog.Level, took time.Duration) {
-	s.log.LogAttrs(r.Context(), level, "send_stream_msg",
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", ex.status),
-		slog.Int("code", ex.rep.code),
-		slog.String("check", string(ex.check)),
-		slog.String("detail", ex.detail),
-		slog.String("fault", ex.fault),
-		slog.String("session_id", ex.arrival.sessionID),
-		slog.String("msg_key", ex.msgKey),
-		slog.Duration("took", took),
-	)
-}
-
-// run is the pipeline: transport and URL, then identity, then the body, then
-// the session and the stream, at time now. It returns the first check that
-// fails, or "" when the chunk was applied.
-func (s *Server) run(r *http.Request, ex *exchange, now time.Time) codes.Check {
-	if r.Method != http.MethodPost {
-		ex.detail = "method " + r.Method
-		return codes.CheckMethod
+// write sends the reply an outcome decided.
+func write(w http.ResponseWriter, out *outcome) {
+	switch out.kind {
+	case sendEnvelope:
+		writeReplyText(w, out.replyBody)
+	case sendStatus:
+		writeStatus(w, out.status, out.replyBody, out.statusBody != nil)
+	case sendReset:
+		dropConnection(w)
+	case sendTruncated:
+		writeTruncated(w, out.envelope)
 	}
-	if c := s.checkQuery(r, ex, now); c != "" {
-		return c
-	}
-
-	// Body.
-	if ex.tooLarge {
-		return codes.CheckBodyTooLarge
-	}
-	if ex.readErr != nil {
-		ex.detail = "reading the body: " + ex.readErr.Error()
-		return codes.CheckBodyNotJSON
-	}
-	if ex.jsonErr != nil {
-		ex.detail = ex.jsonErr.Error()
-		return codes.CheckBodyNotJSON
-	}
-	if err := validateRequest(ex.value); err != nil {
-		ex.detail = err.Error()
-		return codes.CheckBodySchema
-	}
-	req := requestOf(&ex.arrival)
-	ex.msgKey = req.msgKey
-
-	// Session and stream.
-	if !ValidSessionID(req.sessionID) {
-		return codes.CheckSessionIDMalformed
-	}
-	if code, call, ok := parseTrigger(req.sessionID); ok && (call == 0 || call == ex.arrival.call) {
-		e, _ := codes.Lookup(code)
-		ex.rep = reply{code: code, info: e.Info}
-		ex.fault, ex.action = "trigger", "error_code"
-		ex.detail = "trigger session"
-		return checkTrigger
-	}
-	if !s.sessions.open(req.sessionID) {
-		return codes.CheckSessionNotFound
-	}
-	if !req.hasMsgKey {
-		// The reply is written here, around the new key, which is then a
-		// part of it: one allocation for both.
-		var buf [len(replyWithKeyPrefix) + msgKeyMaxLen + 2]byte
-		b := s.streams.createAppend(append(buf[:0], replyWithKeyPrefix...), req.sessionID, req.chunk, req.finish, now)
-		ex.keyReply = string(append(b, `"}`...))
-		ex.msgKey = ex.keyReply[len(replyWithKeyPrefix) : len(ex.keyReply)-2]
-		ex.rep.msgKey = ex.msgKey
-		ex.applied = true
-		return ""
-	}
-	c := s.streams.add(req.msgKey, req.sessionID, req.chunk, req.finish, now)
-	ex.applied = c == ""
-	return c
-}
-
-// checkQuery checks the URL's query string and the caller's identity.
-func (s *Server) checkQuery(r *http.Request, ex *exchange, now time.Time) codes.Check {
-	q, ok := parseIMQuery(r.URL.RawQuery)
-	if !ok {
-		all, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			ex.detail = err.Error()
-			return codes.CheckQuery
-		}
-		for i, name := range queryParams {
-			if len(all[name]) > 1 {
-				ex.detail = name + " is given more than once"
-				return codes.CheckQuery
-			}
-			q.v[i] = all.Get(name)
-		}
-	}
-	if q.v[qSDKAppID] == "" {
-		return codes.CheckSDKAppIDMissing
-	}
-	if q.v[qIdentifier] == "" || q.v[qUserSig] == "" {
-		ex.detail = "identifier and usersig are required"
-		return codes.CheckQuery
-	}
-	if !validRandom(q.v[qRandom]) {
-		ex.detail = "random " + strconv.Quote(q.v[qRandom])
-		return codes.CheckRandom
-	}
-	if q.v[qContentType] != "json" {
-		ex.detail = "contenttype " + strconv.Quote(q.v[qContentType])
-		return codes.CheckContentType
-	}
-	if err := validateQuery(&q); err != nil {
-		ex.detail = err.Error()
-		return codes.CheckQuery
-	}
-
-	sdkappid, err := strconv.ParseUint(q.v[qSDKAppID], 10, 64)
-	if err != nil {
-		ex.detail = "sdkappid " + err.Error()
-		return codes.CheckQuery
-	}
-	app, ok := s.apps[sdkappid]
-	if !ok {
-		return codes.CheckSDKAppIDUnknown
-	}
-	identifier := q.v[qIdentifier]
-	var sigBuf [512]byte // most UserSigs fit: decoded and looked up with no allocation
-	if err := s.userSigs.CheckBytes(app.SecretKey, sdkappid, identifier, q.userSig(sigBuf[:0]), now); err != nil {
-		ex.detail = err.Error()
-		return userSigCheck(err)
-	}
-	if !app.isAdmin(identifier) {
-		ex.detail = "identifier " + strconv.Quote(identifier)
-		return codes.CheckNotAdmin
-	}
-	if !app.IsDesk() {
-		return codes.CheckNotDesk
-	}
-	return ""
 }
 
 // userSigCheck maps a verification error to its check.
@@ -396,33 +516,58 @@ func validRandom(s string) bool {
 	return err == nil && n <= 4294967295
 }
 
-// tooLargePrefix is how much of an over-limit body the journal keeps.
-const tooLargePrefix = 1024
+// maxNumberDigits and maxExponent bound the numbers a body may hold: far
+// past any field's range, and well within what the schema library computes
+// with.
+const (
+	maxNumberDigits = 64
+	maxExponent     = 400
+)
 
-// decodeJSON decodes a body that must be exactly one JSON value in valid
-// UTF-8, numbers kept as json.Number.
-func decodeJSON(body []byte) (any, error) {
-	if !utf8.Valid(body) {
-		return nil, errors.New("the body is not valid UTF-8")
+// checkNumbers refuses numbers the schema library cannot handle: more than
+// maxNumberDigits characters, or an exponent beyond ±maxExponent.
+func checkNumbers(v any, at string) error {
+	switch v := v.(type) {
+	case json.Number:
+		s := string(v)
+		if len(s) > maxNumberDigits {
+			return fmt.Errorf("%s: the number %s… is too long", where(at), s[:16])
+		}
+		if i := strings.IndexAny(s, "eE"); i >= 0 {
+			e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+			if err != nil || e > maxExponent || e < -maxExponent {
+				return fmt.Errorf("%s: the number %s is out of range", where(at), s)
+			}
+		}
+	case map[string]any:
+		for k, x := range v {
+			if err := checkNumbers(x, at+"/"+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, x := range v {
+			if err := checkNumbers(x, at+"/"+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON value")
-	}
-	return v, nil
+	return nil
 }
 
-// requestOf returns the fields of a body that passed the request schema,
-// as arrive read them: the schema makes the body an object, SessionId and
-// Chunk strings, MsgKey a string when present and Finish 0 or 1. The
-// session's ID is the call counter's copy.
-func requestOf(a *arrival) request {
-	return request{sessionID: a.sessionID, chunk: a.chunk, msgKey: a.msgKey, hasMsgKey: a.hasMsgKey, finish: a.finish}
+func where(at string) string {
+	if at == "" {
+		return "(body)"
+	}
+	return at
+}
+
+// clip shortens s to at most n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // sleep waits for d or until the client goes away; it reports whether the

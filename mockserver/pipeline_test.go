@@ -5,8 +5,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
@@ -22,13 +26,34 @@ const (
 // pipelineServer serves the default app, a second non-Desk app, and one
 // ended session.
 func pipelineServer(t *testing.T) *TestServer {
+	ts, _ := pipelineServerClock(t)
+	return ts
+}
+
+// stoppedClock is a clock that stands still at its time and panics once
+// when told to, so that a test can provoke a bug in the mock.
+type stoppedClock struct {
+	at        time.Time
+	panicNext atomic.Bool
+}
+
+func (c *stoppedClock) now() time.Time {
+	if c.panicNext.CompareAndSwap(true, false) {
+		panic("the test's clock failed on purpose")
+	}
+	return c.at
+}
+
+// pipelineServerClock is pipelineServer on a stopped clock.
+func pipelineServerClock(t *testing.T) (*TestServer, *stoppedClock) {
 	t.Helper()
 	no := false
-	ts := NewTestServer(t, WithApp(App{SDKAppID: nonDeskApp, SecretKey: "other-key", Admins: []string{"administrator"}, Desk: &no}))
+	clk := &stoppedClock{at: time.Now()}
+	ts := NewTestServer(t, WithClock(clk.now), WithApp(App{SDKAppID: nonDeskApp, SecretKey: "other-key", Admins: []string{"administrator"}, Desk: &no}))
 	if err := ts.EndSession(endedSession); err != nil {
 		t.Fatal(err)
 	}
-	return ts
+	return ts, clk
 }
 
 // sign signs with the default app's key unless told otherwise.
@@ -42,7 +67,7 @@ func sign(t *testing.T, key string, sdkappid uint64, identifier string, issued t
 }
 
 func TestPipelineChecks(t *testing.T) {
-	ts := pipelineServer(t)
+	ts, clk := pipelineServerClock(t)
 	key := ts.App.SecretKey
 	now := time.Now()
 	good := sign(t, key, 1400000001, "administrator", now, 86400)
@@ -58,6 +83,27 @@ func TestPipelineChecks(t *testing.T) {
 	if first.ErrorCode != 0 || otherOpen.ErrorCode != 0 {
 		t.Fatalf("setup: %+v %+v", first, otherOpen)
 	}
+	// v2: a stream left idle past the timeout; then, on the same instant,
+	// a finished stream, an open one at Index 2 and one that made its five
+	// calls of this second.
+	v2 := func(key string, chunks ...v2Chunk) string { return v2Body(testSession, key, chunks...) }
+	v2URL := ts.URL + EndpointV2Path + "?" + okQuery
+	idle := post(t, v2URL, v2(``, v2Chunk{1, "a", false}))
+	if err := ts.AdvanceClock(16 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	done2 := post(t, v2URL, v2(``, v2Chunk{1, "a", true}))
+	open2 := post(t, v2URL, v2(``, v2Chunk{1, "a", false}))
+	busy := post(t, v2URL, v2(``, v2Chunk{1, "a", false}))
+	for i := 2; i <= 5; i++ {
+		if r := post(t, v2URL, v2(busy.MsgKey, v2Chunk{i, "a", false})); r.ErrorCode != 0 {
+			t.Fatalf("setup: call %d of the busy stream: %+v", i, r)
+		}
+	}
+	if post(t, v2URL, v2(open2.MsgKey, v2Chunk{2, "a", false})).ErrorCode != 0 || idle.ErrorCode != 0 || done2.ErrorCode != 0 {
+		t.Fatalf("setup of the v2 streams failed")
+	}
+	before := ts.Streams()
 
 	tests := []struct {
 		name   string
@@ -66,62 +112,88 @@ func TestPipelineChecks(t *testing.T) {
 		query  string
 		body   string
 		check  codes.Check
+		// panics makes the mock fail while answering.
+		panics bool
 	}{
-		{"unknown API", "POST", "/v4/desk_http_svc/no_such_api", okQuery, body(""), codes.CheckPath},
-		{"GET", "GET", EndpointPath, okQuery, "", codes.CheckMethod},
-		{"PUT", "PUT", EndpointPath, okQuery, body(""), codes.CheckMethod},
-		{"bad escape", "POST", EndpointPath, okQuery + "&x=%zz", body(""), codes.CheckQuery},
-		{"semicolon", "POST", EndpointPath, okQuery + ";x=1", body(""), codes.CheckQuery},
-		{"identifier twice", "POST", EndpointPath, okQuery + "&identifier=administrator", body(""), codes.CheckQuery},
-		{"identifier missing", "POST", EndpointPath, q("1400000001", "", good, "1", "json"), body(""), codes.CheckQuery},
-		{"usersig missing", "POST", EndpointPath, q("1400000001", "administrator", "", "1", "json"), body(""), codes.CheckQuery},
-		{"sdkappid not a number", "POST", EndpointPath, q("14000x0001", "administrator", good, "1", "json"), body(""), codes.CheckQuery},
-		{"sdkappid missing", "POST", EndpointPath, "identifier=administrator&usersig=" + good + "&random=1&contenttype=json", body(""), codes.CheckSDKAppIDMissing},
-		{"sdkappid empty", "POST", EndpointPath, q("", "administrator", good, "1", "json"), body(""), codes.CheckSDKAppIDMissing},
-		{"random missing", "POST", EndpointPath, "sdkappid=1400000001&identifier=administrator&usersig=" + good + "&contenttype=json", body(""), codes.CheckRandom},
-		{"random too large", "POST", EndpointPath, q("1400000001", "administrator", good, "4294967296", "json"), body(""), codes.CheckRandom},
-		{"random negative", "POST", EndpointPath, q("1400000001", "administrator", good, "-1", "json"), body(""), codes.CheckRandom},
-		{"random not a number", "POST", EndpointPath, q("1400000001", "administrator", good, "12ab", "json"), body(""), codes.CheckRandom},
-		{"contenttype xml", "POST", EndpointPath, q("1400000001", "administrator", good, "1", "xml"), body(""), codes.CheckContentType},
-		{"contenttype JSON", "POST", EndpointPath, q("1400000001", "administrator", good, "1", "JSON"), body(""), codes.CheckContentType},
-		{"sdkappid unknown", "POST", EndpointPath, q("1400009999", "administrator", good, "1", "json"), body(""), codes.CheckSDKAppIDUnknown},
-		{"usersig garbage", "POST", EndpointPath, q("1400000001", "administrator", "garbage", "1", "json"), body(""), codes.CheckUserSigUndecodable},
-		{"usersig of another app", "POST", EndpointPath, q("1400000001", "administrator", sign(t, key, nonDeskApp, "administrator", now, 86400), "1", "json"), body(""), codes.CheckUserSigApp},
-		{"usersig of another identifier", "POST", EndpointPath, q("1400000001", "administrator", sign(t, key, 1400000001, "bob", now, 86400), "1", "json"), body(""), codes.CheckUserSigIdentifier},
-		{"usersig expired", "POST", EndpointPath, q("1400000001", "administrator", sign(t, key, 1400000001, "administrator", now.Add(-48*time.Hour), 86400), "1", "json"), body(""), codes.CheckUserSigExpired},
-		{"usersig wrong key", "POST", EndpointPath, q("1400000001", "administrator", sign(t, "wrong-key", 1400000001, "administrator", now, 86400), "1", "json"), body(""), codes.CheckUserSigSignature},
-		{"not an administrator", "POST", EndpointPath, q("1400000001", "bob", sign(t, key, 1400000001, "bob", now, 86400), "1", "json"), body(""), codes.CheckNotAdmin},
-		{"not a Desk app", "POST", EndpointPath, q(strconv.Itoa(nonDeskApp), "administrator", sign(t, "other-key", nonDeskApp, "administrator", now, 86400), "1", "json"), body(""), codes.CheckNotDesk},
-		{"body one byte too long", "POST", EndpointPath, okQuery, bodyOfSize(DefaultMaxBodyBytes + 1), codes.CheckBodyTooLarge},
-		{"body empty", "POST", EndpointPath, okQuery, "", codes.CheckBodyNotJSON},
-		{"body truncated JSON", "POST", EndpointPath, okQuery, `{"SessionId":`, codes.CheckBodyNotJSON},
-		{"body two values", "POST", EndpointPath, okQuery, body("") + "{}", codes.CheckBodyNotJSON},
-		{"body invalid UTF-8", "POST", EndpointPath, okQuery, `{"SessionId":"` + testSession + "\",\"Chunk\":\"\xff\"}", codes.CheckBodyNotJSON},
-		{"body array", "POST", EndpointPath, okQuery, `[]`, codes.CheckBodySchema},
-		{"body null", "POST", EndpointPath, okQuery, `null`, codes.CheckBodySchema},
-		{"Chunk missing", "POST", EndpointPath, okQuery, `{"SessionId":"` + testSession + `"}`, codes.CheckBodySchema},
-		{"SessionId missing", "POST", EndpointPath, okQuery, `{"Chunk":"hi"}`, codes.CheckBodySchema},
-		{"SessionId a number", "POST", EndpointPath, okQuery, `{"SessionId":12,"Chunk":"hi"}`, codes.CheckBodySchema},
-		{"Chunk a number", "POST", EndpointPath, okQuery, `{"SessionId":"` + testSession + `","Chunk":1}`, codes.CheckBodySchema},
-		{"Finish 2", "POST", EndpointPath, okQuery, body(`,"Finish":2`), codes.CheckBodySchema},
-		{"Finish a string", "POST", EndpointPath, okQuery, body(`,"Finish":"1"`), codes.CheckBodySchema},
-		{"Finish true", "POST", EndpointPath, okQuery, body(`,"Finish":true`), codes.CheckBodySchema},
-		{"MsgKey a number", "POST", EndpointPath, okQuery, body(`,"MsgKey":12`), codes.CheckBodySchema},
-		{"CloudCustomData a number", "POST", EndpointPath, okQuery, body(`,"CloudCustomData":1`), codes.CheckBodySchema},
-		{"SessionId not a UUID", "POST", EndpointPath, okQuery, `{"SessionId":"abc","Chunk":"hi"}`, codes.CheckSessionIDMalformed},
-		{"SessionId empty", "POST", EndpointPath, okQuery, `{"SessionId":"","Chunk":"hi"}`, codes.CheckSessionIDMalformed},
-		{"SessionId with braces", "POST", EndpointPath, okQuery, `{"SessionId":"{` + testSession[1:35] + `}","Chunk":"hi"}`, codes.CheckSessionIDMalformed},
-		{"session ended", "POST", EndpointPath, okQuery, `{"SessionId":"` + endedSession + `","Chunk":"hi"}`, codes.CheckSessionNotFound},
-		{"MsgKey never issued", "POST", EndpointPath, okQuery, body(`,"MsgKey":"1_1600045926_716f784b2bbd6ce9415027715"`), codes.CheckMsgKeyUnknown},
-		{"MsgKey empty", "POST", EndpointPath, okQuery, body(`,"MsgKey":""`), codes.CheckMsgKeyUnknown},
-		{"MsgKey of another session", "POST", EndpointPath, okQuery, body(`,"MsgKey":"` + otherOpen.MsgKey + `"`), codes.CheckMsgKeyForeign},
-		{"stream finished", "POST", EndpointPath, okQuery, body(`,"MsgKey":"` + first.MsgKey + `"`), codes.CheckStreamFinished},
+		{"unknown API", "POST", "/v4/desk_http_svc/no_such_api", okQuery, body(""), codes.CheckPath, false},
+		{"GET", "GET", EndpointPath, okQuery, "", codes.CheckMethod, false},
+		{"PUT", "PUT", EndpointPath, okQuery, body(""), codes.CheckMethod, false},
+		{"bad escape", "POST", EndpointPath, okQuery + "&x=%zz", body(""), codes.CheckQuery, false},
+		{"semicolon", "POST", EndpointPath, okQuery + ";x=1", body(""), codes.CheckQuery, false},
+		{"identifier twice", "POST", EndpointPath, okQuery + "&identifier=administrator", body(""), codes.CheckQuery, false},
+		{"identifier missing", "POST", EndpointPath, q("1400000001", "", good, "1", "json"), body(""), codes.CheckQuery, false},
+		{"usersig missing", "POST", EndpointPath, q("1400000001", "administrator", "", "1", "json"), body(""), codes.CheckQuery, false},
+		{"sdkappid not a number", "POST", EndpointPath, q("14000x0001", "administrator", good, "1", "json"), body(""), codes.CheckQuery, false},
+		{"sdkappid missing", "POST", EndpointPath, "identifier=administrator&usersig=" + good + "&random=1&contenttype=json", body(""), codes.CheckSDKAppIDMissing, false},
+		{"sdkappid empty", "POST", EndpointPath, q("", "administrator", good, "1", "json"), body(""), codes.CheckSDKAppIDMissing, false},
+		{"random missing", "POST", EndpointPath, "sdkappid=1400000001&identifier=administrator&usersig=" + good + "&contenttype=json", body(""), codes.CheckRandom, false},
+		{"random too large", "POST", EndpointPath, q("1400000001", "administrator", good, "4294967296", "json"), body(""), codes.CheckRandom, false},
+		{"random negative", "POST", EndpointPath, q("1400000001", "administrator", good, "-1", "json"), body(""), codes.CheckRandom, false},
+		{"random not a number", "POST", EndpointPath, q("1400000001", "administrator", good, "12ab", "json"), body(""), codes.CheckRandom, false},
+		{"contenttype xml", "POST", EndpointPath, q("1400000001", "administrator", good, "1", "xml"), body(""), codes.CheckContentType, false},
+		{"contenttype JSON", "POST", EndpointPath, q("1400000001", "administrator", good, "1", "JSON"), body(""), codes.CheckContentType, false},
+		{"sdkappid unknown", "POST", EndpointPath, q("1400009999", "administrator", good, "1", "json"), body(""), codes.CheckSDKAppIDUnknown, false},
+		{"usersig garbage", "POST", EndpointPath, q("1400000001", "administrator", "garbage", "1", "json"), body(""), codes.CheckUserSigUndecodable, false},
+		{"usersig of another app", "POST", EndpointPath, q("1400000001", "administrator", sign(t, key, nonDeskApp, "administrator", now, 86400), "1", "json"), body(""), codes.CheckUserSigApp, false},
+		{"usersig of another identifier", "POST", EndpointPath, q("1400000001", "administrator", sign(t, key, 1400000001, "bob", now, 86400), "1", "json"), body(""), codes.CheckUserSigIdentifier, false},
+		{"usersig expired", "POST", EndpointPath, q("1400000001", "administrator", sign(t, key, 1400000001, "administrator", now.Add(-48*time.Hour), 86400), "1", "json"), body(""), codes.CheckUserSigExpired, false},
+		{"usersig wrong key", "POST", EndpointPath, q("1400000001", "administrator", sign(t, "wrong-key", 1400000001, "administrator", now, 86400), "1", "json"), body(""), codes.CheckUserSigSignature, false},
+		{"not an administrator", "POST", EndpointPath, q("1400000001", "bob", sign(t, key, 1400000001, "bob", now, 86400), "1", "json"), body(""), codes.CheckNotAdmin, false},
+		{"not a Desk app", "POST", EndpointPath, q(strconv.Itoa(nonDeskApp), "administrator", sign(t, "other-key", nonDeskApp, "administrator", now, 86400), "1", "json"), body(""), codes.CheckNotDesk, false},
+		{"body one byte too long", "POST", EndpointPath, okQuery, bodyOfSize(DefaultMaxBodyBytes + 1), codes.CheckBodyTooLarge, false},
+		{"body empty", "POST", EndpointPath, okQuery, "", codes.CheckBodyNotJSON, false},
+		{"body truncated JSON", "POST", EndpointPath, okQuery, `{"SessionId":`, codes.CheckBodyNotJSON, false},
+		{"body two values", "POST", EndpointPath, okQuery, body("") + "{}", codes.CheckBodyNotJSON, false},
+		{"body invalid UTF-8", "POST", EndpointPath, okQuery, `{"SessionId":"` + testSession + "\",\"Chunk\":\"\xff\"}", codes.CheckBodyNotJSON, false},
+		{"body array", "POST", EndpointPath, okQuery, `[]`, codes.CheckBodySchema, false},
+		{"body null", "POST", EndpointPath, okQuery, `null`, codes.CheckBodySchema, false},
+		{"Chunk missing", "POST", EndpointPath, okQuery, `{"SessionId":"` + testSession + `"}`, codes.CheckBodySchema, false},
+		{"SessionId missing", "POST", EndpointPath, okQuery, `{"Chunk":"hi"}`, codes.CheckBodySchema, false},
+		{"SessionId a number", "POST", EndpointPath, okQuery, `{"SessionId":12,"Chunk":"hi"}`, codes.CheckBodySchema, false},
+		{"Chunk a number", "POST", EndpointPath, okQuery, `{"SessionId":"` + testSession + `","Chunk":1}`, codes.CheckBodySchema, false},
+		{"Finish 2", "POST", EndpointPath, okQuery, body(`,"Finish":2`), codes.CheckBodySchema, false},
+		{"Finish a string", "POST", EndpointPath, okQuery, body(`,"Finish":"1"`), codes.CheckBodySchema, false},
+		{"Finish true", "POST", EndpointPath, okQuery, body(`,"Finish":true`), codes.CheckBodySchema, false},
+		{"Finish 1e999999999", "POST", EndpointPath, okQuery, body(`,"Finish":1e999999999`), codes.CheckBodySchema, false},
+		{"Finish 1e-999999999", "POST", EndpointPath, okQuery, body(`,"Finish":1e-999999999`), codes.CheckBodySchema, false},
+		{"Finish with 100 digits", "POST", EndpointPath, okQuery, body(`,"Finish":` + strings.Repeat("1", 100)), codes.CheckBodySchema, false},
+		{"MsgKey a number", "POST", EndpointPath, okQuery, body(`,"MsgKey":12`), codes.CheckBodySchema, false},
+		{"CloudCustomData a number", "POST", EndpointPath, okQuery, body(`,"CloudCustomData":1`), codes.CheckBodySchema, false},
+		{"SessionId not a UUID", "POST", EndpointPath, okQuery, `{"SessionId":"abc","Chunk":"hi"}`, codes.CheckSessionIDMalformed, false},
+		{"SessionId empty", "POST", EndpointPath, okQuery, `{"SessionId":"","Chunk":"hi"}`, codes.CheckSessionIDMalformed, false},
+		{"SessionId with braces", "POST", EndpointPath, okQuery, `{"SessionId":"{` + testSession[1:35] + `}","Chunk":"hi"}`, codes.CheckSessionIDMalformed, false},
+		{"session ended", "POST", EndpointPath, okQuery, `{"SessionId":"` + endedSession + `","Chunk":"hi"}`, codes.CheckSessionNotFound, false},
+		{"MsgKey never issued", "POST", EndpointPath, okQuery, body(`,"MsgKey":"1_1600045926_716f784b2bbd6ce9415027715"`), codes.CheckMsgKeyUnknown, false},
+		{"MsgKey empty", "POST", EndpointPath, okQuery, body(`,"MsgKey":""`), codes.CheckMsgKeyUnknown, false},
+		{"MsgKey of another session", "POST", EndpointPath, okQuery, body(`,"MsgKey":"` + otherOpen.MsgKey + `"`), codes.CheckMsgKeyForeign, false},
+		{"stream finished", "POST", EndpointPath, okQuery, body(`,"MsgKey":"` + first.MsgKey + `"`), codes.CheckStreamFinished, false},
+		{"v2 body one byte too long", "POST", EndpointV2Path, okQuery, strings.Repeat(" ", DefaultMaxBodyBytesV2+1), codes.CheckBodyTooLarge, false},
+		{"v2 body not JSON", "POST", EndpointV2Path, okQuery, `{"SessionId"`, codes.CheckBodyNotJSON, false},
+		{"v2 a v1 body", "POST", EndpointV2Path, okQuery, body(""), codes.CheckBodySchema, false},
+		{"v2 no chunks", "POST", EndpointV2Path, okQuery, v2(""), codes.CheckBodySchema, false},
+		{"v2 Index 0", "POST", EndpointV2Path, okQuery, v2("", v2Chunk{0, "a", false}), codes.CheckBodySchema, false},
+		{"v2 IsLast before the last chunk", "POST", EndpointV2Path, okQuery, v2("", v2Chunk{1, "a", true}, v2Chunk{2, "b", false}), codes.CheckBodySchema, false},
+		{"v2 huge number", "POST", EndpointV2Path, okQuery, `{"SessionId":"` + testSession + `","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1e999999999,"Markdown":"a"}]}}]}`, codes.CheckBodySchema, false},
+		{"v2 SessionId not a UUID", "POST", EndpointV2Path, okQuery, v2Body("abc", "", v2Chunk{1, "a", false}), codes.CheckSessionIDMalformed, false},
+		{"v2 session ended", "POST", EndpointV2Path, okQuery, v2Body(endedSession, "", v2Chunk{1, "a", false}), codes.CheckSessionNotFound, false},
+		{"v2 first Index not 1", "POST", EndpointV2Path, okQuery, v2("", v2Chunk{2, "a", false}), codes.CheckChunkIndex, false},
+		{"v2 Index repeated", "POST", EndpointV2Path, okQuery, v2(open2.MsgKey, v2Chunk{2, "a", false}), codes.CheckChunkIndex, false},
+		{"v2 Index lower", "POST", EndpointV2Path, okQuery, v2(open2.MsgKey, v2Chunk{1, "a", false}), codes.CheckChunkIndex, false},
+		{"v2 Indexes not increasing in one call", "POST", EndpointV2Path, okQuery, v2(open2.MsgKey, v2Chunk{4, "a", false}, v2Chunk{3, "b", false}), codes.CheckChunkIndex, false},
+		{"v2 message of 128 KB", "POST", EndpointV2Path, okQuery, v2("", v2Chunk{1, strings.Repeat("x", 128*1024), false}), codes.CheckMessageTooLarge, false},
+		{"v2 MsgKey of v1", "POST", EndpointV2Path, okQuery, v2(otherOpen.MsgKey, v2Chunk{3, "a", false}), codes.CheckMsgKeyUnknown, false},
+		{"v2 MsgKey of another session", "POST", EndpointV2Path, okQuery, v2Body(otherSession, open2.MsgKey, v2Chunk{3, "a", false}), codes.CheckMsgKeyForeign, false},
+		{"v2 stream finished", "POST", EndpointV2Path, okQuery, v2(done2.MsgKey, v2Chunk{2, "a", false}), codes.CheckStreamFinished, false},
+		{"v2 stream idle past 15 s", "POST", EndpointV2Path, okQuery, v2(idle.MsgKey, v2Chunk{2, "a", false}), codes.CheckStreamIdleEnded, false},
+		{"v2 sixth call in one second", "POST", EndpointV2Path, okQuery, v2(busy.MsgKey, v2Chunk{6, "a", false}), codes.CheckStreamRate, false},
+		{"the mock fails", "POST", EndpointV2Path, okQuery, v2("", v2Chunk{1, "a", false}), codes.CheckInternal, true},
 	}
 	covered := map[codes.Check]bool{}
 	for _, tt := range tests {
 		covered[tt.check] = true
 		t.Run(tt.name, func(t *testing.T) {
 			ts.ClearRequests()
+			clk.panicNext.Store(tt.panics)
 			req, err := http.NewRequest(tt.method, ts.URL+tt.path+"?"+tt.query, strings.NewReader(tt.body))
 			if err != nil {
 				t.Fatal(err)
@@ -153,8 +225,11 @@ func TestPipelineChecks(t *testing.T) {
 			t.Errorf("no test provokes check %s (code %d)", r.Check, r.Code)
 		}
 	}
-	if got := ts.Streams(); len(got) != 2 || got[0].Text != "a" || got[1].Text != "a" {
+	if got := ts.Streams(); len(got) != 6 || got[0].Text != "a" || got[1].Text != "a" {
 		t.Errorf("rejected requests changed the streams: %+v", got)
+	}
+	if diff := cmp.Diff(before, ts.Streams(), cmpopts.IgnoreFields(Stream{}, "State")); diff != "" {
+		t.Errorf("rejected requests changed the streams (-before +after):\n%s", diff)
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"github.com/deskmock/deskmock/schemas"
 )
 
+// queryParams are the parameters every IM REST call carries.
+var queryParams = [...]string{"sdkappid", "identifier", "usersig", "random", "contenttype"}
+
 // imQuery holds the IM REST parameters of a query string, URL-decoded, in
 // the order of queryParams; a parameter not given is "". The UserSig may be
 // kept as sent, escapes and all, when sigEscaped says so: userSig decodes

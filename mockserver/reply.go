@@ -3,37 +3,79 @@ package mockserver
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
 // reply is what the endpoint answers: HTTP 200 and the vendor's envelope.
 type reply struct {
-	code   int
-	info   string
-	msgKey string
+	code      int
+	info      string
+	msgKey    string
+	requestID string
 }
 
-// appendReply writes the vendor's envelope, fields in the vendor's order:
-// {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"..."}.
-func appendReply(b []byte, r reply) []byte {
-	if r.code == 0 {
-		b = append(b, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0`...)
-		if r.msgKey != "" {
-			b = append(b, `,"MsgKey":`...)
-			b = appendJSONString(b, r.msgKey)
+// appendReply writes the vendor's envelope with its keys in order (a
+// permutation of DefaultKeyOrder; MsgKey only on a success that issued
+// one), for example
+// {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"...","RequestId":"..."}.
+func appendReply(b []byte, r reply, order []string) []byte {
+	b = append(b, '{')
+	first := true
+	for _, k := range order {
+		if k == "MsgKey" && (r.code != 0 || r.msgKey == "") || k == "RequestId" && r.requestID == "" {
+			continue
 		}
-		return append(b, '}')
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		switch k {
+		case "ActionStatus":
+			if r.code == 0 {
+				b = append(b, `"OK"`...)
+			} else {
+				b = append(b, `"FAIL"`...)
+			}
+		case "ErrorInfo":
+			if r.code == 0 {
+				b = append(b, `""`...)
+			} else {
+				b = appendJSONString(b, r.info)
+			}
+		case "ErrorCode":
+			b = strconv.AppendInt(b, int64(r.code), 10)
+		case "MsgKey":
+			b = appendJSONString(b, r.msgKey)
+		case "RequestId":
+			b = appendJSONString(b, r.requestID)
+		}
 	}
-	b = append(b, `{"ActionStatus":"FAIL","ErrorInfo":`...)
-	b = appendJSONString(b, r.info)
-	b = append(b, `,"ErrorCode":`...)
-	b = strconv.AppendInt(b, int64(r.code), 10)
 	return append(b, '}')
+}
+
+// requestID returns the RequestId of the nth request, shaped like the
+// vendor's "Id-70e312f1de024af5a36714b7b71da224-O-Seq-63504": unique in
+// the server's life, and opaque.
+func requestID(nth uint64) string {
+	const hexDigits = "0123456789abcdef"
+	b := make([]byte, 0, 3+32+7+20)
+	b = append(b, "Id-"...)
+	for _, x := range [2]uint64{rand.Uint64(), rand.Uint64()} {
+		for i := 0; i < 16; i++ {
+			b = append(b, hexDigits[x>>60])
+			x <<= 4
+		}
+	}
+	b = append(b, "-O-Seq-"...)
+	b = strconv.AppendUint(b, nth, 10)
+	return string(b)
 }
 
 // appendJSONString appends s as a JSON string, escaping only what JSON
@@ -72,43 +114,6 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// replyOK is the envelope of a success that opened no stream.
-const replyOK = `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`
-
-// replyWithKeyPrefix starts the envelope of a success that opened a
-// stream; the MsgKey (which needs no escaping) and `"}` follow.
-const replyWithKeyPrefix = `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"`
-
-// replyTexts holds the envelopes of the errors a server answers most: those
-// of its check table and of the catalogue, made once.
-type replyTexts map[reply]string
-
-func newReplyTexts(t *codes.Table) replyTexts {
-	m := replyTexts{}
-	for _, e := range codes.Catalogue() {
-		r := reply{code: e.Code, info: e.Info}
-		m[r] = string(appendReply(nil, r))
-	}
-	for _, rule := range t.Rules() {
-		r := reply{code: rule.Code, info: rule.Info}
-		m[r] = string(appendReply(nil, r))
-	}
-	return m
-}
-
-// replyText returns the envelope of a reply.
-func (s *Server) replyText(r reply) string {
-	if r.msgKey == "" {
-		if r.code == 0 {
-			return replyOK
-		}
-		if t, ok := s.replies[r]; ok {
-			return t
-		}
-	}
-	return string(appendReply(make([]byte, 0, 128), r))
-}
-
 // contentLengths are the Content-Length values of replies shorter than
 // 1 KiB, made once.
 var contentLengths = func() (t [1024]string) {
@@ -135,23 +140,28 @@ func writeReplyText(w http.ResponseWriter, body string) {
 	io.WriteString(w, body)
 }
 
-// writeStatus answers an HTTP status as a gateway in front of the service
-// would: body when given, else a short HTML error page.
-func writeStatus(w http.ResponseWriter, status int, body *string) []byte {
-	var b []byte
+// statusPage returns the body of an HTTP status answer: body when given,
+// else a gateway's short HTML error page.
+func statusPage(status int, body *string) string {
 	if body != nil {
-		b = []byte(*body)
+		return *body
+	}
+	text := strconv.Itoa(status) + " " + http.StatusText(status)
+	return "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text +
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+}
+
+// writeStatus answers an HTTP status as a gateway in front of the service
+// would, with a body made by statusPage: plain text when the rule gave it.
+func writeStatus(w http.ResponseWriter, status int, body string, plain bool) {
+	if plain {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	} else {
-		text := strconv.Itoa(status) + " " + http.StatusText(status)
-		b = []byte("<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text +
-			"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 		w.Header().Set("Content-Type", "text/html")
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(b)
-	return b
+	io.WriteString(w, body)
 }
 
 // dropConnection closes the client's connection with no reply; on TCP it
@@ -172,8 +182,8 @@ func dropConnection(w http.ResponseWriter) {
 }
 
 // writeTruncated sends the headers of a full reply and the first half of
-// its body, then closes the connection. It returns what was sent of the body.
-func writeTruncated(w http.ResponseWriter, body []byte) []byte {
+// its body, then closes the connection.
+func writeTruncated(w http.ResponseWriter, body string) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic(http.ErrAbortHandler)
@@ -185,7 +195,6 @@ func writeTruncated(w http.ResponseWriter, body []byte) []byte {
 	defer conn.Close()
 	half := body[:len(body)/2]
 	fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
-	rw.Write(half)
+	rw.WriteString(half)
 	rw.Flush()
-	return half
 }

@@ -1,7 +1,8 @@
 // Package mockserver is a faithful local stand-in for Tencent Cloud IM Desk's
-// POST /v4/desk_http_svc/send_stream_msg: the same query string, UserSig v2
-// verification, body checks, MsgKey issue and stream life, answered in the
-// vendor's envelope with the vendor's error codes.
+// streaming endpoints, POST /v4/desk_http_svc/send_stream_msg and
+// send_stream_msg_v2: the same query string, UserSig v2 verification, body
+// checks, MsgKey issue and stream life with the vendor's stream rules,
+// answered in the vendor's envelope with the vendor's error codes.
 package mockserver
 
 import (
@@ -10,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,9 +21,6 @@ import (
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
-
-// EndpointPath is the path of the API the server serves.
-const EndpointPath = "/v4/desk_http_svc/send_stream_msg"
 
 // Server is the mock endpoint. It is safe for concurrent use.
 type Server struct {
@@ -33,12 +33,15 @@ type Server struct {
 	calls    *callCounter
 	journal  *journal
 	userSigs *usersig.Cache
-	replies  replyTexts
 	handler  http.Handler
 	nth      atomic.Uint64
-	now      func() time.Time
+	clock    *clock
 	log      *slog.Logger
 	router   *mux.Router
+	// byPath are the endpoints as configured.
+	byPath    map[string]*liveEndpoint
+	keyOrder  []string
+	knownApps string // the configured sdkappids, for 70020's detail
 }
 
 // New builds a Server from a configuration, which it validates.
@@ -57,24 +60,41 @@ func New(cfg Config) (*Server, error) {
 		table:    table,
 		sessions: newSessionStore(cfg.Sessions),
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
+		byPath:   make(map[string]*liveEndpoint, len(endpoints)),
+		keyOrder: DefaultKeyOrder,
 		faults:   &faultSet{},
 		calls:    newCallCounter(cfg.Limits.MaxStreams),
 		userSigs: usersig.NewCache(0),
-		replies:  newReplyTexts(table),
 		journal:  newJournal(cfg.Limits.JournalSize, cfg.Journal),
-		now:      cfg.Clock,
+		clock:    newClock(cfg.Clock),
 		log:      cfg.Logger,
 	}
+	s.streams.maxText, s.streams.maxBytes = cfg.Limits.MaxStreamBytes, cfg.Limits.MaxStoreBytes
+	ids := make([]string, len(cfg.Apps))
 	for i := range cfg.Apps {
 		s.apps[cfg.Apps[i].SDKAppID] = &cfg.Apps[i]
+		ids[i] = strconv.FormatUint(cfg.Apps[i].SDKAppID, 10)
+	}
+	s.knownApps = strings.Join(ids, ", ")
+	if len(cfg.Envelope.KeyOrder) > 0 {
+		s.keyOrder = cfg.Envelope.KeyOrder
+	}
+	for _, ep := range endpoints {
+		c := cfg.Endpoints[ep.version]
+		live := &liveEndpoint{endpoint: ep, maxBody: c.MaxBodyBytes,
+			policy: &streamPolicy{version: ep.version, rules: c.apply(ep.rules), indexed: ep.indexed}}
+		if live.maxBody == 0 {
+			live.maxBody = ep.maxBody
+			if ep.version == V1 {
+				live.maxBody = cfg.Limits.MaxBodyBytes
+			}
+		}
+		s.byPath[ep.path] = live
 	}
 	for _, f := range cfg.Faults {
 		if _, err := s.faults.add(f); err != nil {
 			return nil, fmt.Errorf("mockserver: faults: %w", err)
 		}
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -87,7 +107,9 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.SkipClean(true) // answer the path as sent; never redirect a client
-	r.HandleFunc(EndpointPath, s.sendStreamMsg)
+	for path, ep := range s.byPath {
+		r.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { s.serveEndpoint(ep, w, r) })
+	}
 	s.adminRoutes(r)
 	r.PathPrefix("/v4/").HandlerFunc(s.unknownAPI)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
@@ -98,15 +120,41 @@ func (s *Server) routes() *mux.Router {
 // Handler returns the HTTP handler of the endpoint and the admin API.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// serveHTTP answers the endpoint's path at once, without the router's
-// matching (the router would route it to sendStreamMsg too), and every
-// other path through the router.
+// serveHTTP answers the endpoints' paths at once, without the router's
+// matching (the router would route them the same way), and every other
+// path through the router.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == EndpointPath {
-		s.sendStreamMsg(w, r)
+	if ep, ok := s.byPath[r.URL.Path]; ok {
+		s.serveEndpoint(ep, w, r)
 		return
 	}
 	s.router.ServeHTTP(w, r)
+}
+
+// now is the server's clock: the configured clock, moved by AdvanceClock.
+func (s *Server) now() time.Time { return s.clock.now() }
+
+// Now returns the time on the server's clock.
+func (s *Server) Now() time.Time { return s.clock.now() }
+
+// AdvanceClock moves the server's clock forward by d, so that a test can
+// let a stream's idle timeout pass without waiting. Reset puts it back.
+func (s *Server) AdvanceClock(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("mockserver: the clock only moves forward, not by %s", d)
+	}
+	s.clock.advance(d)
+	return nil
+}
+
+// StreamRules returns the stream rules an endpoint version runs with.
+func (s *Server) StreamRules(version string) (StreamRules, bool) {
+	for _, ep := range s.byPath {
+		if ep.version == version {
+			return ep.policy.rules, true
+		}
+	}
+	return StreamRules{}, false
 }
 
 // Config returns the configuration the server runs with, defaults applied.
@@ -116,10 +164,18 @@ func (s *Server) Config() Config { return s.cfg }
 func (s *Server) Rules() []codes.Rule { return s.table.Rules() }
 
 // Streams returns every stream the server holds, oldest first.
-func (s *Server) Streams() []Stream { return s.streams.all() }
+func (s *Server) Streams() []Stream { return s.streams.all(s.now()) }
+
+// StreamPage returns at most limit streams opened after the one numbered
+// after (0 for the first page), oldest first, as summaries (no chunks and
+// no text) unless text is true, and the number to pass as after for the
+// next page (0 when none remain).
+func (s *Server) StreamPage(after uint64, limit int, text bool) ([]Stream, uint64) {
+	return s.streams.page(after, limit, text, s.now())
+}
 
 // Stream returns the stream of a MsgKey.
-func (s *Server) Stream(msgKey string) (Stream, bool) { return s.streams.get(msgKey) }
+func (s *Server) Stream(msgKey string) (Stream, bool) { return s.streams.get(msgKey, s.now()) }
 
 // Sessions returns the sessions that were configured, opened or ended.
 func (s *Server) Sessions() []SessionInfo { return s.sessions.list() }
@@ -143,9 +199,11 @@ func (s *Server) EndSession(id string) error {
 }
 
 // Reset puts the server back as configured: streams, session changes, call
-// counts and the journal are forgotten, and the fault rules are the
-// configuration's again.
+// counts and the journal are forgotten, MsgKeys and requests are numbered
+// from 1 again, the clock is the configured one, and the fault rules are
+// the configuration's again.
 func (s *Server) Reset() {
+	s.clock.reset()
 	s.streams.reset()
 	s.sessions.reset(s.cfg.Sessions)
 	s.calls.reset()
@@ -196,11 +254,19 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// unknownEndpoint stands for a path under /v4/ that is no endpoint: its
+// requests are read and journaled like an endpoint's, and answered 60009.
+var unknownEndpoint = &liveEndpoint{
+	endpoint: &endpoint{name: "unknown_api", peek: peekV1},
+	maxBody:  DefaultMaxBodyBytes,
+}
+
 func (s *Server) unknownAPI(w http.ResponseWriter, r *http.Request) {
-	ex := s.arrive(r)
-	ex.check, ex.detail = codes.CheckPath, "no API at "+r.URL.Path
-	ex.rep = s.replyOf(codes.CheckPath)
-	s.answer(w, r, ex)
+	var in incoming
+	var out outcome
+	s.arrive(unknownEndpoint, r, &in)
+	s.refuse(&out, fail(codes.CheckPath, "no API at "+clip(r.URL.Path, 200)))
+	s.finish(unknownEndpoint, w, r, &in, &out)
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -109,11 +108,11 @@ func (sk *soak) open(n int) string {
 	sk.body = strconv.AppendInt(sk.body, int64(n), 10)
 	sk.body = append(sk.body, `"}`...)
 	rep := sk.send()
-	key, ok := bytes.CutPrefix(rep, []byte(replyWithKeyPrefix))
+	key, ok := msgKeyOf(rep)
 	if !ok {
 		sk.b.Fatalf("opening stream %d: %q", n, rep)
 	}
-	return string(key[:len(key)-2])
+	return key
 }
 
 // finish sends the last chunk of the n-th session's stream.
@@ -123,7 +122,7 @@ func (sk *soak) finish(n int, key string) {
 	sk.body = append(sk.body, `","Chunk":" and the last one.","MsgKey":"`...)
 	sk.body = append(sk.body, key...)
 	sk.body = append(sk.body, `","Finish":1}`...)
-	if rep := sk.send(); !bytes.Equal(rep, []byte(replyOK)) {
+	if rep := sk.send(); !isOKReply(rep) {
 		sk.b.Fatalf("finishing stream %d: %q", n, rep)
 	}
 }

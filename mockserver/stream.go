@@ -2,7 +2,7 @@ package mockserver
 
 import (
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,17 +11,44 @@ import (
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
+// StreamState is where a stream is in its life.
+type StreamState string
+
+// Stream states.
+const (
+	// StreamOpen accepts more calls.
+	StreamOpen StreamState = "open"
+	// StreamFinished ended with its last chunk (Finish: 1, IsLast: true).
+	StreamFinished StreamState = "finished"
+	// StreamTimedOut ended by itself: no call came within the endpoint's
+	// idle timeout.
+	StreamTimedOut StreamState = "timed-out"
+)
+
 // Stream is one streamed message as the server holds it.
 type Stream struct {
 	// MsgKey is the key the first call returned.
 	MsgKey string `json:"msg_key"`
+	// Version is the endpoint that opened the stream: "v1" or "v2".
+	Version string `json:"version"`
 	// SessionID is the session the stream belongs to.
 	SessionID string `json:"session_id"`
-	// Chunks are the accepted chunks, in the order the server accepted them.
-	Chunks []string `json:"chunks"`
-	// Text is the chunks joined: the message the user sees.
-	Text string `json:"text"`
-	// Finished is true once a call with Finish: 1 was accepted.
+	// State is open, finished or timed-out.
+	State StreamState `json:"state"`
+	// Chunks are the accepted chunks, in the order the server accepted
+	// them; nil in summaries.
+	Chunks []string `json:"chunks,omitempty"`
+	// Indexes are the v2 Index of each chunk; nil on v1 and in summaries.
+	Indexes []int `json:"indexes,omitempty"`
+	// Text is the chunks joined: the message the user sees; empty in
+	// summaries.
+	Text string `json:"text,omitempty"`
+	// TextBytes is the length of Text in bytes.
+	TextBytes int `json:"text_bytes"`
+	// CompatibleText is the last v2 CompatibleText the stream was sent:
+	// what clients too old to render a stream show.
+	CompatibleText string `json:"compatible_text,omitempty"`
+	// Finished is true once the stream ended with its last chunk.
 	Finished bool `json:"finished"`
 	// Calls counts the accepted calls.
 	Calls int `json:"calls"`
@@ -36,27 +63,58 @@ type Stream struct {
 // where each but the last ends: one allocation for the text, however many
 // chunks.
 type stream struct {
-	seq      uint64 // the key's sequence number, and the store's map key
-	unix     int64  // the key's time
-	hi, lo   uint64 // the key's random digits: 16 from hi, 9 from lo's top
-	session  string
-	text     []byte // the chunks joined
-	ends     []int  // where each chunk but the last ends in text
-	finished bool
-	opened   time.Time
-	updated  time.Time
+	seq     uint64 // the key's sequence number, and the store's map key
+	unix    int64  // the key's time
+	hi, lo  uint64 // the key's random digits: 16 from hi, 9 from lo's top
+	version string
+	session string
+	text    []byte // the chunks joined
+	ends    []int  // where each chunk but the last ends in text
+	indexes []int  // v2: each chunk's Index
+	compat  string
+	state   StreamState
+	calls   int
+	opened  time.Time
+	updated time.Time
+	policy  *streamPolicy
+	recent  []time.Time // the last calls, oldest first, for the rate rule
 
 	prev, next *stream     // in list
-	list       *streamList // open or finished
+	list       *streamList // open or ended
+}
+
+// streamOverhead is what a stream costs beyond its text and slices: the
+// struct, its map entry and its MsgKey's share of a listing.
+const streamOverhead = 256
+
+// size is what the stream counts against the store's byte budget.
+func (st *stream) size() int {
+	return streamOverhead + len(st.session) + cap(st.text) + 8*cap(st.ends) + 8*cap(st.indexes) + len(st.compat) + 24*cap(st.recent)
 }
 
 // chunkCount returns how many chunks the stream holds.
 func (st *stream) chunkCount() int { return len(st.ends) + 1 }
 
-// appendChunk adds a chunk after the others.
-func (st *stream) appendChunk(chunk string) {
-	st.ends = append(st.ends, len(st.text))
-	st.text = append(st.text, chunk...)
+// appendChunks adds a call's chunks after the others.
+func (st *stream) appendChunks(chunks []chunk, indexed bool) {
+	for i, ch := range chunks {
+		if i > 0 || st.calls > 0 {
+			st.ends = append(st.ends, len(st.text))
+		}
+		st.text = append(st.text, ch.text...)
+		if indexed {
+			st.indexes = append(st.indexes, ch.index)
+		}
+	}
+}
+
+// stateAt returns the stream's state at now: an open stream past its idle
+// timeout has ended, though no call came to say so.
+func (st *stream) stateAt(now time.Time) StreamState {
+	if st.state == StreamOpen && st.policy.rules.IdleTimeout > 0 && now.Sub(st.updated) > st.policy.rules.IdleTimeout {
+		return StreamTimedOut
+	}
+	return st.state
 }
 
 // appendKey appends the stream's MsgKey to b, shaped like the vendor's
@@ -95,24 +153,35 @@ func (st *stream) hasKey(key string) bool {
 // msgKeyMaxLen is the longest MsgKey: 20 digits, '_', 20, '_', 25.
 const msgKeyMaxLen = 20 + 1 + 20 + 1 + 25
 
-func (st *stream) snapshot() Stream {
+// snapshot copies the stream as a Stream at now; a summary leaves out the
+// chunks and the text.
+func (st *stream) snapshot(now time.Time, summary bool) Stream {
+	out := Stream{
+		MsgKey:         st.key(),
+		Version:        st.version,
+		SessionID:      st.session,
+		State:          st.stateAt(now),
+		TextBytes:      len(st.text),
+		CompatibleText: st.compat,
+		Finished:       st.state == StreamFinished,
+		Calls:          st.calls,
+		Opened:         st.opened,
+		Updated:        st.updated,
+	}
+	if summary {
+		out.CompatibleText = ""
+		return out
+	}
 	chunks := make([]string, 0, st.chunkCount())
 	start := 0
 	for _, end := range st.ends {
 		chunks = append(chunks, string(st.text[start:end]))
 		start = end
 	}
-	chunks = append(chunks, string(st.text[start:]))
-	return Stream{
-		MsgKey:    st.key(),
-		SessionID: st.session,
-		Chunks:    chunks,
-		Text:      string(st.text),
-		Finished:  st.finished,
-		Calls:     len(chunks),
-		Opened:    st.opened,
-		Updated:   st.updated,
-	}
+	out.Chunks = append(chunks, string(st.text[start:]))
+	out.Text = string(st.text)
+	out.Indexes = slices.Clone(st.indexes)
+	return out
 }
 
 // streamList is a doubly linked list of streams, oldest first, linked
@@ -155,55 +224,207 @@ func (l *streamList) moveToBack(st *stream) {
 	}
 }
 
-// streamStore keeps streams by MsgKey, bounded by a count and a TTL. Open
-// streams are listed by last use and finished ones by finish time, so
-// eviction takes the oldest finished stream first.
+// streamPolicy is how an endpoint's streams are checked.
+type streamPolicy struct {
+	version string
+	rules   StreamRules
+	// indexed is true when chunks carry an Index that must start at 1 and
+	// increase (v2).
+	indexed bool
+}
+
+// v1Policy is v1's policy with its default rules, for the store's own
+// tests.
+var v1Policy = &streamPolicy{version: V1, rules: StreamRules{RefuseAfterEnd: true}}
+
+// Default byte bounds of the stream store.
+const (
+	// DefaultMaxStreamBytes caps one stream's text.
+	DefaultMaxStreamBytes = 1 << 20
+	// DefaultMaxStoreBytes caps what all streams hold together.
+	DefaultMaxStoreBytes = 128 << 20
+)
+
+// streamStore keeps streams by MsgKey, bounded by a count, by bytes (per
+// stream and in all) and by a TTL. Open streams are listed by last use and
+// ended ones by end time, so eviction takes the oldest ended stream first.
 type streamStore struct {
 	mu       sync.Mutex
 	max      int
 	ttl      time.Duration
+	maxText  int   // one stream's text
+	maxBytes int64 // every stream's size together
+	bytes    int64
 	bySeq    map[uint64]*stream // by the sequence number that starts the MsgKey
 	open     streamList         // least recently used first
-	finished streamList         // oldest first
+	ended    streamList         // oldest first
 	seq      uint64
 	evicted  uint64
 }
 
 func newStreamStore(max int, ttl time.Duration) *streamStore {
-	return &streamStore{max: max, ttl: ttl, bySeq: make(map[uint64]*stream)}
+	return &streamStore{max: max, ttl: ttl, maxText: DefaultMaxStreamBytes, maxBytes: DefaultMaxStoreBytes, bySeq: make(map[uint64]*stream)}
 }
 
-// create opens a stream with its first chunk and returns its key.
-func (s *streamStore) create(session, chunk string, finish bool, now time.Time) string {
-	var buf [msgKeyMaxLen]byte
-	return string(s.createAppend(buf[:0], session, chunk, finish, now))
+// create opens a v1 stream with its first chunk and returns its key.
+func (s *streamStore) create(session, text string, finish bool, now time.Time) string {
+	key, _ := s.open1(v1Policy, &streamCall{sessionID: session, chunks: []chunk{{text: text}}, last: finish}, now)
+	return key
 }
 
-// createAppend opens a stream with its first chunk and appends its key to
-// b. The store keeps session as given and a copy of chunk.
-func (s *streamStore) createAppend(b []byte, session, chunk string, finish bool, now time.Time) []byte {
+// add appends a chunk to an open v1 stream of the session. It returns the
+// check that failed, or "" when the chunk was appended.
+func (s *streamStore) add(key, session, text string, finish bool, now time.Time) codes.Check {
+	return s.continue1(v1Policy, &streamCall{sessionID: session, msgKey: key, hasMsgKey: true, chunks: []chunk{{text: text}}, last: finish}, now)
+}
+
+// open1 opens a stream with a call that has no MsgKey and returns its
+// key, or the check that refused the call. The store keeps the call's
+// session as given and copies of its chunks.
+func (s *streamStore) open1(p *streamPolicy, c *streamCall, now time.Time) (string, codes.Check) {
+	if p.indexed && c.chunks[0].index != 1 {
+		return "", codes.CheckChunkIndex
+	}
+	if ch := checkIndexes(p, c, 0); ch != "" {
+		return "", ch
+	}
+	if s.tooLarge(p, 0, c) {
+		return "", codes.CheckMessageTooLarge
+	}
 	// The random digits come from math/rand/v2's per-thread ChaCha8
 	// generator: no system call, and never the same key twice since the
 	// sequence number leads it.
-	st := &stream{unix: now.Unix(), hi: rand.Uint64(), lo: rand.Uint64(), session: session, finished: finish, opened: now, updated: now}
-	if chunk != "" {
-		st.text = []byte(chunk)
+	st := &stream{unix: now.Unix(), hi: rand.Uint64(), lo: rand.Uint64(), version: p.version, session: c.sessionID,
+		compat: c.compatibleText, state: StreamOpen, opened: now, updated: now, policy: p}
+	st.appendChunks(c.chunks, p.indexed)
+	st.calls = 1
+	st.noteCall(now)
+	if c.last {
+		st.state = StreamFinished
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.seq++
 	st.seq = s.seq
-	if finish {
-		s.finished.pushBack(st)
+	if c.last {
+		s.ended.pushBack(st)
 	} else {
 		s.open.pushBack(st)
 	}
 	s.bySeq[st.seq] = st
+	s.bytes += int64(st.size())
 	s.sweep(now)
-	for len(s.bySeq) > s.max {
-		s.evictOldest()
+	s.fit(st)
+	return st.key(), ""
+}
+
+// continue1 appends a call with a MsgKey to its stream. It returns the
+// check that failed, or "" when the call was applied.
+func (s *streamStore) continue1(p *streamPolicy, c *streamCall, now time.Time) codes.Check {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweep(now)
+	st, ok := s.lookup(c.msgKey)
+	switch {
+	case !ok || st.version != p.version:
+		return codes.CheckMsgKeyUnknown
+	case st.session != c.sessionID:
+		return codes.CheckMsgKeyForeign
 	}
-	s.mu.Unlock()
-	return st.appendKey(b)
+	if st.stateAt(now) == StreamTimedOut {
+		if st.state == StreamOpen {
+			st.state = StreamTimedOut
+			s.open.remove(st)
+			s.ended.pushBack(st)
+		}
+		return codes.CheckStreamIdleEnded
+	}
+	if st.state != StreamOpen && p.rules.RefuseAfterEnd {
+		return codes.CheckStreamFinished
+	}
+	if n := p.rules.CallsPerSecond; n > 0 && len(st.recent) >= n && now.Sub(st.recent[len(st.recent)-n]) < time.Second {
+		return codes.CheckStreamRate
+	}
+	last := 0
+	if len(st.indexes) > 0 {
+		last = st.indexes[len(st.indexes)-1]
+	}
+	if ch := checkIndexes(p, c, last); ch != "" {
+		return ch
+	}
+	if s.tooLarge(p, len(st.text), c) {
+		return codes.CheckMessageTooLarge
+	}
+	before := st.size()
+	st.appendChunks(c.chunks, p.indexed)
+	if c.compatibleText != "" {
+		st.compat = c.compatibleText
+	}
+	st.calls++
+	st.updated = now
+	st.noteCall(now)
+	s.bytes += int64(st.size() - before)
+	if c.last && st.state == StreamOpen {
+		st.state = StreamFinished
+		s.open.remove(st)
+		s.ended.pushBack(st)
+	} else if st.state == StreamOpen {
+		s.open.moveToBack(st)
+	}
+	s.fit(st)
+	return ""
+}
+
+// noteCall remembers the time of an accepted call, as far back as the rate
+// rule looks.
+func (st *stream) noteCall(now time.Time) {
+	n := st.policy.rules.CallsPerSecond
+	if n <= 0 {
+		return
+	}
+	if len(st.recent) == n {
+		copy(st.recent, st.recent[1:])
+		st.recent = st.recent[:n-1]
+	}
+	st.recent = append(st.recent, now)
+}
+
+// checkIndexes checks that an indexed call's chunks increase from after
+// the stream's last index.
+func checkIndexes(p *streamPolicy, c *streamCall, last int) codes.Check {
+	if !p.indexed {
+		return ""
+	}
+	for _, ch := range c.chunks {
+		if ch.index <= last {
+			return codes.CheckChunkIndex
+		}
+		last = ch.index
+	}
+	return ""
+}
+
+// tooLarge reports whether a call would take a stream's text, now have
+// bytes long, to the endpoint's message limit or past the store's cap.
+func (s *streamStore) tooLarge(p *streamPolicy, have int, c *streamCall) bool {
+	n := have
+	for _, ch := range c.chunks {
+		n += len(ch.text)
+	}
+	if m := p.rules.MaxMessageBytes; m > 0 && n >= m {
+		return true
+	}
+	return n > s.maxText
+}
+
+// fit evicts streams until the store is within its count and bytes,
+// never keep, the stream just written; s.mu is held.
+func (s *streamStore) fit(keep *stream) {
+	for len(s.bySeq) > s.max || s.bytes > s.maxBytes {
+		if !s.evictOldest(keep) {
+			return
+		}
+	}
 }
 
 // lookup returns the stream of a MsgKey; s.mu is held.
@@ -223,36 +444,9 @@ func (s *streamStore) lookup(key string) (*stream, bool) {
 	return st, true
 }
 
-// add appends a chunk to an open stream of the session. It returns the
-// check that failed, or "" when the chunk was appended.
-func (s *streamStore) add(key, session, chunk string, finish bool, now time.Time) codes.Check {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sweep(now)
-	st, ok := s.lookup(key)
-	switch {
-	case !ok:
-		return codes.CheckMsgKeyUnknown
-	case st.session != session:
-		return codes.CheckMsgKeyForeign
-	case st.finished:
-		return codes.CheckStreamFinished
-	}
-	st.appendChunk(chunk)
-	st.updated = now
-	if finish {
-		st.finished = true
-		s.open.remove(st)
-		s.finished.pushBack(st)
-	} else {
-		s.open.moveToBack(st)
-	}
-	return ""
-}
-
 // sweep drops the streams unused for longer than the TTL.
 func (s *streamStore) sweep(now time.Time) {
-	for _, l := range [...]*streamList{&s.finished, &s.open} {
+	for _, l := range [...]*streamList{&s.ended, &s.open} {
 		for st := l.head; st != nil; st = l.head {
 			if now.Sub(st.updated) <= s.ttl {
 				break
@@ -262,53 +456,71 @@ func (s *streamStore) sweep(now time.Time) {
 	}
 }
 
-func (s *streamStore) evictOldest() {
-	l := &s.finished
-	if l.n == 0 {
-		l = &s.open
+// evictOldest drops the oldest ended stream, else the least recently used
+// open one, but never keep. It reports whether it dropped one.
+func (s *streamStore) evictOldest(keep *stream) bool {
+	for _, l := range [...]*streamList{&s.ended, &s.open} {
+		for st := l.head; st != nil; st = st.next {
+			if st != keep {
+				s.remove(st)
+				return true
+			}
+		}
 	}
-	if st := l.head; st != nil {
-		s.remove(st)
-	}
+	return false
 }
 
 func (s *streamStore) remove(st *stream) {
 	st.list.remove(st)
 	delete(s.bySeq, st.seq)
+	s.bytes -= int64(st.size())
 	s.evicted++
 }
 
-// get returns a copy of one stream.
-func (s *streamStore) get(key string) (Stream, bool) {
+// get returns a copy of one stream at now.
+func (s *streamStore) get(key string, now ...time.Time) (Stream, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.lookup(key)
 	if !ok {
 		return Stream{}, false
 	}
-	return st.snapshot(), true
+	at := st.updated
+	if len(now) > 0 {
+		at = now[0]
+	}
+	return st.snapshot(at, false), true
+}
+
+// page returns, oldest first, at most limit streams opened after the
+// stream numbered after (0 for the first page), as summaries unless text
+// is asked for, and the number to continue after (0 when none remain).
+func (s *streamStore) page(after uint64, limit int, text bool, now time.Time) ([]Stream, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seqs := make([]uint64, 0, len(s.bySeq))
+	for seq := range s.bySeq {
+		if seq > after {
+			seqs = append(seqs, seq)
+		}
+	}
+	slices.Sort(seqs)
+	var next uint64
+	if limit > 0 && len(seqs) > limit {
+		seqs = seqs[:limit]
+		next = seqs[limit-1]
+	}
+	out := make([]Stream, len(seqs))
+	for i, seq := range seqs {
+		out[i] = s.bySeq[seq].snapshot(now, !text)
+	}
+	return out, next
 }
 
 // all returns copies of every stream, oldest first.
-func (s *streamStore) all() []Stream {
-	s.mu.Lock()
-	out := make([]Stream, 0, len(s.bySeq))
-	for _, st := range s.bySeq {
-		out = append(out, st.snapshot())
-	}
-	s.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Opened.Equal(out[j].Opened) {
-			return out[i].Opened.Before(out[j].Opened)
-		}
-		return msgKeySeq(out[i].MsgKey) < msgKeySeq(out[j].MsgKey)
-	})
+func (s *streamStore) all(now time.Time) []Stream {
+	out, _ := s.page(0, 0, true, now)
 	return out
-}
-
-func msgKeySeq(key string) uint64 {
-	n, _ := strconv.ParseUint(key[:strings.IndexByte(key, '_')], 10, 64)
-	return n
 }
 
 // len returns how many streams the store holds.
@@ -318,10 +530,11 @@ func (s *streamStore) len() int {
 	return len(s.bySeq)
 }
 
-// reset forgets every stream.
+// reset forgets every stream and restarts the MsgKey numbering.
 func (s *streamStore) reset() {
 	s.mu.Lock()
 	s.bySeq = make(map[uint64]*stream)
-	s.open, s.finished = streamList{}, streamList{}
+	s.open, s.ended = streamList{}, streamList{}
+	s.bytes, s.seq = 0, 0
 	s.mu.Unlock()
 }

@@ -38,9 +38,9 @@ func TestStreamLife(t *testing.T) {
 		t.Fatal("stream not found")
 	}
 	want := Stream{
-		MsgKey: first.MsgKey, SessionID: testSession,
+		MsgKey: first.MsgKey, Version: V1, SessionID: testSession, State: StreamFinished,
 		Chunks: []string{"Hello, ", "this is ", "Tencent Cloud."},
-		Text:   "Hello, this is Tencent Cloud.", Finished: true, Calls: 3,
+		Text:   "Hello, this is Tencent Cloud.", TextBytes: 29, Finished: true, Calls: 3,
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Stream{}, "Opened", "Updated")); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)

@@ -27,6 +27,21 @@ func WithStrictSessions(ids ...string) Option {
 	}
 }
 
+// WithStreamRules sets the stream rules of an endpoint version ("v1",
+// "v2"), replacing its defaults.
+func WithStreamRules(version string, rules StreamRules) Option {
+	return func(c *Config) {
+		if c.Endpoints == nil {
+			c.Endpoints = map[string]EndpointConfig{}
+		}
+		e := c.Endpoints[version]
+		idle := RuleDuration(rules.IdleTimeout)
+		e.IdleTimeout, e.RefuseAfterEnd = &idle, &rules.RefuseAfterEnd
+		e.CallsPerSecond, e.MaxMessageBytes = &rules.CallsPerSecond, &rules.MaxMessageBytes
+		c.Endpoints[version] = e
+	}
+}
+
 // WithApp adds an app.
 func WithApp(a App) Option { return func(c *Config) { c.Apps = append(c.Apps, a) } }
 
@@ -86,10 +101,15 @@ func (ts *TestServer) SignUserSig() string {
 	return sig
 }
 
-// EndpointURL returns the full URL of the endpoint for the App's
+// EndpointURL returns the full URL of send_stream_msg (v1) for the App's
 // administrator: a fresh UserSig and random, contenttype json.
 func (ts *TestServer) EndpointURL() string {
 	return ts.URL + EndpointPath + "?" + Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), rand.Uint32())
+}
+
+// EndpointV2URL is EndpointURL for send_stream_msg_v2.
+func (ts *TestServer) EndpointV2URL() string {
+	return ts.URL + EndpointV2Path + "?" + Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), rand.Uint32())
 }
 
 // Query encodes the query string of an IM REST call, parameters in the

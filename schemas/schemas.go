@@ -25,6 +25,8 @@ const Base = "mem://deskmock/"
 const (
 	// RequestFile describes a send_stream_msg request body.
 	RequestFile = "request.schema.json"
+	// RequestV2File describes a send_stream_msg_v2 request body.
+	RequestV2File = "request-v2.schema.json"
 	// ReplyOKFile describes a success reply.
 	ReplyOKFile = "reply-ok.schema.json"
 	// ReplyErrorFile describes an error reply.
@@ -46,7 +48,7 @@ var (
 
 // Names lists the embedded schema files.
 func Names() []string {
-	return []string{RequestFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+	return []string{RequestFile, RequestV2File, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
 }
 
 // Source returns the text of an embedded schema file.

@@ -73,9 +73,9 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// TestWalkthrough runs the README's curl walk-through against a real
-// deskmock binary, with the binary in place of "go run ./cmd/deskmock" and
-// a free port in place of 8780.
+// TestWalkthrough runs the README's curl walk-throughs, v1 and v2, against
+// a real deskmock binary, with the binary in place of "go run
+// ./cmd/deskmock" and a free port in place of 8780.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -85,10 +85,24 @@ func TestWalkthrough(t *testing.T) {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	script := section(t, readme(t), "walkthrough")
-	script = strings.TrimPrefix(strings.TrimSpace(script), "```sh")
-	script = strings.TrimSuffix(script, "```")
-
+	const requestID = `,"RequestId":"Id-[0-9a-f]{32}-O-Seq-[0-9]+"`
+	tests := []struct {
+		section string
+		want    []string // a pattern per output line
+	}{
+		{"walkthrough", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`"version":"v1",.*"state":"finished","chunks":\["Hello, ","this is ","Tencent Cloud."\],"text":"Hello, this is Tencent Cloud.",.*"finished":true,"calls":3`,
+		}},
+		{"walkthrough-v2", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`"version":"v2",.*"state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"compatible_text":"Please upgrade to see this message.","finished":true,"calls":3`,
+		}},
+	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "deskmock")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/deskmock")
@@ -96,13 +110,44 @@ func TestWalkthrough(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	for _, tt := range tests {
+		t.Run(tt.section, func(t *testing.T) {
+			script := section(t, readme(t), tt.section)
+			script = strings.TrimPrefix(strings.TrimSpace(script), "```sh")
+			script = strings.TrimSuffix(script, "```")
+			addr := serveBinary(t, bin)
+			script = strings.ReplaceAll(script, "go run ./cmd/deskmock", bin)
+			script = strings.ReplaceAll(script, "127.0.0.1:8780", addr)
+			cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+			cmd.Dir = dir
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("the walk-through failed: %v\n%s", err, out.String())
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) != len(tt.want) {
+				t.Fatalf("output has %d lines, want %d:\n%s", len(lines), len(tt.want), out.String())
+			}
+			for i, want := range tt.want {
+				if !regexp.MustCompile(want).MatchString(lines[i]) {
+					t.Errorf("line %d: %s\ndoes not match %s", i+1, lines[i], want)
+				}
+			}
+		})
+	}
+}
+
+// serveBinary starts "deskmock serve" on a free loopback port until the
+// test ends, and returns its address once it is healthy.
+func serveBinary(t *testing.T, bin string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-
 	ctx, cancel := context.WithCancel(context.Background())
 	serve := exec.CommandContext(ctx, bin, "serve", "--addr", addr)
 	serve.Cancel = func() error { return serve.Process.Signal(os.Interrupt) }
@@ -110,38 +155,15 @@ func TestWalkthrough(t *testing.T) {
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		serve.Wait() // reports the cancellation even on a clean exit
 		if code := serve.ProcessState.ExitCode(); code != 0 {
 			t.Errorf("serve exited %d on SIGINT, want 0", code)
 		}
-	}()
+	})
 	waitHealthy(t, "http://"+addr+"/__admin/health")
-
-	script = strings.ReplaceAll(script, "go run ./cmd/deskmock", bin)
-	script = strings.ReplaceAll(script, "127.0.0.1:8780", addr)
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("the walk-through failed: %v\n%s", err, out.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("output has %d lines, want 4:\n%s", len(lines), out.String())
-	}
-	for i, want := range []string{
-		`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"1_[0-9]+_[0-9a-f]{25}"\}$`,
-		`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0\}$`,
-		`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0\}$`,
-		`"chunks":\["Hello, ","this is ","Tencent Cloud."\],"text":"Hello, this is Tencent Cloud.","finished":true,"calls":3`,
-	} {
-		if !regexp.MustCompile(want).MatchString(lines[i]) {
-			t.Errorf("line %d: %s\ndoes not match %s", i+1, lines[i], want)
-		}
-	}
+	return addr
 }
 
 func waitHealthy(t *testing.T, url string) {

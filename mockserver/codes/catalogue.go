@@ -14,6 +14,9 @@ const (
 	SourceAPI Source = "send_stream_msg"
 	// SourceREST is the common error table of the IM REST APIs.
 	SourceREST Source = "im-rest"
+	// SourceDesk is the Desk REST error-code page, which send_stream_msg_v2
+	// refers to.
+	SourceDesk Source = "desk-rest"
 )
 
 // Entry is one error code of the catalogue.
@@ -56,6 +59,7 @@ var catalogue = []Entry{
 	{60010, "The request requires App administrator permissions.", SourceREST},
 	{60011, "The SDKAppID request frequency exceeds the limit. Please reduce the request frequency.", SourceREST},
 	{60012, "SDKAppID is required for the REST API. Please check the SDKAppID in the request URL.", SourceREST},
+	{60013, "The JSON of the HTTP response could not be parsed.", SourceDesk},
 	{60014, "Account exchange timed out.", SourceREST},
 	{60015, "The account must be a string.", SourceREST},
 	{60016, "The SDKAppID is disabled.", SourceREST},
@@ -71,6 +75,8 @@ var catalogue = []Entry{
 	{70014, "The SDKAppID in the UserSig does not match the one in the request.", SourceREST},
 	{70016, "The key for the SDKAppID was not found.", SourceREST},
 	{70020, "The SDKAppID was not found.", SourceREST},
+	{70050, "UserSig verification failed and the rate of failures is over the limit. Try again in 1 minute.", SourceDesk},
+	{70051, "The account is on the blacklist.", SourceDesk},
 	{70107, "The account has not been imported.", SourceREST},
 }
 

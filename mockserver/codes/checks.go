@@ -33,6 +33,11 @@ const (
 	CheckMsgKeyUnknown      Check = "msgkey-unknown"
 	CheckMsgKeyForeign      Check = "msgkey-other-session"
 	CheckStreamFinished     Check = "stream-finished"
+	CheckStreamIdleEnded    Check = "stream-idle-ended"
+	CheckStreamRate         Check = "stream-rate"
+	CheckMessageTooLarge    Check = "message-too-large"
+	CheckChunkIndex         Check = "chunk-index"
+	CheckInternal           Check = "internal-error"
 )
 
 // Rule maps a check to the code and ErrorInfo it answers.
@@ -46,14 +51,17 @@ type Rule struct {
 	Documented bool `json:"documented"`
 	// When says in words what fails the check.
 	When string `json:"when"`
+	// Endpoints names the endpoints whose pipeline runs the check ("v1",
+	// "v2"); empty means every endpoint.
+	Endpoints []string `json:"endpoints,omitempty"`
 }
 
-func rule(c Check, code int, documented bool, when string) Rule {
+func rule(c Check, code int, documented bool, when string, endpoints ...string) Rule {
 	e, ok := byCode[code]
 	if !ok {
 		panic(fmt.Sprintf("codes: check %s names code %d, which the catalogue lacks", c, code))
 	}
-	return Rule{Check: c, Code: code, Info: e.Info, Documented: documented, When: when}
+	return Rule{Check: c, Code: code, Info: e.Info, Documented: documented, When: when, Endpoints: endpoints}
 }
 
 // defaults is the check→code table, in pipeline order.
@@ -72,14 +80,19 @@ var defaults = []Rule{
 	rule(CheckUserSigSignature, 70009, false, "the UserSig's HMAC does not match the app's secret key"),
 	rule(CheckNotAdmin, 90009, true, "identifier is not an administrator of the app"),
 	rule(CheckNotDesk, 141000, true, "the app is not a Desk app"),
-	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the limit (12288 bytes by default)"),
+	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the endpoint's limit (v1: 12288 bytes by default; v2: 262144, inferred)"),
 	rule(CheckBodyNotJSON, 90001, true, "the body is not one JSON value in valid UTF-8"),
 	rule(CheckBodySchema, 90010, true, "the body does not match the request schema (a field missing or of the wrong type, Finish not 0 or 1)"),
 	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)"),
 	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode"),
 	rule(CheckMsgKeyUnknown, 141004, false, "MsgKey was never issued, or its stream was evicted"),
 	rule(CheckMsgKeyForeign, 141004, false, "MsgKey belongs to a stream of another session"),
-	rule(CheckStreamFinished, 141004, false, "MsgKey names a stream that Finish: 1 already closed"),
+	rule(CheckStreamFinished, 141004, false, "MsgKey names a stream that already ended (Finish: 1, IsLast: true or the idle timeout), where the endpoint refuses calls after the end"),
+	rule(CheckStreamIdleEnded, 141004, false, "the stream ended by itself: its last call was longer ago than the endpoint's idle timeout (v2: 15 s)"),
+	rule(CheckStreamRate, 60007, false, "the stream got more continuation calls in one second than the endpoint's rate allows (v2: 5)"),
+	rule(CheckMessageTooLarge, 93000, false, "the stream's text would reach the endpoint's message limit (v2: 128 KB) or the store's per-stream cap"),
+	rule(CheckChunkIndex, 141004, false, "a chunk's Index is not 1 on a stream's first call, or not greater than the stream's last Index", "v2"),
+	rule(CheckInternal, 141002, true, "the mock itself failed while answering (a bug in deskmock: please report it)"),
 }
 
 // Defaults returns the default check→code table, in pipeline order.
@@ -170,14 +183,18 @@ func (t *Table) Rules() []Rule {
 // Markdown renders the rules as the Markdown table printed in the README.
 func Markdown(rules []Rule) string {
 	var b strings.Builder
-	b.WriteString("| # | check | fails when | code | documented | ErrorInfo |\n")
-	b.WriteString("|---|---|---|---|---|---|\n")
+	b.WriteString("| # | check | endpoints | fails when | code | documented | ErrorInfo |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for i, r := range rules {
 		doc := "inferred"
 		if r.Documented {
 			doc = "yes"
 		}
-		fmt.Fprintf(&b, "| %d | `%s` | %s | %d | %s | %s |\n", i+1, r.Check, r.When, r.Code, doc, r.Info)
+		eps := "all"
+		if len(r.Endpoints) > 0 {
+			eps = strings.Join(r.Endpoints, ", ")
+		}
+		fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %d | %s | %s |\n", i+1, r.Check, eps, r.When, r.Code, doc, r.Info)
 	}
 	return b.String()
 }
