@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -214,13 +215,25 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "", "USERSIG=@SIG&UserSig=@SIG&%55serSig=@SIG&usersig=REDACTED", true, body(""), false},
 		{"POST", "", "sdkappid=1400000001&identifier=administrator&usersig=@SIG&random=1&contenttype=json&USERSIG=x&usersig", false, body(""), false},
 		{"POST", "", "", false, nil, false},
+		{"POST", "", "", true, body(`,"Finish":1e999999999`), false},
+		{"POST", "", "", true, body(`,"Finish":1e-999999999`), false},
+		{"POST", "", "", true, body(`,"Finish":-0.0e+400000`), false},
+		{"POST", "", "", true, body(`,"X":[` + strings.Repeat("9", 5000) + `]`), false},
+		{"POST", EndpointV2Path, "", true, []byte(v2Body(testSession, "", v2Chunk{1, "a", false})), false},
+		{"POST", EndpointV2Path, "", true, []byte(v2Body(testSession, "", v2Chunk{1, "a", false}, v2Chunk{2, "b", true})), false},
+		{"POST", EndpointV2Path, "", true, []byte(v2Body(testSession, "@K", v2Chunk{2, "a", false})), false},
+		{"POST", EndpointV2Path, "", true, []byte(v2Body(testSession, "", v2Chunk{2, "a", false})), false},
+		{"POST", EndpointV2Path, "", true, []byte(`{"SessionId":"` + testSession + `","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1e999999999,"Markdown":"a"}]}}]}`), false},
+		{"POST", EndpointV2Path, "", true, []byte(v2Body(TriggerSessionID(141002, 1), "", v2Chunk{1, "!trunc", false})), false},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.query, s.signed, s.body, s.chunked)
 	}
 	allowed := fuzzCodes()
+	execs := 0
 	f.Fuzz(func(t *testing.T, method, path, query string, signed bool, body []byte, chunked bool) {
 		fx := newFuzzFixture(t)
+		defer checkMemoryBound(t, fx.s, &execs)
 		if !validMethod(method) {
 			method = "POST"
 		}
@@ -282,7 +295,8 @@ func FuzzHandler(f *testing.F) {
 		if want := 0; e.Applied {
 			want = 1
 			st, ok := streams[e.MsgKey]
-			if !ok || len(st.Chunks) == 0 || st.Chunks[len(st.Chunks)-1] != e.Chunk || st.SessionID != e.SessionID {
+			n := max(len(e.Indexes), 1) // the call's chunks
+			if !ok || len(st.Chunks) < n || strings.Join(st.Chunks[len(st.Chunks)-n:], "") != e.Chunk || st.SessionID != e.SessionID {
 				t.Errorf("applied %q to %s, but the stream is %+v", e.Chunk, e.MsgKey, st)
 			}
 			if grown != want {
@@ -351,6 +365,22 @@ func FuzzHandler(f *testing.F) {
 			t.Errorf("MsgKey %q in the reply to %q", rep.MsgKey, e.Body)
 		}
 	})
+}
+
+// checkMemoryBound checks, after every request, that the stores are within
+// their byte budgets and, every 256th run, that the process's heap stays
+// under the 512 MiB goal however long the fuzzer runs.
+func checkMemoryBound(t *testing.T, s *Server, execs *int) {
+	if s.streams.bytes > s.streams.maxBytes {
+		t.Errorf("the stream store holds %d bytes, over its %d", s.streams.bytes, s.streams.maxBytes)
+	}
+	if *execs++; *execs%256 == 0 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > 512<<20 {
+			t.Errorf("heap in use %d MiB after %d runs, over 512 MiB", m.HeapInuse>>20, *execs)
+		}
+	}
 }
 
 // checkRedacted checks that every usersig parameter of a journaled query,
