@@ -26,7 +26,7 @@ func runHealth(ctx context.Context, e *env, args []string) int {
 	base := fs.String("url", "http://"+DefaultAddr, "base `URL` of the server")
 	timeout := fs.Duration("timeout", DefaultHealthTimeout, "give up after `duration`")
 	cacert := fs.String("cacert", "", "trust the CA certificates of PEM `file` for an https:// URL (such as serve --tls-ca-out); default: the system's")
-	pos, code, done := parseArgs(fs, args)
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}

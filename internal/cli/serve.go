@@ -60,7 +60,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	sdkappid := fs.Uint64("sdkappid", 0, "set the sdkappid of the first app to `n`")
 	admin := fs.String("admin", "", "make `identifier` the only administrator of the first app")
 	var keys secretKeyFlags
-	keys.register(fs, "the first app's key in the configuration")
+	keys.register(fs.FlagSet, "the first app's key in the configuration")
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	journalFile := fs.String("journal", "", "append every exchange to `file` as one JSON line")
@@ -68,15 +68,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	adminAddr := fs.String("admin-addr", "", "serve the admin API on its own `host:port` instead of --addr (which keeps /__admin/health)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
 	var tlsf tlsFlags
-	tlsf.register(fs)
-	pos, code, done := parseArgs(fs, args)
+	tlsf.register(fs.FlagSet)
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}
 	if len(pos) > 0 {
 		return usageError(e, name, "unexpected argument %q", pos[0])
 	}
-	set := setFlags(fs)
+	set := fs.Given()
 	if *shutdownTimeout <= 0 {
 		return usageError(e, name, "--shutdown-timeout %s: must be positive", *shutdownTimeout)
 	}
@@ -96,8 +96,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	cfg, keyFrom := mockserver.DefaultConfig(), "the embedded default configuration"
 	if *configFile != "" {
 		if cfg, err = mockserver.LoadConfig(*configFile); err != nil {
-			fmt.Fprintf(e.stderr, "%s %s: %v\n", progName, name, err)
-			return ExitUsage
+			return usageError(e, name, "%v", err)
 		}
 		keyFrom = "the configuration " + *configFile
 	}
@@ -134,8 +133,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s %s: %v\n", progName, name, err)
-		return ExitUsage
+		return usageError(e, name, "%v", err)
 	}
 	served := *app // New keeps its own copy of cfg
 
