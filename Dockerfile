@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# deskmock in a container: a static binary (CGO_ENABLED=0) on a distroless
-# base, run by a non-root user.
+# deskmock in a container: a static binary (CGO_ENABLED=0) alone in an
+# otherwise empty root (FROM scratch), run by a non-root user (65532).
 #
 #   docker build -t deskmock .
 #   docker run --rm -p 8780:8780 -e DESKMOCK_ADMIN_TOKEN=change-me deskmock
@@ -27,9 +27,10 @@ RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
       -ldflags="-s -w -X github.com/deskmock/deskmock/internal/cli.Version=${VERSION}" \
       -o /out/deskmock ./cmd/deskmock
 
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM scratch
 COPY --from=build /out/deskmock /deskmock
-USER nonroot:nonroot
+# No /etc/passwd in scratch: the user is numeric (65532, "nonroot" elsewhere).
+USER 65532:65532
 EXPOSE 8780
 # "deskmock health" exits 0 when GET /__admin/health answers 200, 1 otherwise.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \

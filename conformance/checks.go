@@ -2,10 +2,7 @@ package conformance
 
 import (
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/deskmock/deskmock/mockserver"
 )
@@ -84,9 +81,13 @@ func notApplicable(format string, args ...any) verdict {
 	return verdict{outcome: NotApplicable, message: fmt.Sprintf(format, args...)}
 }
 
+// noCalls is the verdict of a check on calls when the client sent none.
+var noCalls = notApplicable("no request reached the mock: nothing to look at")
+
 // allChecks lists the checks in report order.
 var allChecks = []check{
 	{CheckInfo{"client/in-time", Must, "the client ends by itself before the per-case timeout"}, checkInTime},
+	{CheckInfo{"client/reached-mock", Must, "at least one request of the client reached the mock"}, checkReachedMock},
 	{CheckInfo{"request/method", Must, "every request is a POST"}, checkMethod},
 	{CheckInfo{"request/path", Must, "every request goes to /v4/desk_http_svc/send_stream_msg"}, checkPath},
 	{CheckInfo{"request/query/params", Must, "every request carries sdkappid, identifier, usersig, random and contenttype once each, sdkappid and identifier as given"}, checkQueryParams},
@@ -165,11 +166,6 @@ func grade(ev *evidence) []CheckResult {
 		out = append(out, CheckResult{Name: chk.Name, Level: level, Outcome: v.outcome, Message: v.message, Diff: v.diff})
 	}
 	return out
-}
-
-// diff returns go-cmp's (-want +got) diff with plain spaces.
-func diff(want, got any) string {
-	return strings.ReplaceAll(cmp.Diff(want, got), "\u00a0", " ")
 }
 
 // clipText shortens s to about n bytes for a message.

@@ -71,7 +71,11 @@ func checkAnswerJSON(ev *evidence) verdict {
 	return pass("one JSON object on stdout")
 }
 
-type okField struct{ OK bool }
+// okField, msgKeyField, codeField and infoField are the fields of the
+// answer that a check compares, named as the protocol names them.
+type okField struct {
+	OK bool `json:"ok"`
+}
 
 func checkAnswerOK(ev *evidence) verdict {
 	if v, none := ev.noAnswer(); none {
@@ -84,7 +88,9 @@ func checkAnswerOK(ev *evidence) verdict {
 	return pass("ok is %v: %s", h.ok, h.because)
 }
 
-type msgKeyField struct{ MsgKey string }
+type msgKeyField struct {
+	MsgKey string `json:"msg_key"`
+}
 
 func checkAnswerMsgKey(ev *evidence) verdict {
 	if v, none := ev.noAnswer(); none {
@@ -100,7 +106,9 @@ func checkAnswerMsgKey(ev *evidence) verdict {
 	return pass("msg_key is the MsgKey issued")
 }
 
-type codeField struct{ ErrorCode int }
+type codeField struct {
+	ErrorCode int `json:"error_code"`
+}
 
 func checkAnswerErrorCode(ev *evidence) verdict {
 	if v, none := ev.noAnswer(); none {
@@ -118,7 +126,9 @@ func checkAnswerErrorCode(ev *evidence) verdict {
 	return pass("error_code %d, as the last reply", h.code)
 }
 
-type infoField struct{ ErrorInfo string }
+type infoField struct {
+	ErrorInfo string `json:"error_info"`
+}
 
 func checkAnswerErrorInfo(ev *evidence) verdict {
 	if v, none := ev.noAnswer(); none {
@@ -138,8 +148,8 @@ func checkAnswerErrorInfo(ev *evidence) verdict {
 
 // expectedOutcome is what outcome/expected compares.
 type expectedOutcome struct {
-	OK        bool
-	ErrorCode int
+	OK        bool `json:"ok"`
+	ErrorCode int  `json:"error_code"`
 }
 
 func checkExpected(ev *evidence) verdict {

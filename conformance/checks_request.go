@@ -30,6 +30,13 @@ func checkInTime(ev *evidence) verdict {
 	return pass("the client ended by itself after %s", roundDuration(ev.run.Duration))
 }
 
+func checkReachedMock(ev *evidence) verdict {
+	if len(ev.calls) == 0 {
+		return fail("", "no request reached the mock")
+	}
+	return pass("%d request(s) reached the mock", len(ev.calls))
+}
+
 // perCall compares one value per call, written "#n value", and fails with
 // the (-want +got) diff when they differ.
 func perCall(ev *evidence, what string, include func(*call) bool, want, got func(*call) string) verdict {
@@ -46,7 +53,12 @@ func perCall(ev *evidence, what string, include func(*call) bool, want, got func
 			bad = append(bad, "#"+strconv.Itoa(c.n))
 		}
 	}
-	if len(bad) == 0 {
+	switch {
+	case len(w) == 0 && len(ev.calls) == 0:
+		return noCalls
+	case len(w) == 0:
+		return notApplicable("%s: no call to look at", what)
+	case len(bad) == 0:
 		return pass("%s: right on all %d calls", what, len(w))
 	}
 	return fail(diff(w, g), "%s: wrong on call %s", what, strings.Join(bad, ", "))
@@ -99,6 +111,9 @@ func checkQueryParams(ev *evidence) verdict {
 }
 
 func checkRandomRange(ev *evidence) verdict {
+	if len(ev.calls) == 0 {
+		return noCalls
+	}
 	var bad []string
 	for i := range ev.calls {
 		c := &ev.calls[i]
@@ -123,6 +138,9 @@ func validRandom(s string) bool {
 }
 
 func checkRandomFresh(ev *evidence) verdict {
+	if len(ev.calls) == 0 {
+		return noCalls
+	}
 	seen := map[string][]int{}
 	var order []string
 	for i := range ev.calls {
@@ -196,7 +214,7 @@ func checkUserSig(ev *evidence) verdict {
 		return fail("", "the mock rejected the UserSig: %s", strings.Join(bad, "; "))
 	}
 	if judged == 0 {
-		return pass("no request reached the mock's UserSig verification")
+		return notApplicable("no request reached the mock's UserSig verification")
 	}
 	return pass("the mock accepted the UserSig on all %d calls it verified", judged)
 }
@@ -226,8 +244,11 @@ func checkBodySchema(ev *evidence) verdict {
 			bad = append(bad, fmt.Sprintf("call #%d: %s", c.n, schemaMessage(err)))
 		}
 	}
-	if len(bad) > 0 {
+	switch {
+	case len(bad) > 0:
 		return fail("", "%s", strings.Join(bad, "; "))
+	case checked == 0:
+		return notApplicable("no body to look at")
 	}
 	return pass("all %d bodies the mock kept are valid", checked)
 }

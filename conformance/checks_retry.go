@@ -8,9 +8,14 @@ import (
 
 func checkRetryableRetried(ev *evidence) verdict {
 	var bad []string
+	failures := 0
 	for i := range ev.calls {
 		c := &ev.calls[i]
-		if c.outcome != retryable || c.kind == unexpected || c.attempt >= MinAttempts {
+		if c.outcome != retryable || c.kind == unexpected {
+			continue
+		}
+		failures++
+		if c.attempt >= MinAttempts {
 			continue
 		}
 		if i+1 < len(ev.calls) && ev.calls[i+1].kind == retryAttempt {
@@ -29,14 +34,17 @@ func checkRetryableRetried(ev *evidence) verdict {
 	if len(bad) > 0 {
 		return fail("", "%s", strings.Join(bad, "; "))
 	}
+	if failures == 0 {
+		return notApplicable("no retryable failure")
+	}
 	return pass("every retryable failure was retried")
 }
 
 func checkSameRequest(ev *evidence) verdict {
 	type request struct {
-		SessionID string
-		MsgKey    string
-		Finish    bool
+		SessionID string `json:"SessionId"`
+		MsgKey    string `json:"MsgKey"`
+		Finish    bool   `json:"Finish"`
 	}
 	of := func(c *call) request {
 		return request{SessionID: c.sessionID, MsgKey: keyText(c), Finish: c.finish}
@@ -54,12 +62,15 @@ func checkSameRequest(ev *evidence) verdict {
 		}
 	}
 	if retries == 0 {
-		return pass("no retry")
+		return notApplicable("no retry")
 	}
 	return pass("all %d retries repeat the failed call", retries)
 }
 
 func checkBounded(ev *evidence) verdict {
+	if len(ev.calls) == 0 {
+		return noCalls
+	}
 	most := map[int]int{}
 	for _, c := range ev.calls {
 		if c.kind != unexpected && c.attempt > most[c.index] {
@@ -104,7 +115,7 @@ func checkPause(ev *evidence) verdict {
 		return fail("", "%s (want at least %s)", strings.Join(bad, "; "), MinPause)
 	}
 	if shortest < 0 {
-		return pass("no retry")
+		return notApplicable("no retry")
 	}
 	return pass("every retry came after a pause of at least %s", MinPause)
 }
@@ -121,7 +132,7 @@ func checkNonRetryable(ev *evidence) verdict {
 		}
 		return pass("the client stopped after %s", c.reason)
 	}
-	return pass("no non-retryable failure")
+	return notApplicable("no non-retryable failure")
 }
 
 // roundDuration rounds a duration for messages.

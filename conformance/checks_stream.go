@@ -42,7 +42,7 @@ func checkFirstWithoutKey(ev *evidence) verdict {
 func checkKeyReused(ev *evidence) verdict {
 	d := ev.firstDelivered()
 	if d < 0 {
-		return pass("no reply issued a MsgKey, so none was to be reused")
+		return notApplicable("no reply issued a MsgKey, so none was to be reused")
 	}
 	key := ev.calls[d].delivered
 	return perCall(ev, "calls after the MsgKey was issued", func(c *call) bool {
@@ -76,8 +76,8 @@ func showChunks(ss []string) []string {
 // is its place ("2/3") or why it was unexpected ("2/3 again"), so that no
 // two rows are alike and the diff is unambiguous.
 type chunkRow struct {
-	Chunk string
-	Text  string
+	Chunk string `json:"place"`
+	Text  string `json:"Chunk"`
 }
 
 func checkChunksInOrder(ev *evidence) verdict {
@@ -105,6 +105,9 @@ func checkChunksInOrder(ev *evidence) verdict {
 		want = append(want, chunkRow{place(i), showChunk(ev.chunks[i])})
 	}
 	if !bad {
+		if len(got) == 0 {
+			return notApplicable("no chunk was sent")
+		}
 		if len(got) < n {
 			return pass("the %d chunks sent (of %d) were sent in order, each once", len(got), n)
 		}
@@ -145,7 +148,7 @@ func checkNothingAfterFinish(ev *evidence) verdict {
 		}
 		return pass("nothing was sent after call #%d finished the stream", c.n)
 	}
-	return pass("no call finished the stream")
+	return notApplicable("no call finished the stream")
 }
 
 func checkText(ev *evidence) verdict {

@@ -29,6 +29,6 @@ func ExampleChecks() {
 	}
 	// Output:
 	// MUST client/in-time
+	// MUST client/reached-mock
 	// MUST request/method
-	// MUST request/path
 }

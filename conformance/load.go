@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -206,13 +205,4 @@ func nameCase(loc string, doc any) string {
 		out += "/" + tail
 	}
 	return out
-}
-
-// caseGroup returns the part of a case name before its last slash.
-func caseGroup(name string) string {
-	dir := path.Dir(name)
-	if dir == "." {
-		return ""
-	}
-	return dir
 }

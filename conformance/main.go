@@ -2,8 +2,6 @@ package conformance
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,21 +10,25 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/cmdline"
 )
 
-// Exit codes of Main.
+// Exit codes of Main: those of every deskmock command.
 const (
 	// ExitPass: every MUST check passed and no known-failing entry is
 	// stale.
-	ExitPass = 0
+	ExitPass = cmdline.ExitOK
 	// ExitFail: a MUST check failed, or a known-failing entry is stale.
-	ExitFail = 1
+	ExitFail = cmdline.ExitFailure
 	// ExitUsage: the command line or a file it names is wrong.
-	ExitUsage = 2
+	ExitUsage = cmdline.ExitUsage
 )
 
-const usageText = `Usage: deskmock conform [flags] -- CLIENT_COMMAND [ARGS...]
+// progName names the command in help and messages.
+const progName = "deskmock conform"
 
+const description = `
 Runs CLIENT_COMMAND once per conformance case, each time against a fresh mock
 of send_stream_msg on loopback, and grades it. The client reads the case as
 one JSON object on stdin (also in DESKMOCK_* environment variables) and prints
@@ -83,51 +85,45 @@ func (r regexpFlag) Set(v string) error {
 	return nil
 }
 
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
-	cfg := &config{}
-	fs := flag.NewFlagSet("deskmock conform", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// parseFlags parses the command line; done is set, with the exit status,
+// when it has answered already (help, or a usage error).
+func parseFlags(args []string, stdout, stderr io.Writer) (cfg *config, fs *cmdline.FlagSet, code int, done bool) {
+	cfg = &config{}
+	fs = cmdline.New(progName, "[flags] -- CLIENT_COMMAND [ARGS...]", description, "deskmock help conform", stdout, stderr)
 	fs.Var(regexpFlag{&cfg.run}, "run", "run only the cases whose name matches `regexp`")
 	fs.Var(regexpFlag{&cfg.skip}, "skip", "skip the cases whose name matches `regexp`")
 	fs.BoolVar(&cfg.list, "list", false, "list the selected cases and exit")
 	fs.BoolVar(&cfg.listChecks, "list-checks", false, "list the checks with their levels and exit")
 	fs.StringVar(&cfg.knownFailing, "known-failing", "", "`file` of case names known to fail (one a line, # comments); a listed case that passes fails the run as stale")
 	fs.Var((*dirList)(&cfg.casesDirs), "cases", "also load the *.json case files of `dir` (repeatable)")
-	fs.IntVar(&cfg.parallel, "parallel", DefaultParallel(), "run `n` cases at once")
+	fs.IntVar(&cfg.parallel, "parallel", 0, "run `n` cases at once; default: twice the number of CPUs, at least 4")
 	fs.DurationVar(&cfg.timeout, "timeout", DefaultTimeout, "per-case timeout: the client gets SIGTERM, then SIGKILL after --grace")
 	fs.DurationVar(&cfg.grace, "grace", DefaultGrace, "time between SIGTERM and SIGKILL")
 	fs.StringVar(&cfg.jsonFile, "json", "", "write the report as JSON to `file`")
 	fs.StringVar(&cfg.junitFile, "junit", "", "write the report as JUnit XML to `file`")
 	fs.StringVar(&cfg.htmlFile, "html", "", "write the report as a self-contained HTML page to `file`")
-	fs.BoolVar(&cfg.verbose, "v", false, "print the details of every case, not only of those that did not pass")
+	fs.BoolVar(&cfg.verbose, "v", false, "print the details of every case, not only of those that did not pass, with the checks that were not applicable")
 	fs.BoolVar(&cfg.quiet, "q", false, "print only the details of failures and the summary, not one line per case")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usageText+"\nFlags:\n")
-		fs.PrintDefaults()
+	cfg.command, code, done = fs.ParseLeading(args)
+	if done {
+		return nil, fs, code, true
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err // the flag package has reported it
-	}
-	cfg.command = fs.Args()
+	given := fs.Given()
 	switch {
-	case cfg.parallel < 1:
-		return nil, usageError(fmt.Sprintf("--parallel must be at least 1, not %d", cfg.parallel))
+	case given["parallel"] && cfg.parallel < 1:
+		return nil, fs, fs.UsageError("--parallel must be at least 1, not %d", cfg.parallel), true
 	case cfg.timeout <= 0:
-		return nil, usageError("--timeout must be positive")
+		return nil, fs, fs.UsageError("--timeout must be positive"), true
 	case cfg.grace <= 0:
-		return nil, usageError("--grace must be positive")
+		return nil, fs, fs.UsageError("--grace must be positive"), true
 	case len(cfg.command) == 0 && !cfg.list && !cfg.listChecks:
-		return nil, usageError("no client command: give it after --, as in: deskmock conform -- ./myclient")
+		return nil, fs, fs.UsageError("no client command: give it after --, as in: deskmock conform -- ./myclient"), true
 	}
-	return cfg, nil
+	if cfg.parallel == 0 {
+		cfg.parallel = DefaultParallel()
+	}
+	return cfg, fs, ExitPass, false
 }
-
-// usageError is a command-line error that parseFlags found itself (the
-// flag package reports its own).
-type usageError string
-
-// Error implements error.
-func (e usageError) Error() string { return string(e) }
 
 // Main runs the conformance command line. args are what follows
 // "deskmock conform": flags, then "--" and the client command. It returns
@@ -135,16 +131,9 @@ func (e usageError) Error() string { return string(e) }
 // stopped and the run is reported as failed. stdin is not read: each client
 // gets its case on its own stdin.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cfg, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitPass
-	}
-	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "deskmock conform: %v\nRun 'deskmock conform -h' for usage.\n", err)
-		}
-		return ExitUsage
+	cfg, fs, code, done := parseFlags(args, stdout, stderr)
+	if done {
+		return code
 	}
 	if cfg.listChecks {
 		writeCheckList(stdout)
@@ -162,8 +151,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
-		return ExitUsage
+		return fs.UsageError("%v", err)
 	}
 	selected := Select(cases, cfg.run, cfg.skip)
 	if cfg.list {
@@ -173,19 +161,16 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return ExitPass
 	}
 	if len(selected) == 0 {
-		fmt.Fprintf(stderr, "deskmock conform: no case matches --run and --skip\n")
-		return ExitUsage
+		return fs.UsageError("no case matches --run and --skip")
 	}
 	known := map[string]bool{}
 	if cfg.knownFailing != "" {
 		if known, err = ReadKnownFailing(cfg.knownFailing, cases); err != nil {
-			fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
-			return ExitUsage
+			return fs.UsageError("%v", err)
 		}
 	}
 	if err := checkCommand(cfg.command[0]); err != nil {
-		fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
-		return ExitUsage
+		return fs.UsageError("%v", err)
 	}
 
 	if !cfg.quiet {
@@ -205,8 +190,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		},
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
-		return ExitUsage
+		return fs.UsageError("%v", err)
 	}
 	WriteConsole(stdout, rep, ConsoleOptions{Verbose: cfg.verbose})
 	for _, out := range []struct {
@@ -217,8 +201,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			continue
 		}
 		if err := writeFile(out.file, rep, out.write); err != nil {
-			fmt.Fprintf(stderr, "deskmock conform: %v\n", err)
-			return ExitFail
+			return fs.Failure("%v", err)
 		}
 	}
 	if ctx.Err() != nil || !rep.Summary.OK {

@@ -24,8 +24,8 @@ func TestMainUsage(t *testing.T) {
 		wantStderr string
 	}{
 		{"no command", nil, "no client command"},
-		{"unknown flag", []string{"--bogus", "--", "sh"}, "flag provided but not defined: -bogus"},
-		{"bad regexp", []string{"--run", "(", "--", "sh"}, `invalid value "(" for flag -run`},
+		{"unknown flag", []string{"--bogus", "--", "sh"}, "deskmock conform: unknown flag --bogus; see 'deskmock help conform'\n"},
+		{"bad regexp", []string{"--run", "(", "--", "sh"}, "deskmock conform: bad --run \"(\": error parsing regexp: missing closing ): `(`; see 'deskmock help conform'\n"},
 		{"no parallelism", []string{"--parallel", "0", "--", "sh"}, "--parallel must be at least 1"},
 		{"no timeout", []string{"--timeout", "0s", "--", "sh"}, "--timeout must be positive"},
 		{"missing client", []string{"--", "/nonexistent/client"}, "client command"},
@@ -45,6 +45,12 @@ func TestMainUsage(t *testing.T) {
 			if !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("stderr %q does not say %q", stderr.String(), tt.wantStderr)
 			}
+			if got := stderr.String(); strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "; see 'deskmock help conform'\n") {
+				t.Errorf("stderr %q, want one line ending with the hint", got)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
 		})
 	}
 }
@@ -52,12 +58,12 @@ func TestMainUsage(t *testing.T) {
 func TestMainHelp(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	if code := Main(context.Background(), []string{"-h"}, nil, &stdout, &stderr); code != ExitPass {
-		t.Errorf("exit %d", code)
+	if code := Main(context.Background(), []string{"-h"}, nil, &stdout, &stderr); code != ExitPass || stderr.Len() > 0 {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
-	for _, want := range []string{"Usage: deskmock conform [flags] -- CLIENT_COMMAND", "-known-failing", "-junit"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("help does not mention %q:\n%s", want, stderr.String())
+	for _, want := range []string{"Usage: deskmock conform [flags] -- CLIENT_COMMAND", "--known-failing file", "--junit file", "\n  -v\n"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help does not mention %q:\n%s", want, stdout.String())
 		}
 	}
 }
@@ -128,7 +134,8 @@ func TestMainGarbageClient(t *testing.T) {
 	}
 	b, _ := os.ReadFile(files["junit"])
 	var doc junitSuites
-	if err := xml.Unmarshal(b, &doc); err != nil || doc.Tests != 2 || doc.Failures != 2 {
-		t.Errorf("junit: %v, %d tests, %d failures", err, doc.Tests, doc.Failures)
+	// Per case: client/reached-mock, answer/json and stream/text-equals-chunks.
+	if err := xml.Unmarshal(b, &doc); err != nil || len(doc.Suites) != 2 || doc.Tests != 2*len(Checks()) || doc.Failures != 6 {
+		t.Errorf("junit: %v, %d suites, %d tests, %d failures", err, len(doc.Suites), doc.Tests, doc.Failures)
 	}
 }

@@ -10,7 +10,8 @@ import (
 // ConsoleOptions tune the console report.
 type ConsoleOptions struct {
 	// Verbose prints the details of every case, not only of those that
-	// failed or warned.
+	// failed or warned, and lists the checks that had nothing to look at
+	// (n/a).
 	Verbose bool
 }
 
@@ -52,24 +53,30 @@ func WriteConsole(w io.Writer, rep *Report, opts ConsoleOptions) {
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
 		if opts.Verbose || r.Status != StatusPass {
-			writeDetails(w, r)
+			writeDetails(w, r, opts.Verbose)
 		}
 	}
 	writeSummary(w, rep)
 }
 
-func writeDetails(w io.Writer, r *CaseResult) {
+// writeDetails writes a case's failed checks (and, when verbose, those
+// that had nothing to look at), its transcript and its client's output.
+func writeDetails(w io.Writer, r *CaseResult, verbose bool) {
 	fmt.Fprintf(w, "\n=== %s %s\n", strings.ToUpper(string(r.Status)), r.Name)
 	fmt.Fprintf(w, "    %s\n", r.Description)
 	if r.Error != "" {
 		fmt.Fprintf(w, "    error: %s\n", r.Error)
 	}
 	for _, c := range r.Checks {
-		if c.Outcome != Fail && !(c.Level == Info && c.Outcome == Pass) {
+		na := c.Outcome == NotApplicable && verbose
+		if c.Outcome != Fail && !(c.Level == Info && c.Outcome == Pass) && !na {
 			continue
 		}
 		word := string(c.Level)
-		if c.Outcome == Pass {
+		switch {
+		case na:
+			word += " (n/a)"
+		case c.Outcome == Pass:
 			word += " (passed)"
 		}
 		fmt.Fprintf(w, "    %s %s: %s\n", word, c.Name, c.Message)

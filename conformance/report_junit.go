@@ -18,12 +18,13 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Cases     []junitCase `xml:"testcase"`
+	SystemOut string      `xml:"system-out,omitempty"`
 }
 
 type junitCase struct {
@@ -41,46 +42,42 @@ type junitMessage struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes the report as JUnit XML: one testsuite per case group
-// (the name up to its last slash), one testcase per case, the failed checks
-// in <failure>, and the case's wire transcript in <system-out>. A known
-// failure is <skipped>; a stale entry is a failure.
+// WriteJUnit writes the report as JUnit XML: one testsuite per case, named
+// after it, and one testcase per check. A failed MUST check is a <failure>;
+// a check that had nothing to look at (n/a) is <skipped>, and so is a
+// failed MUST check of a case known to fail; a failed SHOULD or INFO check
+// passes with its message in <system-out>. A case that could not run, and a
+// stale known-failing entry, add a failing testcase of their own. The
+// suite's <system-out> holds the case's wire transcript and client output.
 func WriteJUnit(w io.Writer, rep *Report) error {
 	doc := junitSuites{Name: "deskmock conform", Time: seconds(rep.Duration.Seconds())}
-	index := map[string]int{}
-	var times []float64
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
-		group := caseGroup(r.Name)
-		if group == "" {
-			group = "cases"
+		s := junitSuite{Name: r.Name, Time: seconds(r.Duration.Seconds()), SystemOut: junitOut(r)}
+		add := func(tc junitCase) {
+			tc.Classname = r.Name
+			switch {
+			case tc.Failure != nil:
+				s.Failures++
+			case tc.Skipped != nil:
+				s.Skipped++
+			}
+			s.Tests++
+			s.Cases = append(s.Cases, tc)
 		}
-		si, ok := index[group]
-		if !ok {
-			si = len(doc.Suites)
-			index[group] = si
-			doc.Suites = append(doc.Suites, junitSuite{Name: group})
-			times = append(times, 0)
+		if r.Error != "" {
+			add(junitCase{Name: "case/ran", Failure: &junitMessage{Message: r.Error, Type: "error"}})
 		}
-		times[si] += r.Duration.Seconds()
-		s := &doc.Suites[si]
-		tc := junitCase{Name: r.Name, Classname: group, Time: seconds(r.Duration.Seconds()), SystemOut: junitOut(r)}
-		switch r.Status {
-		case StatusFail, StatusStale:
-			tc.Failure = junitFailure(r)
-			s.Failures++
-			doc.Failures++
-		case StatusKnownFail:
-			tc.Skipped = &junitMessage{Message: "known to fail: " + strings.Join(r.FailingChecks(), ", ")}
-			s.Skipped++
-			doc.Skipped++
+		for _, c := range r.Checks {
+			add(junitCheck(r, c))
 		}
-		s.Tests++
-		doc.Tests++
-		s.Cases = append(s.Cases, tc)
-	}
-	for i := range doc.Suites {
-		doc.Suites[i].Time = seconds(times[i])
+		if r.Status == StatusStale {
+			add(junitCase{Name: "known-failing", Failure: &junitMessage{Message: "listed as known to fail, but passes: remove it from the known-failing file", Type: "stale"}})
+		}
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Skipped += s.Skipped
+		doc.Suites = append(doc.Suites, s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
@@ -94,27 +91,25 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 	return err
 }
 
-func junitFailure(r *CaseResult) *junitMessage {
-	if r.Status == StatusStale {
-		return &junitMessage{Message: "listed as known to fail, but passes: remove it from the known-failing file", Type: "stale"}
+// junitCheck is the testcase of one check of a case.
+func junitCheck(r *CaseResult, c CheckResult) junitCase {
+	tc := junitCase{Name: c.Name}
+	text := fmt.Sprintf("%s %s: %s", c.Level, c.Name, c.Message)
+	if c.Diff != "" {
+		text += "\n(-want +got):\n" + c.Diff
 	}
-	var names []string
-	var b strings.Builder
-	if r.Error != "" {
-		names = append(names, "error")
-		fmt.Fprintf(&b, "error: %s\n", r.Error)
+	switch {
+	case c.Outcome == NotApplicable:
+		tc.Skipped = &junitMessage{Message: "n/a: " + c.Message}
+	case c.Outcome == Pass:
+	case c.Level == Must && r.Status == StatusKnownFail:
+		tc.Skipped = &junitMessage{Message: "known to fail: " + c.Message}
+	case c.Level == Must:
+		tc.Failure = &junitMessage{Message: c.Message, Type: string(c.Level), Text: xmlSafe(text)}
+	default:
+		tc.SystemOut = xmlSafe(text)
 	}
-	for _, c := range r.Checks {
-		if c.Outcome != Fail || c.Level != Must {
-			continue
-		}
-		names = append(names, c.Name)
-		fmt.Fprintf(&b, "%s %s: %s\n", c.Level, c.Name, c.Message)
-		if c.Diff != "" {
-			fmt.Fprintf(&b, "(-want +got):\n%s\n", c.Diff)
-		}
-	}
-	return &junitMessage{Message: "MUST failed: " + strings.Join(names, ", "), Type: "MUST", Text: xmlSafe(b.String())}
+	return tc
 }
 
 // junitOut is the <system-out> of a case: every check that did not pass,

@@ -75,34 +75,53 @@ func TestWriteJSON(t *testing.T) {
 
 func TestWriteJUnit(t *testing.T) {
 	t.Parallel()
+	rep := sampleReport()
 	var b bytes.Buffer
-	if err := WriteJUnit(&b, sampleReport()); err != nil {
+	if err := WriteJUnit(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	var doc junitSuites
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, b.String())
 	}
-	if doc.Tests != 4 || doc.Failures != 2 || doc.Skipped != 1 || len(doc.Suites) != 3 {
-		t.Errorf("tests %d, failures %d, skipped %d, suites %d", doc.Tests, doc.Failures, doc.Skipped, len(doc.Suites))
-	}
-	byName := map[string]junitCase{}
-	for _, s := range doc.Suites {
-		for _, c := range s.Cases {
-			byName[c.Name] = c
+	checks := len(Checks())
+	wantFailures := 1 // the stale entry
+	for _, c := range rep.Cases[1].Checks {
+		if c.Outcome == Fail && c.Level == Must {
+			wantFailures++
 		}
 	}
-	failed := byName["stream/encoding/escapes"]
-	if failed.Failure == nil || !strings.Contains(failed.Failure.Message, "stream/finish-last") || !strings.Contains(failed.Failure.Text, "(-want +got)") {
+	if doc.Tests != 4*checks+1 || doc.Failures != wantFailures || len(doc.Suites) != 4 {
+		t.Errorf("tests %d, failures %d, suites %d; want %d, %d, 4", doc.Tests, doc.Failures, len(doc.Suites), 4*checks+1, wantFailures)
+	}
+	suites := map[string]junitSuite{}
+	tc := map[[2]string]junitCase{}
+	for _, s := range doc.Suites {
+		suites[s.Name] = s
+		for _, c := range s.Cases {
+			if c.Classname != s.Name {
+				t.Errorf("testcase %s has classname %s in suite %s", c.Name, c.Classname, s.Name)
+			}
+			tc[[2]string{s.Name, c.Name}] = c
+		}
+	}
+	failed := tc[[2]string{"stream/encoding/escapes", "stream/finish-last"}]
+	if failed.Failure == nil || failed.Failure.Type != "MUST" || !strings.Contains(failed.Failure.Text, "(-want +got)") {
 		t.Errorf("failure = %+v", failed.Failure)
 	}
-	if !strings.Contains(failed.SystemOut, "POST /v4/desk_http_svc/send_stream_msg?") || !strings.Contains(failed.SystemOut, "usersig=REDACTED") {
-		t.Errorf("system-out lacks the transcript:\n%s", failed.SystemOut)
+	if out := suites["stream/encoding/escapes"].SystemOut; !strings.Contains(out, "POST /v4/desk_http_svc/send_stream_msg?") || !strings.Contains(out, "usersig=REDACTED") {
+		t.Errorf("system-out lacks the transcript:\n%s", out)
 	}
-	if c := byName["retry/20004/middle-chunk"]; c.Skipped == nil || !strings.Contains(c.Skipped.Message, "known to fail") {
+	if c := tc[[2]string{"stream/basic/three-chunks", "retry/same-request"}]; c.Skipped == nil || c.Skipped.Message != "n/a: no retry" {
+		t.Errorf("a check with nothing to look at = %+v, want skipped as n/a", c)
+	}
+	if c := tc[[2]string{"stream/basic/three-chunks", "stream/text-equals-chunks"}]; c.Skipped != nil || c.Failure != nil {
+		t.Errorf("a passed check = %+v", c)
+	}
+	if c := tc[[2]string{"retry/20004/middle-chunk", "retry/retryable-retried"}]; c.Skipped == nil || !strings.Contains(c.Skipped.Message, "known to fail") {
 		t.Errorf("known failure = %+v", c)
 	}
-	if c := byName["stream/basic/one-chunk"]; c.Failure == nil || c.Failure.Type != "stale" {
+	if c := tc[[2]string{"stream/basic/one-chunk", "known-failing"}]; c.Failure == nil || c.Failure.Type != "stale" {
 		t.Errorf("stale entry = %+v", c)
 	}
 }
@@ -122,6 +141,9 @@ func TestWriteHTML(t *testing.T) {
 		}
 	}
 	// The chunk </script> is text, not markup.
+	if !strings.Contains(page, `<td class="mono">retry/same-request</td><td>n/a</td><td>no retry</td>`) || !strings.Contains(page, "not applicable</span>") {
+		t.Errorf("the page does not show a check with nothing to look at as n/a")
+	}
 	if strings.Contains(page, "</script><b>") || !strings.Contains(page, "&lt;/script&gt;&lt;b&gt;") {
 		t.Error("a chunk's markup was not escaped")
 	}

@@ -164,6 +164,25 @@ func TestSelfTest(t *testing.T) {
 		})
 	}
 
+	t.Run("no-request", func(t *testing.T) {
+		t.Parallel()
+		code, out, rep := conform(t, "-v", "--parallel", "1", "--timeout", "1s", "--grace", "200ms", "--run", "^stream/basic/one-chunk$", "--", "sleep", "100")
+		got := normalize(out, dir)
+		if code != ExitFail || rep.Summary.Failed != 1 || rep.Summary.Checks[Must][Pass] != 0 {
+			t.Errorf("exit %d, summary %+v; want exit 1, the case failed and no MUST check passed\n%s", code, rep.Summary, got)
+		}
+		var reached CheckResult
+		for _, c := range rep.Cases[0].Checks {
+			if c.Name == "client/reached-mock" {
+				reached = c
+			}
+		}
+		if reached.Outcome != Fail || reached.Message != "no request reached the mock" {
+			t.Errorf("client/reached-mock = %+v", reached)
+		}
+		golden(t, "console-no-request", got)
+	})
+
 	t.Run("known-failing/stale", func(t *testing.T) {
 		t.Parallel()
 		known := filepath.Join(t.TempDir(), "known.txt")
@@ -196,22 +215,28 @@ func TestSelfTest(t *testing.T) {
 		t.Run("golden/"+g.name, func(t *testing.T) {
 			t.Parallel()
 			_, out, _ := conform(t, "--parallel", "2", "--run", g.run, "--", filepath.Join(dir, g.client))
-			got := normalize(out, dir)
-			file := filepath.Join(moduleRoot, "testdata", "conformance", "golden", g.name+".txt")
-			if *update {
-				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if d := cmp.Diff(string(want), got); d != "" {
-				t.Errorf("console report differs from %s (-want +got):\n%s", file, d)
-			}
+			golden(t, g.name, normalize(out, dir))
 		})
+	}
+}
+
+// golden compares a console report with its golden file, or rewrites the
+// file under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join(moduleRoot, "testdata", "conformance", "golden", name+".txt")
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("console report differs from %s (-want +got):\n%s", file, d)
 	}
 }
 

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,10 @@ type ListenOptions struct {
 	// reply, journaled with status 0) and the shutdown completes.
 	ShutdownTimeout time.Duration
 
+	// TLSConfig, when not nil, serves HTTPS on every listener with it (see
+	// NewLocalTLS, LoadTLSConfig and ServerTLSConfig); nil serves plain HTTP.
+	TLSConfig *tls.Config
+
 	// Ready, when not nil, is called once every listener accepts
 	// connections, with the bound addresses; adminAddr is "" without
 	// AdminAddr.
@@ -127,6 +132,7 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 			return fmt.Errorf("admin API: %w", err)
 		}
 	}
+	ln, adminLn = tlsListener(ln, o.TLSConfig), tlsListener(adminLn, o.TLSConfig)
 
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()

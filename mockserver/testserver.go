@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -56,6 +57,9 @@ type TestServer struct {
 	App App
 	// Identifier is the App's first administrator.
 	Identifier string
+	// TLS is the certificate authority and certificate of a server started
+	// by NewTLSTestServer or StartTLS; nil for plain HTTP.
+	TLS *LocalTLS
 
 	http *httptest.Server
 }
@@ -76,17 +80,30 @@ func NewTestServer(t testing.TB, opts ...Option) *TestServer {
 // Start starts a TestServer outside a test, with DefaultConfig adjusted by
 // opts. The caller should call Close when finished.
 func Start(opts ...Option) (*TestServer, error) {
+	s, err := newFromOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newTestServer(s, httptest.NewServer(s.Handler())), nil
+}
+
+// newFromOptions makes a Server from DefaultConfig adjusted by opts.
+func newFromOptions(opts []Option) (*Server, error) {
 	cfg := DefaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	hs := httptest.NewServer(s.Handler())
-	return &TestServer{Server: s, URL: hs.URL, App: s.cfg.Apps[0], Identifier: s.cfg.Apps[0].Admins[0], http: hs}, nil
+	return New(cfg)
 }
+
+// newTestServer wraps s, served by the started hs.
+func newTestServer(s *Server, hs *httptest.Server) *TestServer {
+	return &TestServer{Server: s, URL: hs.URL, App: s.cfg.Apps[0], Identifier: s.cfg.Apps[0].Admins[0], http: hs}
+}
+
+// Client returns an HTTP client for the server: over HTTPS, one that
+// trusts its certificate.
+func (ts *TestServer) Client() *http.Client { return ts.http.Client() }
 
 // Close shuts the server down and blocks until its requests are done. It
 // may be called more than once.

@@ -5,7 +5,8 @@
 //
 //	deskmock conform -- refclient
 //
-// Flags: -request-timeout, -attempts, -backoff, -given-usersig, -v.
+// Flags: --request-timeout, --attempts, --backoff, --given-usersig, -v;
+// refclient --help lists them.
 package main
 
 import (

@@ -4,25 +4,25 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/cmdline"
 )
 
-// Exit codes returned by Main.
+// Exit codes returned by Main: those of every deskmock command.
 const (
 	// ExitOK means the command did what was asked.
-	ExitOK = 0
+	ExitOK = cmdline.ExitOK
 	// ExitFailure means the command ran and failed: a rejected UserSig, an
-	// unhealthy server, a server that could not listen.
-	ExitFailure = 1
+	// unhealthy server, a server that could not listen, a failed
+	// conformance check.
+	ExitFailure = cmdline.ExitFailure
 	// ExitUsage means the command line or a file it names is wrong.
-	ExitUsage = 2
+	ExitUsage = cmdline.ExitUsage
 )
 
 // progName is the name used in usage and messages, whatever argv[0] is.
@@ -72,8 +72,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // run dispatches args (without the program name) to a subcommand.
 func run(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 {
-		usage(e.stderr)
-		return ExitUsage
+		return cmdline.UsageError(e.stderr, progName, progName+" help", "no command given")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help":
@@ -85,8 +84,7 @@ func run(ctx context.Context, e *env, args []string) int {
 			return c.run(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprintf(e.stderr, "%s: unknown command %q\nRun '%s help' for usage.\n", progName, args[0], progName)
-	return ExitUsage
+	return cmdline.UsageError(e.stderr, progName, progName+" help", "unknown command %q", args[0])
 }
 
 // usage prints the top-level help.
@@ -98,7 +96,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nRun '%s help <command>' or '%s <command> -h' for the flags of a command.\n", progName, progName)
+	fmt.Fprintf(w, "\nRun '%s help <command>' or '%s <command> --help' for the flags of a command.\n", progName, progName)
 	fmt.Fprintf(w, "Exit status: 0 success, 1 failure, 2 usage error.\n")
 }
 
@@ -108,93 +106,27 @@ func runHelp(ctx context.Context, e *env, args []string) int {
 		return ExitOK
 	}
 	if args[0] == "help" {
-		fmt.Fprintf(e.stdout, "usage: %s help [command]\n", progName)
+		fmt.Fprintf(e.stdout, "Usage: %s help [command [subcommand]]\n\nPrint the help of deskmock, or of a command, on stdout.\n", progName)
 		return ExitOK
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			// A command's -h prints its usage to stderr; here it goes to
-			// stdout, since help was asked for.
-			he := *e
-			he.stderr = e.stdout
-			return c.run(ctx, &he, append(append([]string(nil), args[1:]...), "-h"))
+			return c.run(ctx, e, append(append([]string(nil), args[1:]...), "--help"))
 		}
 	}
-	fmt.Fprintf(e.stderr, "%s help: unknown command %q\nRun '%s help' for usage.\n", progName, args[0], progName)
-	return ExitUsage
+	return cmdline.UsageError(e.stderr, progName+" help", progName+" help", "unknown command %q", args[0])
 }
 
-// newFlagSet returns a flag set for a subcommand that reports errors on
-// stderr and prints a usage made of the synopsis, the description and the
-// flags written with two dashes.
-func newFlagSet(e *env, name, synopsis, description string) *flag.FlagSet {
-	fs := flag.NewFlagSet(progName+" "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: %s %s %s\n\n%s\n", progName, name, synopsis, strings.TrimSpace(description))
-		n := 0
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintf(w, "\nFlags:\n")
-			printFlags(w, fs)
-		}
-	}
-	return fs
+// newFlagSet returns the flag set of a subcommand: help on stdout, usage
+// errors in one line pointing at "deskmock help name".
+func newFlagSet(e *env, name, synopsis, description string) *cmdline.FlagSet {
+	return cmdline.New(progName+" "+name, synopsis, description, progName+" help "+name, e.stdout, e.stderr)
 }
 
-// printFlags lists the flags of fs as "--name value" with their usage and
-// default.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, text := flag.UnquoteUsage(f)
-		head := "  --" + f.Name
-		if arg != "" {
-			head += " " + arg
-		}
-		fmt.Fprintf(w, "%s\n      %s", head, text)
-		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintln(w)
-	})
-}
-
-// parseArgs parses flags and positional arguments in any order: flags may
-// follow positional arguments, and "--" ends the flags. It returns the
-// positional arguments, ExitOK with done set when help was asked for, or
-// ExitUsage with done set on a bad flag (the flag package has reported it).
-func parseArgs(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, ExitOK, true
-			}
-			return nil, ExitUsage, true
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, ExitOK, false
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), ExitOK, false
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// setFlags returns the names of the flags given on the command line.
-func setFlags(fs *flag.FlagSet) map[string]bool {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	return set
-}
-
-// usageError reports a usage error of a subcommand and returns ExitUsage.
+// usageError reports a usage error of a subcommand in one line and returns
+// ExitUsage.
 func usageError(e *env, name, format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "%s %s: %s\nRun '%s help %s' for usage.\n", progName, name, fmt.Sprintf(format, args...), progName, name)
-	return ExitUsage
+	return cmdline.UsageError(e.stderr, progName+" "+name, progName+" help "+name, format, args...)
 }
 
 // failure reports a failure of a subcommand and returns ExitFailure.

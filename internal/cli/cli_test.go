@@ -140,15 +140,15 @@ func TestHelpOfCommand(t *testing.T) {
 	}
 }
 
-func TestCommandDashHPrintsUsageToStderr(t *testing.T) {
-	for _, args := range [][]string{{"serve", "-h"}, {"usersig", "gen", "--help"}, {"usersig", "-h"}, {"health", "-h"}} {
+func TestCommandDashHPrintsHelpToStdout(t *testing.T) {
+	for _, args := range [][]string{{"serve", "-h"}, {"usersig", "gen", "--help"}, {"usersig", "-h"}, {"health", "-h"}, {"conform", "--help"}, {"conform", "-h"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			r := runCLI(t, runOpts{}, args...)
 			if r.code != ExitOK {
 				t.Errorf("exit %d, want 0", r.code)
 			}
-			if r.stdout != "" || !strings.Contains(r.stderr, "Usage: deskmock") {
-				t.Errorf("stdout %q, stderr %q; want the usage on stderr", r.stdout, r.stderr)
+			if r.stderr != "" || !strings.HasPrefix(r.stdout, "Usage: deskmock") {
+				t.Errorf("stdout %q, stderr %q; want the help on stdout", r.stdout, r.stderr)
 			}
 		})
 	}
@@ -160,22 +160,22 @@ func TestUsageErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"no arguments", nil, "Usage:\n  deskmock <command>"},
+		{"no arguments", nil, "deskmock: no command given; see 'deskmock help'"},
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"help of unknown command", []string{"help", "frobnicate"}, `unknown command "frobnicate"`},
-		{"serve bad flag", []string{"serve", "--bogus"}, "flag provided but not defined: -bogus"},
+		{"serve bad flag", []string{"serve", "--bogus"}, "deskmock serve: unknown flag --bogus; see 'deskmock help serve'"},
 		{"serve extra argument", []string{"serve", "now"}, `unexpected argument "now"`},
 		{"serve bad log format", []string{"serve", "--log-format", "xml"}, `--log-format "xml": want text or json`},
 		{"serve bad log level", []string{"serve", "--log-level", "loud"}, `--log-level "loud"`},
 		{"serve empty admin", []string{"serve", "--admin", ""}, "--admin is empty"},
-		{"serve sdkappid not a number", []string{"serve", "--sdkappid", "abc"}, `invalid value "abc" for flag -sdkappid`},
+		{"serve sdkappid not a number", []string{"serve", "--sdkappid", "abc"}, `bad --sdkappid "abc": parse error`},
 		{"serve sdkappid out of range", []string{"serve", "--sdkappid", "0"}, "sdkappid: 0 is not in 1..4294967295"},
 		{"serve missing key file", []string{"serve", "--secret-key-file", "/nonexistent/key"}, "--secret-key-file: open /nonexistent/key"},
-		{"usersig alone", []string{"usersig"}, "Usage: deskmock usersig <gen|verify>"},
+		{"usersig alone", []string{"usersig"}, "deskmock usersig: missing command (gen or verify); see 'deskmock help usersig'"},
 		{"usersig unknown", []string{"usersig", "sign"}, `unknown command "sign"`},
 		{"verify missing SIG", []string{"usersig", "verify"}, "missing SIG"},
 		{"verify two SIGs", []string{"usersig", "verify", "a", "b"}, "want one SIG, got 2 arguments"},
-		{"verify bad now", []string{"usersig", "verify", "--now", "yesterday", "x"}, `invalid value "yesterday" for flag -now`},
+		{"verify bad now", []string{"usersig", "verify", "--now", "yesterday", "x"}, `bad --now "yesterday": parse error`},
 		{"gen bad expire", []string{"usersig", "gen", "--expire", "soon"}, "want seconds (15552000) or a Go duration"},
 		{"gen fractional expire", []string{"usersig", "gen", "--expire", "1.5s"}, "whole number of seconds"},
 		{"gen zero expire", []string{"usersig", "gen", "--expire", "0"}, "must be positive"},
@@ -193,6 +193,9 @@ func TestUsageErrors(t *testing.T) {
 			}
 			if !strings.Contains(r.stderr, tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, r.stderr)
+			}
+			if strings.Count(r.stderr, "\n") != 1 || !strings.HasSuffix(r.stderr, "'\n") || !strings.Contains(r.stderr, "; see 'deskmock help") {
+				t.Errorf("stderr %q, want one line ending with a hint", r.stderr)
 			}
 			if r.stdout != "" {
 				t.Errorf("stdout %q, want nothing", r.stdout)
@@ -221,36 +224,6 @@ func TestVersion(t *testing.T) {
 			t.Errorf("stdout %q, want %q", r.stdout, want)
 		}
 	})
-}
-
-func TestParseArgsInterspersed(t *testing.T) {
-	tests := []struct {
-		args []string
-		pos  []string
-		now  int64
-	}{
-		{[]string{"SIG"}, []string{"SIG"}, 0},
-		{[]string{"--now", "5", "SIG"}, []string{"SIG"}, 5},
-		{[]string{"SIG", "--now", "5"}, []string{"SIG"}, 5},
-		{[]string{"-", "--now=7"}, []string{"-"}, 7},
-		{[]string{"--now", "5", "--", "--now", "6"}, []string{"--now", "6"}, 5},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			fs := flag.NewFlagSet("t", flag.ContinueOnError)
-			now := fs.Int64("now", 0, "")
-			pos, code, done := parseArgs(fs, tt.args)
-			if done || code != ExitOK {
-				t.Fatalf("parseArgs: code %d, done %v", code, done)
-			}
-			if diff := cmp.Diff(tt.pos, pos); diff != "" {
-				t.Errorf("positional (-want +got):\n%s", diff)
-			}
-			if *now != tt.now {
-				t.Errorf("--now %d, want %d", *now, tt.now)
-			}
-		})
-	}
 }
 
 func TestHuman(t *testing.T) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,7 +25,8 @@ func runHealth(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, name, "[flags]", healthDescription)
 	base := fs.String("url", "http://"+DefaultAddr, "base `URL` of the server")
 	timeout := fs.Duration("timeout", DefaultHealthTimeout, "give up after `duration`")
-	pos, code, done := parseArgs(fs, args)
+	cacert := fs.String("cacert", "", "trust the CA certificates of PEM `file` for an https:// URL (such as serve --tls-ca-out); default: the system's")
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}
@@ -46,6 +48,13 @@ func runHealth(ctx context.Context, e *env, args []string) int {
 		return usageError(e, name, "%v", err)
 	}
 	client := &http.Client{Timeout: *timeout}
+	if *cacert != "" {
+		pool, err := caPool(*cacert)
+		if err != nil {
+			return usageError(e, name, "--cacert: %v", err)
+		}
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return failure(e, name, "unhealthy: %v", err)

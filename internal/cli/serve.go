@@ -60,21 +60,23 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	sdkappid := fs.Uint64("sdkappid", 0, "set the sdkappid of the first app to `n`")
 	admin := fs.String("admin", "", "make `identifier` the only administrator of the first app")
 	var keys secretKeyFlags
-	keys.register(fs, "the first app's key in the configuration")
+	keys.register(fs.FlagSet, "the first app's key in the configuration")
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	journalFile := fs.String("journal", "", "append every exchange to `file` as one JSON line")
 	adminToken := fs.String("admin-token", "", "require `token` as a bearer token on the admin API (all but health); default $"+AdminTokenEnv)
 	adminAddr := fs.String("admin-addr", "", "serve the admin API on its own `host:port` instead of --addr (which keeps /__admin/health)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
-	pos, code, done := parseArgs(fs, args)
+	var tlsf tlsFlags
+	tlsf.register(fs.FlagSet)
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}
 	if len(pos) > 0 {
 		return usageError(e, name, "unexpected argument %q", pos[0])
 	}
-	set := setFlags(fs)
+	set := fs.Given()
 	if *shutdownTimeout <= 0 {
 		return usageError(e, name, "--shutdown-timeout %s: must be positive", *shutdownTimeout)
 	}
@@ -86,12 +88,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageError(e, name, "%v", err)
 	}
+	tlsSet, err := tlsf.resolve(set)
+	if err != nil {
+		return usageError(e, name, "%v", err)
+	}
 
 	cfg, keyFrom := mockserver.DefaultConfig(), "the embedded default configuration"
 	if *configFile != "" {
 		if cfg, err = mockserver.LoadConfig(*configFile); err != nil {
-			fmt.Fprintf(e.stderr, "%s %s: %v\n", progName, name, err)
-			return ExitUsage
+			return usageError(e, name, "%v", err)
 		}
 		keyFrom = "the configuration " + *configFile
 	}
@@ -128,8 +133,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s %s: %v\n", progName, name, err)
-		return ExitUsage
+		return usageError(e, name, "%v", err)
 	}
 	served := *app // New keeps its own copy of cfg
 
@@ -141,7 +145,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		if !isLoopback(adminAt) && cfg.AdminToken == "" {
 			logger.Warn("the admin API (/__admin/) listens beyond the loopback interface without --admin-token, so it is reachable from the network: anyone who reaches it can change what the mock answers and read every request; set --admin-token (or $"+AdminTokenEnv+"), or move the admin API with --admin-addr 127.0.0.1:PORT", "admin_addr", adminAt)
 		}
-		printBanner(e, srv, served, keyFrom, bound, adminBound, len(cfg.Apps)-1)
+		printBanner(e, srv, served, keyFrom, tlsSet, bound, adminBound, len(cfg.Apps)-1)
 		if adminBound != "" {
 			logger.Info("listening", "addr", bound, "admin_addr", adminBound)
 		} else {
@@ -154,6 +158,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		Addr:            *addr,
 		AdminAddr:       *adminAddr,
 		ShutdownTimeout: *shutdownTimeout,
+		TLSConfig:       tlsSet.configOrNil(),
 		Ready:           ready,
 	})
 	if journal != nil {
@@ -203,16 +208,16 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 
 // printBanner tells on stdout where the server listens, which app it serves
 // and how to send a first chunk.
-func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bound, adminBound string, moreApps int) {
+func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom string, ts *tlsSetup, bound, adminBound string, moreApps int) {
 	w := e.stdout
-	base := "http://" + dialAddr(bound)
+	base := ts.scheme() + "://" + dialAddr(bound)
 	admin := app.Admins[0]
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s listening on %s\n", progName, bound)
 	fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, mockserver.EndpointPath)
 	fmt.Fprintf(&b, "  health      %s/__admin/health\n", base)
 	if adminBound != "" {
-		fmt.Fprintf(&b, "  admin API   http://%s/__admin/\n", dialAddr(adminBound))
+		fmt.Fprintf(&b, "  admin API   %s://%s/__admin/\n", ts.scheme(), dialAddr(adminBound))
 	}
 	fmt.Fprintf(&b, "  app         sdkappid %d, administrator %s", app.SDKAppID, strconv.Quote(admin))
 	if !app.IsDesk() {
@@ -223,6 +228,15 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bo
 		fmt.Fprintf(&b, "  secret key  %s (the well-known test key; never use it for a real app)\n", app.SecretKey)
 	} else {
 		fmt.Fprintf(&b, "  secret key  (from %s; not shown)\n", keyFrom)
+	}
+	switch {
+	case ts == nil:
+	case ts.own:
+		b.WriteString("  TLS         your certificate (--tls-cert)\n")
+	case ts.caFile != "":
+		fmt.Fprintf(&b, "  TLS         a certificate for %s, signed by the CA in %s\n", strings.Join(ts.hosts, ", "), ts.caFile)
+	default:
+		fmt.Fprintf(&b, "  TLS         a certificate for %s, signed by a CA made at start (give --tls-ca-out FILE to trust it)\n", strings.Join(ts.hosts, ", "))
 	}
 	if moreApps > 0 {
 		fmt.Fprintf(&b, "  and %d more app(s) from the configuration\n", moreApps)
@@ -245,7 +259,7 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bo
 	url := base + mockserver.EndpointPath + "?" + mockserver.Query(app.SDKAppID, admin, sig, rand.Uint32())
 	body := `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`
 	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(firstSigLifetime.Hours()))
-	fmt.Fprintf(&b, "curl -sS -X POST %s -d %s\n", shellQuote(url), shellQuote(body))
+	fmt.Fprintf(&b, "curl -sS %s-X POST %s -d %s\n", ts.curlTrust(), shellQuote(url), shellQuote(body))
 	b.WriteString(note)
 	b.WriteString(`Send the next chunks with the "MsgKey" of the reply, and "Finish":1 with the last.` + "\n")
 	fmt.Fprint(w, b.String())

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -125,8 +126,15 @@ func sendCurl(t *testing.T, line string) (map[string]any, *url.URL) {
 	t.Helper()
 	words := shellWords(t, line)
 	var target, body string
+	client := http.DefaultClient
 	for i := 0; i < len(words)-1; i++ {
 		switch words[i] {
+		case "--cacert":
+			pool, err := caPool(words[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 		case "-X":
 			if words[i+1] != "POST" {
 				t.Fatalf("curl method %q, want POST", words[i+1])
@@ -143,7 +151,7 @@ func sendCurl(t *testing.T, line string) (map[string]any, *url.URL) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(target, "application/json", strings.NewReader(body))
+	resp, err := client.Post(target, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

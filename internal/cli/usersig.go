@@ -37,19 +37,23 @@ func userSigUsage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nRun '%s usersig <command> -h' for its flags.\n", progName)
+	fmt.Fprintf(w, "\nRun '%s help usersig <command>' for its flags.\n", progName)
 }
 
 func runUserSig(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 {
-		userSigUsage(e.stderr)
-		return ExitUsage
+		return usageError(e, "usersig", "missing command (gen or verify)")
 	}
 	switch args[0] {
-	case "-h", "-help", "--help":
-		userSigUsage(e.stderr) // like a flag set's -h ("help usersig" routes it to stdout)
-		return ExitOK
-	case "help":
+	case "-h", "-help", "--help", "help":
+		if args[0] == "help" && len(args) > 1 {
+			for _, c := range userSigCommands() {
+				if c.name == args[1] {
+					return c.run(ctx, e, []string{"--help"})
+				}
+			}
+			return usageError(e, "usersig", "unknown command %q (want gen or verify)", args[1])
+		}
 		userSigUsage(e.stdout)
 		return ExitOK
 	}
@@ -94,18 +98,18 @@ func runUserSigGen(ctx context.Context, e *env, args []string) int {
 	const name = "usersig gen"
 	fs := newFlagSet(e, name, "[flags]", genDescription)
 	var id identityFlags
-	id.register(fs)
+	id.register(fs.FlagSet)
 	expire := secondsFlag(DefaultExpire / time.Second)
 	fs.Var(&expire, "expire", "lifetime: `seconds` or a Go duration such as 24h")
 	issued := fs.Int64("time", 0, "issue time in unix `seconds`; default: now")
-	pos, code, done := parseArgs(fs, args)
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}
 	if len(pos) > 0 {
 		return usageError(e, name, "unexpected argument %q", pos[0])
 	}
-	set := setFlags(fs)
+	set := fs.Given()
 	key, _, err := id.key(e, set)
 	if err != nil {
 		return usageError(e, name, "%v", err)
@@ -140,9 +144,9 @@ func runUserSigVerify(ctx context.Context, e *env, args []string) int {
 	const name = "usersig verify"
 	fs := newFlagSet(e, name, "[flags] SIG", verifyDescription)
 	var id identityFlags
-	id.register(fs)
+	id.register(fs.FlagSet)
 	nowFlag := fs.Int64("now", 0, "check expiry at unix `seconds`; default: now")
-	pos, code, done := parseArgs(fs, args)
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}
@@ -153,7 +157,7 @@ func runUserSigVerify(ctx context.Context, e *env, args []string) int {
 	default:
 		return usageError(e, name, "want one SIG, got %d arguments", len(pos))
 	}
-	set := setFlags(fs)
+	set := fs.Given()
 	key, keyFrom, err := id.key(e, set)
 	if err != nil {
 		return usageError(e, name, "%v", err)

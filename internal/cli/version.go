@@ -50,7 +50,7 @@ func version() string {
 func runVersion(ctx context.Context, e *env, args []string) int {
 	const name = "version"
 	fs := newFlagSet(e, name, "", "Print the version of deskmock and the Go version it was built with.")
-	pos, code, done := parseArgs(fs, args)
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}
