@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -47,6 +48,11 @@ type CaseInput struct {
 	// SecretKey, when set, is given instead of the app's key; the given
 	// UserSig is signed with it too.
 	SecretKey string `json:"secret_key,omitempty"`
+	// Version is the endpoint the client streams to: "v1" (the default)
+	// or "v2".
+	Version string `json:"version,omitempty"`
+	// PausesMS are the milliseconds the client waits before each chunk.
+	PausesMS []int `json:"pauses_ms,omitempty"`
 }
 
 // Session states a case can ask for.
@@ -68,6 +74,11 @@ type MockSetup struct {
 	Desk *bool `json:"desk,omitempty"`
 	// Faults are added in order; the first that matches a request fires.
 	Faults []mockserver.Fault `json:"faults,omitempty"`
+	// Endpoints adjust the stream rules of each endpoint, by version, as
+	// the mock's configuration does (a short idle timeout, a rule off).
+	Endpoints map[string]mockserver.EndpointConfig `json:"endpoints,omitempty"`
+	// Envelope shapes the mock's replies (another key order).
+	Envelope mockserver.Envelope `json:"envelope,omitzero"`
 }
 
 // Expectation is how a careful client ends the case.
@@ -81,6 +92,9 @@ type Expectation struct {
 	// no stream at all otherwise.
 	Texts *[]string `json:"texts,omitempty"`
 }
+
+// V2 reports whether the case streams to send_stream_msg_v2.
+func (c *Case) V2() bool { return c.Input.Version == protocol.VersionV2 }
 
 // WantTexts returns the expected texts of the session's streams.
 func (c *Case) WantTexts() []string {

@@ -29,6 +29,8 @@ func (c *Case) input(cfg mockserver.Config, baseURL string, now time.Time) (Inpu
 		SecretKey:  app.SecretKey,
 		SessionID:  c.SessionID(),
 		Chunks:     c.Chunks(),
+		Version:    c.Input.Version,
+		PausesMS:   c.Input.PausesMS,
 	}
 	if c.Input.SDKAppID != 0 {
 		in.SDKAppID = c.Input.SDKAppID

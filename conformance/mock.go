@@ -40,6 +40,8 @@ func startMock(c *Case) (*caseMock, error) {
 	if c.Mock.Session == SessionUnknown {
 		cfg.Sessions.Strict = true
 	}
+	cfg.Endpoints = c.Mock.Endpoints
+	cfg.Envelope = c.Mock.Envelope
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: case %s: %w", c.Name, err)

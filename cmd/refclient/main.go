@@ -1,4 +1,5 @@
-// Command refclient is deskmock's reference client of send_stream_msg. It
+// Command refclient is deskmock's reference client of send_stream_msg and
+// send_stream_msg_v2. It
 // speaks the conformance protocol: it reads one case as JSON on stdin,
 // streams its chunks to the mock, and prints one answer as JSON on stdout.
 // Run it under the conformance runner:

@@ -7,6 +7,7 @@ package protocol
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 )
 
 // Input is the JSON object a client reads on stdin; the same facts are in
@@ -29,12 +30,45 @@ type Input struct {
 	SessionID string `json:"session_id"`
 	// Chunks are the chunks to stream, in order, as one message.
 	Chunks []string `json:"chunks"`
+	// Version is the endpoint to stream to: VersionV1 (send_stream_msg,
+	// also when empty) or VersionV2 (send_stream_msg_v2).
+	Version string `json:"version,omitempty"`
+	// PausesMS are the milliseconds to wait before sending each chunk, as
+	// a producer that stalls would; missing entries are 0. A chunk's
+	// pause is waited once, not again when the message is sent anew.
+	PausesMS []int `json:"pauses_ms,omitempty"`
+}
+
+// Endpoint versions an Input names.
+const (
+	// VersionV1 is send_stream_msg: one Chunk per call, Finish: 1 on the
+	// last.
+	VersionV1 = "v1"
+	// VersionV2 is send_stream_msg_v2: Markdown chunks with an Index from
+	// 1 and IsLast: true on the last.
+	VersionV2 = "v2"
+)
+
+// V2 reports whether the input asks for send_stream_msg_v2.
+func (in Input) V2() bool { return in.Version == VersionV2 }
+
+// Pause returns how long to wait before sending chunk i (from 0).
+func (in Input) Pause(i int) time.Duration {
+	if i < 0 || i >= len(in.PausesMS) {
+		return 0
+	}
+	return time.Duration(in.PausesMS[i]) * time.Millisecond
 }
 
 // Env returns the input as the environment variables a client may read
 // instead of stdin.
 func (in Input) Env() []string {
-	chunks, _ := json.Marshal(in.Chunks) // strings always encode
+	chunks, _ := json.Marshal(in.Chunks)                       // strings always encode
+	pauses, _ := json.Marshal(append([]int{}, in.PausesMS...)) // [] rather than null
+	version := in.Version
+	if version == "" {
+		version = VersionV1
+	}
 	return []string{
 		"DESKMOCK_CASE=" + in.Case,
 		"DESKMOCK_BASE_URL=" + in.BaseURL,
@@ -44,6 +78,8 @@ func (in Input) Env() []string {
 		"DESKMOCK_USERSIG=" + in.UserSig,
 		"DESKMOCK_SESSION_ID=" + in.SessionID,
 		"DESKMOCK_CHUNKS=" + string(chunks),
+		"DESKMOCK_VERSION=" + version,
+		"DESKMOCK_PAUSES_MS=" + string(pauses),
 	}
 }
 

@@ -4,7 +4,9 @@
 // conformance/README.md asks: a fresh random per request, a timeout per
 // request, the same chunk and MsgKey on every retry, a bounded number of
 // attempts with a growing pause, and no retry of a code that is not
-// retryable.
+// retryable. On send_stream_msg_v2 it also paces each stream's calls,
+// reuses a chunk's Index on its retries, and sends the message anew, once,
+// when its stream ended under it.
 //
 // Bugs switches on deliberate mistakes, so that the conformance self-test
 // can build broken clients from the same code.
@@ -71,6 +73,13 @@ type Bugs struct {
 	// DoubleMiddleChunk sends the second chunk twice when there are at
 	// least three chunks.
 	DoubleMiddleChunk bool
+	// IndexFromZero numbers v2 chunks from 0 instead of 1.
+	IndexFromZero bool
+	// NoPacing sends v2 calls as fast as they come, ignoring the rate.
+	NoPacing bool
+	// KeepDeadStream sends once more to a v2 stream refused as ended
+	// before it sends the message anew.
+	KeepDeadStream bool
 }
 
 func (o Options) withDefaults() Options {

@@ -18,8 +18,11 @@ import (
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
-// endpointPath is the API's path; the client does not import the mock.
-const endpointPath = "/v4/desk_http_svc/send_stream_msg"
+// The APIs' paths; the client does not import the mock.
+const (
+	endpointPath   = "/v4/desk_http_svc/send_stream_msg"
+	endpointV2Path = "/v4/desk_http_svc/send_stream_msg_v2"
+)
 
 // maxReplyBytes bounds the reply read.
 const maxReplyBytes = 64 << 10
@@ -83,6 +86,9 @@ func (c *client) stream(ctx context.Context) Answer {
 	if len(chunks) == 0 {
 		return Answer{ErrorInfo: "no chunks to send"}
 	}
+	if c.in.V2() {
+		return c.streamV2(ctx)
+	}
 	var key string
 	for i := 0; i < len(chunks); i++ {
 		last := i == len(chunks)-1
@@ -93,19 +99,19 @@ func (c *client) stream(ctx context.Context) Answer {
 		if last && !c.opts.Bugs.NeverFinish {
 			b.Finish = 1
 		}
-		got, err := c.send(ctx, b, i)
+		payload, err := marshal(b)
 		if err != nil {
-			var f *failure
-			if errors.As(err, &f) {
-				return Answer{ErrorCode: f.code, ErrorInfo: f.info}
-			}
-			return Answer{ErrorInfo: err.Error()}
+			return answerOf(err)
+		}
+		got, err := c.send(ctx, outgoing{path: endpointPath, payload: payload, index: i})
+		if err != nil {
+			return answerOf(err)
 		}
 		if key == "" {
 			key = got
 		}
 		if c.opts.Bugs.DoubleMiddleChunk && i == 1 && len(chunks) >= 3 {
-			if _, err := c.send(ctx, b, i); err != nil {
+			if _, err := c.send(ctx, outgoing{path: endpointPath, payload: payload, index: i}); err != nil {
 				return Answer{ErrorInfo: err.Error()}
 			}
 		}
@@ -113,37 +119,64 @@ func (c *client) stream(ctx context.Context) Answer {
 	return Answer{OK: true, MsgKey: key}
 }
 
-// send makes the attempts of one call and returns the MsgKey of its reply.
-func (c *client) send(ctx context.Context, b body, index int) (string, error) {
-	payload, err := marshal(b)
-	if err != nil {
-		return "", err
+// answerOf is the answer that reports err.
+func answerOf(err error) Answer {
+	var f *failure
+	if errors.As(err, &f) {
+		return Answer{ErrorCode: f.code, ErrorInfo: f.info}
 	}
+	return Answer{ErrorInfo: err.Error()}
+}
+
+// outgoing is one call to make: its path, its body, the chunk's place
+// (from 0), and for v2 the stream's pacer and whether it continues a
+// stream (carries a MsgKey).
+type outgoing struct {
+	path         string
+	payload      []byte
+	index        int
+	pace         *pacer
+	continuation bool
+}
+
+// errAppliedEarlier is what send returns when a v2 retry was refused with
+// 141004 after an attempt whose fate was unknown: that attempt was applied.
+var errAppliedEarlier = errors.New("refclient: an earlier attempt was applied")
+
+// send makes the attempts of one call and returns the MsgKey of its reply.
+func (c *client) send(ctx context.Context, o outgoing) (string, error) {
+	fateUnknown := false
 	for attempt := 1; ; attempt++ {
-		key, f := c.post(ctx, payload)
+		if err := o.pace.wait(ctx); err != nil {
+			return "", err
+		}
+		key, f := c.post(ctx, o.path, o.payload)
+		o.pace.done(time.Now())
 		if f == nil {
-			c.opts.Logf("chunk %d attempt %d: ok", index+1, attempt)
+			c.opts.Logf("chunk %d attempt %d: ok", o.index+1, attempt)
 			return key, nil
 		}
-		c.opts.Logf("chunk %d attempt %d: %v", index+1, attempt, f)
+		c.opts.Logf("chunk %d attempt %d: %v", o.index+1, attempt, f)
+		if o.pace != nil && o.continuation && fateUnknown && f.code == codeIllegalParameters {
+			// The Index makes the retry safe: the mock refuses an Index
+			// it holds, so the attempt whose reply was lost was applied.
+			return "", errAppliedEarlier
+		}
+		fateUnknown = fateUnknown || f.code == 0
 		forever := f.code != 0 && slices.Contains(c.opts.Bugs.RetryForever, f.code)
 		retry := f.retryable && !slices.Contains(c.opts.Bugs.NeverRetry, f.code)
 		if !forever && (!retry || attempt >= c.opts.MaxAttempts) {
 			return "", f
 		}
-		t := time.NewTimer(c.opts.pause(attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, c.opts.pause(attempt)); err != nil {
+			return "", err
 		}
 	}
 }
 
 // post sends one request with a fresh random and reads the reply.
-func (c *client) post(ctx context.Context, payload []byte) (string, *failure) {
-	url := c.in.BaseURL + endpointPath +
+func (c *client) post(ctx context.Context, path string, payload []byte) (string, *failure) {
+	url := c.in.BaseURL + path +
 		"?sdkappid=" + strconv.FormatUint(c.in.SDKAppID, 10) +
 		"&identifier=" + queryEscape(c.in.Identifier) +
 		"&usersig=" + queryEscape(c.sig) +
@@ -178,7 +211,7 @@ func (c *client) post(ctx context.Context, payload []byte) (string, *failure) {
 }
 
 // marshal writes a body as compact JSON with UTF-8 left as is.
-func marshal(b body) ([]byte, error) {
+func marshal(b any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
