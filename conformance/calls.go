@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
@@ -57,7 +59,11 @@ type call struct {
 	chunk     string
 	msgKey    string
 	hasMsgKey bool
-	finish    bool
+	finish    bool // Finish: 1, or on v2 IsLast: true
+	// indexes are the Index of each chunk of a v2 body; v2 is true when
+	// the body is shaped as v2's (it has MsgBody).
+	indexes []int
+	v2      bool
 
 	// What the client got.
 	outcome   outcome
@@ -72,6 +78,14 @@ type call struct {
 	attempt int    // 1 for the first attempt of a chunk
 	note    string // why an unexpected call is unexpected
 	label   string // the same, in a few words
+	// gen counts the times the client started the message anew, after a
+	// stream ended under it; restart marks the call that did.
+	gen     int
+	restart bool
+	// appliedEarlier marks a v2 retry refused with 141004 because an
+	// attempt whose reply was lost had been applied: for the client, a
+	// success.
+	appliedEarlier bool
 }
 
 // sortByArrival orders exchanges by arrival time (the journal orders them by
@@ -89,7 +103,10 @@ func sortByArrival(ex []mockserver.Exchange) {
 // chunks the client had to send.
 func analyze(exs []mockserver.Exchange, chunks []string) []call {
 	calls := make([]call, len(exs))
-	next := 0 // the index of the chunk due next
+	next := 0         // the index of the chunk due next
+	gen := 0          // the client's attempt at the message
+	ended := false    // a call of this attempt was refused because its stream ended
+	fateLost := false // an attempt of the current chunk got no reply the client could read
 	for i, e := range exs {
 		c := &calls[i]
 		c.Exchange, c.n = e, i+1
@@ -103,6 +120,9 @@ func analyze(exs []mockserver.Exchange, chunks []string) []call {
 		switch {
 		case prev != nil && prev.outcome != success && prev.kind != unexpected && c.sameChunk(prev):
 			c.kind, c.index, c.attempt = retryAttempt, prev.index, prev.attempt+1
+		case ended && c.bodyKnown && !c.hasMsgKey && len(chunks) > 0 && c.chunk == chunks[0]:
+			gen, next, ended = gen+1, 1, false
+			c.kind, c.index, c.attempt, c.restart = firstAttempt, 0, 1, true
 		case next < len(chunks) && (!c.bodyKnown || c.chunk == chunks[next]):
 			c.kind, c.index, c.attempt = firstAttempt, next, 1
 			next++
@@ -110,8 +130,26 @@ func analyze(exs []mockserver.Exchange, chunks []string) []call {
 			c.kind, c.index = unexpected, -1
 			c.note, c.label = whyUnexpected(c.chunk, chunks, next)
 		}
+		c.gen = gen
+		if c.kind != retryAttempt {
+			fateLost = false
+		}
+		if c.v2 && c.kind == retryAttempt && fateLost && c.outcome == fatal && refusedAtEnd(c.Check, codes.CheckChunkIndex) {
+			c.outcome, c.appliedEarlier = success, true
+			c.reason = fmt.Sprintf("ErrorCode %d (%s): an attempt whose reply was lost had been applied", c.code, c.Check)
+		}
+		fateLost = fateLost || (c.outcome == retryable && c.code == 0)
+		if !c.appliedEarlier && c.outcome == fatal && refusedAtEnd(c.Check) {
+			ended = true
+		}
 	}
 	return calls
+}
+
+// refusedAtEnd reports whether the mock refused a call because its stream
+// had ended (by its last chunk or the idle timeout), or for one of also.
+func refusedAtEnd(check codes.Check, also ...codes.Check) bool {
+	return check == codes.CheckStreamFinished || check == codes.CheckStreamIdleEnded || slices.Contains(also, check)
 }
 
 // whyUnexpected says what an unexpected chunk is, next being the index of
@@ -159,15 +197,48 @@ func (c *call) readBody() {
 	}
 	c.bodyKnown = true
 	c.sessionID, _ = m["SessionId"].(string)
-	c.chunk, _ = m["Chunk"].(string)
 	c.msgKey, c.hasMsgKey = m["MsgKey"].(string)
 	if _, present := m["MsgKey"]; present {
 		c.hasMsgKey = true
 	}
+	if _, ok := m["MsgBody"]; ok {
+		c.readChunksV2(m)
+		return
+	}
+	c.chunk, _ = m["Chunk"].(string)
 	if f, ok := m["Finish"].(json.Number); ok {
 		v, err := f.Float64() // as the mock reads it: 1.0 is 1
 		c.finish = err == nil && v == 1
 	}
+}
+
+// readChunksV2 reads a v2 body's chunks, wherever they are: their Markdown
+// joined, their Index, and IsLast on any.
+func (c *call) readChunksV2(m map[string]any) {
+	c.v2 = true
+	var text strings.Builder
+	elems, _ := m["MsgBody"].([]any)
+	for _, el := range elems {
+		el, _ := el.(map[string]any)
+		content, _ := el["MsgContent"].(map[string]any)
+		chunks, _ := content["Chunks"].([]any)
+		for _, ch := range chunks {
+			ch, _ := ch.(map[string]any)
+			md, _ := ch["Markdown"].(string)
+			text.WriteString(md)
+			index := -1 // missing or not an integer
+			if n, ok := ch["Index"].(json.Number); ok {
+				if v, err := n.Float64(); err == nil && v == float64(int(v)) {
+					index = int(v)
+				}
+			}
+			c.indexes = append(c.indexes, index)
+			if last, _ := ch["IsLast"].(bool); last {
+				c.finish = true
+			}
+		}
+	}
+	c.chunk = text.String()
 }
 
 // envelope is the vendor's reply.
@@ -233,6 +304,9 @@ func (c *call) pipelineRan() bool {
 func (c *call) describe(total int) string {
 	switch c.kind {
 	case firstAttempt:
+		if c.restart {
+			return fmt.Sprintf("call #%d (chunk %d/%d, in a new stream)", c.n, c.index+1, total)
+		}
 		return fmt.Sprintf("call #%d (chunk %d/%d)", c.n, c.index+1, total)
 	case retryAttempt:
 		return fmt.Sprintf("call #%d (chunk %d/%d, attempt %d)", c.n, c.index+1, total, c.attempt)

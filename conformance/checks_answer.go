@@ -3,8 +3,9 @@ package conformance
 import "strconv"
 
 // happened is what a faithful answer says, from the journal: ok when every
-// chunk was accepted and the last call succeeded; otherwise the last
-// reply's code and text, when it was a vendor reply.
+// chunk was accepted (in the client's last attempt at the message) and the
+// last call succeeded; otherwise the last reply's code and text, when it
+// was a vendor reply.
 type happened struct {
 	ok       bool
 	msgKey   string
@@ -20,8 +21,9 @@ func (ev *evidence) happened() happened {
 		return happened{because: "the client sent no request"}
 	}
 	accepted := make([]bool, len(ev.chunks))
+	final := &ev.calls[len(ev.calls)-1]
 	for _, c := range ev.calls {
-		if c.outcome == success && c.kind != unexpected {
+		if c.outcome == success && c.kind != unexpected && c.gen == final.gen {
 			accepted[c.index] = true
 		}
 	}
@@ -29,7 +31,6 @@ func (ev *evidence) happened() happened {
 	for _, a := range accepted {
 		complete = complete && a
 	}
-	final := &ev.calls[len(ev.calls)-1]
 	h := happened{complete: complete}
 	switch {
 	case complete && final.outcome == success:

@@ -72,9 +72,17 @@ func checkMethod(ev *evidence) verdict {
 		func(c *call) string { return c.Method })
 }
 
+// path returns the path of the case's endpoint.
+func (ev *evidence) path() string {
+	if ev.c.V2() {
+		return mockserver.EndpointV2Path
+	}
+	return mockserver.EndpointPath
+}
+
 func checkPath(ev *evidence) verdict {
 	return perCall(ev, "path", all,
-		func(*call) string { return mockserver.EndpointPath },
+		func(*call) string { return ev.path() },
 		func(c *call) string { return c.Path })
 }
 
@@ -221,6 +229,9 @@ func checkUserSig(ev *evidence) verdict {
 
 func checkBodySchema(ev *evidence) verdict {
 	schema := schemas.Must(schemas.RequestFile)
+	if ev.c.V2() {
+		schema = schemas.Must(schemas.RequestV2File)
+	}
 	var bad []string
 	checked := 0
 	for i := range ev.calls {

@@ -45,9 +45,14 @@ func checkSameRequest(ev *evidence) verdict {
 		SessionID string `json:"SessionId"`
 		MsgKey    string `json:"MsgKey"`
 		Finish    bool   `json:"Finish"`
+		Index     string `json:"Index,omitempty"`
 	}
 	of := func(c *call) request {
-		return request{SessionID: c.sessionID, MsgKey: keyText(c), Finish: c.finish}
+		r := request{SessionID: c.sessionID, MsgKey: keyText(c), Finish: c.finish}
+		if c.v2 {
+			r.Index = fmt.Sprint(c.indexes)
+		}
+		return r
 	}
 	retries := 0
 	for i := range ev.calls {
@@ -71,16 +76,18 @@ func checkBounded(ev *evidence) verdict {
 	if len(ev.calls) == 0 {
 		return noCalls
 	}
-	most := map[int]int{}
+	most := map[[2]int]int{} // by attempt at the message and chunk
 	for _, c := range ev.calls {
-		if c.kind != unexpected && c.attempt > most[c.index] {
-			most[c.index] = c.attempt
+		if k := [2]int{c.gen, c.index}; c.kind != unexpected && c.attempt > most[k] {
+			most[k] = c.attempt
 		}
 	}
 	var bad []string
-	for i := range ev.chunks {
-		if most[i] > MaxAttempts {
-			bad = append(bad, fmt.Sprintf("chunk %d/%d was sent %d times", i+1, len(ev.chunks), most[i]))
+	for gen := 0; gen <= ev.calls[len(ev.calls)-1].gen; gen++ {
+		for i := range ev.chunks {
+			if n := most[[2]int{gen, i}]; n > MaxAttempts {
+				bad = append(bad, fmt.Sprintf("chunk %d/%d was sent %d times", i+1, len(ev.chunks), n))
+			}
 		}
 	}
 	if len(bad) > 0 {
@@ -121,8 +128,13 @@ func checkPause(ev *evidence) verdict {
 }
 
 func checkNonRetryable(ev *evidence) verdict {
+	atEnd := 0
 	for i := range ev.calls {
 		c := &ev.calls[i]
+		if c.outcome == fatal && refusedAtEnd(c.Check) {
+			atEnd++
+			continue // a refusal at the stream's end is stream/no-call-after-end's
+		}
 		if c.outcome != fatal {
 			continue
 		}
@@ -131,6 +143,9 @@ func checkNonRetryable(ev *evidence) verdict {
 				c.describe(len(ev.chunks)), c.reason, rest)
 		}
 		return pass("the client stopped after %s", c.reason)
+	}
+	if atEnd > 0 {
+		return notApplicable("no non-retryable failure but refusals at a stream's end, which stream/no-call-after-end grades")
 	}
 	return notApplicable("no non-retryable failure")
 }

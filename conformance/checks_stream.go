@@ -15,14 +15,43 @@ func checkSessionID(ev *evidence) verdict {
 }
 
 // firstDelivered returns the position in ev.calls of the first call whose
-// reply gave the client a MsgKey, or -1.
+// reply gave the client a MsgKey in its last attempt at the message, or -1.
 func (ev *evidence) firstDelivered() int {
+	if len(ev.calls) == 0 {
+		return -1
+	}
+	return ev.firstDeliveredIn(ev.calls[len(ev.calls)-1].gen)
+}
+
+// firstDeliveredIn returns the position in ev.calls of the first call of
+// the client's attempt gen at the message whose reply gave it a MsgKey, or
+// -1.
+func (ev *evidence) firstDeliveredIn(gen int) int {
 	for i := range ev.calls {
-		if ev.calls[i].delivered != "" {
+		if ev.calls[i].gen == gen && ev.calls[i].delivered != "" {
 			return i
 		}
 	}
 	return -1
+}
+
+// deliveredBefore returns, for each call, the call of its attempt at the
+// message that delivered the MsgKey, or nil when none had yet.
+func (ev *evidence) deliveredBefore() []*call {
+	out := make([]*call, len(ev.calls))
+	var last *call
+	gen := 0
+	for i := range ev.calls {
+		c := &ev.calls[i]
+		if c.gen != gen {
+			gen, last = c.gen, nil
+		}
+		out[i] = last
+		if last == nil && c.delivered != "" {
+			last = c
+		}
+	}
+	return out
 }
 
 func keyText(c *call) string {
@@ -33,21 +62,20 @@ func keyText(c *call) string {
 }
 
 func checkFirstWithoutKey(ev *evidence) verdict {
-	d := ev.firstDelivered()
+	before := ev.deliveredBefore()
 	return perCall(ev, "calls sent before a MsgKey was issued", func(c *call) bool {
-		return c.bodyKnown && !c.stray && (d < 0 || c.n <= ev.calls[d].n)
+		return c.bodyKnown && !c.stray && before[c.n-1] == nil
 	}, func(*call) string { return "no MsgKey" }, keyText)
 }
 
 func checkKeyReused(ev *evidence) verdict {
-	d := ev.firstDelivered()
-	if d < 0 {
+	before := ev.deliveredBefore()
+	if ev.firstDeliveredIn(0) < 0 && ev.firstDelivered() < 0 {
 		return notApplicable("no reply issued a MsgKey, so none was to be reused")
 	}
-	key := ev.calls[d].delivered
 	return perCall(ev, "calls after the MsgKey was issued", func(c *call) bool {
-		return c.bodyKnown && !c.stray && c.n > ev.calls[d].n
-	}, func(*call) string { return "MsgKey=" + key }, keyText)
+		return c.bodyKnown && !c.stray && before[c.n-1] != nil
+	}, func(c *call) string { return "MsgKey=" + before[c.n-1].delivered }, keyText)
 }
 
 // showChunk writes a chunk for a diff, long ones shortened with their length
@@ -83,43 +111,57 @@ type chunkRow struct {
 func checkChunksInOrder(ev *evidence) verdict {
 	n := len(ev.chunks)
 	place := func(i int) string { return strconv.Itoa(i+1) + "/" + strconv.Itoa(n) }
-	var got []chunkRow
-	bad := false
+	var got, want []chunkRow
+	bad, attemptBad := false, false
+	sent := 0 // chunks sent in the client's current attempt at the message
+	owed := func() {
+		k := sent
+		if attemptBad {
+			k = n // a client that sent a wrong chunk owed them all
+		}
+		for i := 0; i < min(k, n); i++ {
+			want = append(want, chunkRow{place(i), showChunk(ev.chunks[i])})
+		}
+	}
 	for i := range ev.calls {
 		c := &ev.calls[i]
 		switch {
 		case c.stray || c.kind == retryAttempt:
 		case c.kind == unexpected:
 			got = append(got, chunkRow{c.label, showChunk(c.chunk)})
-			bad = true
+			bad, attemptBad = true, true
 		default:
+			if c.restart {
+				owed()
+				sent, attemptBad = 0, false
+			}
 			got = append(got, chunkRow{place(c.index), showChunk(ev.chunks[c.index])})
+			sent++
 		}
 	}
-	want := make([]chunkRow, 0, n)
-	sent := len(got)
-	if bad {
-		sent = n // a client that sent a wrong chunk owed them all
+	owed()
+	switch {
+	case bad:
+		return fail(diff(want, got), "the chunks sent (retries left out) are not the case's chunks in order, each once")
+	case len(got) == 0:
+		return notApplicable("no chunk was sent")
+	case sent < n:
+		return pass("the %d chunks sent (of %d) were sent in order, each once", sent, n)
+	case len(got) > n:
+		return pass("every chunk sent once, in order, in each stream the client started")
 	}
-	for i := 0; i < min(sent, n); i++ {
-		want = append(want, chunkRow{place(i), showChunk(ev.chunks[i])})
-	}
-	if !bad {
-		if len(got) == 0 {
-			return notApplicable("no chunk was sent")
-		}
-		if len(got) < n {
-			return pass("the %d chunks sent (of %d) were sent in order, each once", len(got), n)
-		}
-		return pass("every chunk sent once, in order")
-	}
-	return fail(diff(want, got), "the chunks sent (retries left out) are not the case's chunks in order, each once")
+	return pass("every chunk sent once, in order")
 }
 
 func checkFinishLast(ev *evidence) verdict {
 	last := len(ev.chunks) - 1
 	finish := func(b bool) string {
-		if b {
+		switch {
+		case ev.c.V2() && b:
+			return "IsLast=true"
+		case ev.c.V2():
+			return "IsLast=false"
+		case b:
 			return "Finish=1"
 		}
 		return "no Finish"

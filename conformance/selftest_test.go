@@ -41,9 +41,28 @@ var brokenClients = []struct {
 	{
 		name:   "never-retries-20004",
 		checks: []string{"outcome/expected", "retry/retryable-retried", "stream/text-equals-chunks"},
-		cases:  []string{"retry/20004/exhausted", "retry/20004/first-chunk", "retry/20004/last-chunk", "retry/20004/middle-chunk"},
+		cases:  []string{"retry/20004/exhausted", "retry/20004/first-chunk", "retry/20004/last-chunk", "retry/20004/middle-chunk", "v2/retry/20004/middle-chunk"},
 	},
 	{name: "doubles-chunk", checks: []string{"stream/chunks-in-order", "stream/text-equals-chunks"}},
+	{
+		// Index 0 is outside the v2 schema, so the mock answers 90010 and
+		// the message never gets through.
+		name:   "v2-index-from-0",
+		checks: []string{"outcome/expected", "request/body/schema", "stream/text-equals-chunks", "v2/index-sequence"},
+		cases: []string{
+			"v2/basic/many-chunks", "v2/basic/one-chunk", "v2/basic/three-chunks", "v2/empty/middle-chunk",
+			"v2/encoding/unicode-and-escapes", "v2/envelope/key-order", "v2/faults/reset-after-apply/last-chunk",
+			"v2/faults/reset-after-apply/middle-chunk", "v2/retry/20004/middle-chunk", "v2/stream/idle-timeout/paused",
+			"v2/stream/rate/burst",
+		},
+	},
+	{
+		// The sixth call within a second gets 60007, which is final.
+		name:   "v2-no-pacing",
+		checks: []string{"outcome/expected", "stream/text-equals-chunks", "v2/paced"},
+		cases:  []string{"v2/basic/many-chunks", "v2/stream/rate/burst"},
+	},
+	{name: "keeps-dead-stream", checks: []string{"stream/no-call-after-end"}, cases: []string{"v2/stream/idle-timeout/paused"}},
 }
 
 // buildClients builds the reference client and every broken client with
@@ -211,6 +230,7 @@ func TestSelfTest(t *testing.T) {
 	}{
 		{"console-doubles-chunk", "doubles-chunk", `^(stream/basic/one-chunk|stream/basic/three-chunks|errors/141004-illegal-parameters)$`},
 		{"console-never-retries-20004", "never-retries-20004", `^retry/20004/`},
+		{"console-keeps-dead-stream", "keeps-dead-stream", `^v2/stream/idle-timeout/paused$`},
 	} {
 		t.Run("golden/"+g.name, func(t *testing.T) {
 			t.Parallel()

@@ -43,6 +43,9 @@ func role(c *call, chunks int) string {
 	switch c.kind {
 	case firstAttempt:
 		what = fmt.Sprintf("chunk %d/%d", c.index+1, chunks)
+		if c.restart {
+			what += " in a new stream"
+		}
 	case retryAttempt:
 		what = fmt.Sprintf("chunk %d/%d, attempt %d", c.index+1, chunks, c.attempt)
 	default:
@@ -52,6 +55,9 @@ func role(c *call, chunks int) string {
 }
 
 func detail(c *call) string {
+	if c.appliedEarlier {
+		return " (" + c.reason + ")"
+	}
 	if c.outcome == success {
 		if c.Applied {
 			return ""

@@ -113,7 +113,7 @@ func (c *client) messageV2(ctx context.Context, paused *int) (Answer, error) {
 			c.opts.Logf("chunk %d: 141004 on a retry after a lost reply: it was applied", i+1)
 			continue
 		case errors.As(err, &f) && f.code == codeIllegalParameters && o.continuation:
-			if c.opts.Bugs.KeepDeadStream {
+			if c.opts.Bugs.KeepDeadStream && sleep(ctx, c.opts.pause(1)) == nil {
 				c.send(ctx, o) // the bug: once more to the dead stream
 			}
 			return answerOf(err), &errStreamEnded{f}

@@ -12,6 +12,12 @@ Policy (see conformance/README.md): a fresh random per request, a 2 s timeout
 per request, retries of 20004, 20005, 141002, HTTP 5xx, dropped connections,
 timeouts and unreadable replies with the same body, at most 5 attempts per
 chunk with a doubling pause from 25 ms; any other code stops the stream.
+
+With "version": "v2" it streams to send_stream_msg_v2, one chunk per call
+(Index from 1, IsLast: true on the last), at most 5 calls in any one second
+per stream; a retry answered 141004 after a lost reply means the lost
+attempt was applied; a continuation answered 141004 otherwise means the
+stream ended: the message is sent once more in a new stream.
 """
 
 import base64
@@ -29,6 +35,10 @@ import urllib.request
 import zlib
 
 ENDPOINT = "/v4/desk_http_svc/send_stream_msg"
+ENDPOINT_V2 = "/v4/desk_http_svc/send_stream_msg_v2"
+CALLS_PER_SECOND = 5
+ILLEGAL_PARAMETERS = 141004
+COMPATIBLE_TEXT = "Please upgrade to see this message."
 REQUEST_TIMEOUT = 2.0
 MAX_ATTEMPTS = 5
 FIRST_PAUSE = 0.025
@@ -70,7 +80,7 @@ class Failure(Exception):
         self.retryable = retryable
 
 
-def post(case, usersig, body):
+def post(case, usersig, body, endpoint=ENDPOINT):
     """Sends one request with a fresh random and returns the reply's MsgKey."""
     query = urllib.parse.urlencode(
         [
@@ -84,7 +94,7 @@ def post(case, usersig, body):
     )
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     req = urllib.request.Request(
-        case["base_url"] + ENDPOINT + "?" + query,
+        case["base_url"] + endpoint + "?" + query,
         data=data,
         method="POST",
         headers={"Content-Type": "application/json"},
@@ -107,24 +117,135 @@ def post(case, usersig, body):
     return reply.get("MsgKey", "")
 
 
-def send(case, usersig, body):
+class AppliedEarlier(Exception):
+    """A v2 retry got 141004 after a lost reply: the lost attempt was applied."""
+
+
+class StreamEnded(Exception):
+    """A v2 continuation that was no retry got 141004: the stream ended."""
+
+    def __init__(self, failure):
+        super().__init__(failure.info)
+        self.failure = failure
+
+
+class Pacer:
+    """Keeps one stream within CALLS_PER_SECOND calls in any one second.
+
+    A call waits until a second has passed since the reply to the call
+    CALLS_PER_SECOND calls before it, so the server's own count stays
+    within the rate whatever the network's delay.
+    """
+
+    def __init__(self):
+        self.recent = []
+
+    def wait(self):
+        if len(self.recent) >= CALLS_PER_SECOND:
+            delay = self.recent[-CALLS_PER_SECOND] + 1.005 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    def done(self):
+        self.recent = self.recent[-(CALLS_PER_SECOND - 1):] + [time.monotonic()]
+
+
+def send(case, usersig, body, endpoint=ENDPOINT, pacer=None):
     """Makes the attempts of one call; returns the reply's MsgKey."""
     pause = FIRST_PAUSE
     attempt = 1
+    fate_unknown = False
     while True:
+        if pacer:
+            pacer.wait()
         try:
-            return post(case, usersig, body)
+            return post(case, usersig, body, endpoint)
         except Failure as f:
+            if pacer and "MsgKey" in body and f.code == ILLEGAL_PARAMETERS:
+                if fate_unknown:
+                    raise AppliedEarlier() from f
+                raise StreamEnded(f) from f
+            fate_unknown = fate_unknown or f.code == 0
             if not f.retryable or attempt >= MAX_ATTEMPTS:
                 raise
+        finally:
+            if pacer:
+                pacer.done()
         time.sleep(pause)
         pause = min(pause * 2, MAX_PAUSE)
         attempt += 1
 
 
+def failed(f):
+    """Returns the answer that reports a Failure."""
+    answer = {"ok": False, "error_info": f.info}
+    if f.code:
+        answer["error_code"] = f.code
+    return answer
+
+
+def body_v2(case, key, index, markdown, last):
+    """Returns the body of a v2 call with one chunk."""
+    body = {
+        "SessionId": case["session_id"],
+        "MsgBody": [{
+            "MsgType": "TIMStreamElem",
+            "MsgContent": {
+                "CompatibleText": COMPATIBLE_TEXT,
+                "Chunks": [{"EventType": "data", "Index": index, "Markdown": markdown, "IsLast": last}],
+            },
+        }],
+    }
+    if key:
+        body["MsgKey"] = key
+    return body
+
+
+def message_v2(case, usersig, paused):
+    """Sends the whole message once in a new v2 stream; returns the answer.
+
+    paused[0] counts the chunks whose pause was waited, so that a stall is
+    not repeated when the message is sent anew. Raises StreamEnded.
+    """
+    chunks = case["chunks"]
+    pauses = case.get("pauses_ms") or []
+    pacer = Pacer()
+    key = ""
+    for i, chunk in enumerate(chunks):
+        if i >= paused[0]:
+            if i < len(pauses) and pauses[i] > 0:
+                time.sleep(pauses[i] / 1000)
+            paused[0] = i + 1
+        body = body_v2(case, key, i + 1, chunk, i == len(chunks) - 1)
+        try:
+            got = send(case, usersig, body, ENDPOINT_V2, pacer)
+        except AppliedEarlier:
+            continue
+        except Failure as f:
+            return failed(f)
+        if not key:
+            key = got
+    return {"ok": True, "msg_key": key}
+
+
+def stream_v2(case, usersig):
+    """Streams on send_stream_msg_v2, once more in a new stream if it ends."""
+    paused = [0]
+    try:
+        return message_v2(case, usersig, paused)
+    except StreamEnded:
+        pass
+    try:
+        return message_v2(case, usersig, paused)
+    except StreamEnded as e:
+        return failed(e.failure)
+
+
 def stream(case):
     """Streams the case's chunks as one message; returns the answer."""
     usersig = gen_usersig(case["sdkappid"], case["secret_key"], case["identifier"])
+    if case.get("version") == "v2":
+        return stream_v2(case, usersig)
     chunks = case["chunks"]
     key = ""
     for i, chunk in enumerate(chunks):
@@ -136,10 +257,7 @@ def stream(case):
         try:
             got = send(case, usersig, body)
         except Failure as f:
-            answer = {"ok": False, "error_info": f.info}
-            if f.code:
-                answer["error_code"] = f.code
-            return answer
+            return failed(f)
         if not key:
             key = got
     return {"ok": True, "msg_key": key}
