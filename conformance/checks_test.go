@@ -137,18 +137,25 @@ func TestChecks(t *testing.T) {
 					ev.answer, ev.answerErr = nil, nil
 				}
 			}
-			chk, ok := checkByName(tt.check)
-			if !ok {
-				t.Fatalf("no check %s", tt.check)
-			}
-			v := chk.run(ev)
-			if v.outcome != tt.want {
-				t.Fatalf("outcome %s, want %s: %s\n%s", v.outcome, tt.want, v.message, v.diff)
-			}
-			if !strings.Contains(v.message+"\n"+v.diff, tt.wantText) {
-				t.Errorf("message and diff do not mention %q:\n%s\n%s", tt.wantText, v.message, v.diff)
-			}
+			checkVerdict(t, tt.check, ev, tt.want, tt.wantText)
 		})
+	}
+}
+
+// checkVerdict runs one check on ev and asserts its outcome, and that
+// its message or diff mentions wantText.
+func checkVerdict(t *testing.T, name string, ev *evidence, want Outcome, wantText string) {
+	t.Helper()
+	chk, ok := checkByName(name)
+	if !ok {
+		t.Fatalf("no check %s", name)
+	}
+	v := chk.run(ev)
+	if v.outcome != want {
+		t.Fatalf("outcome %s, want %s: %s\n%s", v.outcome, want, v.message, v.diff)
+	}
+	if !strings.Contains(v.message+"\n"+v.diff, wantText) {
+		t.Errorf("message and diff do not mention %q:\n%s\n%s", wantText, v.message, v.diff)
 	}
 }
 
