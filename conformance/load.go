@@ -141,6 +141,9 @@ func (c *Case) validate() error {
 			return fmt.Errorf("mock/session: %q needs a well-formed input/session_id", s)
 		}
 	}
+	if n, m := len(c.Input.PausesMS), len(c.Input.Chunks); n > m {
+		return fmt.Errorf("input/pauses_ms: %d pauses for %d chunk(s)", n, m)
+	}
 	names := make([]string, 0, len(c.Levels))
 	for n := range c.Levels {
 		names = append(names, n)

@@ -122,6 +122,10 @@ func TestParseCasesErrors(t *testing.T) {
 		{"fault field unknown", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"faults": [{"match": {"cal": 2}, "action": {"error_code": 20004}}]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/faults/0/match", "cal"}},
 		{"fault that is two things", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"faults": [{"action": {"error_code": 20004, "reset": true}}]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/faults/0/action", "at most one"}},
 		{"generated chunk without bytes", `{"cases": [` + strings.Replace(valid, `["a"]`, `[{"repeat": "ab"}]`, 1) + `]}`, []string{"/cases/0 (x/y)/input/chunks/0"}},
+		{"unknown version", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "v3", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/version"}},
+		{"more pauses than chunks", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"pauses_ms": [0, 5], `, 1) + `]}`, []string{"/cases/0 (x/y)/input/pauses_ms", "2 pauses for 1 chunk(s)"}},
+		{"a rule of an unknown endpoint", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"endpoints": {"v3": {}}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/endpoints", "v3"}},
+		{"a key order with a key twice", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"envelope": {"key_order": ["ErrorCode", "ErrorCode", "ActionStatus", "RequestId", "MsgKey"]}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/envelope/key_order"}},
 		{"ended session with a malformed id", `{"cases": [` + strings.Replace(valid, `"input": {`, `"mock": {"session": "ended"}, "input": {"session_id": "nope", `, 1) + `]}`, []string{"/cases/0 (x/y)/mock/session", "well-formed"}},
 	}
 	for _, tt := range tests {
