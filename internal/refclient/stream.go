@@ -129,14 +129,16 @@ func answerOf(err error) Answer {
 }
 
 // outgoing is one call to make: its path, its body, the chunk's place
-// (from 0), and for v2 the stream's pacer and whether it continues a
-// stream (carries a MsgKey).
+// (from 0), and for v2 the stream's pacer and whether the call continues a
+// stream (carries a MsgKey and an Index the stream may already hold).
 type outgoing struct {
-	path         string
-	payload      []byte
-	index        int
-	pace         *pacer
-	continuation bool
+	path    string
+	payload []byte
+	index   int
+	pace    *pacer
+	// indexedContinuation is a v2 call with a MsgKey: a 141004 on its
+	// retry after a lost reply means the lost attempt was applied.
+	indexedContinuation bool
 }
 
 // errAppliedEarlier is what send returns when a v2 retry was refused with
@@ -157,7 +159,7 @@ func (c *client) send(ctx context.Context, o outgoing) (string, error) {
 			return key, nil
 		}
 		c.opts.Logf("chunk %d attempt %d: %v", o.index+1, attempt, f)
-		if o.pace != nil && o.continuation && fateUnknown && f.code == codeIllegalParameters {
+		if o.indexedContinuation && fateUnknown && f.code == codeIllegalParameters {
 			// The Index makes the retry safe: the mock refuses an Index
 			// it holds, so the attempt whose reply was lost was applied.
 			return "", errAppliedEarlier

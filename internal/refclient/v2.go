@@ -105,14 +105,14 @@ func (c *client) messageV2(ctx context.Context, paused *int) (Answer, error) {
 		if err != nil {
 			return answerOf(err), err
 		}
-		o := outgoing{path: endpointV2Path, payload: payload, index: i, pace: pace, continuation: key != ""}
+		o := outgoing{path: endpointV2Path, payload: payload, index: i, pace: pace, indexedContinuation: key != ""}
 		got, err := c.send(ctx, o)
 		var f *failure
 		switch {
 		case errors.Is(err, errAppliedEarlier):
 			c.opts.Logf("chunk %d: 141004 on a retry after a lost reply: it was applied", i+1)
 			continue
-		case errors.As(err, &f) && f.code == codeIllegalParameters && o.continuation:
+		case errors.As(err, &f) && f.code == codeIllegalParameters && o.indexedContinuation:
 			if c.opts.Bugs.KeepDeadStream && sleep(ctx, c.opts.pause(1)) == nil {
 				c.send(ctx, o) // the bug: once more to the dead stream
 			}
