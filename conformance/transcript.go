@@ -65,6 +65,9 @@ func detail(c *call) string {
 		return " (not applied)"
 	}
 	s := " (" + c.reason
+	if c.Check != "" {
+		s += ", the mock's check " + string(c.Check)
+	}
 	if c.Applied {
 		s += "; the chunk was applied"
 	}
