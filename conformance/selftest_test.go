@@ -36,7 +36,7 @@ var brokenClients = []struct {
 	{
 		name:   "retries-141005-forever",
 		checks: []string{"client/in-time", "retry/bounded", "retry/non-retryable-not-retried"},
-		cases:  []string{"errors/141005/ended-mid-stream", "errors/141005/session-ended"},
+		cases:  []string{"errors/141005/ended-mid-stream", "errors/141005/session-ended", "v2/errors/141005-session-ended"},
 	},
 	{
 		name:   "never-retries-20004",
@@ -51,16 +51,18 @@ var brokenClients = []struct {
 		checks: []string{"outcome/expected", "request/body/schema", "stream/text-equals-chunks", "v2/index-sequence"},
 		cases: []string{
 			"v2/basic/many-chunks", "v2/basic/one-chunk", "v2/basic/three-chunks", "v2/empty/middle-chunk",
-			"v2/encoding/unicode-and-escapes", "v2/envelope/key-order", "v2/faults/reset-after-apply/last-chunk",
-			"v2/faults/reset-after-apply/middle-chunk", "v2/retry/20004/middle-chunk", "v2/stream/idle-timeout/paused",
-			"v2/stream/rate/burst",
+			"v2/encoding/unicode-and-escapes", "v2/envelope/key-order", "v2/errors/141005-session-ended",
+			"v2/faults/reset-after-apply/last-chunk", "v2/faults/reset-after-apply/middle-chunk",
+			"v2/faults/truncated-reply/middle-chunk", "v2/retry/141002/exhausted", "v2/retry/20004/middle-chunk",
+			"v2/stream/idle-timeout/paused", "v2/stream/rate/burst",
 		},
 	},
 	{
-		// The sixth call within a second gets 60007, which is final.
+		// The sixth call within a second gets 60007, which is final; the
+		// five quick attempts of a failing chunk are too many calls too.
 		name:   "v2-no-pacing",
 		checks: []string{"outcome/expected", "stream/text-equals-chunks", "v2/paced"},
-		cases:  []string{"v2/basic/many-chunks", "v2/stream/rate/burst"},
+		cases:  []string{"v2/basic/many-chunks", "v2/retry/141002/exhausted", "v2/stream/rate/burst"},
 	},
 	{name: "keeps-dead-stream", checks: []string{"stream/no-call-after-end"}, cases: []string{"v2/stream/idle-timeout/paused"}},
 }
