@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -74,8 +75,8 @@ func itoa(n int) string {
 }
 
 // TestWalkthrough runs the README's curl walk-through against a real
-// deskmock binary, with the binary in place of "go run ./cmd/deskmock" and
-// a free port in place of 8780.
+// deskmock binary, built where the README's "bin/deskmock" would be, with a
+// free port in place of 8780.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -119,7 +120,10 @@ func TestWalkthrough(t *testing.T) {
 	}()
 	waitHealthy(t, "http://"+addr+"/__admin/health")
 
-	script = strings.ReplaceAll(script, "go run ./cmd/deskmock", bin)
+	if !strings.Contains(script, "bin/deskmock ") {
+		t.Fatal("the walk-through no longer runs bin/deskmock")
+	}
+	script = strings.ReplaceAll(script, "bin/deskmock ", bin+" ")
 	script = strings.ReplaceAll(script, "127.0.0.1:8780", addr)
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = dir
@@ -158,4 +162,71 @@ func waitHealthy(t *testing.T, url string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("the server did not become healthy")
+}
+
+// TestConfigExampleIsTheFile checks that the configuration example of the
+// README is testdata/config/full.yaml, byte for byte.
+func TestConfigExampleIsTheFile(t *testing.T) {
+	file, err := os.ReadFile("../../testdata/config/full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "```yaml\n" + string(file) + "```\n"
+	if diff := cmp.Diff(want, section(t, readme(t), "config")); diff != "" {
+		t.Errorf("the README's configuration example is not testdata/config/full.yaml (-file +README):\n%s", diff)
+	}
+}
+
+// TestTableOfContents checks that the table of contents lists every section
+// (## heading), in order, with GitHub's anchors.
+func TestTableOfContents(t *testing.T) {
+	doc := readme(t)
+	toc := regexp.MustCompile(`(?m)^- \[(.+)\]\(#([^)]+)\)$`).FindAllStringSubmatch(section(t, doc, "toc"), -1)
+	var want, got []string
+	for _, m := range regexp.MustCompile("(?m)^## (.+)$").FindAllStringSubmatch(doc, -1) {
+		if m[1] != "Contents" {
+			want = append(want, m[1]+" #"+anchor(m[1]))
+		}
+	}
+	for _, m := range toc {
+		got = append(got, m[1]+" #"+m[2])
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the table of contents (-sections +contents):\n%s", diff)
+	}
+}
+
+// anchor is GitHub's anchor of a heading: lower case, punctuation dropped,
+// spaces as hyphens.
+func anchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// TestInstallPathsWork checks that the README installs deskmock only in
+// ways that work without a published module.
+func TestInstallPathsWork(t *testing.T) {
+	doc := readme(t)
+	if strings.Contains(doc, "@latest") || strings.Contains(doc, "go install github.com/") {
+		t.Error("the README installs deskmock from a published module, which does not exist")
+	}
+	for _, want := range []string{
+		"go build -o bin/deskmock ./cmd/deskmock",
+		"go install ./cmd/deskmock",
+		`go build -o "$RUNNER_TEMP/bin/deskmock" ./cmd/deskmock`,
+		"go build -o /usr/local/bin/deskmock ./cmd/deskmock",
+		".ci/release --version",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the README lacks %q", want)
+		}
+	}
 }
