@@ -49,6 +49,12 @@ of the configuration. The secret key is taken from --secret-key, else
 --secret-key-file, else $DESKMOCK_SECRET_KEY, else the configuration; it is
 never printed unless it is the well-known test key.
 
+Plain HTTP is the default. --tls serves HTTPS with a certificate made at
+start, signed by a CA made in memory, for 127.0.0.1, ::1, localhost and any
+--tls-host; --tls-ca-out writes the CA certificate for clients to trust
+(curl --cacert, deskmock health --cacert). --tls-cert and --tls-key serve
+your own certificate instead.
+
 Once listening, serve prints the address, the app and a curl command that
 sends a first chunk. Logs go to stderr.`
 
