@@ -75,6 +75,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
 	var tlsf tlsFlags
 	tlsf.register(fs.FlagSet)
+	var rules streamRuleFlags
+	fs.Var(&rules, "stream-rule", "set a stream rule of an endpoint over the configuration, as `version.rule=value` (v1.idle_timeout=15s, v2.calls_per_second=0; rules: "+strings.Join(streamRuleNames, ", ")+"); repeatable")
 	pos, code, done := fs.Parse(args)
 	if done {
 		return code
@@ -122,6 +124,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	if key != "" {
 		app.SecretKey, keyFrom = key, from
+	}
+	if err := rules.apply(&cfg); err != nil {
+		return usageError(e, name, "%v", err)
 	}
 	cfg.Logger = logger
 	cfg.AdminToken = *adminToken
