@@ -99,6 +99,12 @@ type Limits struct {
 	StreamTTL Duration `json:"stream_ttl"`
 	// JournalSize is how many exchanges the in-memory journal keeps.
 	JournalSize int `json:"journal_size"`
+	// JournalBytes bounds the bytes the in-memory journal keeps (see
+	// DefaultJournalBytes); at most MaxJournalBytes.
+	JournalBytes int64 `json:"journal_bytes"`
+	// JournalFileBytes is the size at which serve --journal rotates its
+	// file (see DefaultJournalFileBytes); at most MaxJournalFileBytes.
+	JournalFileBytes int64 `json:"journal_file_bytes"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("1h30m").
@@ -233,6 +239,12 @@ func (c *Config) applyDefaults() {
 	if c.Limits.StreamTTL == 0 {
 		c.Limits.StreamTTL = Duration(DefaultStreamTTL)
 	}
+	if c.Limits.JournalBytes == 0 {
+		c.Limits.JournalBytes = DefaultJournalBytes
+	}
+	if c.Limits.JournalFileBytes == 0 {
+		c.Limits.JournalFileBytes = DefaultJournalFileBytes
+	}
 }
 
 // Validate checks what the schema cannot: unique apps, well-formed session
@@ -278,6 +290,18 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.JournalSize < 1 || c.Limits.JournalSize > MaxJournalSize {
 		return fmt.Errorf("limits/journal_size: %d is not in 1..%d", c.Limits.JournalSize, MaxJournalSize)
+	}
+	if c.Limits.JournalBytes < 1 || c.Limits.JournalBytes > MaxJournalBytes {
+		return fmt.Errorf("limits/journal_bytes: %d is not in 1..%d", c.Limits.JournalBytes, MaxJournalBytes)
+	}
+	if c.Limits.JournalFileBytes < 1 || c.Limits.JournalFileBytes > MaxJournalFileBytes {
+		return fmt.Errorf("limits/journal_file_bytes: %d is not in 1..%d", c.Limits.JournalFileBytes, MaxJournalFileBytes)
+	}
+	if len(c.Sessions.IDs) > MaxSessions {
+		return fmt.Errorf("sessions/ids: %d sessions, more than the %d the server keeps", len(c.Sessions.IDs), MaxSessions)
+	}
+	if len(c.Faults) > MaxFaults {
+		return fmt.Errorf("faults: %d rules, more than the %d the server keeps", len(c.Faults), MaxFaults)
 	}
 	ids := map[string]bool{}
 	for i := range c.Faults {

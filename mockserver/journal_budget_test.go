@@ -1,0 +1,91 @@
+package mockserver
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Every string an exchange holds counts against the journal's budget.
+func TestJournalCountsEveryField(t *testing.T) {
+	long := strings.Repeat("z", 10_000)
+	fields := []struct {
+		name string
+		set  func(e *Exchange)
+	}{
+		{"query", func(e *Exchange) { e.Query = long }},
+		{"body", func(e *Exchange) { e.Body = long }},
+		{"reply", func(e *Exchange) { e.Reply = long }},
+		{"detail", func(e *Exchange) { e.Detail = long }},
+		{"session id", func(e *Exchange) { e.SessionID = long }},
+		{"msg key", func(e *Exchange) { e.MsgKey = long }},
+		{"chunk", func(e *Exchange) { e.Chunk = long }},
+		{"check", func(e *Exchange) { e.Check = "x" + checkTrigger + checkTrigger }},
+		{"fault", func(e *Exchange) { e.Fault = long }},
+		{"action", func(e *Exchange) { e.Action = long }},
+		{"method", func(e *Exchange) { e.Method = "GET" }},
+		{"path", func(e *Exchange) { e.Path = "/v4/x" }},
+	}
+	for _, f := range fields {
+		t.Run(f.name, func(t *testing.T) {
+			var e Exchange
+			base := entryBytes(&e)
+			f.set(&e)
+			if entryBytes(&e) <= base {
+				t.Errorf("entryBytes ignores the %s", f.name)
+			}
+		})
+	}
+}
+
+// 60 KB methods and paths are cut with a marker, and what is kept of them
+// counts: a flood of them stays within the budget.
+func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
+	j := newJournal(1000, 200_000, nil)
+	path := "/" + strings.Repeat("p", 60_000)
+	method := strings.Repeat("M", 60_000)
+	for i := 1; i <= 1000; i++ {
+		j.add(&Exchange{Seq: uint64(i), Method: method, Path: path})
+		if held := j.bytes.Load(); held > j.budget {
+			t.Fatalf("after %d: %d bytes held, budget %d", i, held, j.budget)
+		}
+	}
+	got := j.list(ExchangeFilter{Limit: 1})[0]
+	if want := path[:maxJournalPath] + "...[cut: 60001 bytes]"; got.Path != want {
+		t.Errorf("path %.80q..., want %.80q... (%d bytes kept, want %d)", got.Path, want, len(got.Path), len(want))
+	}
+	if want := method[:maxJournalMethod] + "...[cut: 60000 bytes]"; got.Method != want {
+		t.Errorf("method %q, want %q", got.Method, want)
+	}
+	if n := len(j.list(ExchangeFilter{})); n < 50 {
+		t.Errorf("only %d exchanges kept: the cut parts still count", n)
+	}
+	if short := (&Exchange{Path: EndpointPath, Method: "POST"}); cut(short.Path, maxJournalPath) != EndpointPath || cut(short.Method, maxJournalMethod) != "POST" {
+		t.Error("a short path or method is changed")
+	}
+	if got := cut("ab中", 3); got != "ab...[cut: 5 bytes]" {
+		t.Errorf("cut in the middle of a rune: %q", got)
+	}
+}
+
+// Before and Limit page back through the journal, newest page first; a
+// listing with a Limit never holds more than Limit exchanges.
+func TestJournalPages(t *testing.T) {
+	j := newJournal(100, DefaultJournalBytes, nil)
+	for i := 1; i <= 25; i++ {
+		j.add(journalEntry(i, "b"))
+	}
+	var pages [][]uint64
+	for before := uint64(0); ; {
+		page := j.list(ExchangeFilter{Limit: 10, Before: before})
+		if len(page) == 0 {
+			break
+		}
+		pages = append(pages, seqs(page))
+		before = page[0].Seq
+	}
+	want := "[[16 17 18 19 20 21 22 23 24 25] [6 7 8 9 10 11 12 13 14 15] [1 2 3 4 5]]"
+	if got := fmt.Sprint(pages); got != want {
+		t.Errorf("pages %s, want %s", got, want)
+	}
+}
