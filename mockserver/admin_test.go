@@ -60,7 +60,7 @@ func TestAdminAPI(t *testing.T) {
 		{"one stream", "GET", "/__admin/streams/" + first.MsgKey, "", 200, []string{`"chunks":["Hello, "]`, `"finished":false`, `"calls":1`}},
 		{"missing stream", "GET", "/__admin/streams/1_2_3", "", 404, []string{"1_2_3"}},
 		{"requests", "GET", "/__admin/requests", "", 200, []string{`usersig=REDACTED&`, `"msg_key":"` + first.MsgKey, `"status":200`}},
-		{"requests by code", "GET", "/__admin/requests?code=141005", "", 200, []string{`"requests":[]`}},
+		{"requests by code", "GET", "/__admin/requests?code=141005", "", 200, []string{`"items":[]`}},
 		{"requests bad code", "GET", "/__admin/requests?code=x", "", 400, []string{"code"}},
 		{"requests bad limit", "GET", "/__admin/requests?limit=0", "", 400, []string{"limit"}},
 		{"codes", "GET", "/__admin/codes", "", 200, []string{`"check":"usersig-expired"`, `"code":70001`}},

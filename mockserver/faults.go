@@ -161,8 +161,9 @@ func (m *FaultMatch) matches(a *arrival) bool {
 // faultRule is a Fault with its state.
 type faultRule struct {
 	Fault
-	rng *rand.Rand
-	seq int // the rule's place in the order of adding, from 1
+	rng   *rand.Rand
+	seq   int // the rule's place in the order of adding, from 1
+	bytes int // its size as JSON
 }
 
 // faultSet holds the rules in order, at most MaxFaults of them.
@@ -177,8 +178,9 @@ func (fs *faultSet) add(f Fault) (string, error) {
 	if err := f.Validate(); err != nil {
 		return "", err
 	}
-	if n := faultBytes(&f); n > MaxFaultBytes {
-		return "", fmt.Errorf("%w: %d bytes as JSON, more than %d", ErrFaultTooLarge, n, MaxFaultBytes)
+	size := faultBytes(&f)
+	if size > MaxFaultBytes {
+		return "", fmt.Errorf("%w: %d bytes as JSON, more than %d", ErrFaultTooLarge, size, MaxFaultBytes)
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -195,7 +197,7 @@ func (fs *faultSet) add(f Fault) (string, error) {
 		}
 	}
 	f.Fired = 0
-	r := &faultRule{Fault: f, seq: fs.nextID}
+	r := &faultRule{Fault: f, seq: fs.nextID, bytes: size}
 	if f.Probability != nil {
 		r.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
 	}
@@ -234,14 +236,17 @@ func (fs *faultSet) list() []Fault {
 }
 
 // page returns, in order, at most limit rules added after the one of place
-// after (0 for the first rule), and the place of the last rule returned
-// when more follow, else 0.
+// after (0 for the first rule), no more than maxPageBytes of them past the
+// first, and the place of the last rule returned when more follow, else 0.
 func (fs *faultSet) page(after, limit int) ([]Fault, int) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	i := sort.Search(len(fs.rules), func(i int) bool { return fs.rules[i].seq > after })
 	out := make([]Fault, 0, min(limit, len(fs.rules)-i))
-	for ; i < len(fs.rules) && len(out) < limit; i++ {
+	for held := 0; i < len(fs.rules) && len(out) < limit; i++ {
+		if held += fs.rules[i].bytes; held > maxPageBytes && len(out) > 0 {
+			break
+		}
 		out = append(out, fs.rules[i].Fault)
 	}
 	if i < len(fs.rules) && len(out) > 0 {
