@@ -166,10 +166,20 @@ func parseConfig(name string, b []byte) (Config, error) {
 	}
 	var jsonText []byte
 	if strings.EqualFold(filepath.Ext(name), ".json") {
+		if err := checkJSONNumbers(b); err != nil {
+			return fail("", "%v", err)
+		}
 		jsonText = b
 	} else {
+		var node yaml.Node
+		if err := yaml.Unmarshal(b, &node); err != nil {
+			return fail("", "not valid YAML: %v", yamlError(b, err))
+		}
+		if err := checkYAMLNumbers(&node, nil); err != nil {
+			return fail("", "%v", err)
+		}
 		var doc any
-		if err := yaml.Unmarshal(b, &doc); err != nil {
+		if err := node.Decode(&doc); err != nil {
 			return fail("", "not valid YAML: %v", err)
 		}
 		if doc == nil {

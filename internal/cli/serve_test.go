@@ -313,6 +313,13 @@ func TestServeBadConfig(t *testing.T) {
 		{"not YAML", "broken.yaml", "apps: [\n", []string{"YAML"}},
 		{"duplicate app", "dup.yaml", "apps:\n  - {sdkappid: 1, secret_key: k, admins: [a]}\n  - {sdkappid: 1, secret_key: k, admins: [a]}\n",
 			[]string{"apps/1/sdkappid"}},
+		{"huge number in JSON", "huge.json", `{"apps":[{"sdkappid":1400000001,"secret_key":"k","admins":["a"]}],"limits":{"max_streams":1e999999999}}`,
+			[]string{"limits/max_streams", "exponent"}},
+		{"tiny number in YAML", "tiny.yaml", "apps:\n  - {sdkappid: 1400000001, secret_key: k, admins: [a]}\nfaults: [{action: {delay_ms: 1}, probability: 1e-999999999}]\n",
+			[]string{"faults/0/probability", "exponent"}},
+		{"long digits", "long.json", `{"apps":[{"sdkappid":1` + strings.Repeat("0", 10000) + `,"secret_key":"k","admins":["a"]}]}`,
+			[]string{"apps/0/sdkappid", "characters"}},
+		{"YAML error on line 4", "line4.yaml", "apps:\n  - sdkappid: 1\n    secret_key: k\n  bad: x\n", []string{"line 4"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
