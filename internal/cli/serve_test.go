@@ -407,3 +407,35 @@ func TestServeJournalAndAdminToken(t *testing.T) {
 		}
 	}
 }
+
+// --journal-max-bytes rotates the journal file once it is reached, with a
+// warning; a bad value is a usage error.
+func TestServeJournalRotates(t *testing.T) {
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startServe(t, nil, "--addr", "127.0.0.1:0", "--journal", journal, "--journal-max-bytes", "1000")
+	for range 4 {
+		if reply, _ := sendCurl(t, s.curl); reply["ActionStatus"] != "OK" {
+			t.Fatalf("reply %v", reply)
+		}
+	}
+	lines := 0
+	for _, p := range []string{journal, journal + ".1"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 1000 {
+			t.Errorf("%s holds %d bytes", p, len(b))
+		}
+		lines += strings.Count(string(b), "\n")
+	}
+	if lines < 2 || !strings.Contains(s.stderr.String(), "journal file reached its size limit") {
+		t.Errorf("%d lines kept; stderr:\n%s", lines, s.stderr)
+	}
+	for _, bad := range []string{"0", "-1", "68719476737"} {
+		r := runCLI(t, runOpts{}, "serve", "--journal", journal, "--journal-max-bytes", bad)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "--journal-max-bytes") {
+			t.Errorf("--journal-max-bytes %s: exit %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+}
