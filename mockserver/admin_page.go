@@ -23,7 +23,7 @@ const (
 	MaxPageSize = 1000
 	// maxPageBytes is the text a page holds at most (one item more than
 	// that is still listed alone).
-	maxPageBytes = 16 << 20
+	maxPageBytes = 8 << 20
 )
 
 // page is the reply of an admin list: its items and, when more remain, the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,7 +175,11 @@ func cut(s string, max int) string {
 // sink error is returned but the exchange is kept. e.Query may still hold
 // the UserSig: the journal redacts it on the way out.
 func (j *journal) add(e *Exchange) error {
-	e.Method, e.Path = cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath)
+	if m, path := cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath); m != e.Method || path != e.Path {
+		// The method, path and query share the memory of the request
+		// line: copy what is kept so that the long line can go.
+		e.Method, e.Path, e.Query = strings.Clone(m), strings.Clone(path), strings.Clone(e.Query)
+	}
 	p := j.next.Add(1) - 1
 	sl := &j.slots[p%uint64(len(j.slots))]
 	size := entryBytes(e)

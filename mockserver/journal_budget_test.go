@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // Every string an exchange holds counts against the journal's budget.
@@ -62,6 +63,17 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 	}
 	if short := (&Exchange{Path: EndpointPath, Method: "POST"}); cut(short.Path, maxJournalPath) != EndpointPath || cut(short.Method, maxJournalMethod) != "POST" {
 		t.Error("a short path or method is changed")
+	}
+	// The method and query share the request line's memory; once the
+	// path is cut, what is kept must not hold the long line.
+	line := "POST " + path + "?q=1 HTTP/1.1"
+	e := &Exchange{Seq: 2000, Method: line[:4], Path: line[5 : 5+len(path)], Query: line[6+len(path) : 9+len(path)]}
+	j.add(e)
+	kept := j.list(ExchangeFilter{Limit: 1})[0]
+	for _, field := range []string{kept.Method, kept.Path, kept.Query} {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(field))); p >= uintptr(unsafe.Pointer(unsafe.StringData(line))) && p < uintptr(unsafe.Pointer(unsafe.StringData(line)))+uintptr(len(line)) {
+			t.Errorf("the journal keeps %.20q, a part of the 60 KB request line", field)
+		}
 	}
 	if got := cut("ab中", 3); got != "ab...[cut: 5 bytes]" {
 		t.Errorf("cut in the middle of a rune: %q", got)
