@@ -226,3 +226,18 @@ func TestAdminRequestsPageBytes(t *testing.T) {
 		t.Errorf("pages of %v exchanges of 1 MiB (body and chunk), want at most %d a page", sizes, perPage)
 	}
 }
+
+// A page of fault rules stops at maxPageBytes, whatever its limit.
+func TestAdminFaultsPageBytes(t *testing.T) {
+	ts := NewTestServer(t)
+	big := strings.Repeat("r", 60_000)
+	for i := 0; i < 200; i++ {
+		if _, err := ts.AddFault(Fault{Match: FaultMatch{ChunkContains: big}, Action: FaultAction{DelayMS: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, sizes := walk(t, ts, "/__admin/faults?limit=1000")
+	if len(items) != 200 || len(sizes) < 2 || sizes[0] > maxPageBytes/60_000 {
+		t.Errorf("pages of %v rules of 60 KB, want at most %d a page and 200 in all", sizes, maxPageBytes/60_000)
+	}
+}
