@@ -14,7 +14,7 @@ import (
 
 // streamsHeapStop is the heap in use at which the long streams stop, so
 // that a stream store without a byte bound cannot exhaust the machine.
-const streamsHeapStop = 768 << 20
+const streamsHeapStop = 512 << 20
 
 // memoryGoal is the resident memory the server must stay under, whatever
 // it is sent, with the default configuration.
