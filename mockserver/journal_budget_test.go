@@ -101,3 +101,20 @@ func TestJournalPages(t *testing.T) {
 		t.Errorf("pages %s, want %s", got, want)
 	}
 }
+
+// limits.journal_bytes sets the journal's budget; its default is
+// DefaultJournalBytes.
+func TestJournalBytesFromConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Limits.JournalBytes = 100_000
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.journal.budget != 100_000 {
+		t.Errorf("budget %d, want 100000", s.journal.budget)
+	}
+	if s, _ := New(DefaultConfig()); s.journal.budget != DefaultJournalBytes {
+		t.Errorf("default budget %d", s.journal.budget)
+	}
+}
