@@ -213,10 +213,11 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 }
 
 // httpServer returns the http.Server of one listener, with the timeouts and
-// limits of o, counting its handlers in flight.
+// limits of o, counting its handlers in flight. A request to the endpoint
+// that declares a body over the limit is refused before any 100 Continue.
 func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *atomic.Int64) *http.Server {
 	return &http.Server{
-		Handler:           trackHandler(h, inflight, o.WriteTimeout),
+		Handler:           trackHandler(s.refuseEarly(h), inflight, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,

@@ -65,7 +65,7 @@ func New(cfg Config) (*Server, error) {
 		faults:   &faultSet{},
 		calls:    newCallCounter(cfg.Limits.MaxStreams),
 		userSigs: usersig.NewCache(0),
-		journal:  newJournal(cfg.Limits.JournalSize, cfg.Journal),
+		journal:  newJournal(cfg.Limits.JournalSize, cfg.Limits.JournalBytes, cfg.Journal),
 		clock:    newClock(cfg.Clock),
 		log:      cfg.Logger,
 	}
@@ -169,9 +169,10 @@ func (s *Server) Streams() []Stream { return s.streams.all(s.now()) }
 // StreamPage returns at most limit streams opened after the one numbered
 // after (0 for the first page), oldest first, as summaries (no chunks and
 // no text) unless text is true, and the number to pass as after for the
-// next page (0 when none remain).
+// next page (0 when none remain). A page with text stops early once it
+// holds 8 MiB.
 func (s *Server) StreamPage(after uint64, limit int, text bool) ([]Stream, uint64) {
-	return s.streams.page(after, limit, text, s.now())
+	return s.streams.page(after, limit, text, s.now(), maxPageBytes)
 }
 
 // Stream returns the stream of a MsgKey.
@@ -180,21 +181,21 @@ func (s *Server) Stream(msgKey string) (Stream, bool) { return s.streams.get(msg
 // Sessions returns the sessions that were configured, opened or ended.
 func (s *Server) Sessions() []SessionInfo { return s.sessions.list() }
 
-// OpenSession marks a session open (needed in strict mode).
-func (s *Server) OpenSession(id string) error {
-	if !ValidSessionID(id) {
-		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", id)
-	}
-	s.sessions.set(id, SessionOpen)
-	return nil
-}
+// OpenSession marks a session open (needed in strict mode). Past
+// MaxSessions it returns an error wrapping ErrTooManySessions.
+func (s *Server) OpenSession(id string) error { return s.setSession(id, SessionOpen) }
 
-// EndSession ends a session: later calls on it get 141005.
-func (s *Server) EndSession(id string) error {
+// EndSession ends a session: later calls on it get 141005. Past
+// MaxSessions it returns an error wrapping ErrTooManySessions.
+func (s *Server) EndSession(id string) error { return s.setSession(id, SessionEnded) }
+
+func (s *Server) setSession(id string, state SessionState) error {
 	if !ValidSessionID(id) {
-		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", id)
+		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", cut(id, 64))
 	}
-	s.sessions.set(id, SessionEnded)
+	if err := s.sessions.set(id, state); err != nil {
+		return fmt.Errorf("mockserver: session: %w", err)
+	}
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -70,6 +69,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	journalFile := fs.String("journal", "", "append every exchange to `file` as one JSON line")
+	journalMax := fs.Int64("journal-max-bytes", mockserver.DefaultJournalFileBytes, "rotate the --journal file to FILE.1 (replacing an older one) when it reaches `n` bytes; default limits.journal_file_bytes of the configuration")
 	adminToken := fs.String("admin-token", "", "require `token` as a bearer token on the admin API (all but health); default $"+AdminTokenEnv)
 	adminAddr := fs.String("admin-addr", "", "serve the admin API on its own `host:port` instead of --addr (which keeps /__admin/health)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
@@ -133,9 +133,19 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if !set["admin-token"] {
 		cfg.AdminToken = e.getenv(AdminTokenEnv)
 	}
-	var journal *os.File
+	if set["journal-max-bytes"] {
+		if *journalMax < 1 || *journalMax > mockserver.MaxJournalFileBytes {
+			return usageError(e, name, "--journal-max-bytes %d: not in 1..%d", *journalMax, int64(mockserver.MaxJournalFileBytes))
+		}
+		cfg.Limits.JournalFileBytes = *journalMax
+	}
+	var journal *mockserver.JournalFile
 	if *journalFile != "" {
-		f, err := os.OpenFile(*journalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		max := cfg.Limits.JournalFileBytes
+		if max == 0 {
+			max = mockserver.DefaultJournalFileBytes
+		}
+		f, err := mockserver.OpenJournalFile(*journalFile, max, logger)
 		if err != nil {
 			return usageError(e, name, "--journal: %v", err)
 		}
