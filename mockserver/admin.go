@@ -39,6 +39,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	r.Handle(p+"/streams/{msgKey}", s.requireToken(s.getStream)).Methods(http.MethodGet)
 	r.Handle(p+"/codes", s.requireToken(s.getCodes)).Methods(http.MethodGet)
 	r.Handle(p+"/reset", s.requireToken(s.postReset)).Methods(http.MethodPost)
+	s.uiRoutes(r)
 }
 
 // requireToken asks for the admin token as a bearer token, when one is set.

@@ -209,7 +209,7 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 // httpServer returns the http.Server of one listener, with the timeouts and
 // limits of o, counting its handlers in flight.
 func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *atomic.Int64) *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           trackHandler(h, inflight, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
@@ -219,6 +219,8 @@ func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Contex
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(s.ui.hub.dropAll) // end the dashboards' event streams
+	return srv
 }
 
 // trackHandler counts the handlers running and, when writeTimeout is set,

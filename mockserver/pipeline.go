@@ -216,6 +216,7 @@ func (s *Server) record(r *http.Request, ex *exchange) {
 	if err := s.journal.add(&e); err != nil {
 		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
 	}
+	s.ui.hub.publish(&e)
 }
 
 // logExchange writes the log line of an exchange.

@@ -39,6 +39,7 @@ type Server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	router   *mux.Router
+	ui       uiState
 }
 
 // New builds a Server from a configuration, which it validates.
@@ -89,6 +90,7 @@ func (s *Server) routes() *mux.Router {
 	r.SkipClean(true) // answer the path as sent; never redirect a client
 	r.HandleFunc(EndpointPath, s.sendStreamMsg)
 	s.adminRoutes(r)
+	r.HandleFunc("/", s.landing).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/v4/").HandlerFunc(s.unknownAPI)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)

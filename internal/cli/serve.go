@@ -5,26 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/deskmock/deskmock/mockserver"
 )
 
 // DefaultAddr is the address serve listens on unless told otherwise.
 const DefaultAddr = "127.0.0.1:8780"
-
-// exampleSessionID is the SessionId of the vendor's example, used in the
-// curl command that serve prints.
-const exampleSessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
-
-// firstSigLifetime is how long the UserSig in the printed curl is valid.
-const firstSigLifetime = 24 * time.Hour
 
 // AdminTokenEnv is the environment variable read for the admin token when
 // --admin-token is not given.
@@ -131,6 +122,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "%s %s: %v\n", progName, name, err)
 		return ExitUsage
 	}
+	srv.SetVersion(version())
 	served := *app // New keeps its own copy of cfg
 
 	ready := func(bound, adminBound string) {
@@ -228,25 +220,17 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom, bo
 		fmt.Fprintf(&b, "  and %d more app(s) from the configuration\n", moreApps)
 	}
 
-	sessionID, note := exampleSessionID, ""
-	if cfg := srv.Config(); cfg.Sessions.Strict {
-		if len(cfg.Sessions.IDs) > 0 {
-			sessionID = cfg.Sessions.IDs[0]
-		} else {
-			note = "Sessions are strict: open this SessionId first, or the call gets 141005.\n"
-		}
-	}
-	sig, err := srv.UserSig(app.SDKAppID, admin, firstSigLifetime)
+	first, err := srv.FirstCall(base)
 	if err != nil {
 		fmt.Fprintf(&b, "\n(cannot sign a UserSig for the example: %v)\n", err)
 		fmt.Fprint(w, b.String())
 		return
 	}
-	url := base + mockserver.EndpointPath + "?" + mockserver.Query(app.SDKAppID, admin, sig, rand.Uint32())
-	body := `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`
-	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(firstSigLifetime.Hours()))
-	fmt.Fprintf(&b, "curl -sS -X POST %s -d %s\n", shellQuote(url), shellQuote(body))
-	b.WriteString(note)
+	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(mockserver.FirstCallLifetime.Hours()))
+	b.WriteString(first.Curl + "\n")
+	if first.Note != "" {
+		b.WriteString(first.Note + "\n")
+	}
 	b.WriteString(`Send the next chunks with the "MsgKey" of the reply, and "Finish":1 with the last.` + "\n")
 	fmt.Fprint(w, b.String())
 }
@@ -272,9 +256,4 @@ func isLoopback(bound string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
