@@ -40,6 +40,11 @@ const (
 	// uiWriteWindow bounds each write to an event stream: a browser that
 	// reads no more is cut off.
 	uiWriteWindow = 10 * time.Second
+	// uiBatchWindow is how long an event stream gathers the events that
+	// follow one into the same write, and uiBatchBytes how much at most:
+	// under load, one system call carries many events.
+	uiBatchWindow = 20 * time.Millisecond
+	uiBatchBytes  = 64 << 10
 )
 
 // uiHeader is the header every state-changing request of the dashboard
@@ -278,6 +283,9 @@ func (s *Server) uiEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	beat := time.NewTicker(uiHeartbeat)
 	defer beat.Stop()
+	batch := time.NewTimer(uiBatchWindow)
+	batch.Stop()
+	defer batch.Stop()
 	var buf []byte
 	write := func(b []byte) bool {
 		rc.SetWriteDeadline(time.Now().Add(uiWriteWindow))
@@ -300,17 +308,38 @@ func (s *Server) uiEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case ev := <-sub.ch:
-			sub.took(ev)
-			buf = append(buf[:0], "id: "...)
-			buf = strconv.AppendUint(buf, ev.id, 10)
-			buf = append(buf, "\nevent: "...)
-			buf = append(buf, ev.kind...)
-			buf = append(buf, "\ndata: "...)
-			buf = append(buf, ev.JSON()...)
-			buf = append(buf, "\n\n"...)
+			buf = appendEvent(buf[:0], sub, ev)
+			batch.Reset(uiBatchWindow)
+		gather:
+			for len(buf) < uiBatchBytes {
+				select {
+				case ev := <-sub.ch:
+					buf = appendEvent(buf, sub, ev)
+				case <-batch.C:
+					break gather
+				case <-sub.gone:
+					return
+				case <-r.Context().Done():
+					return
+				}
+			}
+			batch.Stop()
 			if !write(buf) {
 				return
 			}
 		}
 	}
+}
+
+// appendEvent appends an event read off sub's queue, as a server-sent
+// event, to b.
+func appendEvent(b []byte, sub *subscriber, ev *event) []byte {
+	sub.took(ev)
+	b = append(b, "id: "...)
+	b = strconv.AppendUint(b, ev.id, 10)
+	b = append(b, "\nevent: "...)
+	b = append(b, ev.kind...)
+	b = append(b, "\ndata: "...)
+	b = append(b, ev.JSON()...)
+	return append(b, "\n\n"...)
 }

@@ -340,13 +340,20 @@ func TestStreamGrowsLive(t *testing.T) {
 			t.Errorf("stream head %q lacks %q", head, want)
 		}
 	}
-	// A second stream still open and an error beside it, for the screenshot.
-	r := send(t, ts, mockserver.ChunkBody("6b1d3e9a-0c4f-4e7b-9a2d-8f5c6b7a1e30", "", "Your order ships ", false))
-	send(t, ts, mockserver.ChunkBody("6b1d3e9a-0c4f-4e7b-9a2d-8f5c6b7a1e30", r.MsgKey, "tomorrow", false))
+	// A second stream still open, a fault rule that fired and two errors
+	// beside it, for the screenshot.
+	other := "6b1d3e9a-0c4f-4e7b-9a2d-8f5c6b7a1e30"
+	r := send(t, ts, mockserver.ChunkBody(other, "", "Your order ships ", false))
+	send(t, ts, mockserver.ChunkBody(other, r.MsgKey, "tomorrow", false))
+	if _, err := ts.AddFault(mockserver.Fault{Match: mockserver.FaultMatch{ChunkContains: "refund"}, Action: mockserver.FaultAction{ErrorCode: 20004}}); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ts, mockserver.ChunkBody(other, r.MsgKey, " and the refund", false))
 	send(t, ts, mockserver.ChunkBody(mockserver.TriggerSessionID(141005, 0), "", "Hi", false))
 	send(t, ts, `{"SessionId":"not-a-uuid","Chunk":"x"}`)
-	tb.waitTrue("the last exchange", `document.querySelectorAll("#exchanges tbody tr").length === 7`, liveWithin)
-	time.Sleep(500 * time.Millisecond) // let the highlight of fresh rows fade a little
+	tb.waitTrue("the last exchange", `document.querySelectorAll("#exchanges tbody tr").length === 8`, liveWithin)
+	tb.waitTrue("the rule's fired count", `(document.querySelector('#faults tr[data-id="f1"] .fired') || {}).textContent === "1"`, liveWithin)
+	time.Sleep(time.Second) // let the highlight of fresh rows fade
 	tb.shot("dashboard")
 	tb.noProblems()
 }

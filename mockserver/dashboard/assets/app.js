@@ -287,12 +287,12 @@ function renderExchanges(freshSeq) {
   $("#exchanges tbody").replaceChildren(...rows.map((ex) =>
     el("tr", { class: ex.seq === freshSeq ? "fresh" : null, "data-seq": ex.seq, onclick: () => showExchange(ex) },
       el("td", {}, ex.seq),
-      el("td", { class: "mono" }, new Date(ex.time).toLocaleTimeString()),
+      el("td", { class: "mono" }, new Date(ex.time).toLocaleTimeString("en-GB")),
       el("td", {}, el("span", { class: "code " + codeClass(ex) }, codeText(ex))),
       el("td", { class: "mono", title: ex.session_id || "" }, ex.session_id || ""),
       el("td", { class: "mono", title: ex.chunk || "" }, ex.chunk || ""),
       el("td", {}, ex.check || ""),
-      el("td", {}, ex.fault ? ex.fault + " " + ex.action : ""),
+      el("td", { title: ex.action || "" }, ex.fault || ""),
       el("td", {}, ex.latency_ms.toFixed(1)))));
 }
 
