@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -108,6 +109,8 @@ func openTab(t *testing.T, ts *mockserver.TestServer, path string, width, height
 func (tb *tab) watch(ev any) {
 	var p string
 	switch e := ev.(type) {
+	case *page.EventJavascriptDialogOpening: // the Reset button's confirm: accept it
+		go chromedp.Run(tb.ctx, page.HandleJavaScriptDialog(true))
 	case *runtime.EventConsoleAPICalled:
 		if e.Type == runtime.APITypeError || e.Type == runtime.APITypeWarning {
 			var args []string
@@ -444,6 +447,7 @@ func TestTokenRequired(t *testing.T) {
 	}
 	tb.run(chromedp.SendKeys("#token", "wrong"), chromedp.Click("#login-form button"))
 	tb.waitTrue("the refusal", `document.querySelector("#login-error").textContent.includes("refused")`, 2*time.Second)
+	tb.shot("token-refused")
 	tb.eval(`document.body.innerText`, &shown)
 	if strings.Contains(shown, "secret text") {
 		t.Errorf("data shown after a wrong token")
@@ -519,4 +523,26 @@ func TestPageHeaders(t *testing.T) {
 			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
 		}
 	}
+}
+
+func TestResetButton(t *testing.T) {
+	ts := mockserver.NewTestServer(t, func(c *mockserver.Config) {
+		c.Faults = []mockserver.Fault{{ID: "configured", Match: mockserver.FaultMatch{ChunkContains: "boom"}, Action: mockserver.FaultAction{ErrorCode: 20004}}}
+	})
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	if _, err := ts.AddFault(mockserver.Fault{ID: "added", Action: mockserver.FaultAction{DelayMS: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ts, mockserver.ChunkBody(session, "", "before the reset", false))
+	tb.waitTrue("the stream", `document.querySelector("#streams").textContent.includes("before the reset")`, liveWithin)
+	tb.waitTrue("the added rule", `document.querySelector('#faults tr[data-id="added"]') !== null`, liveWithin)
+
+	tb.run(chromedp.Click("#reset"))
+	tb.waitTrue("the page emptied", `document.querySelectorAll(".stream").length === 0 && document.querySelectorAll("#exchanges tbody tr").length === 0`, liveWithin)
+	tb.waitTrue("the configured rule alone", `[...document.querySelectorAll("#faults tbody tr")].map(tr => tr.dataset.id).join() === "configured"`, liveWithin)
+	if n := len(ts.Streams()); n != 0 {
+		t.Errorf("%d streams after the reset", n)
+	}
+	tb.noProblems()
 }

@@ -56,6 +56,7 @@ async function api(method, path, body) {
 function askToken(message) {
   if (listening) { listening.abort(); listening = null; }
   $("#app").hidden = true;
+  $("#reset").hidden = true;
   $("#login").hidden = false;
   $("#login-error").textContent = message || "";
   setConn(false, "locked");
@@ -83,6 +84,7 @@ async function start() {
   }
   $("#login").hidden = true;
   $("#app").hidden = false;
+  $("#reset").hidden = false;
   listen();
 }
 
@@ -128,9 +130,15 @@ async function listen() {
     if (!r.ok || !r.body) throw new Error("events: " + r.status);
     const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
     let buf = "";
+    // The server sends at least a heartbeat every 15 s: a longer silence
+    // means a dead connection.
+    let heard = Date.now();
+    const watchdog = setInterval(() => { if (Date.now() - heard > 40000) ctrl.abort(); }, 5000);
+    ctrl.signal.addEventListener("abort", () => clearInterval(watchdog));
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      heard = Date.now();
       buf += value.replace(/\r\n?/g, "\n");
       let i;
       while ((i = buf.indexOf("\n\n")) >= 0) {
@@ -140,9 +148,10 @@ async function listen() {
       }
     }
   } catch (e) {
-    if (ctrl.signal.aborted) return;
+    if (ctrl.signal.aborted && listening !== ctrl) return; // replaced, or locked
   }
   if (listening !== ctrl) return;
+  ctrl.abort();
   setConn(false, "reconnecting…");
   setTimeout(() => { if (listening === ctrl) listen(); }, 1000);
 }
@@ -325,9 +334,11 @@ function showExchange(ex) {
   $("#detail").showModal();
 }
 
-// detailOf says why the answer was what it was: the check's rule, from the
-// check → code table.
+// detailOf says why the answer was what it was: the exchange's own detail
+// when the server records one, else the check's rule from the check → code
+// table.
 function detailOf(ex) {
+  if (ex.detail) return ex.detail;
   if (!ex.check) return ex.fault ? "a fault rule answered" : "accepted";
   const r = (state.rules || []).find((r) => r.check === ex.check);
   return r ? r.when + " → " + r.code + " " + r.info : ex.check;
