@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -30,21 +28,6 @@ const (
 const (
 	uiMaxExchanges = 300
 	uiMaxStreams   = 100
-)
-
-// Timing of the dashboard's event stream.
-const (
-	// uiHeartbeat is how often an idle event stream sends a comment, so
-	// that proxies and the page know it is alive.
-	uiHeartbeat = 15 * time.Second
-	// uiWriteWindow bounds each write to an event stream: a browser that
-	// reads no more is cut off.
-	uiWriteWindow = 10 * time.Second
-	// uiBatchWindow is how long an event stream gathers the events that
-	// follow one into the same write, and uiBatchBytes how much at most:
-	// under load, one system call carries many events.
-	uiBatchWindow = 20 * time.Millisecond
-	uiBatchBytes  = 64 << 10
 )
 
 // uiHeader is the header every state-changing request of the dashboard
@@ -264,82 +247,4 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
-}
-
-// uiEvents streams events to a dashboard as server-sent events: first
-// "hello" (the page then loads the state), then "exchange" with each
-// journaled exchange, "faults" and "reset" when those change, and a comment
-// every uiHeartbeat. It ends when the client goes, or when the hub drops a
-// client too slow to keep up; the page then reconnects and loads the state
-// again, so no event ID needs replaying.
-func (s *Server) uiEvents(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Time{}) // the server's read timeout would end the stream
-	sub := s.ui.hub.subscribe()
-	defer s.ui.hub.unsubscribe(sub)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	beat := time.NewTicker(uiHeartbeat)
-	defer beat.Stop()
-	batch := time.NewTimer(uiBatchWindow)
-	batch.Stop()
-	defer batch.Stop()
-	var buf []byte
-	write := func(b []byte) bool {
-		rc.SetWriteDeadline(time.Now().Add(uiWriteWindow))
-		if _, err := w.Write(b); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
-	if !write([]byte("retry: 1000\nevent: hello\ndata: {}\n\n")) {
-		return
-	}
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-sub.gone:
-			return
-		case <-beat.C:
-			if !write([]byte(": heartbeat\n\n")) {
-				return
-			}
-		case ev := <-sub.ch:
-			buf = appendEvent(buf[:0], sub, ev)
-			batch.Reset(uiBatchWindow)
-		gather:
-			for len(buf) < uiBatchBytes {
-				select {
-				case ev := <-sub.ch:
-					buf = appendEvent(buf, sub, ev)
-				case <-batch.C:
-					break gather
-				case <-sub.gone:
-					return
-				case <-r.Context().Done():
-					return
-				}
-			}
-			batch.Stop()
-			if !write(buf) {
-				return
-			}
-		}
-	}
-}
-
-// appendEvent appends an event read off sub's queue, as a server-sent
-// event, to b.
-func appendEvent(b []byte, sub *subscriber, ev *event) []byte {
-	sub.took(ev)
-	b = append(b, "id: "...)
-	b = strconv.AppendUint(b, ev.id, 10)
-	b = append(b, "\nevent: "...)
-	b = append(b, ev.kind...)
-	b = append(b, "\ndata: "...)
-	b = append(b, ev.JSON()...)
-	return append(b, "\n\n"...)
 }

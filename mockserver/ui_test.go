@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +217,32 @@ func TestLandingCurlWorks(t *testing.T) {
 	}
 	if rep := post(t, parts[1], parts[3]); rep.ErrorCode != 0 || rep.MsgKey == "" {
 		t.Errorf("the command's request: %+v", rep)
+	}
+}
+
+// TestBatchSkipsTheOldestOfABusyWindow: a window of more than uiBatchMax
+// events sends "lag" with the number skipped, then the newest uiBatchMax.
+func TestBatchSkipsTheOldestOfABusyWindow(t *testing.T) {
+	for _, n := range []int{1, uiBatchMax, uiBatchMax + 10} {
+		var h eventHub
+		sub := h.subscribe()
+		for i := 1; i <= n; i++ {
+			h.publish(&Exchange{Seq: uint64(i)})
+		}
+		batch := sub.drain(nil)
+		if len(batch) != n || sub.bytes.Load() != 0 {
+			t.Fatalf("%d events: drained %d, %d bytes left", n, len(batch), sub.bytes.Load())
+		}
+		out := string(appendBatch(nil, batch))
+		skipped := max(0, n-uiBatchMax)
+		if got := strings.Contains(out, "event: lag\ndata: {\"skipped\":"); got != (skipped > 0) {
+			t.Errorf("%d events: lag event %v, want %v", n, got, skipped > 0)
+		}
+		if got := strings.Count(out, "event: exchange\n"); got != n-skipped {
+			t.Errorf("%d events: %d sent whole, want %d", n, got, n-skipped)
+		}
+		if !strings.Contains(out, `"seq":`+strconv.Itoa(n)+`,`) || (skipped > 0 && strings.Contains(out, `"seq":1,`)) {
+			t.Errorf("%d events: not the newest sent:\n%s", n, out)
+		}
 	}
 }

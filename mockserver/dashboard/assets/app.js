@@ -180,7 +180,18 @@ async function onEvent(block) {
     case "reset":
       await resync().catch(() => {});
       break;
+    case "lag": // the server skipped events of a busy moment
+      lagged();
+      break;
   }
+}
+
+// lagged reloads the state, at most once a second while the server is
+// busy.
+let lagTimer = null;
+function lagged() {
+  if (lagTimer) return;
+  lagTimer = setTimeout(() => { lagTimer = null; resync().catch(() => {}); }, 1000);
 }
 
 function onExchange(ex) {
