@@ -31,7 +31,7 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 	}
 	if fromLoopback(r) {
 		if first, err := s.FirstCall(base); err == nil {
-			l.Curl, l.Note = first.Curl, first.Note
+			l.Curl, l.Note, l.SigHours = first.Curl, first.Note, int(FirstCallLifetime.Hours())
 		}
 	}
 	var buf bytes.Buffer

@@ -304,6 +304,7 @@ func TestLandingPage(t *testing.T) {
 	if !strings.HasPrefix(curl, "curl -sS -X POST '"+ts.URL+mockserver.EndpointPath+"?") {
 		t.Errorf("landing page's command: %q", curl)
 	}
+	tb.shot("landing")
 	tb.run(chromedp.Click(`a.cta`), chromedp.WaitVisible("#streams"))
 	tb.waitLive()
 	tb.noProblems()

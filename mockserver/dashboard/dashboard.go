@@ -64,6 +64,8 @@ type Landing struct {
 	// Curl is the command that sends a first chunk; empty when it is not
 	// shown (to a client beyond loopback).
 	Curl string
+	// SigHours is how long the command's UserSig is valid, in hours.
+	SigHours int
 	// Note is said after the command.
 	Note string
 }
