@@ -43,6 +43,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	r.Handle(p+"/reset", s.requireToken(allowParams(s.postReset))).Methods(http.MethodPost)
 	r.Handle(p+"/clock", s.requireToken(allowParams(s.getClock))).Methods(http.MethodGet)
 	r.Handle(p+"/clock", s.requireToken(allowParams(s.postClock))).Methods(http.MethodPost)
+	s.uiRoutes(r)
 }
 
 // requireToken asks for the admin token as a bearer token, when one is set.
@@ -53,6 +54,14 @@ func (s *Server) requireToken(next http.HandlerFunc) http.Handler {
 			if !ok || !tokenEqual(got, s.cfg.AdminToken) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="deskmock admin"`)
 				adminError(w, http.StatusUnauthorized, "a valid admin token is required (Authorization: Bearer TOKEN)")
+				return
+			}
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A page of another site must not change the mock through the
+			// user's browser (the admin API has no token by default).
+			if err := notCrossSite(r); err != nil {
+				adminError(w, http.StatusForbidden, err.Error())
 				return
 			}
 		}

@@ -171,3 +171,39 @@ func TestJournalFileGetsEveryExchange(t *testing.T) {
 		t.Errorf("file has seqs %v, want 1..5", seqs)
 	}
 }
+
+// A page of another site cannot change the mock through the user's
+// browser; programs that send no Origin, and GETs, are unaffected.
+func TestAdminRefusesCrossSiteChanges(t *testing.T) {
+	ts := NewTestServer(t)
+	tests := []struct {
+		name    string
+		method  string
+		path    string
+		headers map[string]string
+		want    int
+	}{
+		{"curl", "POST", "/__admin/reset", nil, 200},
+		{"same origin", "POST", "/__admin/reset", map[string]string{"Origin": ts.URL, "Sec-Fetch-Site": "same-origin"}, 200},
+		{"cross-site form", "POST", "/__admin/reset", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
+		{"other origin", "DELETE", "/__admin/faults", map[string]string{"Origin": "http://localhost:1"}, 403},
+		{"same-site other port", "POST", "/__admin/clock", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"cross-site read", "GET", "/__admin/codes", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, ts.URL+tt.path, strings.NewReader(`{"advance":"1s"}`))
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}

@@ -23,6 +23,12 @@ import (
 
 // Default limits, used where the configuration leaves a limit out.
 const (
+	// DefaultMemoryLimit is the Go runtime's soft memory limit that serve
+	// sets unless GOMEMLIMIT is given: with every store at its default
+	// byte bound the live heap stays near half of it, and the collector
+	// works harder as the heap nears it rather than let the process pass
+	// 512 MiB.
+	DefaultMemoryLimit = 400 << 20
 	// DefaultMaxBodyBytes is the body limit: 12 KiB, the vendor's "12k".
 	DefaultMaxBodyBytes = 12 * 1024
 	// DefaultMaxStreams is how many streams the server keeps at once.

@@ -461,6 +461,7 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 	if err := s.journal.add(&e); err != nil {
 		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
 	}
+	s.ui.hub.publish(&e)
 }
 
 // write sends the reply an outcome decided.

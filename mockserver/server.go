@@ -42,6 +42,7 @@ type Server struct {
 	byPath    map[string]*liveEndpoint
 	keyOrder  []string
 	knownApps string // the configured sdkappids, for 70020's detail
+	ui        uiState
 }
 
 // New builds a Server from a configuration, which it validates.
@@ -111,6 +112,7 @@ func (s *Server) routes() *mux.Router {
 		r.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { s.serveEndpoint(ep, w, r) })
 	}
 	s.adminRoutes(r)
+	r.HandleFunc("/", s.landing).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/v4/").HandlerFunc(s.unknownAPI)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
@@ -214,6 +216,7 @@ func (s *Server) Reset() {
 	for _, f := range s.cfg.Faults {
 		s.faults.add(f) // validated by New
 	}
+	s.ui.hub.notify(eventReset)
 }
 
 // AddFault adds a fault rule after the others and returns its ID.
@@ -222,6 +225,7 @@ func (s *Server) AddFault(f Fault) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mockserver: fault: %w", err)
 	}
+	s.ui.hub.notify(eventFaults)
 	return id, nil
 }
 
@@ -229,10 +233,19 @@ func (s *Server) AddFault(f Fault) (string, error) {
 func (s *Server) Faults() []Fault { return s.faults.list() }
 
 // RemoveFault removes a fault rule; it reports whether the rule existed.
-func (s *Server) RemoveFault(id string) bool { return s.faults.remove(id) }
+func (s *Server) RemoveFault(id string) bool {
+	if !s.faults.remove(id) {
+		return false
+	}
+	s.ui.hub.notify(eventFaults)
+	return true
+}
 
 // ClearFaults removes every fault rule.
-func (s *Server) ClearFaults() { s.faults.clear() }
+func (s *Server) ClearFaults() {
+	s.faults.clear()
+	s.ui.hub.notify(eventFaults)
+}
 
 // Requests returns the journal's exchanges that match the filter, oldest
 // first.

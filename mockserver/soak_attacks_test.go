@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,6 +33,10 @@ const memoryGoal = 512 << 20
 //
 //	go test -run '^$' -bench SoakAttacks -benchtime=1x ./mockserver/
 func BenchmarkSoakAttacks(b *testing.B) {
+	// As serve sets it, unless GOMEMLIMIT says otherwise.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(DefaultMemoryLimit))
+	}
 	for i := 0; i < b.N; i++ {
 		soakAttacks(b)
 	}

@@ -5,25 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
+	"github.com/deskmock/deskmock/internal/shellquote"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
 // DefaultAddr is the address serve listens on unless told otherwise.
 const DefaultAddr = "127.0.0.1:8780"
-
-// exampleSessionID is the SessionId of the vendor's example, used in the
-// curl command that serve prints.
-const exampleSessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
-
-// firstSigLifetime is how long the UserSig in the printed curl is valid.
-const firstSigLifetime = 24 * time.Hour
 
 // AdminTokenEnv is the environment variable read for the admin token when
 // --admin-token is not given.
@@ -92,6 +85,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return usageError(e, name, "--admin-addr is empty")
 	}
 
+	if e.getenv("GOMEMLIMIT") == "" {
+		// Keeps the process under 512 MiB whatever it is sent; restored
+		// on return for callers that run serve in their own process.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(mockserver.DefaultMemoryLimit))
+	}
 	logger, err := newLogger(e, *logFormat, *logLevel)
 	if err != nil {
 		return usageError(e, name, "%v", err)
@@ -156,6 +154,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageError(e, name, "%v", err)
 	}
+	srv.SetVersion(version())
 	served := *app // New keeps its own copy of cfg
 
 	ready := func(bound, adminBound string) {
@@ -263,25 +262,17 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom str
 		fmt.Fprintf(&b, "  and %d more app(s) from the configuration\n", moreApps)
 	}
 
-	sessionID, note := exampleSessionID, ""
-	if cfg := srv.Config(); cfg.Sessions.Strict {
-		if len(cfg.Sessions.IDs) > 0 {
-			sessionID = cfg.Sessions.IDs[0]
-		} else {
-			note = "Sessions are strict: open this SessionId first, or the call gets 141005.\n"
-		}
-	}
-	sig, err := srv.UserSig(app.SDKAppID, admin, firstSigLifetime)
+	first, err := srv.FirstCall(base)
 	if err != nil {
 		fmt.Fprintf(&b, "\n(cannot sign a UserSig for the example: %v)\n", err)
 		fmt.Fprint(w, b.String())
 		return
 	}
-	url := base + mockserver.EndpointPath + "?" + mockserver.Query(app.SDKAppID, admin, sig, rand.Uint32())
-	body := `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`
-	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(firstSigLifetime.Hours()))
-	fmt.Fprintf(&b, "curl -sS %s-X POST %s -d %s\n", ts.curlTrust(), shellQuote(url), shellQuote(body))
-	b.WriteString(note)
+	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(mockserver.FirstCallLifetime.Hours()))
+	fmt.Fprintf(&b, "curl -sS %s-X POST %s -d %s\n", ts.curlTrust(), shellquote.Quote(first.URL), shellquote.Quote(first.Body))
+	if first.Note != "" {
+		b.WriteString(first.Note + "\n")
+	}
 	b.WriteString(`Send the next chunks with the "MsgKey" of the reply, and "Finish":1 with the last.` + "\n")
 	fmt.Fprint(w, b.String())
 }
@@ -307,9 +298,4 @@ func isLoopback(bound string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
