@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -406,4 +407,32 @@ func journalLines(t *testing.T, b []byte) []Exchange {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	goldenfile.Check(t, filepath.Join(goldenDir, name), got, *update)
+}
+
+// TestREADMEExampleIsARealReport keeps the README's example report true:
+// each of its lines is a line of the golden console report.
+func TestREADMEExampleIsARealReport(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(doc), "## Is deskmock right about the real service?")
+	_, example, ok2 := strings.Cut(sec, "```text\n")
+	example, _, ok3 := strings.Cut(example, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no example report under \"Is deskmock right about the real service?\"")
+	}
+	report, err := os.ReadFile(filepath.Join(goldenDir, "console.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(report), "\n") {
+		lines[l] = true
+	}
+	for _, l := range strings.Split(example, "\n") {
+		if l != "" && !lines[l] {
+			t.Errorf("README example line is not in %s:\n%s", "console.golden", l)
+		}
+	}
 }
