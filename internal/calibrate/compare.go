@@ -108,12 +108,12 @@ func overrideFor(def codes.Rule, up *Answer) (codes.Override, string) {
 		}
 	}
 	switch {
-	case up.Info == derived:
-	case up.Info == "" && derived != "":
-		return o, "the upstream's ErrorInfo is empty, which an override cannot say: the mock keeps a text"
-	case up.Info == "":
+	case up.Info == "" && derived == "":
 		o.Info = fmt.Sprintf("error %d", up.Code)
 		return o, "the upstream's ErrorInfo is empty and the code is not in the catalogue: the override carries a placeholder text"
+	case up.Info == derived:
+	case up.Info == "":
+		return o, "the upstream's ErrorInfo is empty, which an override cannot say: the mock keeps a text"
 	default:
 		o.Info = up.Info
 	}
