@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,11 +45,13 @@ type Exchange struct {
 
 // writeJournal writes one exchange as a JSON line.
 func writeJournal(w io.Writer, e Exchange) error {
-	b, err := json.Marshal(e)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep & in URLs readable
+	if err := enc.Encode(e); err != nil {
 		return fmt.Errorf("calibrate: journal: %w", err)
 	}
-	if _, err := w.Write(append(b, '\n')); err != nil {
+	if _, err := w.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("calibrate: journal: %w", err)
 	}
 	return nil

@@ -109,6 +109,8 @@ func answerCell(a *Answer) string {
 		return "-"
 	case a.Error != "":
 		return "error: " + short(a.Error, 48)
+	case a.Code == 0:
+		return "0 OK"
 	}
 	return fmt.Sprintf("%d %s", a.Code, short(a.Info, 32))
 }

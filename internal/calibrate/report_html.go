@@ -65,9 +65,8 @@ func answerHTML(a *Answer) string {
 	case a.Error != "":
 		return "error: " + a.Error
 	}
-	s := fmt.Sprintf("%d %q", a.Code, a.Info)
-	if a.MsgKey != "" {
-		s += " MsgKey " + a.MsgKey
+	if a.Code == 0 {
+		return "0 OK, MsgKey " + a.MsgKey
 	}
-	return s
+	return fmt.Sprintf("%d %q", a.Code, a.Info)
 }

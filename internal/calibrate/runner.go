@@ -248,7 +248,9 @@ func (r *runner) probe(ctx context.Context, p Probe, served bool) (Result, error
 		return Result{}, err
 	}
 	res.Upstream, res.At = up, r.opts.Now()
-	res.Mock, _ = r.side(ctx, p, false)
+	if res.Mock, err = r.side(ctx, p, false); err != nil {
+		return Result{}, err
+	}
 	compare(&res)
 	return res, nil
 }
