@@ -22,11 +22,15 @@ const (
 // attach to a bug report: the UserSig is redacted, the secret key is never
 // in it, bodies are clipped.
 type Exchange struct {
-	Seq   int       `json:"seq"`
-	Probe string    `json:"probe"`
-	Time  time.Time `json:"time"`
+	// Seq numbers the upstream's exchanges from 1.
+	Seq int `json:"seq"`
+	// Probe names the probe the request belongs to.
+	Probe string `json:"probe"`
+	// Time is when the request was sent.
+	Time time.Time `json:"time"`
 	// Setup is true for the call that opens a probe's stream.
-	Setup  bool   `json:"setup,omitempty"`
+	Setup bool `json:"setup,omitempty"`
+	// Method is the HTTP method.
 	Method string `json:"method"`
 	// URL is the full URL with the UserSig redacted.
 	URL string `json:"url"`
@@ -39,7 +43,8 @@ type Exchange struct {
 	// Reply is the reply body, clipped to MaxJournalReply bytes.
 	Reply string `json:"reply"`
 	// Error is the network error or timeout, if any.
-	Error  string  `json:"error,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Millis is the time to the whole reply.
 	Millis float64 `json:"ms"`
 }
 

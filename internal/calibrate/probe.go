@@ -120,7 +120,7 @@ type Probe struct {
 	Live bool `json:"live,omitempty"`
 }
 
-// Method returns the probe's HTTP method.
+// method returns the probe's HTTP method.
 func (p Probe) method() string {
 	if p.Method == "" {
 		return "POST"

@@ -12,6 +12,7 @@ import (
 
 // Identity is the app and administrator the probes act as.
 type Identity struct {
+	// SDKAppID is the app's; Identifier one of its administrators.
 	SDKAppID   uint64
 	Identifier string
 	// SecretKey signs the UserSigs; it is never printed nor journaled.
@@ -22,12 +23,14 @@ type Identity struct {
 
 // Request is a probe made concrete: what goes on the wire.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// Target is the path and query string, with the UserSig.
 	Target string
 	// Redacted is Target with the UserSig replaced by "REDACTED".
 	Redacted string
-	Body     string
+	// Body is the request body, placeholders filled.
+	Body string
 }
 
 // redacted stands for a UserSig wherever a request is printed or journaled.

@@ -45,6 +45,7 @@ func (a *Answer) OK() bool { return a != nil && a.Error == "" }
 
 // Result is the verdict on one probe.
 type Result struct {
+	// Probe, API, Check and What are the probe's.
 	Probe   string      `json:"probe"`
 	API     string      `json:"api"`
 	Check   codes.Check `json:"check,omitempty"`
@@ -67,35 +68,44 @@ type Result struct {
 
 // Summary counts the outcomes.
 type Summary struct {
-	Probes      int  `json:"probes"`
-	Match       int  `json:"match"`
-	Differ      int  `json:"differ"`
-	NotProvoked int  `json:"not_provoked"`
-	Failed      int  `json:"error"`
-	Skipped     int  `json:"skipped"`
-	Requests    int  `json:"upstream_requests"`
-	Parity      bool `json:"parity"`
+	// Probes counts every probe; the next five count them by outcome.
+	Probes      int `json:"probes"`
+	Match       int `json:"match"`
+	Differ      int `json:"differ"`
+	NotProvoked int `json:"not_provoked"`
+	Failed      int `json:"error"`
+	Skipped     int `json:"skipped"`
+	// Requests counts the requests sent to the upstream.
+	Requests int `json:"upstream_requests"`
+	// Parity is true when no probe differed and none failed.
+	Parity bool `json:"parity"`
 }
 
 // Report is the result of a calibration run.
 type Report struct {
 	// Upstream is the base URL probed.
-	Upstream   string `json:"upstream"`
+	Upstream string `json:"upstream"`
+	// SDKAppID and Identifier are the app and administrator probed as.
 	SDKAppID   uint64 `json:"sdkappid"`
 	Identifier string `json:"identifier"`
 	// Session is the live session, when live probes were allowed.
-	Session  string        `json:"session,omitempty"`
+	Session string `json:"session,omitempty"`
+	// Started is when the run began; Duration is how long it took.
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`
-	Results  []Result      `json:"results"`
+	// Results has one entry per probe, in the order they ran.
+	Results []Result `json:"results"`
 	// Unprobed are the rows of the table no probe provokes.
 	Unprobed []Unprobed `json:"unprobed"`
 	// Overrides are the code overrides that make the mock answer like the
 	// upstream, by check.
 	Overrides map[codes.Check]codes.Override `json:"overrides"`
-	// Exchanges are the upstream's exchanges, UserSig redacted.
+	// Exchanges are the upstream's exchanges, UserSig redacted. There are
+	// at most Options.MaxRequests of them, each with at most
+	// MaxJournalBody + MaxJournalReply bytes of bodies.
 	Exchanges []Exchange `json:"exchanges"`
-	Summary   Summary    `json:"summary"`
+	// Summary counts the outcomes.
+	Summary Summary `json:"summary"`
 }
 
 // summarize counts the outcomes of r.
