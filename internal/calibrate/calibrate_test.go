@@ -461,3 +461,24 @@ func TestREADMEExampleIsARealReport(t *testing.T) {
 		}
 	}
 }
+
+// A probe with Wait sends its call that long after its Setup call, on each
+// side, with the Setup's MsgKey.
+func TestWaitBetweenSetupAndCall(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	gap := Probe{Name: "v1/gap", API: V1, What: "a second chunk after a pause", Live: true, Wait: 100 * time.Millisecond,
+		Setup: `{"SessionId":"${live}","Chunk":"first, "}`,
+		Body:  `{"SessionId":"${live}","Chunk":"second","MsgKey":"${msgkey}","Finish":1}`}
+	start := time.Now()
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Probes: []Probe{gap}})
+	if took := time.Since(start); took < 2*gap.Wait {
+		t.Errorf("took %s, want at least %s (the wait on each side)", took, 2*gap.Wait)
+	}
+	if r := rep.Results[0]; r.Outcome != Match || r.Upstream.Code != 0 {
+		t.Errorf("%s: %s %+v %q", r.Probe, r.Outcome, r.Upstream, r.Note)
+	}
+	calls := up.Requests(mockserver.ExchangeFilter{SessionID: liveSession})
+	if len(calls) != 2 || calls[1].Time.Sub(calls[0].Time) < gap.Wait || calls[1].MsgKey != calls[0].MsgKey {
+		t.Errorf("the upstream saw %d calls on the session: %+v", len(calls), calls)
+	}
+}

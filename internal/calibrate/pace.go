@@ -19,15 +19,23 @@ func newPacer(rate float64) *pacer {
 func (p *pacer) wait(ctx context.Context) error {
 	now := time.Now()
 	if d := p.next.Sub(now); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := sleep(ctx, d); err != nil {
+			return err
 		}
 		now = p.next
 	}
 	p.next = now.Add(p.gap)
 	return nil
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

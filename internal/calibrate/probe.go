@@ -6,6 +6,8 @@
 package calibrate
 
 import (
+	"time"
+
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -115,6 +117,9 @@ type Probe struct {
 	// Setup, when set, is the body of a call made first on the same API,
 	// whose MsgKey fills PhMsgKey.
 	Setup string `json:"setup,omitempty"`
+	// Wait is how long to wait between the Setup call and the probe's
+	// call, on each side: for rules about the gap between chunks.
+	Wait time.Duration `json:"wait_ns,omitempty"`
 	// Live marks a probe that uses the live session and may deliver a
 	// message: it runs only with a session and writes allowed.
 	Live bool `json:"live,omitempty"`

@@ -5,6 +5,11 @@ import "github.com/deskmock/deskmock/mockserver/codes"
 // v2Body is a well-formed call of send_stream_msg_v2 on session, in the
 // shape of the vendor's example, with one last chunk of the given index and
 // extra top-level members.
+//
+// Waiting for their rows in the table (v2Unprobed), the chunk-index probe
+// is a Setup of a first chunk that is not the last and a call that repeats
+// Index 1; the idle-timeout probe is the same Setup, Wait: 16 * time.Second,
+// and a call with Index 2.
 func v2Body(session, index, extra string) string {
 	return `{"SessionId":"` + session + `","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"deskmock calibrate","Chunks":[{"EventType":"data","Index":` + index + `,"Markdown":"calibrate","IsLast":true}]}}]` + extra + `}`
 }

@@ -283,6 +283,11 @@ func (r *runner) side(ctx context.Context, p Probe, upstream bool) (*Answer, err
 			return &Answer{Status: a.Status, Error: "the call that opens the stream failed: " + why}, nil
 		}
 		msgKey = a.MsgKey
+		if p.Wait > 0 {
+			if err := sleep(ctx, p.Wait); err != nil {
+				return &Answer{Error: "not sent: " + err.Error()}, nil
+			}
+		}
 	}
 	req, err := build(p, r.opts.Identity, msgKey, false, time.Now())
 	if err != nil {
