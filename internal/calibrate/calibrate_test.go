@@ -180,7 +180,7 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 
 func TestUpstreamFailuresAreReportedPerProbe(t *testing.T) {
 	id := Identity{SDKAppID: 1400000001, Identifier: "administrator", SecretKey: "key"}
-	probes := []Probe{v1Probes[2], v1Probes[4], v1Probes[17]}
+	probes := []Probe{probeNamed(t, "v1/query"), probeNamed(t, "v1/random"), probeNamed(t, "v1/session-not-found")}
 	parent := t
 	release := make(chan struct{}) // lets the hanging upstream go at the end
 	defer close(release)
@@ -390,6 +390,18 @@ func TestConsoleReportGolden(t *testing.T) {
 	if diff := cmp.Diff(rep.Overrides, back.Overrides); diff != "" {
 		t.Errorf("JSON overrides (-want +got):\n%s", diff)
 	}
+}
+
+// probeNamed returns the probe of a name.
+func probeNamed(t *testing.T, name string) Probe {
+	t.Helper()
+	for _, p := range Probes() {
+		if p.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no probe %s", name)
+	return Probe{}
 }
 
 // onlyAPI keeps the probe names of one API.
