@@ -65,3 +65,29 @@ func TestCheckNotAppliedIsNotProvoked(t *testing.T) {
 		t.Errorf("summary %+v", rep.Summary)
 	}
 }
+
+// Two probes of one check that call for different overrides: the first is
+// kept, and the second says so.
+func TestConflictingProbesOfOneCheck(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.Faults = []mockserver.Fault{{
+		Match:  mockserver.FaultMatch{ChunkContains: "conflict-b"},
+		Action: mockserver.FaultAction{ErrorCode: 90002},
+	}}
+	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions())
+	id := Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey}
+	probes := []Probe{
+		{Name: "v1/a", API: V1, Check: codes.CheckBodySchema, Body: `{"SessionId":"${session}","Chunk":"conflict-a","Finish":2}`},
+		{Name: "v1/b", API: V1, Check: codes.CheckBodySchema, Body: `{"SessionId":"${session}","Chunk":"conflict-b","Finish":2}`},
+	}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, Probes: probes})
+	if got := []Outcome{rep.Results[0].Outcome, rep.Results[1].Outcome}; !cmp.Equal(got, []Outcome{Match, Differ}) {
+		t.Fatalf("outcomes %v", got)
+	}
+	if len(rep.Overrides) != 0 || rep.Results[1].Override != nil {
+		t.Errorf("overrides %v, want the first probe's (none)", rep.Overrides)
+	}
+	if want := "calls for another override of body-schema than v1/a: kept v1/a's"; rep.Results[1].Note != want {
+		t.Errorf("note %q, want %q", rep.Results[1].Note, want)
+	}
+}
