@@ -494,3 +494,18 @@ func TestWaitBetweenSetupAndCall(t *testing.T) {
 		t.Errorf("the upstream saw %d calls on the session: %+v", len(calls), calls)
 	}
 }
+
+// A mock configuration with another key or administrator still gets the
+// app of the identity, so that only its code overrides count.
+func TestMockConfigTakesTheIdentitysApp(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	cfg := mockserver.DefaultConfig()
+	cfg.Apps[0].SecretKey = "another-key"
+	cfg.Apps[0].Admins = []string{"someone-else"}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, Mock: &cfg, Probes: v1Probes})
+	if !rep.Summary.Parity {
+		var b bytes.Buffer
+		WriteConsole(&b, rep)
+		t.Errorf("not at parity:\n%s", b.String())
+	}
+}

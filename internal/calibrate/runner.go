@@ -41,8 +41,9 @@ type Options struct {
 	// Probes are the probes to run; nil means Probes().
 	Probes []Probe
 	// Mock is the configuration of the local mock; nil means one app made
-	// of Identity. Either way the mock's sessions are strict (like the real
-	// service's) with the live session open.
+	// of Identity. Either way the app of Identity is set up as Identity
+	// says (key, administrator), and the mock's sessions are strict (like
+	// the real service's) with the live session open.
 	Mock *mockserver.Config
 	// Rate is the most requests per second sent to the upstream.
 	Rate float64
@@ -195,10 +196,20 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 	var cfg mockserver.Config
 	if opts.Mock != nil {
 		cfg = *opts.Mock
+		cfg.Apps = append([]mockserver.App(nil), cfg.Apps...)
 		cfg.Sessions.IDs = append([]string(nil), cfg.Sessions.IDs...)
-	} else {
-		id := opts.Identity
-		cfg = mockserver.Config{Apps: []mockserver.App{{SDKAppID: id.SDKAppID, SecretKey: id.SecretKey, Admins: []string{id.Identifier}}}}
+	}
+	id := opts.Identity
+	app := mockserver.App{SDKAppID: id.SDKAppID, SecretKey: id.SecretKey, Admins: []string{id.Identifier}}
+	found := false
+	for i := range cfg.Apps {
+		if a := &cfg.Apps[i]; a.SDKAppID == id.SDKAppID {
+			app.Desk = a.Desk
+			*a, found = app, true
+		}
+	}
+	if !found {
+		cfg.Apps = append(cfg.Apps, app)
 	}
 	cfg.Sessions.Strict = true
 	if opts.livePossible() {
