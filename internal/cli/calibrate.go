@@ -70,7 +70,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.keyFile, "secret-key-file", "", "read the app's secret key from `file`; default $"+SecretKeyEnv)
 	fs.StringVar(&f.session, "session", "", "a live Desk session `ID` for the probes that write (with --allow-writes)")
 	fs.BoolVar(&f.allowWrites, "allow-writes", false, "run the probes that write to --session and may deliver messages to it")
-	fs.StringVar(&f.mockConfig, "mock-config", "", "configure the local mock from `file` (such as one --write-config wrote) instead of from the flags")
+	fs.StringVar(&f.mockConfig, "mock-config", "", "start the local mock from `file` (such as one --write-config wrote), with the app of the flags set in it")
 	fs.StringVar(&f.journal, "journal", "", "write the upstream's exchanges to `file` as JSON lines, UserSig redacted")
 	fs.StringVar(&f.json, "json", "", "write the report as JSON to `file`")
 	fs.StringVar(&f.html, "html", "", "write the report as a self-contained HTML page to `file`")
