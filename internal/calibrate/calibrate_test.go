@@ -194,11 +194,11 @@ func TestUpstreamFailuresAreReportedPerProbe(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			w.Write([]byte("<html><body><h1>502 Bad Gateway</h1></body></html>"))
-		}, time.Second, "upstream: HTTP 502 Bad Gateway (text/html): <html><body><h1>502 Bad Gateway</h1></body></html>"},
+		}, 5 * time.Second, "upstream: HTTP 502 Bad Gateway (text/html): <html><body><h1>502 Bad Gateway</h1></body></html>"},
 		{"html 200", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.Write([]byte("<html>maintenance</html>"))
-		}, time.Second, "upstream: the reply is not JSON (text/html): <html>maintenance</html>"},
+		}, 5 * time.Second, "upstream: the reply is not JSON (text/html): <html>maintenance</html>"},
 		{"hangs", func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-release:

@@ -26,6 +26,9 @@ const (
 	DefaultTimeout = 10 * time.Second
 	// maxReply is how much of a reply is read.
 	maxReply = 64 << 10
+	// mockTimeout bounds each request to the local mock, which answers at
+	// once: Timeout is for the upstream.
+	mockTimeout = 30 * time.Second
 )
 
 // Options configure a calibration run.
@@ -50,7 +53,7 @@ type Options struct {
 	// MaxRequests caps the requests sent to the upstream; probes past it
 	// are skipped.
 	MaxRequests int
-	// Timeout bounds each request.
+	// Timeout bounds each request to the upstream.
 	Timeout time.Duration
 	// Journal, when set, receives each upstream exchange as a JSON line.
 	Journal io.Writer
@@ -226,7 +229,7 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 // mockServes reports whether the local mock answers an API's path (rather
 // than refusing it as an unknown API).
 func (r *runner) mockServes(ctx context.Context, api API) bool {
-	r.send(ctx, r.mock.URL, Request{Method: "POST", Target: api.Path, Body: "{}"})
+	r.send(ctx, r.mock.URL, Request{Method: "POST", Target: api.Path, Body: "{}"}, mockTimeout)
 	last := r.mock.Requests(mockserver.ExchangeFilter{Limit: 1})
 	return len(last) == 1 && last[0].Check != codes.CheckPath
 }
@@ -320,14 +323,14 @@ type probeRecord struct {
 // journaled.
 func (r *runner) sendRecorded(ctx context.Context, base string, req Request, rec *probeRecord) (*Answer, error) {
 	if rec == nil {
-		a, _ := r.send(ctx, base, req)
+		a, _ := r.send(ctx, base, req, mockTimeout)
 		return a, nil
 	}
 	if err := r.pace.wait(ctx); err != nil {
 		return &Answer{Error: "not sent: " + err.Error()}, nil
 	}
 	at := r.opts.Now()
-	a, reply := r.send(ctx, base, req)
+	a, reply := r.send(ctx, base, req, r.opts.Timeout)
 	e := Exchange{
 		Seq: len(r.exchanges) + 1, Probe: rec.probe, Time: at, Setup: rec.setup,
 		Method: req.Method, URL: base + req.Redacted,
@@ -343,10 +346,10 @@ func (r *runner) sendRecorded(ctx context.Context, base string, req Request, rec
 	return a, nil
 }
 
-// send makes one HTTP request and reads the envelope of its reply; it also
-// returns the reply's text.
-func (r *runner) send(ctx context.Context, base string, req Request) (*Answer, string) {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+// send makes one HTTP request, bounded by timeout, and reads the envelope
+// of its reply; it also returns the reply's text.
+func (r *runner) send(ctx context.Context, base string, req Request, timeout time.Duration) (*Answer, string) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var body io.Reader
 	if req.Body != "" {
@@ -362,7 +365,7 @@ func (r *runner) send(ctx context.Context, base string, req Request) (*Answer, s
 	start := time.Now()
 	resp, err := r.opts.Client.Do(hr)
 	if err != nil {
-		a := &Answer{Error: describeError(ctx, err, r.opts.Timeout)}
+		a := &Answer{Error: describeError(ctx, err, timeout)}
 		a.Millis = millis(time.Since(start))
 		return a, ""
 	}
@@ -371,7 +374,7 @@ func (r *runner) send(ctx context.Context, base string, req Request) (*Answer, s
 	a := parseReply(resp, b)
 	a.Millis = millis(time.Since(start))
 	if err != nil && a.Error == "" {
-		a.Error = "reading the reply: " + describeError(ctx, err, r.opts.Timeout)
+		a.Error = "reading the reply: " + describeError(ctx, err, timeout)
 	}
 	return a, string(b)
 }
