@@ -2,11 +2,9 @@ package calibrate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -345,56 +343,3 @@ func (r *runner) sendRecorded(ctx context.Context, base string, req Request, rec
 	}
 	return a, nil
 }
-
-// send makes one HTTP request, bounded by timeout, and reads the envelope
-// of its reply; it also returns the reply's text.
-func (r *runner) send(ctx context.Context, base string, req Request, timeout time.Duration) (*Answer, string) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var body io.Reader
-	if req.Body != "" {
-		body = strings.NewReader(req.Body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, base+req.Target, body)
-	if err != nil {
-		return &Answer{Error: "cannot make the request: " + withoutURL(err)}, ""
-	}
-	if body != nil {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	start := time.Now()
-	resp, err := r.opts.Client.Do(hr)
-	if err != nil {
-		a := &Answer{Error: describeError(ctx, err, timeout)}
-		a.Millis = millis(time.Since(start))
-		return a, ""
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	a := parseReply(resp, b)
-	a.Millis = millis(time.Since(start))
-	if err != nil && a.Error == "" {
-		a.Error = "reading the reply: " + describeError(ctx, err, timeout)
-	}
-	return a, string(b)
-}
-
-// describeError words a transport error.
-func describeError(ctx context.Context, err error, timeout time.Duration) string {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Sprintf("timeout: no whole reply within %s", timeout)
-	}
-	return withoutURL(err)
-}
-
-// withoutURL returns an error's text without the URL that net/http quotes
-// in it, which holds the UserSig.
-func withoutURL(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Op + ": " + ue.Err.Error()
-	}
-	return err.Error()
-}
-
-func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
