@@ -79,14 +79,14 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 	fs.IntVar(&f.maxRequests, "max-requests", calibrate.DefaultMaxRequests, "send at most `n` requests to the upstream in all")
 	fs.DurationVar(&f.timeout, "timeout", calibrate.DefaultTimeout, "give up on a request after `duration`")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the probes and what each would send, and send nothing")
-	pos, code, done := parseArgs(fs, args)
+	pos, code, done := fs.Parse(args)
 	if done {
 		return code
 	}
 	if len(pos) > 0 {
 		return usageError(e, name, "unexpected argument %q", pos[0])
 	}
-	set := setFlags(fs)
+	set := fs.Given()
 	opts, msg := f.options(e, set)
 	if msg != "" {
 		return usageError(e, name, "%s", msg)
