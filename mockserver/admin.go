@@ -315,7 +315,7 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getCodes(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"rules": s.Rules()})
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.Rules(), "by_endpoint": s.table.EndpointRules()})
 }
 
 func (s *Server) postReset(w http.ResponseWriter, r *http.Request) {

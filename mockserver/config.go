@@ -56,7 +56,9 @@ type Config struct {
 	Sessions Sessions `json:"sessions"`
 	// Limits bound the body and the stream store.
 	Limits Limits `json:"limits"`
-	// Codes overrides the code or text answered by a check of the pipeline.
+	// Codes overrides the code or text answered by a check of the pipeline,
+	// keyed by check ("body-schema": every endpoint) or by endpoint and
+	// check ("v2/body-schema": that endpoint only, on top of the first).
 	Codes map[codes.Check]codes.Override `json:"codes,omitempty"`
 	// Faults are fault rules in force from the start (and after a reset).
 	Faults []Fault `json:"faults,omitempty"`
@@ -372,7 +374,7 @@ func (c *Config) Validate() error {
 			ids[id] = true
 		}
 	}
-	if _, err := codes.NewTable(c.Codes); err != nil {
+	if _, err := codes.NewTable(c.Codes, versions()...); err != nil {
 		return fmt.Errorf("codes: %w", err)
 	}
 	return nil

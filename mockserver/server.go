@@ -51,7 +51,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	table, err := codes.NewTable(cfg.Codes)
+	table, err := codes.NewTable(cfg.Codes, versions()...)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
