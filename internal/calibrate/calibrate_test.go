@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -32,14 +33,38 @@ var goldenDir = filepath.Join("..", "..", "testdata", "calibrate")
 const liveSession = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 
 // upstreamOverrides are where the test upstream differs from deskmock's
-// defaults: six rows, by code, by text, and by both.
+// defaults: rows of both versions, by code, by text, and by both; some for
+// every endpoint, some for one.
 var upstreamOverrides = map[codes.Check]codes.Override{
-	codes.CheckSDKAppIDUnknown: {Code: 60006},
-	codes.CheckUserSigExpired:  {Code: 20002},
-	codes.CheckNotAdmin:        {Code: 60010, Info: "Only the App administrator may call this API."},
-	codes.CheckSessionNotFound: {Info: "Session is gone."},
-	codes.CheckStreamFinished:  {Code: 141005},
-	codes.CheckMsgKeyUnknown:   {Info: "MsgKey is unknown."},
+	codes.CheckSDKAppIDUnknown:  {Code: 60006},
+	codes.CheckUserSigExpired:   {Code: 20002},
+	codes.CheckNotAdmin:         {Code: 60010, Info: "Only the App administrator may call this API."},
+	codes.CheckSessionNotFound:  {Info: "Session is gone."},
+	codes.CheckStreamFinished:   {Code: 141005},
+	codes.CheckMsgKeyUnknown:    {Info: "MsgKey is unknown."},
+	v1(codes.CheckBodyNotJSON):  {Info: "Not JSON."},
+	v2(codes.CheckBodySchema):   {Code: 90002},
+	v2(codes.CheckBodyTooLarge): {Info: "Body over 256 KiB."},
+	codes.CheckChunkIndex:       {Code: 141006, Info: "Index must grow."},
+	codes.CheckStreamIdleEnded:  {Code: 141005},
+	codes.CheckStreamRate:       {Code: 60013},
+}
+
+// v1 and v2 are the override keys of one endpoint's check.
+func v1(c codes.Check) codes.Check { return codes.EndpointCheck("v1", c) }
+func v2(c codes.Check) codes.Check { return codes.EndpointCheck("v2", c) }
+
+// differOnBoth are the probes that differ against an upstream with
+// upstreamOverrides: each of its rows, on each version that probes it.
+var differOnBoth = []string{
+	"v1/body-not-json", "v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired",
+	"v2/body-schema", "v2/body-schema-event", "v2/body-schema-index", "v2/body-schema-islast", "v2/body-too-large",
+	"v2/chunk-index", "v2/msgkey-unknown", "v2/session-not-found", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate",
+}
+
+// advancing moves a test upstream's clock instead of waiting.
+func advancing(up *mockserver.TestServer) func(context.Context, time.Duration) error {
+	return func(_ context.Context, d time.Duration) error { return up.AdvanceClock(d) }
 }
 
 // startUpstream starts a second deskmock, strict about sessions like the
@@ -93,24 +118,22 @@ func TestFindsExactlyTheRowsThatDiffer(t *testing.T) {
 	overrides := upstreamOverrides
 	up, id := startUpstream(t, overrides)
 	var journal bytes.Buffer
-	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Journal: &journal})
+	start := time.Now()
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Journal: &journal, AdvanceUpstream: advancing(up)})
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the run took %s: the idle probe waited instead of moving the clocks", took)
+	}
 
-	want := []string{"v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired"}
-	if diff := cmp.Diff(want, onlyAPI(withOutcome(rep, Differ), V1)); diff != "" {
-		t.Errorf("v1 probes that differ (-want +got):\n%s", diff)
+	if diff := cmp.Diff(differOnBoth, withOutcome(rep, Differ)); diff != "" {
+		t.Errorf("probes that differ (-want +got):\n%s", diff)
 	}
-	if got := withOutcome(rep, Failed); len(got) != 0 {
-		t.Errorf("probes in error: %v", got)
+	if got := append(withOutcome(rep, Failed), withOutcome(rep, Skipped)...); len(got) != 0 {
+		t.Errorf("probes in error or skipped: %v", got)
 	}
+	// Overrides of one endpoint stay so; those of every endpoint are
+	// written once, as are those only one endpoint probes.
 	if diff := cmp.Diff(overrides, rep.Overrides); diff != "" {
 		t.Errorf("overrides (-want +got):\n%s", diff)
-	}
-	if !mockServes(t, V2) {
-		for _, p := range v2Probes {
-			if o := outcomes(rep)[p.Name]; o != Skipped {
-				t.Errorf("%s: %s, want skipped while the mock lacks the v2 endpoint", p.Name, o)
-			}
-		}
 	}
 
 	// The journal holds every upstream exchange, as the upstream saw them,
@@ -140,13 +163,18 @@ func TestFindsExactlyTheRowsThatDiffer(t *testing.T) {
 
 func TestWrittenConfigGivesParity(t *testing.T) {
 	overrides := map[codes.Check]codes.Override{
-		codes.CheckUserSigExpired:  {Code: 20002},
-		codes.CheckBodySchema:      {Info: "Bad body."},
-		codes.CheckRandom:          {Code: 60003},
-		codes.CheckSessionNotFound: {Code: 141004, Info: "No such session."},
+		codes.CheckUserSigExpired:         {Code: 20002},
+		v1(codes.CheckBodySchema):         {Info: "Bad body."},
+		v2(codes.CheckBodySchema):         {Code: 90002, Info: "Bad v2 body."},
+		codes.CheckRandom:                 {Code: 60003},
+		codes.CheckSessionNotFound:        {Code: 141004, Info: "No such session."},
+		v2(codes.CheckSessionIDMalformed): {Info: "Illegal SessionId"},
+		codes.CheckStreamIdleEnded:        {Code: 141005},
+		codes.CheckMessageTooLarge:        {Code: 90002},
 	}
 	up, id := startUpstream(t, overrides)
-	first := run(t, Options{Upstream: up.URL, Identity: id})
+	opts := Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)}
+	first := run(t, opts)
 	if first.Summary.Parity {
 		t.Fatalf("first run: %+v, want differences", first.Summary)
 	}
@@ -158,7 +186,7 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := file.String()
-	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v1/random", "v1/session-not-found"} {
+	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended"} {
 		if !strings.Contains(text, "# probe "+probe+" ") {
 			t.Errorf("the config names no probe %s:\n%s", probe, text)
 		}
@@ -170,8 +198,9 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 	if diff := cmp.Diff(overrides, cfg.Codes); diff != "" {
 		t.Errorf("codes of the written config (-want +got):\n%s", diff)
 	}
-	again := run(t, Options{Upstream: up.URL, Identity: id, Mock: &cfg})
-	if !again.Summary.Parity || again.Summary.Match != again.Summary.Probes-again.Summary.Skipped {
+	opts.Mock = &cfg
+	again := run(t, opts)
+	if !again.Summary.Parity || again.Summary.Match != again.Summary.Probes || len(again.Overrides) != len(overrides) {
 		var b bytes.Buffer
 		WriteConsole(&b, again)
 		t.Errorf("re-run with the written config is not at parity:\n%s", b.String())
@@ -335,17 +364,30 @@ func TestProbesAreWellFormed(t *testing.T) {
 			t.Errorf("probe %s: uses the live session %v, marked live %v", p.Name, !p.Live, p.Live)
 		}
 	}
-	// Every row of the v1 table is probed or said to be unprobed.
-	covered := map[codes.Check]bool{}
-	for _, p := range v1Probes {
-		covered[p.Check] = true
+	// Every row that an API runs is probed on it, or said to be unprobed,
+	// or (on v2) shared with v1 and probed there.
+	covered := map[string]bool{}
+	for _, p := range Probes() {
+		covered[p.API.Name+"/"+string(p.Check)] = true
 	}
-	for _, u := range v1Unprobed {
-		covered[u.Check] = true
+	for _, u := range UnprobedRows() {
+		for _, api := range []API{V1, V2} {
+			if u.API == "" || u.API == api.Name {
+				covered[api.Name+"/"+string(u.Check)] = true
+			}
+		}
 	}
-	for _, r := range codes.Defaults() {
-		if !covered[r.Check] {
-			t.Errorf("row %s has no probe and no reason", r.Check)
+	for _, c := range v2Shared {
+		if !covered["v1/"+string(c)] {
+			t.Errorf("check %s is shared with v1 but has no v1 probe", c)
+		}
+		covered["v2/"+string(c)] = true
+	}
+	for _, api := range []API{V1, V2} {
+		for _, r := range codes.Defaults() {
+			if (len(r.Endpoints) == 0 || slices.Contains(r.Endpoints, api.Name)) && !covered[api.Name+"/"+string(r.Check)] {
+				t.Errorf("row %s of %s has no probe and no reason", r.Check, api.Name)
+			}
 		}
 	}
 }
@@ -355,9 +397,10 @@ func TestConsoleReportGolden(t *testing.T) {
 		codes.CheckUserSigExpired:  {Code: 20002},
 		codes.CheckNotAdmin:        {Code: 60010},
 		codes.CheckSessionNotFound: {Info: "Session is gone."},
+		v2(codes.CheckBodySchema):  {Code: 90002},
 	})
-	// v1 only, so that the report stays the same when v2 probes start to run.
-	rep := run(t, Options{Upstream: up.URL, Identity: id, Probes: v1Probes})
+	// Without a live session: the probes that write are skipped.
+	rep := run(t, Options{Upstream: up.URL, Identity: id})
 	rep.Upstream = "https://upstream.example"
 	var b bytes.Buffer
 	WriteConsole(&b, rep)
@@ -374,7 +417,7 @@ func TestConsoleReportGolden(t *testing.T) {
 	if err := WriteHTML(&page, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"DIFFERENCES", "v1/usersig-expired", "code 20002", ".verdict"} {
+	for _, want := range []string{"DIFFERENCES", "v1/usersig-expired", "code 20002", "v2/body-schema: code 90002", ".verdict"} {
 		if !strings.Contains(page.String(), want) {
 			t.Errorf("the HTML report lacks %q", want)
 		}
@@ -474,8 +517,68 @@ func TestREADMEExampleIsARealReport(t *testing.T) {
 	}
 }
 
-// A probe with Wait sends its call that long after its Setup call, on each
-// side, with the Setup's MsgKey.
+// Each probe's own call fails, on a deskmock upstream, exactly the check it
+// is written for; its Setup and burst calls pass.
+func TestEveryProbeProvokesItsCheck(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)})
+	received := up.Requests(mockserver.ExchangeFilter{})
+	if len(received) != len(rep.Exchanges) {
+		t.Fatalf("the upstream received %d requests, the report has %d", len(received), len(rep.Exchanges))
+	}
+	want := map[string]codes.Check{}
+	for _, p := range Probes() {
+		want[p.Name] = p.Check
+	}
+	for i, e := range rep.Exchanges {
+		got := received[i].Check
+		switch {
+		case e.Setup && got != "":
+			t.Errorf("%s: a preparing call failed %s", e.Probe, got)
+		case !e.Setup && got != want[e.Probe]:
+			t.Errorf("%s: failed check %q, want %q", e.Probe, got, want[e.Probe])
+		}
+	}
+	if s := rep.Summary; !s.Parity || s.Match != len(Probes()) {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+// The probe of the rate rule sends its six calls within one second even
+// at the default rate, and the probes after it are paced again.
+func TestRateProbeAloneBreaksThePacing(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	probes := []Probe{probeNamed(t, "v2/stream-rate"), probeNamed(t, "v2/session-not-found")}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Rate: DefaultRate, Probes: probes})
+	if r := rep.Results[0]; r.Outcome != Match || r.Upstream.Code != up.Rules()[ruleIndex(t, codes.CheckStreamRate)].Code {
+		t.Fatalf("%s: %s %+v %q", r.Probe, r.Outcome, r.Upstream, r.Note)
+	}
+	calls := up.Requests(mockserver.ExchangeFilter{})
+	if len(calls) != 7 {
+		t.Fatalf("the upstream received %d requests, want 6 + 1", len(calls))
+	}
+	if d := calls[5].Time.Sub(calls[0].Time); d >= time.Second {
+		t.Errorf("the six calls took %s, want them within a second", d)
+	}
+	if d := calls[6].Time.Sub(calls[5].Time); d < time.Second/DefaultRate-20*time.Millisecond {
+		t.Errorf("the next probe came %s after the burst, want a paced gap of %s", d, time.Second/DefaultRate)
+	}
+}
+
+// ruleIndex is the place of a check in the table.
+func ruleIndex(t *testing.T, c codes.Check) int {
+	t.Helper()
+	for i, r := range codes.Defaults() {
+		if r.Check == c {
+			return i
+		}
+	}
+	t.Fatalf("no rule %s", c)
+	return 0
+}
+
+// A probe with Wait sends its call that long after its Setup call with the
+// Setup's MsgKey: the upstream is waited for, the local mock's clock moved.
 func TestWaitBetweenSetupAndCall(t *testing.T) {
 	up, id := startUpstream(t, nil)
 	gap := Probe{Name: "v1/gap", API: V1, What: "a second chunk after a pause", Live: true, Wait: 100 * time.Millisecond,
@@ -483,8 +586,8 @@ func TestWaitBetweenSetupAndCall(t *testing.T) {
 		Body:  `{"SessionId":"${live}","Chunk":"second","MsgKey":"${msgkey}","Finish":1}`}
 	start := time.Now()
 	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Probes: []Probe{gap}})
-	if took := time.Since(start); took < 2*gap.Wait {
-		t.Errorf("took %s, want at least %s (the wait on each side)", took, 2*gap.Wait)
+	if took := time.Since(start); took < gap.Wait {
+		t.Errorf("took %s, want at least %s (the wait on the upstream)", took, gap.Wait)
 	}
 	if r := rep.Results[0]; r.Outcome != Match || r.Upstream.Code != 0 {
 		t.Errorf("%s: %s %+v %q", r.Probe, r.Outcome, r.Upstream, r.Note)

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -51,21 +52,29 @@ func markNotProvoked(results []Result, probes []Probe) {
 }
 
 // overrides derives, from the upstream answers, the code overrides that
-// make a mock with the default table answer like the upstream. Each check
-// gets the override of the first probe of it that was compared; a later
-// probe calling for another one gets a note instead. A check that the table
-// does not know (a row not in this build yet) gets a note too.
+// make a mock with the default table answer like the upstream. On each API,
+// a check gets the override of the first probe of it that was compared; a
+// later probe calling for another one gets a note instead. When the APIs
+// that probed a check call for the same override, it is written for every
+// endpoint ("body-schema"); when they differ, each API gets its own
+// ("v1/body-schema", "v2/body-schema"). A check that the table does not
+// know (a row not in this build yet) gets a note.
 func overrides(results []Result, probes []Probe) map[codes.Check]codes.Override {
 	defaults := map[codes.Check]codes.Rule{}
 	for _, r := range codes.Defaults() {
 		defaults[r.Check] = r
 	}
-	out := map[codes.Check]codes.Override{}
-	from := map[codes.Check]string{}
+	type found struct {
+		o      codes.Override
+		result *Result
+		at     int // the result's place
+	}
+	perAPI := map[codes.Check]map[string]found{} // check → API → first probe's
+	var order []codes.Check
 	for i := range results {
 		r, p := &results[i], probes[i]
-		if p.Check == "" || (r.Outcome != Match && r.Outcome != Differ) {
-			continue
+		if p.Check == "" || (r.Outcome != Match && r.Outcome != Differ) || r.Upstream.Code == 0 {
+			continue // nothing to learn: the upstream did not apply the check
 		}
 		def, known := defaults[p.Check]
 		if !known {
@@ -78,19 +87,40 @@ func overrides(results []Result, probes []Probe) map[codes.Check]codes.Override 
 		if note != "" {
 			r.Note = note
 		}
-		if first, seen := from[p.Check]; seen {
-			if out[p.Check] != o {
-				r.Note = fmt.Sprintf("calls for another override of %s than %s: kept %s's", p.Check, first, first)
+		if perAPI[p.Check] == nil {
+			perAPI[p.Check] = map[string]found{}
+			order = append(order, p.Check)
+		}
+		if first, seen := perAPI[p.Check][p.API.Name]; seen {
+			if first.o != o {
+				r.Note = fmt.Sprintf("calls for another override of %s than %s: kept %s's", p.Check, first.result.Probe, first.result.Probe)
 			}
 			continue
 		}
-		from[p.Check] = r.Probe
-		if o == (codes.Override{}) {
-			continue
+		perAPI[p.Check][p.API.Name] = found{o, r, i}
+	}
+	out := map[codes.Check]codes.Override{}
+	for _, c := range order {
+		var list []found // in the order the probes ran
+		for _, f := range perAPI[c] {
+			list = append(list, f)
 		}
-		out[p.Check] = o
-		ov := o
-		r.Override = &ov
+		sort.Slice(list, func(i, j int) bool { return list[i].at < list[j].at })
+		agree := true
+		for _, f := range list {
+			agree = agree && f.o == list[0].o
+		}
+		for i, f := range list {
+			if f.o == (codes.Override{}) || (agree && i > 0) {
+				continue
+			}
+			key := c
+			if !agree {
+				key = codes.EndpointCheck(f.result.API, c)
+			}
+			ov := f.o
+			out[key], f.result.Override, f.result.OverrideKey = ov, &ov, key
+		}
 	}
 	return out
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
+// notInCatalogue is a code that the catalogue lacks.
+const notInCatalogue = 79999
+
 func TestOverrideFor(t *testing.T) {
 	var expired codes.Rule
 	for _, r := range codes.Defaults() {
@@ -26,9 +29,12 @@ func TestOverrideFor(t *testing.T) {
 		{"another code, its catalogue text", Answer{Code: 20002, Info: "UserSig or A2 invalid"}, codes.Override{Code: 20002}, false},
 		{"another code, another text", Answer{Code: 20002, Info: "bad sig"}, codes.Override{Code: 20002, Info: "bad sig"}, false},
 		{"another text", Answer{Code: 70001, Info: "UserSig expired"}, codes.Override{Info: "UserSig expired"}, false},
-		{"a code the catalogue lacks", Answer{Code: 70050, Info: "too many failures"}, codes.Override{Code: 70050, Info: "too many failures"}, false},
+		{"a code the catalogue lacks", Answer{Code: notInCatalogue, Info: "too many failures"}, codes.Override{Code: notInCatalogue, Info: "too many failures"}, false},
 		{"an empty text", Answer{Code: 70001, Info: ""}, codes.Override{}, true},
-		{"an empty text and an unknown code", Answer{Code: 70050, Info: ""}, codes.Override{Code: 70050, Info: "error 70050"}, true},
+		{"an empty text and an unknown code", Answer{Code: notInCatalogue, Info: ""}, codes.Override{Code: notInCatalogue, Info: "error 79999"}, true},
+	}
+	if _, ok := codes.Lookup(notInCatalogue); ok {
+		t.Fatalf("code %d is in the catalogue now: pick another for these cases", notInCatalogue)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

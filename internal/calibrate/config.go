@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/deskmock/deskmock/mockserver"
@@ -36,7 +37,7 @@ func WriteConfig(w io.Writer, rep *Report, id Identity) error {
 		shown := map[codes.Check]*Result{}
 		for i := range rep.Results {
 			if r := &rep.Results[i]; r.Override != nil {
-				shown[r.Check] = r
+				shown[r.OverrideKey] = r
 			}
 		}
 		checks := make([]string, 0, len(rep.Overrides))
@@ -50,6 +51,9 @@ func WriteConfig(w io.Writer, rep *Report, id Identity) error {
 			if r := shown[c]; r != nil {
 				fmt.Fprintf(&b, "  # probe %s at %s: %s\n", r.Probe, stamp(r.At), r.What)
 				fmt.Fprintf(&b, "  #   upstream %d %s, mock %d %s\n", r.Upstream.Code, quote(r.Upstream.Info), r.Mock.Code, quote(r.Mock.Info))
+				if also := alsoShown(rep, r); len(also) > 0 {
+					fmt.Fprintf(&b, "  #   shown too by %s\n", strings.Join(also, ", "))
+				}
 			}
 			fmt.Fprintf(&b, "  %s: {", name)
 			sep := ""
@@ -70,6 +74,19 @@ func WriteConfig(w io.Writer, rep *Report, id Identity) error {
 		return fmt.Errorf("calibrate: writing the configuration: %w", err)
 	}
 	return nil
+}
+
+// alsoShown names the other probes that differ on the check of an
+// override, on its endpoint if it has one.
+func alsoShown(rep *Report, shown *Result) []string {
+	endpoint, _ := codes.SplitKey(shown.OverrideKey)
+	var out []string
+	for _, r := range rep.Results {
+		if r.Probe != shown.Probe && r.Check == shown.Check && r.Outcome == Differ && (endpoint == "" || r.API == endpoint) {
+			out = append(out, r.Probe)
+		}
+	}
+	return out
 }
 
 // quote writes s as a YAML double-quoted scalar (a JSON string is one).

@@ -28,6 +28,10 @@ func (p *pacer) wait(ctx context.Context) error {
 	return nil
 }
 
+// skip lets a request go at once; the next paced one waits a whole gap
+// after it.
+func (p *pacer) skip() { p.next = time.Now().Add(p.gap) }
+
 // sleep waits for d, or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -63,14 +63,14 @@ func WriteConsole(w io.Writer, rep *Report) {
 	if len(rep.Unprobed) > 0 {
 		fmt.Fprintf(w, "\nRows not probed:\n")
 		for _, u := range rep.Unprobed {
-			fmt.Fprintf(w, "  %s: %s\n", u.Check, u.Why)
+			fmt.Fprintf(w, "  %s: %s\n", u.Key(), u.Why)
 		}
 	}
 	if len(rep.Overrides) > 0 {
 		fmt.Fprintf(w, "\nOverrides that make the mock answer like the upstream:\n")
 		for _, r := range rep.Results {
 			if r.Override != nil {
-				fmt.Fprintf(w, "  %s: %s\n", r.Check, overrideText(*r.Override))
+				fmt.Fprintf(w, "  %s: %s\n", r.OverrideKey, overrideText(*r.Override))
 			}
 		}
 	}

@@ -36,14 +36,39 @@ type Request struct {
 // redacted stands for a UserSig wherever a request is printed or journaled.
 const redacted = "REDACTED"
 
-// build makes the request of probe p (or of its Setup call when setup is
-// true) for id at time now; msgKey fills PhMsgKey.
-func build(p Probe, id Identity, msgKey string, setup bool, now time.Time) (Request, error) {
-	body := p.Body
-	if setup {
+// part says which of a probe's calls a request is.
+type part int
+
+const (
+	// partProbe is the probe's own call, which provokes its check.
+	partProbe part = iota
+	// partSetup is the call that opens the stream first.
+	partSetup
+	// partBurst is one of the calls between the two.
+	partBurst
+)
+
+// call is one request of a probe: which part, the MsgKey that fills
+// PhMsgKey and the Index that fills PhIndex.
+type call struct {
+	part   part
+	msgKey string
+	index  int
+}
+
+// build makes the request of one call of probe p for id at time now. Only
+// the probe's own call differs from a well-formed request (query, UserSig,
+// method, path, padding): the others are ordinary calls.
+func build(p Probe, id Identity, c call, now time.Time) (Request, error) {
+	body, setup := p.Body, c.part != partProbe
+	switch c.part {
+	case partSetup:
 		body = p.Setup
+	case partBurst:
+		body = p.BurstBody
 	}
-	body = strings.NewReplacer(PhSession, NoSuchSession, PhLive, id.Session, PhMsgKey, msgKey).Replace(body)
+	body = strings.NewReplacer(PhSession, NoSuchSession, PhLive, id.Session, PhMsgKey, c.msgKey,
+		PhIndex, strconv.Itoa(c.index)).Replace(body)
 	if !setup && p.PadTo > 0 {
 		n := p.PadTo - (len(body) - len(PhPad))
 		body = strings.Replace(body, PhPad, strings.Repeat("x", max(n, 0)), 1)

@@ -62,8 +62,11 @@ type Result struct {
 	Mock     *Answer `json:"mock,omitempty"`
 	// At is when the upstream answered.
 	At time.Time `json:"at,omitzero"`
-	// Override is the code override this probe calls for, if any.
-	Override *codes.Override `json:"override,omitempty"`
+	// Override is the code override this probe calls for, if any, and
+	// the key it is written under in the configuration's codes: the check,
+	// or the API and the check when the APIs call for different ones.
+	Override    *codes.Override `json:"override,omitempty"`
+	OverrideKey codes.Check     `json:"override_key,omitempty"`
 }
 
 // Summary counts the outcomes.

@@ -61,6 +61,10 @@ type Options struct {
 	// Now stamps the report; nil means time.Now. UserSigs are always
 	// signed at the real time.
 	Now func() time.Time
+	// AdvanceUpstream, when set, stands for the wait of a probe's Wait on
+	// the upstream side: for an upstream whose clock can be moved, such
+	// as a deskmock (see DeskmockClock). nil waits for real.
+	AdvanceUpstream func(ctx context.Context, d time.Duration) error
 }
 
 func (o *Options) applyDefaults() {
@@ -111,17 +115,27 @@ func Plan(opts Options) ([]Result, error) {
 	opts.applyDefaults()
 	out := make([]Result, len(opts.Probes))
 	for i, p := range opts.Probes {
-		req, err := build(p, opts.Identity, PhMsgKey, false, time.Now())
+		req, err := build(p, opts.Identity, p.ownCall(PhMsgKey), time.Now())
 		if err != nil {
 			return nil, err
 		}
 		out[i] = newResult(p, req)
+		var notes []string
 		if why := opts.skip(p); why != "" {
-			out[i].Outcome, out[i].Note = Skipped, why
+			out[i].Outcome = Skipped
+			notes = append(notes, why)
 		}
 		if p.Setup != "" {
-			out[i].Note = strings.TrimPrefix(out[i].Note+"; ", "; ") + "first opens a stream with " + strings.ReplaceAll(p.Setup, PhLive, opts.Identity.Session)
+			notes = append(notes, "first opens a stream with "+strings.ReplaceAll(p.Setup, PhLive, opts.Identity.Session))
 		}
+		if p.Wait > 0 {
+			notes = append(notes, fmt.Sprintf("then waits %s (on the local mock, moves its clock instead)", p.Wait))
+		}
+		if p.Burst > 0 {
+			notes = append(notes, fmt.Sprintf("then sends %d more calls on that stream and this one, %d in all within a second, unpaced: "+
+				"the one probe that goes faster than --rate, on purpose", p.Burst, p.Burst+2))
+		}
+		out[i].Note = strings.Join(notes, "; ")
 	}
 	return out, nil
 }
@@ -234,15 +248,14 @@ func (r *runner) mockServes(ctx context.Context, api API) bool {
 
 // probe runs one probe on both sides.
 func (r *runner) probe(ctx context.Context, p Probe, served bool) (Result, error) {
-	now := time.Now()
-	req, err := build(p, r.opts.Identity, PhMsgKey, false, now)
+	req, err := build(p, r.opts.Identity, p.ownCall(PhMsgKey), time.Now())
 	if err != nil {
 		return Result{}, err
 	}
 	res := newResult(p, req)
-	need := 1
+	need := 1 + p.Burst
 	if p.Setup != "" {
-		need = 2
+		need++
 	}
 	switch why := r.opts.skip(p); {
 	case why != "":
@@ -267,8 +280,8 @@ func (r *runner) probe(ctx context.Context, p Probe, served bool) (Result, error
 	return res, nil
 }
 
-// side sends a probe, after its Setup call if it has one, to the upstream
-// or to the mock.
+// side sends a probe to the upstream or to the mock: its Setup call if it
+// has one, its pause, its burst, then its own call.
 func (r *runner) side(ctx context.Context, p Probe, upstream bool) (*Answer, error) {
 	base, rec := r.mock.URL, (*probeRecord)(nil)
 	if upstream {
@@ -276,39 +289,75 @@ func (r *runner) side(ctx context.Context, p Probe, upstream bool) (*Answer, err
 	}
 	msgKey := PhMsgKey
 	if p.Setup != "" {
-		req, err := build(p, r.opts.Identity, "", true, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		if rec != nil {
-			rec.setup = true
-		}
-		a, err := r.sendRecorded(ctx, base, req, rec)
-		if err != nil {
-			return nil, err
-		}
-		if !a.OK() || a.MsgKey == "" {
-			why := a.Error
-			if why == "" {
-				why = fmt.Sprintf("ErrorCode %d %q, no MsgKey", a.Code, a.Info)
-			}
-			return &Answer{Status: a.Status, Error: "the call that opens the stream failed: " + why}, nil
+		a, err := r.sendCall(ctx, base, p, call{part: partSetup}, rec, true)
+		if err != nil || !a.OK() || a.Code != 0 || a.MsgKey == "" {
+			return failedCall("the call that opens the stream", a), err
 		}
 		msgKey = a.MsgKey
 		if p.Wait > 0 {
-			if err := sleep(ctx, p.Wait); err != nil {
+			if err := r.pause(ctx, p.Wait, upstream); err != nil {
 				return &Answer{Error: "not sent: " + err.Error()}, nil
 			}
 		}
+		for i := range p.Burst {
+			a, err := r.sendCall(ctx, base, p, call{part: partBurst, msgKey: msgKey, index: i + 2}, rec, false)
+			if err != nil || !a.OK() || a.Code != 0 {
+				return failedCall(fmt.Sprintf("call %d of the stream", i+2), a), err
+			}
+		}
 	}
-	req, err := build(p, r.opts.Identity, msgKey, false, time.Now())
+	return r.sendCall(ctx, base, p, p.ownCall(msgKey), rec, p.Burst == 0)
+}
+
+// ownCall is the probe's own call, on the stream of msgKey: after the
+// Setup call (Index 1) and the burst.
+func (p Probe) ownCall(msgKey string) call {
+	return call{part: partProbe, msgKey: msgKey, index: p.Burst + 2}
+}
+
+// failedCall is the answer of a probe whose preparing call (named what)
+// got answer a rather than a success.
+func failedCall(what string, a *Answer) *Answer {
+	if a == nil {
+		return nil
+	}
+	why := a.Error
+	if why == "" {
+		why = fmt.Sprintf("ErrorCode %d %q", a.Code, a.Info)
+		if a.Code == 0 {
+			why += ", no MsgKey"
+		}
+	}
+	return &Answer{Status: a.Status, Error: what + " failed: " + why}
+}
+
+// pause lets d pass between two calls of a probe: on the upstream, by
+// waiting or by Options.AdvanceUpstream; on the local mock, by moving its
+// clock, so that no run waits twice.
+func (r *runner) pause(ctx context.Context, d time.Duration, upstream bool) error {
+	switch {
+	case !upstream:
+		return r.mock.AdvanceClock(d)
+	case r.opts.AdvanceUpstream != nil:
+		if err := r.opts.AdvanceUpstream(ctx, d); err != nil {
+			return fmt.Errorf("moving the upstream's clock: %w", err)
+		}
+		return nil
+	}
+	return sleep(ctx, d)
+}
+
+// sendCall builds one call of a probe and sends it; paced is false for the
+// calls of a burst, which go at once.
+func (r *runner) sendCall(ctx context.Context, base string, p Probe, c call, rec *probeRecord, paced bool) (*Answer, error) {
+	req, err := build(p, r.opts.Identity, c, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	if rec != nil {
-		rec.setup = false
+		rec.setup = c.part != partProbe
 	}
-	return r.sendRecorded(ctx, base, req, rec)
+	return r.sendRecorded(ctx, base, req, rec, paced)
 }
 
 // probeRecord says how an upstream request is journaled.
@@ -317,14 +366,16 @@ type probeRecord struct {
 	setup bool
 }
 
-// sendRecorded sends a request; an upstream request (rec set) is paced and
-// journaled.
-func (r *runner) sendRecorded(ctx context.Context, base string, req Request, rec *probeRecord) (*Answer, error) {
+// sendRecorded sends a request; an upstream request (rec set) is journaled
+// and, when paced, waits for its turn under Options.Rate.
+func (r *runner) sendRecorded(ctx context.Context, base string, req Request, rec *probeRecord, paced bool) (*Answer, error) {
 	if rec == nil {
 		a, _ := r.send(ctx, base, req, mockTimeout)
 		return a, nil
 	}
-	if err := r.pace.wait(ctx); err != nil {
+	if !paced {
+		r.pace.skip()
+	} else if err := r.pace.wait(ctx); err != nil {
 		return &Answer{Error: "not sent: " + err.Error()}, nil
 	}
 	at := r.opts.Now()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -24,10 +25,13 @@ sdkappid, identifier and secret key, strict sessions), then compares
 ErrorCode and ErrorInfo probe by probe.
 
 Safety: by default only probes that cannot deliver a message run. Probes on
-a live session (a first chunk, an unknown MsgKey, a chunk after the end) run
-only with --session ID --allow-writes, and are announced first. Requests to
-the upstream are paced (--rate) and capped (--max-requests); --dry-run
-prints each probe and what it would send, and sends nothing.
+a live session (a first chunk, an unknown MsgKey, a chunk after the end, a
+repeated Index, a call after 16 s idle, six calls in a second, a 128 KB
+message) run only with --session ID --allow-writes, and are announced first.
+Requests to the upstream are paced (--rate) and capped (--max-requests); the
+probe of the rate rule alone sends its six calls within one second, on
+purpose. --dry-run prints each probe and what it would send, and sends
+nothing.
 
 The secret key is read from --secret-key-file, else $DESKMOCK_SECRET_KEY,
 and is never printed. UserSigs are redacted in every output. Network
@@ -51,6 +55,7 @@ type calibrateFlags struct {
 	keyFile             string
 	session             string
 	allowWrites, dryRun bool
+	deskmockUpstream    bool
 	mockConfig          string
 	journal, json, html string
 	writeConfig         string
@@ -78,6 +83,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 	fs.Float64Var(&f.rate, "rate", calibrate.DefaultRate, "send at most `n` requests per second to the upstream")
 	fs.IntVar(&f.maxRequests, "max-requests", calibrate.DefaultMaxRequests, "send at most `n` requests to the upstream in all")
 	fs.DurationVar(&f.timeout, "timeout", calibrate.DefaultTimeout, "give up on a request after `duration`")
+	fs.BoolVar(&f.deskmockUpstream, "upstream-is-deskmock", false, "the upstream is a deskmock: move its clock (POST /__admin/clock, token $"+AdminTokenEnv+") instead of waiting out a probe's pause")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the probes and what each would send, and send nothing")
 	pos, code, done := fs.Parse(args)
 	if done {
@@ -217,6 +223,9 @@ func (f *calibrateFlags) options(e *env, set map[string]bool) (opts calibrate.Op
 	opts.Identity = calibrate.Identity{SDKAppID: f.sdkappid, Identifier: f.identifier, SecretKey: key, Session: f.session}
 	opts.AllowWrites = f.allowWrites
 	opts.Rate, opts.MaxRequests, opts.Timeout = f.rate, f.maxRequests, f.timeout
+	if f.deskmockUpstream {
+		opts.AdvanceUpstream = calibrate.DeskmockClock(&http.Client{Timeout: f.timeout}, opts.Upstream, e.getenv(AdminTokenEnv))
+	}
 	return opts, ""
 }
 

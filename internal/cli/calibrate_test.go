@@ -3,21 +3,25 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
-// calibrateUpstream starts a deskmock that differs from the defaults on two
-// rows, strict about sessions like the real service.
+// calibrateUpstream starts a deskmock that differs from the defaults on
+// three rows, one of them on v2 only, strict about sessions like the real
+// service.
 func calibrateUpstream(t *testing.T) *mockserver.TestServer {
 	t.Helper()
 	cfg := mockserver.DefaultConfig()
 	cfg.Codes = map[codes.Check]codes.Override{
-		codes.CheckUserSigExpired:  {Code: 20002},
-		codes.CheckSessionNotFound: {Info: "Session is gone."},
+		codes.CheckUserSigExpired:                                 {Code: 20002},
+		codes.CheckSessionNotFound:                                {Info: "Session is gone."},
+		codes.EndpointCheck(mockserver.V2, codes.CheckBodySchema): {Code: 90002},
 	}
 	cfg.Sessions.Strict = true
 	return mockserver.NewTestServer(t, mockserver.WithConfig(cfg))
@@ -35,7 +39,7 @@ func TestCalibrateWritesAConfigThatGivesParity(t *testing.T) {
 	if first.code != ExitFailure {
 		t.Fatalf("exit %d, want %d (differences)\nstdout:\n%s\nstderr:\n%s", first.code, ExitFailure, first.stdout, first.stderr)
 	}
-	for _, want := range []string{"DIFF  v1/usersig-expired", "DIFF  v1/session-not-found", "wrote " + file("calibrated.yaml")} {
+	for _, want := range []string{"DIFF  v1/usersig-expired", "DIFF  v1/session-not-found", "DIFF  v2/body-schema", "wrote " + file("calibrated.yaml") + ": 3 code overrides"} {
 		if !strings.Contains(first.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, first.stdout)
 		}
@@ -109,6 +113,13 @@ func TestCalibrateDryRunSendsNothingAndHidesSecrets(t *testing.T) {
 	if strings.Contains(r.stdout, "dry-secret") || !strings.Contains(r.stdout, "usersig=REDACTED") || !strings.Contains(r.stdout, "v1/stream-finished") {
 		t.Errorf("dry run output:\n%s", r.stdout)
 	}
+	// The one probe that breaks the pacing says so, as does the one that
+	// waits.
+	for _, want := range []string{"6 in all within a second, unpaced: the one probe that goes faster than --rate, on purpose", "then waits 16s"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, r.stdout)
+		}
+	}
 }
 
 func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
@@ -116,15 +127,21 @@ func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
 	cfg.Sessions.Strict = true
 	session := "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(session))
+	start := time.Now()
 	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
-		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--allow-writes")
+		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--allow-writes", "--upstream-is-deskmock")
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s: --upstream-is-deskmock should move the upstream's clock, not wait", took)
+	}
 	if r.code != ExitOK {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "probes write to session "+session) || !strings.Contains(r.stderr, "v1/first-chunk") {
 		t.Errorf("stderr does not announce the writes:\n%s", r.stderr)
 	}
-	if !strings.Contains(r.stdout, "ok    v1/stream-finished") {
-		t.Errorf("the live probes did not run:\n%s", r.stdout)
+	for _, probe := range []string{"v1/stream-finished", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate"} {
+		if !regexp.MustCompile(`(?m)^ok +` + probe + ` `).MatchString(r.stdout) {
+			t.Errorf("the live probe %s did not run and match:\n%s", probe, r.stdout)
+		}
 	}
 }
