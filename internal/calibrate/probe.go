@@ -1,8 +1,9 @@
-// Package calibrate measures how far deskmock's check→code table is from a
-// real send_stream_msg service. It sends the same fixed probes, each made to
-// fail exactly one check of the pipeline, to an upstream and to a local mock
-// configured like it, compares the ErrorCode and ErrorInfo of each pair, and
-// derives the code overrides that make the mock answer like the upstream.
+// Package calibrate measures how far deskmock's check→code table is from
+// the real send_stream_msg and send_stream_msg_v2. It sends the same fixed
+// probes, each made to fail exactly one check of the pipeline, to an
+// upstream and to a local mock configured like it, compares the ErrorCode
+// and ErrorInfo of each pair, and derives the code overrides that make the
+// mock answer like the upstream.
 package calibrate
 
 import (

@@ -46,7 +46,8 @@ type Options struct {
 	// says (key, administrator), and the mock's sessions are strict (like
 	// the real service's) with the live session open.
 	Mock *mockserver.Config
-	// Rate is the most requests per second sent to the upstream.
+	// Rate is the most requests per second sent to the upstream, save the
+	// burst of a probe with Burst (the rate rule's), which goes at once.
 	Rate float64
 	// MaxRequests caps the requests sent to the upstream; probes past it
 	// are skipped.
