@@ -99,8 +99,8 @@ func TestChecks(t *testing.T) {
 			}
 			return j
 		}(), want: Fail, wantText: "chunk 2/3 was sent 6 times"},
-		{check: "retry/pause", name: "after a request the client gave up on", j: new(journal).ok("Hello, ", "", false).add(body("this is ", testKey, false), 0, "", func(e *mockserver.Exchange) { e.Fault, e.Action, e.LatencyMS = "f1", "delay", 5000 }).ok("this is ", testKey, false), want: NotApplicable, wantText: "cannot time"},
 		{check: "retry/pause", name: "no pause", j: retry20004().add(body("this is ", testKey, false), 200, okReply, at(102)), want: Fail, wantText: "came 1ms after call #2 ended"},
+		{check: "retry/pause", name: "after a call the client gave up during a delay", j: new(journal).ok("Hello, ", "", false).add(body("this is ", testKey, false), 0, "", func(e *mockserver.Exchange) { e.Action, e.Fault, e.LatencyMS = "delay", "f1", 80 }).add(body("this is ", testKey, false), 200, okReply, at(120)), want: NotApplicable},
 		{check: "retry/non-retryable-not-retried", name: "141005 retried", j: new(journal).code("Hello, ", "", false, 141005).code("Hello, ", "", false, 141005), want: Fail, wantText: "ErrorCode 141005, which is not retryable, yet the client sent 1 more"},
 		{check: "retry/non-retryable-not-retried", name: "next chunk after 141004", j: new(journal).ok("Hello, ", "", false).code("this is ", testKey, false, 141004).ok("Tencent Cloud.", testKey, true), want: Fail},
 

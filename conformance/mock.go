@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -96,7 +97,7 @@ func (m *caseMock) wrap(h http.Handler) http.Handler {
 		h.ServeHTTP(rec, r)
 		m.mu.Lock()
 		m.stray = append(m.stray, mockserver.Exchange{
-			Time: start, Method: r.Method, Path: r.URL.Path, Query: redactQuery(r.URL.RawQuery),
+			Time: start, Method: r.Method, Path: r.URL.Path, Query: redact.Query(r.URL.RawQuery),
 			Body: string(body), Status: rec.status, Reply: rec.body.String(),
 			LatencyMS: float64(time.Since(start).Microseconds()) / 1000,
 		})
@@ -155,17 +156,6 @@ func (m *caseMock) exchanges() []mockserver.Exchange {
 	m.mu.Unlock()
 	sortByArrival(out)
 	return out
-}
-
-// redactQuery replaces the value of usersig in a raw query.
-func redactQuery(raw string) string {
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		if strings.HasPrefix(p, "usersig=") {
-			parts[i] = "usersig=REDACTED"
-		}
-	}
-	return strings.Join(parts, "&")
 }
 
 // describeFault writes a fault rule in a line, as a report shows it:

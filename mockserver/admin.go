@@ -18,29 +18,32 @@ import (
 // AdminPrefix is the path under which the admin API lives.
 const AdminPrefix = "/__admin"
 
-// maxAdminBody bounds an admin request body.
+// maxAdminBody bounds an admin request body; a longer one gets 413.
 const maxAdminBody = 1 << 20
 
-// adminRoutes registers the admin API, one line a route. Every route but
-// health asks for the admin token when one is set.
+// adminRoutes registers the admin API, one line a route, with the query
+// parameters each takes. Every route but health asks for the admin token
+// when one is set.
 func (s *Server) adminRoutes(r *mux.Router) {
 	p := AdminPrefix
-	r.HandleFunc(p+"/health", s.health).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(p+"/faults", s.requireToken(s.postFault)).Methods(http.MethodPost)
-	r.Handle(p+"/faults", s.requireToken(s.getFaults)).Methods(http.MethodGet)
-	r.Handle(p+"/faults", s.requireToken(s.deleteFaults)).Methods(http.MethodDelete)
-	r.Handle(p+"/faults/{id}", s.requireToken(s.deleteFault)).Methods(http.MethodDelete)
-	r.Handle(p+"/sessions", s.requireToken(s.postSession)).Methods(http.MethodPost)
-	r.Handle(p+"/sessions", s.requireToken(s.getSessions)).Methods(http.MethodGet)
-	r.Handle(p+"/sessions/{id}", s.requireToken(s.deleteSession)).Methods(http.MethodDelete)
-	r.Handle(p+"/requests", s.requireToken(s.getRequests)).Methods(http.MethodGet)
-	r.Handle(p+"/requests", s.requireToken(s.deleteRequests)).Methods(http.MethodDelete)
-	r.Handle(p+"/streams", s.requireToken(s.getStreams)).Methods(http.MethodGet)
-	r.Handle(p+"/streams/{msgKey}", s.requireToken(s.getStream)).Methods(http.MethodGet)
-	r.Handle(p+"/codes", s.requireToken(s.getCodes)).Methods(http.MethodGet)
-	r.Handle(p+"/reset", s.requireToken(s.postReset)).Methods(http.MethodPost)
-	r.Handle(p+"/clock", s.requireToken(s.getClock)).Methods(http.MethodGet)
-	r.Handle(p+"/clock", s.requireToken(s.postClock)).Methods(http.MethodPost)
+	list := []string{"limit", "cursor"}
+	r.HandleFunc(p+"/health", allowParams(s.health)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(p+"/faults", s.requireToken(allowParams(s.postFault))).Methods(http.MethodPost)
+	r.Handle(p+"/faults", s.requireToken(allowParams(s.getFaults, list...))).Methods(http.MethodGet)
+	r.Handle(p+"/faults", s.requireToken(allowParams(s.deleteFaults))).Methods(http.MethodDelete)
+	r.Handle(p+"/faults/{id}", s.requireToken(allowParams(s.deleteFault))).Methods(http.MethodDelete)
+	r.Handle(p+"/sessions", s.requireToken(allowParams(s.postSession))).Methods(http.MethodPost)
+	r.Handle(p+"/sessions", s.requireToken(allowParams(s.getSessions, list...))).Methods(http.MethodGet)
+	r.Handle(p+"/sessions/{id}", s.requireToken(allowParams(s.deleteSession))).Methods(http.MethodDelete)
+	r.Handle(p+"/requests", s.requireToken(allowParams(s.getRequests, "session_id", "msg_key", "code", "limit", "cursor"))).Methods(http.MethodGet)
+	r.Handle(p+"/requests", s.requireToken(allowParams(s.deleteRequests))).Methods(http.MethodDelete)
+	r.Handle(p+"/streams", s.requireToken(allowParams(s.getStreams, "limit", "cursor", "text"))).Methods(http.MethodGet)
+	r.Handle(p+"/streams/{msgKey}", s.requireToken(allowParams(s.getStream))).Methods(http.MethodGet)
+	r.Handle(p+"/codes", s.requireToken(allowParams(s.getCodes))).Methods(http.MethodGet)
+	r.Handle(p+"/reset", s.requireToken(allowParams(s.postReset))).Methods(http.MethodPost)
+	r.Handle(p+"/clock", s.requireToken(allowParams(s.getClock))).Methods(http.MethodGet)
+	r.Handle(p+"/clock", s.requireToken(allowParams(s.postClock))).Methods(http.MethodPost)
+	s.uiRoutes(r)
 }
 
 // requireToken asks for the admin token as a bearer token, when one is set.
@@ -51,6 +54,14 @@ func (s *Server) requireToken(next http.HandlerFunc) http.Handler {
 			if !ok || !tokenEqual(got, s.cfg.AdminToken) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="deskmock admin"`)
 				adminError(w, http.StatusUnauthorized, "a valid admin token is required (Authorization: Bearer TOKEN)")
+				return
+			}
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A page of another site must not change the mock through the
+			// user's browser (the admin API has no token by default).
+			if err := notCrossSite(r); err != nil {
+				adminError(w, http.StatusForbidden, err.Error())
 				return
 			}
 		}
@@ -83,12 +94,15 @@ func adminError(w http.ResponseWriter, status int, msg string) {
 // decodeAdmin reads a JSON object into v, refusing unknown fields; the error
 // names the field at fault.
 func decodeAdmin(r *http.Request, v any) error {
+	if r.ContentLength > maxAdminBody {
+		return errAdminBodyTooLarge
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
 	if err != nil {
 		return fmt.Errorf("reading the body: %w", err)
 	}
 	if len(b) > maxAdminBody {
-		return fmt.Errorf("the body is longer than %d bytes", maxAdminBody)
+		return errAdminBodyTooLarge
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -118,19 +132,35 @@ func decodeAdmin(r *http.Request, v any) error {
 func (s *Server) postFault(w http.ResponseWriter, r *http.Request) {
 	var f Fault
 	if err := decodeAdmin(r, &f); err != nil {
-		adminError(w, http.StatusBadRequest, err.Error())
+		adminError(w, adminStatus(err), err.Error())
 		return
 	}
 	id, err := s.faults.add(f)
 	if err != nil {
-		adminError(w, http.StatusBadRequest, err.Error())
+		adminError(w, adminStatus(err), err.Error())
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"id": id})
 }
 
 func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": s.Faults()})
+	limit, after, err := pageQuery(r, "faults")
+	place := 0
+	if err == nil && after != "" {
+		if place, err = strconv.Atoi(after); err != nil {
+			err = errBadCursor
+		}
+	}
+	if err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	items, last := s.faults.page(place, limit)
+	p := page[Fault]{Items: items}
+	if last != 0 {
+		p.NextCursor = encodeCursor("faults", strconv.Itoa(last))
+	}
+	writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) deleteFaults(w http.ResponseWriter, r *http.Request) {
@@ -152,49 +182,95 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 		SessionID string `json:"session_id"`
 	}
 	if err := decodeAdmin(r, &in); err != nil {
-		adminError(w, http.StatusBadRequest, err.Error())
+		adminError(w, adminStatus(err), err.Error())
 		return
 	}
 	if err := s.OpenSession(in.SessionID); err != nil {
-		adminError(w, http.StatusBadRequest, "session_id: "+strconv.Quote(in.SessionID)+" is not a well-formed SessionId (a UUID, 8-4-4-4-12 hexadecimal digits)")
+		if errors.Is(err, ErrTooManySessions) {
+			adminError(w, http.StatusConflict, err.Error())
+			return
+		}
+		adminError(w, http.StatusBadRequest, "session_id: "+strconv.Quote(cut(in.SessionID, 64))+" is not a well-formed SessionId (a UUID, 8-4-4-4-12 hexadecimal digits)")
 		return
 	}
 	writeJSON(w, http.StatusCreated, SessionInfo{SessionID: in.SessionID, State: SessionOpen})
 }
 
+// sessionPage is the reply of GET /__admin/sessions.
+type sessionPage struct {
+	Strict bool `json:"strict"`
+	page[SessionInfo]
+}
+
 func (s *Server) getSessions(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"strict": s.cfg.Sessions.Strict, "sessions": s.Sessions()})
+	limit, after, err := pageQuery(r, "sessions")
+	if err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	items, more := s.sessions.page(after, limit)
+	p := sessionPage{Strict: s.cfg.Sessions.Strict, page: page[SessionInfo]{Items: items}}
+	if more {
+		p.NextCursor = encodeCursor("sessions", items[len(items)-1].SessionID)
+	}
+	writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["id"]
 	if err := s.EndSession(id); err != nil {
-		adminError(w, http.StatusBadRequest, "session id: "+strconv.Quote(id)+" is not a well-formed SessionId")
+		if errors.Is(err, ErrTooManySessions) {
+			adminError(w, http.StatusConflict, err.Error())
+			return
+		}
+		adminError(w, http.StatusBadRequest, "session id: "+strconv.Quote(cut(id, 64))+" is not a well-formed SessionId")
 		return
 	}
 	writeJSON(w, http.StatusOK, SessionInfo{SessionID: id, State: SessionEnded})
 }
 
+// getRequests lists the journal a page at a time, from its newest end:
+// each page is in arrival order, and its next_cursor continues with the
+// exchanges that arrived before it.
 func (s *Server) getRequests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := ExchangeFilter{SessionID: q.Get("session_id"), MsgKey: q.Get("msg_key")}
 	if v := q.Get("code"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			adminError(w, http.StatusBadRequest, "code: "+strconv.Quote(v)+" is not an integer")
+			adminError(w, http.StatusBadRequest, "code: "+strconv.Quote(cut(v, 64))+" is not an integer")
 			return
 		}
 		f.Code = &n
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			adminError(w, http.StatusBadRequest, "limit: "+strconv.Quote(v)+" is not a positive integer")
-			return
+	limit, before, err := pageQuery(r, "requests")
+	if err == nil && before != "" {
+		if f.Before, err = strconv.ParseUint(before, 10, 64); err != nil {
+			err = errBadCursor
 		}
-		f.Limit = n
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"requests": s.Requests(f)})
+	if err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.Limit = limit + 1 // one more tells whether more remain
+	items := s.Requests(f)
+	more := len(items) > limit
+	if more {
+		items = items[1:]
+	}
+	held := int64(0)
+	for i := len(items) - 1; i >= 0; i-- {
+		if held += entryBytes(&items[i]); held > maxPageBytes && i < len(items)-1 {
+			items, more = items[i+1:], true
+			break
+		}
+	}
+	p := page[Exchange]{Items: items}
+	if more {
+		p.NextCursor = encodeCursor("requests", strconv.FormatUint(items[0].Seq, 10))
+	}
+	writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) deleteRequests(w http.ResponseWriter, r *http.Request) {
@@ -202,8 +278,30 @@ func (s *Server) deleteRequests(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// getStreams answers a page of streams, oldest first: summaries (no
+// chunks, no text) unless text=1.
 func (s *Server) getStreams(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"streams": s.Streams()})
+	limit, after, err := pageQuery(r, "streams")
+	var seq uint64
+	if err == nil && after != "" {
+		if seq, err = strconv.ParseUint(after, 10, 64); err != nil {
+			err = errBadCursor
+		}
+	}
+	text := r.URL.Query().Get("text")
+	if err == nil && text != "" && text != "0" && text != "1" {
+		err = fmt.Errorf("text: %s is not 0 or 1", strconv.Quote(cut(text, 64)))
+	}
+	if err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	items, next := s.StreamPage(seq, limit, text == "1")
+	p := page[Stream]{Items: items}
+	if next != 0 {
+		p.NextCursor = encodeCursor("streams", strconv.FormatUint(next, 10))
+	}
+	writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +315,7 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getCodes(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"rules": s.Rules()})
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.Rules(), "by_endpoint": s.table.EndpointRules()})
 }
 
 func (s *Server) postReset(w http.ResponseWriter, r *http.Request) {

@@ -56,11 +56,14 @@ func TestAdminAPI(t *testing.T) {
 		{"open bad session", "POST", "/__admin/sessions", `{"session_id":"nope"}`, 400, []string{`session_id`}},
 		{"end session", "DELETE", "/__admin/sessions/" + testSession, "", 200, []string{`"state":"ended"`}},
 		{"list sessions", "GET", "/__admin/sessions", "", 200, []string{testSession, `"ended"`, otherSession}},
-		{"streams", "GET", "/__admin/streams", "", 200, []string{first.MsgKey, `"text":"Hello, "`}},
+		{"streams", "GET", "/__admin/streams?text=1", "", 200, []string{first.MsgKey, `"text":"Hello, "`, `"state":"open"`}},
+		{"stream summaries", "GET", "/__admin/streams", "", 200, []string{`"items":[{"msg_key":"` + first.MsgKey + `","version":"v1","session_id"`, `"text_bytes":7`}},
+		{"streams bad text", "GET", "/__admin/streams?text=yes", "", 400, []string{"text"}},
+		{"streams bad cursor", "GET", "/__admin/streams?cursor=abc", "", 400, []string{"cursor"}},
 		{"one stream", "GET", "/__admin/streams/" + first.MsgKey, "", 200, []string{`"chunks":["Hello, "]`, `"finished":false`, `"calls":1`}},
 		{"missing stream", "GET", "/__admin/streams/1_2_3", "", 404, []string{"1_2_3"}},
 		{"requests", "GET", "/__admin/requests", "", 200, []string{`usersig=REDACTED&`, `"msg_key":"` + first.MsgKey, `"status":200`}},
-		{"requests by code", "GET", "/__admin/requests?code=141005", "", 200, []string{`"requests":[]`}},
+		{"requests by code", "GET", "/__admin/requests?code=141005", "", 200, []string{`"items":[]`}},
 		{"requests bad code", "GET", "/__admin/requests?code=x", "", 400, []string{"code"}},
 		{"requests bad limit", "GET", "/__admin/requests?limit=0", "", 400, []string{"limit"}},
 		{"codes", "GET", "/__admin/codes", "", 200, []string{`"check":"usersig-expired"`, `"code":70001`}},
@@ -166,5 +169,41 @@ func TestJournalFileGetsEveryExchange(t *testing.T) {
 	}
 	if len(seqs) != 5 || seqs[0] != 1 || seqs[4] != 5 {
 		t.Errorf("file has seqs %v, want 1..5", seqs)
+	}
+}
+
+// A page of another site cannot change the mock through the user's
+// browser; programs that send no Origin, and GETs, are unaffected.
+func TestAdminRefusesCrossSiteChanges(t *testing.T) {
+	ts := NewTestServer(t)
+	tests := []struct {
+		name    string
+		method  string
+		path    string
+		headers map[string]string
+		want    int
+	}{
+		{"curl", "POST", "/__admin/reset", nil, 200},
+		{"same origin", "POST", "/__admin/reset", map[string]string{"Origin": ts.URL, "Sec-Fetch-Site": "same-origin"}, 200},
+		{"cross-site form", "POST", "/__admin/reset", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
+		{"other origin", "DELETE", "/__admin/faults", map[string]string{"Origin": "http://localhost:1"}, 403},
+		{"same-site other port", "POST", "/__admin/clock", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"cross-site read", "GET", "/__admin/codes", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, ts.URL+tt.path, strings.NewReader(`{"advance":"1s"}`))
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
 	}
 }

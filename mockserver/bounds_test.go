@@ -3,7 +3,7 @@ package mockserver
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +30,7 @@ func seqs(es []Exchange) []uint64 {
 }
 
 func TestJournalKeepsTheNewest(t *testing.T) {
-	j := newJournal(3, nil)
+	j := newJournal(3, DefaultJournalBytes, nil)
 	for i := 1; i <= 10; i++ {
 		j.add(journalEntry(i, "b"))
 	}
@@ -51,10 +51,10 @@ func TestJournalKeepsTheNewest(t *testing.T) {
 }
 
 func TestJournalTextBudget(t *testing.T) {
-	j := newJournal(1000, nil)
+	j := newJournal(1000, DefaultJournalBytes, nil)
 	j.budget = 10_000
 	body := strings.Repeat("x", 1000)
-	per := textBytes(journalEntry(0, body))
+	per := entryBytes(journalEntry(0, body))
 	for i := 1; i <= 100; i++ {
 		j.add(journalEntry(i, body))
 		if held := j.bytes.Load(); held > j.budget {
@@ -79,7 +79,7 @@ func TestJournalTextBudget(t *testing.T) {
 // The default journal holds its 10,000 exchanges of ordinary requests and,
 // of bodies at the 12 KiB limit, as many as DefaultJournalBytes holds.
 func TestJournalDefaultBounds(t *testing.T) {
-	j := newJournal(DefaultJournalSize, nil)
+	j := newJournal(DefaultJournalSize, DefaultJournalBytes, nil)
 	small := `{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`
 	for i := 1; i <= DefaultJournalSize; i++ {
 		j.add(journalEntry(i, small))
@@ -94,13 +94,13 @@ func TestJournalDefaultBounds(t *testing.T) {
 	if held := j.bytes.Load(); held > DefaultJournalBytes {
 		t.Errorf("%d MiB of text held", held>>20)
 	}
-	if n := len(j.list(ExchangeFilter{})); n < DefaultJournalBytes/(DefaultMaxBodyBytes+200) {
+	if n := len(j.list(ExchangeFilter{})); n < DefaultJournalBytes/(DefaultMaxBodyBytes+int(exchangeFixedBytes)+200) {
 		t.Errorf("only %d large exchanges kept", n)
 	}
 }
 
 func TestJournalConcurrentAdds(t *testing.T) {
-	j := newJournal(64, nil)
+	j := newJournal(64, DefaultJournalBytes, nil)
 	j.budget = 64 * 30
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -119,7 +119,7 @@ func TestJournalConcurrentAdds(t *testing.T) {
 	var held int64
 	for i := range j.slots {
 		if j.slots[i].pos != 0 {
-			held += textBytes(&j.slots[i].e)
+			held += entryBytes(&j.slots[i].e)
 		}
 	}
 	if held != j.bytes.Load() {
@@ -134,7 +134,7 @@ func TestJournalConcurrentAdds(t *testing.T) {
 // to the admin API and to the file alike.
 func TestJournalRedactsOnTheWayOut(t *testing.T) {
 	var sink bytes.Buffer
-	j := newJournal(4, &sink)
+	j := newJournal(4, DefaultJournalBytes, &sink)
 	if err := j.add(journalEntry(1, "b")); err != nil {
 		t.Fatal(err)
 	}
@@ -196,12 +196,15 @@ func TestStreamChunksKeepTheirBoundaries(t *testing.T) {
 	}
 }
 
+// uuidOf returns a well-formed SessionId made of n.
+func uuidOf(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }
+
 // The call counter keeps at most max sessions, with copies of their IDs.
 func TestCallCounterBounded(t *testing.T) {
 	c := newCallCounter(100)
 	body := []byte(`{"SessionId":"00000000-0000-0000-0000-000000000000"}`)
 	for i := 0; i < 1000; i++ {
-		id := "s" + strconv.Itoa(i)
+		id := uuidOf(i)
 		n, kept := c.next(id)
 		if n != 1 || kept != id {
 			t.Fatalf("%s: %d %q", id, n, kept)
@@ -210,15 +213,49 @@ func TestCallCounterBounded(t *testing.T) {
 	if len(c.count) != 100 || len(c.order)-c.head != 100 || len(c.order) > 200 {
 		t.Errorf("%d sessions counted, order %d from %d", len(c.count), len(c.order), c.head)
 	}
-	if n, _ := c.next("s999"); n != 2 {
-		t.Errorf("s999: call %d, want 2", n)
+	if n, _ := c.next(uuidOf(999)); n != 2 {
+		t.Errorf("the newest: call %d, want 2", n)
 	}
-	if n, _ := c.next("s0"); n != 1 {
-		t.Errorf("s0, forgotten: call %d, want 1", n)
+	if n, _ := c.next(uuidOf(0)); n != 1 {
+		t.Errorf("the oldest, forgotten: call %d, want 1", n)
 	}
 	text := string(body)
 	id := text[14:50]
 	if _, kept := c.next(id); kept != id || unsafe.StringData(kept) == unsafe.StringData(id) {
 		t.Errorf("the counter keeps %q, a part of the caller's string", kept)
+	}
+}
+
+// The call counter's bytes stay under its budget whatever its count bound.
+func TestCallCounterBytesBounded(t *testing.T) {
+	c := newCallCounter(1 << 30)
+	per := len(uuidOf(0)) + callCounterEntryBytes
+	c.budget = 50 * per
+	for i := 0; i < 1000; i++ {
+		c.next(uuidOf(i))
+		if c.bytes > c.budget {
+			t.Fatalf("after %d sessions: %d bytes held, budget %d", i+1, c.bytes, c.budget)
+		}
+	}
+	if len(c.count) != 50 {
+		t.Errorf("%d sessions counted, want 50", len(c.count))
+	}
+	if n, _ := c.next(uuidOf(999)); n != 2 {
+		t.Errorf("the newest: call %d, want 2", n)
+	}
+}
+
+// A session ID that cannot be valid is neither counted nor copied: 12 KB
+// IDs with no credentials hold nothing.
+func TestCallCounterIgnoresInvalidIDs(t *testing.T) {
+	c := newCallCounter(100)
+	for _, id := range []string{"", "s1", strings.Repeat("a", 12<<10), uuidOf(1) + "0", "g0000000-0000-0000-0000-000000000000"} {
+		n, kept := c.next(id)
+		if n != 0 || kept != id || (id != "" && unsafe.StringData(kept) != unsafe.StringData(id)) {
+			t.Errorf("%.40q: call %d, a copy: %v", id, n, unsafe.StringData(kept) != unsafe.StringData(id))
+		}
+	}
+	if len(c.count) != 0 || len(c.order) != 0 || c.bytes != 0 {
+		t.Errorf("the counter holds %d sessions, %d bytes", len(c.count), c.bytes)
 	}
 }

@@ -23,6 +23,12 @@ import (
 
 // Default limits, used where the configuration leaves a limit out.
 const (
+	// DefaultMemoryLimit is the Go runtime's soft memory limit that serve
+	// sets unless GOMEMLIMIT is given: with every store at its default
+	// byte bound the live heap stays near half of it, and the collector
+	// works harder as the heap nears it rather than let the process pass
+	// 512 MiB.
+	DefaultMemoryLimit = 400 << 20
 	// DefaultMaxBodyBytes is the body limit: 12 KiB, the vendor's "12k".
 	DefaultMaxBodyBytes = 12 * 1024
 	// DefaultMaxStreams is how many streams the server keeps at once.
@@ -50,7 +56,9 @@ type Config struct {
 	Sessions Sessions `json:"sessions"`
 	// Limits bound the body and the stream store.
 	Limits Limits `json:"limits"`
-	// Codes overrides the code or text answered by a check of the pipeline.
+	// Codes overrides the code or text answered by a check of the pipeline,
+	// keyed by check ("body-schema": every endpoint) or by endpoint and
+	// check ("v2/body-schema": that endpoint only, on top of the first).
 	Codes map[codes.Check]codes.Override `json:"codes,omitempty"`
 	// Faults are fault rules in force from the start (and after a reset).
 	Faults []Fault `json:"faults,omitempty"`
@@ -117,6 +125,12 @@ type Limits struct {
 	// oldest ended streams are evicted first, then the least recently used
 	// open ones.
 	MaxStoreBytes int64 `json:"max_store_bytes"`
+	// JournalBytes bounds the bytes the in-memory journal keeps (see
+	// DefaultJournalBytes); at most MaxJournalBytes.
+	JournalBytes int64 `json:"journal_bytes"`
+	// JournalFileBytes is the size at which serve --journal rotates its
+	// file (see DefaultJournalFileBytes); at most MaxJournalFileBytes.
+	JournalFileBytes int64 `json:"journal_file_bytes"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("1h30m").
@@ -178,10 +192,20 @@ func parseConfig(name string, b []byte) (Config, error) {
 	}
 	var jsonText []byte
 	if strings.EqualFold(filepath.Ext(name), ".json") {
+		if err := checkJSONNumbers(b); err != nil {
+			return fail("", "%v", err)
+		}
 		jsonText = b
 	} else {
+		var node yaml.Node
+		if err := yaml.Unmarshal(b, &node); err != nil {
+			return fail("", "not valid YAML: %v", yamlError(b, err))
+		}
+		if err := checkYAMLNumbers(&node, nil); err != nil {
+			return fail("", "%v", err)
+		}
 		var doc any
-		if err := yaml.Unmarshal(b, &doc); err != nil {
+		if err := node.Decode(&doc); err != nil {
 			return fail("", "not valid YAML: %v", err)
 		}
 		if doc == nil {
@@ -257,6 +281,12 @@ func (c *Config) applyDefaults() {
 	if c.Limits.MaxStoreBytes == 0 {
 		c.Limits.MaxStoreBytes = DefaultMaxStoreBytes
 	}
+	if c.Limits.JournalBytes == 0 {
+		c.Limits.JournalBytes = DefaultJournalBytes
+	}
+	if c.Limits.JournalFileBytes == 0 {
+		c.Limits.JournalFileBytes = DefaultJournalFileBytes
+	}
 }
 
 // Validate checks what the schema cannot: unique apps, well-formed session
@@ -320,6 +350,18 @@ func (c *Config) Validate() error {
 	if c.Limits.JournalSize < 1 || c.Limits.JournalSize > MaxJournalSize {
 		return fmt.Errorf("limits/journal_size: %d is not in 1..%d", c.Limits.JournalSize, MaxJournalSize)
 	}
+	if c.Limits.JournalBytes < 1 || c.Limits.JournalBytes > MaxJournalBytes {
+		return fmt.Errorf("limits/journal_bytes: %d is not in 1..%d", c.Limits.JournalBytes, MaxJournalBytes)
+	}
+	if c.Limits.JournalFileBytes < 1 || c.Limits.JournalFileBytes > MaxJournalFileBytes {
+		return fmt.Errorf("limits/journal_file_bytes: %d is not in 1..%d", c.Limits.JournalFileBytes, MaxJournalFileBytes)
+	}
+	if len(c.Sessions.IDs) > MaxSessions {
+		return fmt.Errorf("sessions/ids: %d sessions, more than the %d the server keeps", len(c.Sessions.IDs), MaxSessions)
+	}
+	if len(c.Faults) > MaxFaults {
+		return fmt.Errorf("faults: %d rules, more than the %d the server keeps", len(c.Faults), MaxFaults)
+	}
 	ids := map[string]bool{}
 	for i := range c.Faults {
 		if err := c.Faults[i].Validate(); err != nil {
@@ -332,7 +374,7 @@ func (c *Config) Validate() error {
 			ids[id] = true
 		}
 	}
-	if _, err := codes.NewTable(c.Codes); err != nil {
+	if _, err := codes.NewTable(c.Codes, versions()...); err != nil {
 		return fmt.Errorf("codes: %w", err)
 	}
 	return nil

@@ -46,6 +46,14 @@ func FuzzParseConfig(f *testing.F) {
 		`{"apps":[{"sdkappid":1,"secret_key":"k","admins":["a"]}],"limits":{"stream_ttl":"90s"}}`,
 		`{"apps":[{"sdkappid":4294967296,"secret_key":"k","admins":["a"]}]}`,
 		`{"apps":[{"sdkappid":1,"secret_key":"k","admins":["a"]}]} trailing`,
+		// Numbers the schema library cannot take.
+		`{"apps":[{"sdkappid":1,"secret_key":"k","admins":["a"]}],"limits":{"max_streams":1e999999999}}`,
+		`{"apps":[{"sdkappid":1,"secret_key":"k","admins":["a"]}],"faults":[{"action":{"delay_ms":1},"probability":1e-999999999}]}`,
+		`{"apps":[{"sdkappid":0e999999999,"secret_key":"k","admins":["a"]}]}`,
+		`{"apps":[{"sdkappid":1` + strings.Repeat("0", 5000) + `,"secret_key":"k","admins":["a"]}]}`,
+		"apps:\n  - {sdkappid: 1, secret_key: k, admins: [a]}\nlimits: {max_streams: 1e999999999}\n",
+		"apps:\n  - {sdkappid: 1, secret_key: k, admins: [a]}\nfaults: [{action: {delay_ms: 1}, probability: 1E-999999999}]\n",
+		"apps:\n  - {sdkappid: 1" + strings.Repeat("0", 5000) + ", secret_key: k, admins: [a]}\n",
 	} {
 		f.Add(strings.HasPrefix(s, "{"), []byte(s))
 	}

@@ -41,9 +41,10 @@ func TestLoadConfigYAMLAndJSONAgree(t *testing.T) {
 			{SDKAppID: 1400000002, SecretKey: "second-app-key", Admins: []string{"administrator"}, Desk: &no},
 		},
 		Sessions: Sessions{Strict: true, IDs: []string{testSession}},
-		Limits:   Limits{MaxBodyBytes: 12000, MaxStreams: 500, StreamTTL: Duration(10 * time.Minute), JournalSize: 100, MaxStreamBytes: DefaultMaxStreamBytes, MaxStoreBytes: DefaultMaxStoreBytes},
-		Codes:    map[codes.Check]codes.Override{"usersig-expired": {Code: 20002}, "session-not-found": {Info: "Session is gone."}},
-		Faults:   []Fault{{Match: FaultMatch{Nth: 3}, Action: FaultAction{HTTPStatus: 502}, Times: 1}},
+		Limits: Limits{MaxBodyBytes: 12000, MaxStreams: 500, StreamTTL: Duration(10 * time.Minute), JournalSize: 100,
+			JournalBytes: DefaultJournalBytes, JournalFileBytes: DefaultJournalFileBytes, MaxStreamBytes: DefaultMaxStreamBytes, MaxStoreBytes: DefaultMaxStoreBytes},
+		Codes:  map[codes.Check]codes.Override{"usersig-expired": {Code: 20002}, "session-not-found": {Info: "Session is gone."}},
+		Faults: []Fault{{Match: FaultMatch{Nth: 3}, Action: FaultAction{HTTPStatus: 502}, Times: 1}},
 	}
 	if diff := cmp.Diff(want, y); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)

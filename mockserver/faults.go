@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,7 +126,7 @@ func (f *Fault) Validate() error {
 		{a.ErrorInfo != "" && a.ErrorCode == 0, "action/error_info: goes with error_code"},
 		{a.HTTPStatus != 0 && (a.HTTPStatus < 200 || a.HTTPStatus > 599), fmt.Sprintf("action/http_status: %d is not in 200..599", a.HTTPStatus)},
 		{a.Body != nil && a.HTTPStatus == 0, "action/body: goes with http_status"},
-		{a.DelayMS < 0 || a.DelayMS > 600_000, fmt.Sprintf("action/delay_ms: %d is not in 0..600000", a.DelayMS)},
+		{a.DelayMS < 0 || a.DelayMS > MaxFaultDelayMS, fmt.Sprintf("action/delay_ms: %d is not in 0..%d", a.DelayMS, MaxFaultDelayMS)},
 		{a.When != "" && !a.Reset, "action/when: goes with reset"},
 		{a.When != "" && a.When != ResetBeforeApply && a.When != ResetAfterApply, fmt.Sprintf("action/when: %q is neither %q nor %q", a.When, ResetBeforeApply, ResetAfterApply)},
 		{f.Times < 0, "times: must not be negative"},
@@ -166,10 +167,12 @@ func (m *FaultMatch) matches(a *arrival) bool {
 // faultRule is a Fault with its state.
 type faultRule struct {
 	Fault
-	rng *rand.Rand
+	rng   *rand.Rand
+	seq   int // the rule's place in the order of adding, from 1
+	bytes int // its size as JSON
 }
 
-// faultSet holds the rules in order.
+// faultSet holds the rules in order, at most MaxFaults of them.
 type faultSet struct {
 	mu     sync.Mutex
 	rules  []*faultRule
@@ -181,8 +184,15 @@ func (fs *faultSet) add(f Fault) (string, error) {
 	if err := f.Validate(); err != nil {
 		return "", err
 	}
+	size := faultBytes(&f)
+	if size > MaxFaultBytes {
+		return "", fmt.Errorf("%w: %d bytes as JSON, more than %d", ErrFaultTooLarge, size, MaxFaultBytes)
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	if len(fs.rules) >= MaxFaults {
+		return "", fmt.Errorf("%w: %d rules are in force already; remove some first", ErrTooManyFaults, len(fs.rules))
+	}
 	fs.nextID++
 	if f.ID == "" {
 		f.ID = "f" + strconv.Itoa(fs.nextID)
@@ -193,7 +203,7 @@ func (fs *faultSet) add(f Fault) (string, error) {
 		}
 	}
 	f.Fired = 0
-	r := &faultRule{Fault: f}
+	r := &faultRule{Fault: f, seq: fs.nextID, bytes: size}
 	if f.Probability != nil {
 		r.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
 	}
@@ -227,13 +237,28 @@ func (fs *faultSet) fire(a *arrival) (Fault, bool) {
 }
 
 func (fs *faultSet) list() []Fault {
+	out, _ := fs.page(0, MaxFaults)
+	return out
+}
+
+// page returns, in order, at most limit rules added after the one of place
+// after (0 for the first rule), no more than maxPageBytes of them past the
+// first, and the place of the last rule returned when more follow, else 0.
+func (fs *faultSet) page(after, limit int) ([]Fault, int) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := make([]Fault, len(fs.rules))
-	for i, r := range fs.rules {
-		out[i] = r.Fault
+	i := sort.Search(len(fs.rules), func(i int) bool { return fs.rules[i].seq > after })
+	out := make([]Fault, 0, min(limit, len(fs.rules)-i))
+	for held := 0; i < len(fs.rules) && len(out) < limit; i++ {
+		if held += fs.rules[i].bytes; held > maxPageBytes && len(out) > 0 {
+			break
+		}
+		out = append(out, fs.rules[i].Fault)
 	}
-	return out
+	if i < len(fs.rules) && len(out) > 0 {
+		return out, fs.rules[i-1].seq
+	}
+	return out, 0
 }
 
 func (fs *faultSet) remove(id string) bool {
@@ -285,14 +310,25 @@ func parseTrigger(id string) (code, call int, ok bool) {
 	return code, call, true
 }
 
-// callCounter counts requests per session, bounded: past max sessions the
-// oldest counted is forgotten.
+// callCounterBytes bounds what the call counter keeps: past it, as past
+// its count of sessions, the session counted first is forgotten first.
+const callCounterBytes = 16 << 20
+
+// callCounterEntryBytes is what the counter holds per session besides the
+// ID: the map entry and the order slot.
+const callCounterEntryBytes = 64
+
+// callCounter counts requests per well-formed session ID, bounded by count
+// and by bytes: past max sessions or callCounterBytes the oldest counted is
+// forgotten.
 type callCounter struct {
-	mu    sync.Mutex
-	max   int
-	count map[string]sessionCount
-	order []string
-	head  int
+	mu     sync.Mutex
+	max    int
+	budget int // callCounterBytes, but in tests
+	bytes  int // held by the entries
+	count  map[string]sessionCount
+	order  []string
+	head   int
 }
 
 // sessionCount is the count of one session, with the ID as the counter
@@ -303,38 +339,51 @@ type sessionCount struct {
 }
 
 func newCallCounter(max int) *callCounter {
-	return &callCounter{max: max, count: make(map[string]sessionCount)}
+	return &callCounter{max: max, budget: callCounterBytes, count: make(map[string]sessionCount)}
 }
 
 // next counts one more request on the session and returns its number and
 // the counter's copy of the session's ID, which the caller may keep: the
 // counter never keeps session itself, which may be a part of a larger
-// string such as a request body.
+// string such as a request body. A session that is not a well-formed
+// SessionId is neither counted nor copied: next returns 0 and session.
 func (c *callCounter) next(session string) (int, string) {
+	if !ValidSessionID(session) {
+		return 0, session
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.count[session]
 	if !ok {
-		if len(c.order)-c.head >= c.max {
-			delete(c.count, c.order[c.head])
-			c.order[c.head] = ""
-			c.head++
-			if c.head > len(c.order)/2 {
-				c.order = append([]string(nil), c.order[c.head:]...)
-				c.head = 0
-			}
+		size := len(session) + callCounterEntryBytes
+		for len(c.order)-c.head > 0 && (len(c.order)-c.head >= c.max || c.bytes+size > c.budget) {
+			c.forgetOldest()
 		}
 		e.id = strings.Clone(session)
 		c.order = append(c.order, e.id)
+		c.bytes += size
 	}
 	e.n++
 	c.count[e.id] = e
 	return e.n, e.id
 }
 
+// forgetOldest forgets the session counted first.
+func (c *callCounter) forgetOldest() {
+	id := c.order[c.head]
+	delete(c.count, id)
+	c.bytes -= len(id) + callCounterEntryBytes
+	c.order[c.head] = ""
+	c.head++
+	if c.head > len(c.order)/2 {
+		c.order = append([]string(nil), c.order[c.head:]...)
+		c.head = 0
+	}
+}
+
 func (c *callCounter) reset() {
 	c.mu.Lock()
 	c.count = make(map[string]sessionCount)
-	c.order, c.head = nil, 0
+	c.order, c.head, c.bytes = nil, 0, 0
 	c.mu.Unlock()
 }

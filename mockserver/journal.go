@@ -1,15 +1,19 @@
 package mockserver
 
 import (
+	"container/heap"
 	"encoding/json"
 	"io"
-	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
+	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
@@ -27,7 +31,9 @@ type Exchange struct {
 	// Version is the endpoint's ("v1", "v2"); empty for a path that is no
 	// endpoint.
 	Version string `json:"version,omitempty"`
-	// Method and Path are the request line's.
+	// Method and Path are the request line's; a method longer than
+	// maxJournalMethod or a path longer than maxJournalPath bytes is cut,
+	// ending with a marker that gives its length.
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	// Query is the raw query string with the usersig value redacted.
@@ -87,20 +93,40 @@ type ExchangeFilter struct {
 	MsgKey    string
 	Code      *int
 	Limit     int // the most recent Limit exchanges; 0 for all
+	// Before, when not 0, selects only exchanges with a Seq below it. With
+	// Limit it pages back through the journal: the next page's Before is
+	// the Seq of the oldest exchange of this one.
+	Before uint64
 }
 
 func (f ExchangeFilter) match(e *Exchange) bool {
-	return (f.SessionID == "" || e.SessionID == f.SessionID) &&
+	return (f.Before == 0 || e.Seq < f.Before) &&
+		(f.SessionID == "" || e.SessionID == f.SessionID) &&
 		(f.MsgKey == "" || e.MsgKey == f.MsgKey) &&
 		(f.Code == nil || e.Code == *f.Code)
 }
 
-// DefaultJournalBytes bounds the text the in-memory journal keeps: the
-// bodies, replies and query strings of its exchanges. Past it the oldest
-// exchanges are forgotten even before the journal holds journal_size of
-// them. 10,000 exchanges of ordinary chunks take a few MiB; 10,000 bodies
-// at the 12 KiB limit would take 120 MiB, which this bounds to 32 MiB.
+// DefaultJournalBytes bounds the bytes the in-memory journal keeps: every
+// string of its exchanges (method, path, query, body, reply, detail,
+// session ID, MsgKey, chunk and the rest) and each exchange's fixed part.
+// Past it the oldest exchanges are forgotten even before the journal holds
+// journal_size of them. 10,000 exchanges of ordinary chunks take a few
+// MiB; 10,000 bodies at the 12 KiB limit would take 120 MiB, which this
+// bounds to 32 MiB. Configurable as limits.journal_bytes.
 const DefaultJournalBytes = 32 << 20
+
+// MaxJournalBytes bounds limits.journal_bytes.
+const MaxJournalBytes = 1 << 30
+
+// The longest method and path the journal keeps whole; longer ones are cut
+// and end with a marker such as "...[cut: 61440 bytes]".
+const (
+	maxJournalMethod = 64
+	maxJournalPath   = 2048
+)
+
+// exchangeFixedBytes is what an exchange costs besides its strings.
+const exchangeFixedBytes = int64(unsafe.Sizeof(Exchange{}))
 
 // journal keeps the most recent exchanges in a ring and appends every one to
 // an optional JSON-lines sink. Adding takes no lock shared by all requests:
@@ -124,8 +150,10 @@ type journalSlot struct {
 	e   Exchange
 }
 
-func newJournal(size int, sink io.Writer) *journal {
-	j := &journal{slots: make([]journalSlot, size), budget: DefaultJournalBytes}
+// newJournal returns a journal of size exchanges and budget bytes (see
+// DefaultJournalBytes), writing to sink when it is not nil.
+func newJournal(size int, budget int64, sink io.Writer) *journal {
+	j := &journal{slots: make([]journalSlot, size), budget: budget}
 	if sink != nil {
 		j.enc = json.NewEncoder(sink)
 		j.enc.SetEscapeHTML(false)
@@ -133,22 +161,47 @@ func newJournal(size int, sink io.Writer) *journal {
 	return j
 }
 
-// textBytes is what an exchange counts against the journal's budget.
-func textBytes(e *Exchange) int64 { return int64(len(e.Body) + len(e.Reply) + len(e.Query)) }
+// entryBytes is what an exchange counts against the journal's budget:
+// every string it holds and its fixed part.
+func entryBytes(e *Exchange) int64 {
+	n := len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) + len(e.Reply) +
+		len(e.Check) + len(e.Detail) + len(e.SessionID) + len(e.MsgKey) + len(e.Chunk) +
+		len(e.Fault) + len(e.Action) + len(e.Version) + len(e.RequestID) + len(e.SentMsgKey) +
+		len(e.IssuedMsgKey) + 8*len(e.Indexes)
+	return int64(n) + exchangeFixedBytes
+}
+
+// cut returns s whole when it is at most max bytes long, or else its
+// beginning (on a UTF-8 boundary) and a marker that gives its length.
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "...[cut: " + strconv.Itoa(len(s)) + " bytes]"
+}
 
 // add records an exchange. Lines go to the sink as exchanges complete; a
 // sink error is returned but the exchange is kept. e.Query may still hold
 // the UserSig: the journal redacts it on the way out.
 func (j *journal) add(e *Exchange) error {
+	if m, path := cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath); m != e.Method || path != e.Path {
+		// The method, path and query share the memory of the request
+		// line: copy what is kept so that the long line can go.
+		e.Method, e.Path, e.Query = strings.Clone(m), strings.Clone(path), strings.Clone(e.Query)
+	}
 	p := j.next.Add(1) - 1
 	sl := &j.slots[p%uint64(len(j.slots))]
-	size := textBytes(e)
+	size := entryBytes(e)
 	sl.mu.Lock()
 	if sl.pos > p { // a later exchange took the slot already
 		sl.mu.Unlock()
 	} else {
 		if sl.pos != 0 {
-			size -= textBytes(&sl.e)
+			size -= entryBytes(&sl.e)
 		}
 		sl.pos, sl.e = p+1, *e
 		sl.mu.Unlock()
@@ -158,7 +211,7 @@ func (j *journal) add(e *Exchange) error {
 	}
 	if j.enc != nil {
 		line := *e
-		line.Query = redactQuery(line.Query)
+		line.Query = redact.Query(line.Query)
 		j.sinkMu.Lock()
 		defer j.sinkMu.Unlock()
 		// One Write per line with no buffer, so a killed process loses
@@ -189,35 +242,60 @@ func (j *journal) shrink(newest uint64) {
 		sl := &j.slots[old%n]
 		sl.mu.Lock()
 		if sl.pos == old+1 {
-			j.bytes.Add(-textBytes(&sl.e))
+			j.bytes.Add(-entryBytes(&sl.e))
 			sl.pos, sl.e = 0, Exchange{}
 		}
 		sl.mu.Unlock()
 	}
 }
 
-// list returns the matching exchanges, oldest first.
+// list returns the matching exchanges, oldest first. With a Limit it
+// holds no more than Limit exchanges at any time, whatever the journal's
+// size.
 func (j *journal) list(f ExchangeFilter) []Exchange {
 	var out []Exchange
+	newest := &exchangeHeap{} // with a Limit: the newest Limit, oldest on top
 	for i := range j.slots {
 		sl := &j.slots[i]
 		sl.mu.Lock()
 		if sl.pos != 0 && f.match(&sl.e) {
-			out = append(out, sl.e)
+			switch {
+			case f.Limit <= 0:
+				out = append(out, sl.e)
+			case len(*newest) < f.Limit:
+				heap.Push(newest, sl.e)
+			case sl.e.Seq > (*newest)[0].Seq:
+				(*newest)[0] = sl.e
+				heap.Fix(newest, 0)
+			}
 		}
 		sl.mu.Unlock()
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq })
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[len(out)-f.Limit:]
+	if f.Limit > 0 {
+		out = *newest
 	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq })
 	for i := range out {
-		out[i].Query = redactQuery(out[i].Query)
+		out[i].Query = redact.Query(out[i].Query)
 	}
 	if out == nil {
 		out = []Exchange{}
 	}
 	return out
+}
+
+// exchangeHeap is a min-heap of exchanges by Seq.
+type exchangeHeap []Exchange
+
+func (h exchangeHeap) Len() int           { return len(h) }
+func (h exchangeHeap) Less(a, b int) bool { return h[a].Seq < h[b].Seq }
+func (h exchangeHeap) Swap(a, b int)      { h[a], h[b] = h[b], h[a] }
+func (h *exchangeHeap) Push(x any)        { *h = append(*h, x.(Exchange)) }
+func (h *exchangeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // clear empties the ring.
@@ -226,49 +304,9 @@ func (j *journal) clear() {
 		sl := &j.slots[i]
 		sl.mu.Lock()
 		if sl.pos != 0 {
-			j.bytes.Add(-textBytes(&sl.e))
+			j.bytes.Add(-entryBytes(&sl.e))
 			sl.pos, sl.e = 0, Exchange{}
 		}
 		sl.mu.Unlock()
 	}
-}
-
-// redactQuery replaces the value of every usersig parameter with
-// "REDACTED". A name counts as usersig once decoded and in any case: the
-// pipeline decodes names (%75sersig is usersig), and a client that writes
-// USERSIG still sends its credential.
-func redactQuery(raw string) string {
-	var b []byte
-	done := 0 // raw[:done] is in b
-	for i := 0; i < len(raw); {
-		end := strings.IndexByte(raw[i:], '&')
-		if end < 0 {
-			end = len(raw)
-		} else {
-			end += i
-		}
-		part := raw[i:end]
-		if eq := strings.IndexByte(part, '='); eq >= 0 && part[eq+1:] != "REDACTED" && isUserSigName(part[:eq]) {
-			b = append(b, raw[done:i+eq+1]...)
-			b = append(b, "REDACTED"...)
-			done = end
-		}
-		i = end + 1
-	}
-	if b == nil {
-		return raw
-	}
-	return string(append(b, raw[done:]...))
-}
-
-// isUserSigName reports whether a raw query parameter name means usersig.
-func isUserSigName(name string) bool {
-	if len(name) == len("usersig") {
-		return strings.EqualFold(name, "usersig")
-	}
-	if strings.IndexByte(name, '%') < 0 {
-		return false
-	}
-	n, err := url.QueryUnescape(name)
-	return err == nil && strings.EqualFold(n, "usersig")
 }

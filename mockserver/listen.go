@@ -213,10 +213,11 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 }
 
 // httpServer returns the http.Server of one listener, with the timeouts and
-// limits of o, counting its handlers in flight.
+// limits of o, counting its handlers in flight. A request to the endpoint
+// that declares a body over the limit is refused before any 100 Continue.
 func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *atomic.Int64) *http.Server {
-	return &http.Server{
-		Handler:           trackHandler(h, inflight, o.WriteTimeout),
+	srv := &http.Server{
+		Handler:           trackHandler(s.refuseEarly(h), inflight, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,
@@ -225,6 +226,8 @@ func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Contex
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(s.ui.hub.dropAll) // end the dashboards' event streams
+	return srv
 }
 
 // trackHandler counts the handlers running and, when writeTimeout is set,

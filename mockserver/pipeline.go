@@ -71,6 +71,7 @@ type outcome struct {
 	envelope   string  // of sendTruncated: the whole envelope
 	recorded   bool
 	verdict    verdict
+	refused    bool // the answer is the verdict's refusal
 	call       *streamCall
 	applied    bool
 	sentKey    string
@@ -128,7 +129,7 @@ func (s *Server) serveEndpoint(ep *liveEndpoint, w http.ResponseWriter, r *http.
 // finish records an exchange, then writes its reply: the journal holds an
 // exchange before its client can see the answer.
 func (s *Server) finish(ep *liveEndpoint, w http.ResponseWriter, r *http.Request, in *incoming, out *outcome) {
-	s.prepare(in, out)
+	s.prepare(ep, in, out)
 	s.record(ep, r, in, out)
 	out.recorded = true
 	write(w, out)
@@ -193,20 +194,25 @@ func (s *Server) decide(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 	}
 }
 
-// refuse sets the answer of a failed check: the table's code and text, or
-// the verdict's own.
+// refuse makes the answer a failed check's: prepare fills in its code and
+// text.
 func (s *Server) refuse(out *outcome, v verdict) {
-	out.verdict = v
+	out.verdict, out.refused = v, true
+}
+
+// refusal is the answer of a failed check on an endpoint: the table's code
+// and text for that endpoint, or the verdict's own.
+func (s *Server) refusal(ep *liveEndpoint, v verdict) reply {
 	code, info := v.code, v.info
 	if code == 0 {
-		rule := s.table.Rule(v.check)
+		rule := s.table.RuleFor(ep.version, v.check)
 		code, info = rule.Code, rule.Info
 	}
 	if info == "" {
 		e, _ := codes.Lookup(code)
 		info = e.Info
 	}
-	out.rep = reply{code: code, info: info}
+	return reply{code: code, info: info}
 }
 
 // run is the pipeline: transport and URL, then identity, then the body,
@@ -370,9 +376,12 @@ func (s *Server) streamDetail(c codes.Check, ep *liveEndpoint, call *streamCall,
 	return ""
 }
 
-// prepare completes an outcome before it is recorded: the RequestId and
-// the text of the envelope.
-func (s *Server) prepare(in *incoming, out *outcome) {
+// prepare completes an outcome before it is recorded: the code of a
+// refusal, the RequestId and the text of the envelope.
+func (s *Server) prepare(ep *liveEndpoint, in *incoming, out *outcome) {
+	if out.refused {
+		out.rep = s.refusal(ep, out.verdict)
+	}
 	switch out.kind {
 	case sendEnvelope, sendTruncated:
 		out.status = http.StatusOK
@@ -461,6 +470,7 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 	if err := s.journal.add(&e); err != nil {
 		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
 	}
+	s.ui.hub.publish(&e)
 }
 
 // write sends the reply an outcome decided.

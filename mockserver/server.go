@@ -42,6 +42,7 @@ type Server struct {
 	byPath    map[string]*liveEndpoint
 	keyOrder  []string
 	knownApps string // the configured sdkappids, for 70020's detail
+	ui        uiState
 }
 
 // New builds a Server from a configuration, which it validates.
@@ -50,7 +51,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	table, err := codes.NewTable(cfg.Codes)
+	table, err := codes.NewTable(cfg.Codes, versions()...)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
@@ -65,7 +66,7 @@ func New(cfg Config) (*Server, error) {
 		faults:   &faultSet{},
 		calls:    newCallCounter(cfg.Limits.MaxStreams),
 		userSigs: usersig.NewCache(0),
-		journal:  newJournal(cfg.Limits.JournalSize, cfg.Journal),
+		journal:  newJournal(cfg.Limits.JournalSize, cfg.Limits.JournalBytes, cfg.Journal),
 		clock:    newClock(cfg.Clock),
 		log:      cfg.Logger,
 	}
@@ -111,6 +112,7 @@ func (s *Server) routes() *mux.Router {
 		r.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { s.serveEndpoint(ep, w, r) })
 	}
 	s.adminRoutes(r)
+	r.HandleFunc("/", s.landing).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/v4/").HandlerFunc(s.unknownAPI)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
@@ -169,9 +171,10 @@ func (s *Server) Streams() []Stream { return s.streams.all(s.now()) }
 // StreamPage returns at most limit streams opened after the one numbered
 // after (0 for the first page), oldest first, as summaries (no chunks and
 // no text) unless text is true, and the number to pass as after for the
-// next page (0 when none remain).
+// next page (0 when none remain). A page with text stops early once it
+// holds 8 MiB.
 func (s *Server) StreamPage(after uint64, limit int, text bool) ([]Stream, uint64) {
-	return s.streams.page(after, limit, text, s.now())
+	return s.streams.page(after, limit, text, s.now(), maxPageBytes)
 }
 
 // Stream returns the stream of a MsgKey.
@@ -180,21 +183,21 @@ func (s *Server) Stream(msgKey string) (Stream, bool) { return s.streams.get(msg
 // Sessions returns the sessions that were configured, opened or ended.
 func (s *Server) Sessions() []SessionInfo { return s.sessions.list() }
 
-// OpenSession marks a session open (needed in strict mode).
-func (s *Server) OpenSession(id string) error {
-	if !ValidSessionID(id) {
-		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", id)
-	}
-	s.sessions.set(id, SessionOpen)
-	return nil
-}
+// OpenSession marks a session open (needed in strict mode). Past
+// MaxSessions it returns an error wrapping ErrTooManySessions.
+func (s *Server) OpenSession(id string) error { return s.setSession(id, SessionOpen) }
 
-// EndSession ends a session: later calls on it get 141005.
-func (s *Server) EndSession(id string) error {
+// EndSession ends a session: later calls on it get 141005. Past
+// MaxSessions it returns an error wrapping ErrTooManySessions.
+func (s *Server) EndSession(id string) error { return s.setSession(id, SessionEnded) }
+
+func (s *Server) setSession(id string, state SessionState) error {
 	if !ValidSessionID(id) {
-		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", id)
+		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", cut(id, 64))
 	}
-	s.sessions.set(id, SessionEnded)
+	if err := s.sessions.set(id, state); err != nil {
+		return fmt.Errorf("mockserver: session: %w", err)
+	}
 	return nil
 }
 
@@ -213,6 +216,7 @@ func (s *Server) Reset() {
 	for _, f := range s.cfg.Faults {
 		s.faults.add(f) // validated by New
 	}
+	s.ui.hub.notify(eventReset)
 }
 
 // AddFault adds a fault rule after the others and returns its ID.
@@ -221,6 +225,7 @@ func (s *Server) AddFault(f Fault) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mockserver: fault: %w", err)
 	}
+	s.ui.hub.notify(eventFaults)
 	return id, nil
 }
 
@@ -228,10 +233,19 @@ func (s *Server) AddFault(f Fault) (string, error) {
 func (s *Server) Faults() []Fault { return s.faults.list() }
 
 // RemoveFault removes a fault rule; it reports whether the rule existed.
-func (s *Server) RemoveFault(id string) bool { return s.faults.remove(id) }
+func (s *Server) RemoveFault(id string) bool {
+	if !s.faults.remove(id) {
+		return false
+	}
+	s.ui.hub.notify(eventFaults)
+	return true
+}
 
 // ClearFaults removes every fault rule.
-func (s *Server) ClearFaults() { s.faults.clear() }
+func (s *Server) ClearFaults() {
+	s.faults.clear()
+	s.ui.hub.notify(eventFaults)
+}
 
 // Requests returns the journal's exchanges that match the filter, oldest
 // first.

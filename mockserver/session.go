@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 )
@@ -71,11 +72,16 @@ func (st *sessionStore) open(id string) bool {
 	return !st.strict
 }
 
-// set records the state of a session.
-func (st *sessionStore) set(id string, s SessionState) {
+// set records the state of a session; a new session past MaxSessions is
+// refused with ErrTooManySessions.
+func (st *sessionStore) set(id string, s SessionState) error {
 	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, known := st.state[id]; !known && len(st.state) >= MaxSessions {
+		return fmt.Errorf("%w: the server keeps %d already; reset it, or end sessions it knows", ErrTooManySessions, len(st.state))
+	}
 	st.state[id] = s
-	st.mu.Unlock()
+	return nil
 }
 
 // SessionInfo describes one session the server has been told about.
@@ -94,12 +100,24 @@ func (st *sessionStore) reset(s Sessions) {
 
 // list returns the sessions with an explicit state, sorted by ID.
 func (st *sessionStore) list() []SessionInfo {
+	out, _ := st.page("", MaxSessions)
+	return out
+}
+
+// page returns, sorted by ID, at most limit sessions with an ID after
+// after, and whether more follow.
+func (st *sessionStore) page(after string, limit int) ([]SessionInfo, bool) {
 	st.mu.RLock()
-	out := make([]SessionInfo, 0, len(st.state))
+	out := make([]SessionInfo, 0, min(len(st.state), limit+1))
 	for id, s := range st.state {
-		out = append(out, SessionInfo{SessionID: id, State: s})
+		if id > after {
+			out = append(out, SessionInfo{SessionID: id, State: s})
+		}
 	}
 	st.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].SessionID < out[j].SessionID })
-	return out
+	if len(out) > limit {
+		return out[:limit], true
+	}
+	return out, false
 }

@@ -492,10 +492,12 @@ func (s *streamStore) get(key string, now ...time.Time) (Stream, bool) {
 	return st.snapshot(at, false), true
 }
 
-// page returns, oldest first, at most limit streams opened after the
-// stream numbered after (0 for the first page), as summaries unless text
-// is asked for, and the number to continue after (0 when none remain).
-func (s *streamStore) page(after uint64, limit int, text bool, now time.Time) ([]Stream, uint64) {
+// page returns, oldest first, at most limit streams (0: no limit) opened
+// after the stream numbered after (0 for the first page), as summaries
+// unless text is asked for, stopping once their text holds maxBytes (0: no
+// bound; one stream is always listed), and the number to continue after
+// (0 when none remain).
+func (s *streamStore) page(after uint64, limit int, text bool, now time.Time, maxBytes int) ([]Stream, uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seqs := make([]uint64, 0, len(s.bySeq))
@@ -505,21 +507,25 @@ func (s *streamStore) page(after uint64, limit int, text bool, now time.Time) ([
 		}
 	}
 	slices.Sort(seqs)
-	var next uint64
-	if limit > 0 && len(seqs) > limit {
-		seqs = seqs[:limit]
-		next = seqs[limit-1]
-	}
-	out := make([]Stream, len(seqs))
+	out := make([]Stream, 0, min(len(seqs), max(limit, 0)))
+	held := 0
 	for i, seq := range seqs {
-		out[i] = s.bySeq[seq].snapshot(now, !text)
+		if limit > 0 && i == limit || maxBytes > 0 && i > 0 && held > maxBytes {
+			return out, seqs[i-1]
+		}
+		st := s.bySeq[seq]
+		out = append(out, st.snapshot(now, !text))
+		held += streamOverhead
+		if text {
+			held += 2 * len(st.text)
+		}
 	}
-	return out, next
+	return out, 0
 }
 
 // all returns copies of every stream, oldest first.
 func (s *streamStore) all(now time.Time) []Stream {
-	out, _ := s.page(0, 0, true, now)
+	out, _ := s.page(0, 0, true, now, 0)
 	return out
 }
 

@@ -364,3 +364,51 @@ func TestCallOfV2(t *testing.T) {
 		t.Errorf("call %+v, %v", c, err)
 	}
 }
+
+// /__admin/streams pages through the streams, summaries unless text=1,
+// and no page holds more than its byte bound.
+func TestAdminStreamPages(t *testing.T) {
+	ts := NewTestServer(t)
+	var keys []string
+	for i := range 5 {
+		keys = append(keys, post(t, ts.EndpointURL(), `{"SessionId":"`+testSession+`","Chunk":"`+strings.Repeat("x", i)+`"}`).MsgKey)
+	}
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		var p struct {
+			Items      []Stream `json:"items"`
+			NextCursor string   `json:"next_cursor"`
+		}
+		if code := adminDo(t, "GET", ts.URL+"/__admin/streams?limit=2&cursor="+cursor, "", &p); code != 200 || len(p.Items) > 2 || pages > 3 {
+			t.Fatalf("page %d: %d %+v", pages, code, p)
+		}
+		for _, st := range p.Items {
+			if st.Text != "" || st.Chunks != nil {
+				t.Errorf("a summary holds text: %+v", st)
+			}
+			got = append(got, st.MsgKey)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if !cmp.Equal(got, keys) {
+		t.Errorf("pages listed %v, want %v", got, keys)
+	}
+	big := strings.Repeat("y", 900_000)
+	for range 20 {
+		first := post(t, ts.EndpointURL(), `{"SessionId":"`+otherSession+`","Chunk":"`+big[:9000]+`"}`)
+		for range 99 {
+			post(t, ts.EndpointURL(), `{"SessionId":"`+otherSession+`","Chunk":"`+big[:9000]+`","MsgKey":"`+first.MsgKey+`"}`)
+		}
+	}
+	items, next := ts.StreamPage(0, 1000, true)
+	held := 0
+	for _, st := range items {
+		held += len(st.Text)
+	}
+	if next == 0 || held > maxPageBytes || len(items) >= 25 {
+		t.Errorf("a page with text held %d streams, %d bytes; next %d", len(items), held, next)
+	}
+}

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -107,7 +108,25 @@ func (ts *TestServer) Client() *http.Client { return ts.http.Client() }
 
 // Close shuts the server down and blocks until its requests are done. It
 // may be called more than once.
-func (ts *TestServer) Close() { ts.http.Close() }
+func (ts *TestServer) Close() {
+	ts.ui.hub.dropAll() // end the dashboards' event streams, which Close would wait for
+	ts.http.Close()
+}
+
+// ChunkBody returns a request body of send_stream_msg: one chunk of the
+// session, with msgKey unless it is empty (a first call), finishing the
+// stream when finish is set.
+func ChunkBody(session, msgKey, chunk string, finish bool) string {
+	m := map[string]any{"SessionId": session, "Chunk": chunk}
+	if msgKey != "" {
+		m["MsgKey"] = msgKey
+	}
+	if finish {
+		m["Finish"] = 1
+	}
+	b, _ := json.Marshal(m) // strings and numbers always encode
+	return string(b)
+}
 
 // SignUserSig signs a UserSig for the App's administrator, valid for a day.
 func (ts *TestServer) SignUserSig() string {

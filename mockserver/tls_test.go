@@ -158,3 +158,24 @@ func TestTLSTestServer(t *testing.T) {
 		})
 	}
 }
+
+// TestTLSConnectionFaults checks that the faults that take the connection
+// over still work over HTTPS: no reply, or half of one.
+func TestTLSConnectionFaults(t *testing.T) {
+	for name, action := range map[string]FaultAction{"reset": {Reset: true}, "truncate": {Truncate: true}} {
+		t.Run(name, func(t *testing.T) {
+			ts := NewTLSTestServer(t)
+			if _, err := ts.AddFault(Fault{Action: action, Times: 1}); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := ts.Client().Post(ts.EndpointURL(), "application/json", strings.NewReader(`{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"hi"}`))
+			if err == nil {
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			if err == nil {
+				t.Errorf("the request got a whole reply, want the connection dropped")
+			}
+		})
+	}
+}

@@ -51,6 +51,7 @@ func commands() []command {
 		{"serve", "run the mock server of send_stream_msg", runServe},
 		{"conform", "grade a client under test against the conformance cases", runConform},
 		{"usersig", "generate (gen) or check (verify) a UserSig v2", runUserSig},
+		{"calibrate", "compare the real service with the mock, and write the config that closes the gap", runCalibrate},
 		{"health", "check that a running server answers (for container HEALTHCHECKs)", runHealth},
 		{"version", "print the version of deskmock and of Go", runVersion},
 		{"help", "print this help, or the help of a command", runHelp},

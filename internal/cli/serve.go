@@ -5,26 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
-	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
+	"github.com/deskmock/deskmock/internal/shellquote"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
 // DefaultAddr is the address serve listens on unless told otherwise.
 const DefaultAddr = "127.0.0.1:8780"
-
-// exampleSessionID is the SessionId of the vendor's example, used in the
-// curl command that serve prints.
-const exampleSessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
-
-// firstSigLifetime is how long the UserSig in the printed curl is valid.
-const firstSigLifetime = 24 * time.Hour
 
 // AdminTokenEnv is the environment variable read for the admin token when
 // --admin-token is not given.
@@ -49,6 +41,12 @@ of the configuration. The secret key is taken from --secret-key, else
 --secret-key-file, else $DESKMOCK_SECRET_KEY, else the configuration; it is
 never printed unless it is the well-known test key.
 
+Plain HTTP is the default. --tls serves HTTPS with a certificate made at
+start, signed by a CA made in memory, for 127.0.0.1, ::1, localhost and any
+--tls-host; --tls-ca-out writes the CA certificate for clients to trust
+(curl --cacert, deskmock health --cacert). --tls-cert and --tls-key serve
+your own certificate instead.
+
 Once listening, serve prints the address, the app and a curl command that
 sends a first chunk. Logs go to stderr.`
 
@@ -64,11 +62,14 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	journalFile := fs.String("journal", "", "append every exchange to `file` as one JSON line")
+	journalMax := fs.Int64("journal-max-bytes", mockserver.DefaultJournalFileBytes, "rotate the --journal file to FILE.1 (replacing an older one) when it reaches `n` bytes; default limits.journal_file_bytes of the configuration")
 	adminToken := fs.String("admin-token", "", "require `token` as a bearer token on the admin API (all but health); default $"+AdminTokenEnv)
 	adminAddr := fs.String("admin-addr", "", "serve the admin API on its own `host:port` instead of --addr (which keeps /__admin/health)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
 	var tlsf tlsFlags
 	tlsf.register(fs.FlagSet)
+	var rules streamRuleFlags
+	fs.Var(&rules, "stream-rule", "set a stream rule of an endpoint over the configuration, as `version.rule=value` (v1.idle_timeout=15s, v2.calls_per_second=0; rules: "+strings.Join(streamRuleNames, ", ")+"); repeatable")
 	pos, code, done := fs.Parse(args)
 	if done {
 		return code
@@ -84,6 +85,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return usageError(e, name, "--admin-addr is empty")
 	}
 
+	if e.getenv("GOMEMLIMIT") == "" {
+		// Keeps the process under 512 MiB whatever it is sent; restored
+		// on return for callers that run serve in their own process.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(mockserver.DefaultMemoryLimit))
+	}
 	logger, err := newLogger(e, *logFormat, *logLevel)
 	if err != nil {
 		return usageError(e, name, "%v", err)
@@ -117,14 +123,27 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if key != "" {
 		app.SecretKey, keyFrom = key, from
 	}
+	if err := rules.apply(&cfg); err != nil {
+		return usageError(e, name, "%v", err)
+	}
 	cfg.Logger = logger
 	cfg.AdminToken = *adminToken
 	if !set["admin-token"] {
 		cfg.AdminToken = e.getenv(AdminTokenEnv)
 	}
-	var journal *os.File
+	if set["journal-max-bytes"] {
+		if *journalMax < 1 || *journalMax > mockserver.MaxJournalFileBytes {
+			return usageError(e, name, "--journal-max-bytes %d: not in 1..%d", *journalMax, int64(mockserver.MaxJournalFileBytes))
+		}
+		cfg.Limits.JournalFileBytes = *journalMax
+	}
+	var journal *mockserver.JournalFile
 	if *journalFile != "" {
-		f, err := os.OpenFile(*journalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		max := cfg.Limits.JournalFileBytes
+		if max == 0 {
+			max = mockserver.DefaultJournalFileBytes
+		}
+		f, err := mockserver.OpenJournalFile(*journalFile, max, logger)
 		if err != nil {
 			return usageError(e, name, "--journal: %v", err)
 		}
@@ -135,6 +154,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageError(e, name, "%v", err)
 	}
+	srv.SetVersion(version())
 	served := *app // New keeps its own copy of cfg
 
 	ready := func(bound, adminBound string) {
@@ -242,25 +262,17 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom str
 		fmt.Fprintf(&b, "  and %d more app(s) from the configuration\n", moreApps)
 	}
 
-	sessionID, note := exampleSessionID, ""
-	if cfg := srv.Config(); cfg.Sessions.Strict {
-		if len(cfg.Sessions.IDs) > 0 {
-			sessionID = cfg.Sessions.IDs[0]
-		} else {
-			note = "Sessions are strict: open this SessionId first, or the call gets 141005.\n"
-		}
-	}
-	sig, err := srv.UserSig(app.SDKAppID, admin, firstSigLifetime)
+	first, err := srv.FirstCall(base)
 	if err != nil {
 		fmt.Fprintf(&b, "\n(cannot sign a UserSig for the example: %v)\n", err)
 		fmt.Fprint(w, b.String())
 		return
 	}
-	url := base + mockserver.EndpointPath + "?" + mockserver.Query(app.SDKAppID, admin, sig, rand.Uint32())
-	body := `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`
-	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(firstSigLifetime.Hours()))
-	fmt.Fprintf(&b, "curl -sS %s-X POST %s -d %s\n", ts.curlTrust(), shellQuote(url), shellQuote(body))
-	b.WriteString(note)
+	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(mockserver.FirstCallLifetime.Hours()))
+	fmt.Fprintf(&b, "curl -sS %s-X POST %s -d %s\n", ts.curlTrust(), shellquote.Quote(first.URL), shellquote.Quote(first.Body))
+	if first.Note != "" {
+		b.WriteString(first.Note + "\n")
+	}
 	b.WriteString(`Send the next chunks with the "MsgKey" of the reply, and "Finish":1 with the last.` + "\n")
 	fmt.Fprint(w, b.String())
 }
@@ -286,9 +298,4 @@ func isLoopback(bound string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -321,6 +321,13 @@ func TestServeBadConfig(t *testing.T) {
 		{"not YAML", "broken.yaml", "apps: [\n", []string{"YAML"}},
 		{"duplicate app", "dup.yaml", "apps:\n  - {sdkappid: 1, secret_key: k, admins: [a]}\n  - {sdkappid: 1, secret_key: k, admins: [a]}\n",
 			[]string{"apps/1/sdkappid"}},
+		{"huge number in JSON", "huge.json", `{"apps":[{"sdkappid":1400000001,"secret_key":"k","admins":["a"]}],"limits":{"max_streams":1e999999999}}`,
+			[]string{"limits/max_streams", "exponent"}},
+		{"tiny number in YAML", "tiny.yaml", "apps:\n  - {sdkappid: 1400000001, secret_key: k, admins: [a]}\nfaults: [{action: {delay_ms: 1}, probability: 1e-999999999}]\n",
+			[]string{"faults/0/probability", "exponent"}},
+		{"long digits", "long.json", `{"apps":[{"sdkappid":1` + strings.Repeat("0", 10000) + `,"secret_key":"k","admins":["a"]}]}`,
+			[]string{"apps/0/sdkappid", "characters"}},
+		{"YAML error on line 4", "line4.yaml", "apps:\n  - sdkappid: 1\n    secret_key: k\n  bad: x\n", []string{"line 4"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -405,6 +412,38 @@ func TestServeJournalAndAdminToken(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tt.status {
 			t.Errorf("token %q: status %d, want %d", tt.token, resp.StatusCode, tt.status)
+		}
+	}
+}
+
+// --journal-max-bytes rotates the journal file once it is reached, with a
+// warning; a bad value is a usage error.
+func TestServeJournalRotates(t *testing.T) {
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startServe(t, nil, "--addr", "127.0.0.1:0", "--journal", journal, "--journal-max-bytes", "1000")
+	for range 4 {
+		if reply, _ := sendCurl(t, s.curl); reply["ActionStatus"] != "OK" {
+			t.Fatalf("reply %v", reply)
+		}
+	}
+	lines := 0
+	for _, p := range []string{journal, journal + ".1"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 1000 {
+			t.Errorf("%s holds %d bytes", p, len(b))
+		}
+		lines += strings.Count(string(b), "\n")
+	}
+	if lines < 2 || !strings.Contains(s.stderr.String(), "journal file reached its size limit") {
+		t.Errorf("%d lines kept; stderr:\n%s", lines, s.stderr)
+	}
+	for _, bad := range []string{"0", "-1", "68719476737"} {
+		r := runCLI(t, runOpts{}, "serve", "--journal", journal, "--journal-max-bytes", bad)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "--journal-max-bytes") {
+			t.Errorf("--journal-max-bytes %s: exit %d, stderr %q", bad, r.code, r.stderr)
 		}
 	}
 }

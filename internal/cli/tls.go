@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/deskmock/deskmock/internal/shellquote"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -114,7 +115,7 @@ func (s *tlsSetup) curlTrust() string {
 	case s == nil || s.own:
 		return ""
 	case s.caFile != "":
-		return "--cacert " + shellQuote(s.caFile) + " "
+		return "--cacert " + shellquote.Quote(s.caFile) + " "
 	}
 	return "--insecure "
 }

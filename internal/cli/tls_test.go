@@ -81,3 +81,10 @@ func TestServeTLSUsageErrors(t *testing.T) {
 		t.Errorf("health with a missing --cacert: exit %d, want 2", r.code)
 	}
 }
+
+func TestServeTLSWithoutCAFile(t *testing.T) {
+	s := startServe(t, nil, "--addr", "127.0.0.1:0", "--tls")
+	if !strings.Contains(s.stdout.String(), "give --tls-ca-out FILE to trust it") || !strings.HasPrefix(s.curl, "curl -sS --insecure -X POST 'https://") {
+		t.Errorf("banner:\n%s", s.stdout)
+	}
+}

@@ -74,8 +74,8 @@ func itoa(n int) string {
 }
 
 // TestWalkthrough runs the README's curl walk-throughs, v1 and v2, against
-// a real deskmock binary, with the binary in place of "go run
-// ./cmd/deskmock" and a free port in place of 8780.
+// a real deskmock binary, built where the README's "bin/deskmock" would be,
+// with a free port in place of 8780.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -116,7 +116,10 @@ func TestWalkthrough(t *testing.T) {
 			script = strings.TrimPrefix(strings.TrimSpace(script), "```sh")
 			script = strings.TrimSuffix(script, "```")
 			addr := serveBinary(t, bin)
-			script = strings.ReplaceAll(script, "go run ./cmd/deskmock", bin)
+			if !strings.Contains(script, "bin/deskmock ") {
+				t.Fatal("the walk-through no longer runs bin/deskmock")
+			}
+			script = strings.ReplaceAll(script, "bin/deskmock ", bin+" ")
 			script = strings.ReplaceAll(script, "127.0.0.1:8780", addr)
 			cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 			cmd.Dir = dir

@@ -108,16 +108,36 @@ type Override struct {
 	Info string `json:"info,omitempty"`
 }
 
+// EndpointCheck is the key of an override that applies to one endpoint
+// only: "v2/body-schema". A plain check name applies to every endpoint.
+func EndpointCheck(endpoint string, c Check) Check { return Check(endpoint + "/" + string(c)) }
+
+// SplitKey splits an override key into its endpoint ("" for every endpoint)
+// and its check.
+func SplitKey(key Check) (endpoint string, c Check) {
+	if e, name, ok := strings.Cut(string(key), "/"); ok {
+		return e, Check(name)
+	}
+	return "", key
+}
+
 // Table answers the rule of each check, with overrides applied.
 type Table struct {
 	rules map[Check]Rule
 	order []Check
+	// byEndpoint holds the rules that an endpoint's own overrides change.
+	byEndpoint map[string]map[Check]Rule
 }
 
-// NewTable builds the table from the defaults and the overrides. It fails on
-// an override of a check that does not exist, or of a code with no text.
-func NewTable(overrides map[Check]Override) (*Table, error) {
-	t := &Table{rules: make(map[Check]Rule, len(defaults))}
+// NewTable builds the table from the defaults and the overrides. A key of
+// overrides is a check, which applies to every endpoint, or an endpoint and
+// a check ("v2/body-schema", see EndpointCheck), which applies on top of
+// the first to that endpoint only; endpoints are the names such keys may
+// use. NewTable fails on an override of a check that does not exist, of an
+// endpoint not in endpoints or whose pipeline does not run the check, or of
+// a code with no text.
+func NewTable(overrides map[Check]Override, endpoints ...string) (*Table, error) {
+	t := &Table{rules: make(map[Check]Rule, len(defaults)), byEndpoint: map[string]map[Check]Rule{}}
 	for _, r := range defaults {
 		t.rules[r.Check] = r
 		t.order = append(t.order, r.Check)
@@ -126,31 +146,71 @@ func NewTable(overrides map[Check]Override) (*Table, error) {
 	for c := range overrides {
 		names = append(names, string(c))
 	}
+	// Two passes: the overrides of every endpoint first, then each
+	// endpoint's own, on top of them.
 	sort.Strings(names)
-	for _, name := range names {
-		c := Check(name)
-		o := overrides[c]
-		r, ok := t.rules[c]
-		if !ok {
-			return nil, fmt.Errorf("codes: unknown check %q (known: %s)", name, strings.Join(checkNames(), ", "))
-		}
-		if o.Code != 0 && o.Code != r.Code {
-			r.Code = o.Code
-			r.Documented = false
-			r.Info = ""
-			if e, ok := byCode[o.Code]; ok {
-				r.Info = e.Info
+	for _, pass := range []bool{false, true} {
+		for _, name := range names {
+			endpoint, c := SplitKey(Check(name))
+			if (endpoint != "") != pass {
+				continue
 			}
+			r, err := t.overridden(name, endpoint, c, overrides[Check(name)], endpoints)
+			if err != nil {
+				return nil, err
+			}
+			if endpoint == "" {
+				t.rules[c] = r
+				continue
+			}
+			if t.byEndpoint[endpoint] == nil {
+				t.byEndpoint[endpoint] = map[Check]Rule{}
+			}
+			t.byEndpoint[endpoint][c] = r
 		}
-		if o.Info != "" {
-			r.Info = o.Info
-		}
-		if r.Info == "" {
-			return nil, fmt.Errorf("codes: check %q: code %d is not in the catalogue, so it needs an info text", name, r.Code)
-		}
-		t.rules[c] = r
 	}
 	return t, nil
+}
+
+// overridden returns the rule of check c, as every endpoint has it, with
+// the override o of key name applied.
+func (t *Table) overridden(name, endpoint string, c Check, o Override, endpoints []string) (Rule, error) {
+	r, ok := t.rules[c]
+	if !ok {
+		return Rule{}, fmt.Errorf("codes: unknown check %q (known: %s)", name, strings.Join(checkNames(), ", "))
+	}
+	if endpoint != "" {
+		if !contains(endpoints, endpoint) {
+			return Rule{}, fmt.Errorf("codes: %q: unknown endpoint %q (known: %s)", name, endpoint, strings.Join(endpoints, ", "))
+		}
+		if len(r.Endpoints) > 0 && !contains(r.Endpoints, endpoint) {
+			return Rule{}, fmt.Errorf("codes: %q: endpoint %s does not run check %s (it runs on %s)", name, endpoint, c, strings.Join(r.Endpoints, ", "))
+		}
+	}
+	if o.Code != 0 && o.Code != r.Code {
+		r.Code = o.Code
+		r.Documented = false
+		r.Info = ""
+		if e, ok := byCode[o.Code]; ok {
+			r.Info = e.Info
+		}
+	}
+	if o.Info != "" {
+		r.Info = o.Info
+	}
+	if r.Info == "" {
+		return Rule{}, fmt.Errorf("codes: check %q: code %d is not in the catalogue, so it needs an info text", name, r.Code)
+	}
+	return r, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 func checkNames() []string {
@@ -169,6 +229,29 @@ func (t *Table) Rule(c Check) Rule {
 		panic("codes: no rule for check " + string(c))
 	}
 	return r
+}
+
+// RuleFor returns the rule of a check on one endpoint: the endpoint's own
+// override if it has one, else Rule(c).
+func (t *Table) RuleFor(endpoint string, c Check) Rule {
+	if r, ok := t.byEndpoint[endpoint][c]; ok {
+		return r
+	}
+	return t.Rule(c)
+}
+
+// EndpointRules returns, per endpoint, the rules that its own overrides
+// change, in pipeline order; endpoints without one are absent.
+func (t *Table) EndpointRules() map[string][]Rule {
+	out := map[string][]Rule{}
+	for endpoint, rules := range t.byEndpoint {
+		for _, c := range t.order {
+			if r, ok := rules[c]; ok {
+				out[endpoint] = append(out[endpoint], r)
+			}
+		}
+	}
+	return out
 }
 
 // Rules returns every rule, in pipeline order.

@@ -90,3 +90,53 @@ func TestRetryable(t *testing.T) {
 		}
 	}
 }
+
+func TestNewTableEndpointOverrides(t *testing.T) {
+	overrides := map[Check]Override{
+		CheckBodySchema:                      {Code: 90002, Info: "every endpoint"},
+		EndpointCheck("v2", CheckBodySchema): {Info: "v2 only"},
+		EndpointCheck("v1", CheckNotAdmin):   {Code: 60010},
+	}
+	tab, err := NewTable(overrides, "v1", "v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		endpoint string
+		check    Check
+		wantCode int
+		wantInfo string
+	}{
+		{"v1", CheckBodySchema, 90002, "every endpoint"},
+		{"v2", CheckBodySchema, 90002, "v2 only"}, // on top of the plain override
+		{"v1", CheckNotAdmin, 60010, "The request requires App administrator permissions."},
+		{"v2", CheckNotAdmin, 90009, "Request requires App administrator permissions."},
+		{"", CheckNotAdmin, 90009, "Request requires App administrator permissions."},
+	}
+	for _, tt := range tests {
+		r := tab.RuleFor(tt.endpoint, tt.check)
+		if r.Code != tt.wantCode || r.Info != tt.wantInfo {
+			t.Errorf("RuleFor(%q, %s) = %d %q, want %d %q", tt.endpoint, tt.check, r.Code, r.Info, tt.wantCode, tt.wantInfo)
+		}
+	}
+	if got := tab.EndpointRules(); len(got) != 2 || len(got["v1"]) != 1 || got["v2"][0].Info != "v2 only" {
+		t.Errorf("EndpointRules = %+v", got)
+	}
+
+	for _, tt := range []struct {
+		name    string
+		key     Check
+		wantErr string
+	}{
+		{"unknown endpoint", "v9/body-schema", `unknown endpoint "v9"`},
+		{"endpoint that does not run the check", "v1/chunk-index", "endpoint v1 does not run check chunk-index"},
+		{"unknown check of an endpoint", "v2/nope", `unknown check "v2/nope"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewTable(map[Check]Override{tt.key: {Code: 90002}}, "v1", "v2")
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,151 @@
+package calibrate
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+// compare sets the outcome of a result whose two answers are in.
+func compare(r *Result) {
+	switch {
+	case !r.Upstream.OK():
+		r.Outcome, r.Note = Failed, "upstream: "+r.Upstream.Error
+	case !r.Mock.OK():
+		r.Outcome, r.Note = Failed, "mock: "+r.Mock.Error
+	case r.Upstream.Code == r.Mock.Code && r.Upstream.Info == r.Mock.Info:
+		r.Outcome = Match
+	default:
+		r.Outcome = Differ
+	}
+}
+
+// markNotProvoked turns into NotProvoked the differences of probes whose
+// upstream answer is the upstream's answer to the probe of their Else check
+// (or a success): the upstream let the request through the probed check.
+func markNotProvoked(results []Result, probes []Probe) {
+	byCheck := map[string]*Result{}
+	for i := range results {
+		if c := probes[i].Check; c != "" && results[i].Upstream.OK() {
+			byCheck[probes[i].API.Name+"/"+string(c)] = &results[i]
+		}
+	}
+	for i := range results {
+		r, p := &results[i], probes[i]
+		if r.Outcome != Differ || p.Check == "" {
+			continue
+		}
+		if r.Upstream.Code == 0 {
+			r.Outcome, r.Note = NotProvoked, "the upstream accepted the request: it does not apply this check"
+			continue
+		}
+		if p.Else == "" {
+			continue
+		}
+		other, ok := byCheck[p.API.Name+"/"+string(p.Else)]
+		if ok && other.Upstream.Code == r.Upstream.Code && other.Upstream.Info == r.Upstream.Info {
+			r.Outcome = NotProvoked
+			r.Note = fmt.Sprintf("the upstream answered as to %s: it does not apply this check before that one", other.Probe)
+		}
+	}
+}
+
+// overrides derives, from the upstream answers, the code overrides that
+// make a mock with the default table answer like the upstream. On each API,
+// a check gets the override of the first probe of it that was compared; a
+// later probe calling for another one gets a note instead. When the APIs
+// that probed a check call for the same override, it is written for every
+// endpoint ("body-schema"); when they differ, each API gets its own
+// ("v1/body-schema", "v2/body-schema"). A check that the table does not
+// know (a row not in this build yet) gets a note.
+func overrides(results []Result, probes []Probe) map[codes.Check]codes.Override {
+	defaults := map[codes.Check]codes.Rule{}
+	for _, r := range codes.Defaults() {
+		defaults[r.Check] = r
+	}
+	type found struct {
+		o      codes.Override
+		result *Result
+		at     int // the result's place
+	}
+	perAPI := map[codes.Check]map[string]found{} // check → API → first probe's
+	var order []codes.Check
+	for i := range results {
+		r, p := &results[i], probes[i]
+		if p.Check == "" || (r.Outcome != Match && r.Outcome != Differ) || r.Upstream.Code == 0 {
+			continue // nothing to learn: the upstream did not apply the check
+		}
+		def, known := defaults[p.Check]
+		if !known {
+			if r.Outcome == Differ {
+				r.Note = fmt.Sprintf("check %q is not in this build's table: no override written", p.Check)
+			}
+			continue
+		}
+		o, note := overrideFor(def, r.Upstream)
+		if note != "" {
+			r.Note = note
+		}
+		if perAPI[p.Check] == nil {
+			perAPI[p.Check] = map[string]found{}
+			order = append(order, p.Check)
+		}
+		if first, seen := perAPI[p.Check][p.API.Name]; seen {
+			if first.o != o {
+				r.Note = fmt.Sprintf("calls for another override of %s than %s: kept %s's", p.Check, first.result.Probe, first.result.Probe)
+			}
+			continue
+		}
+		perAPI[p.Check][p.API.Name] = found{o, r, i}
+	}
+	out := map[codes.Check]codes.Override{}
+	for _, c := range order {
+		var list []found // in the order the probes ran
+		for _, f := range perAPI[c] {
+			list = append(list, f)
+		}
+		sort.Slice(list, func(i, j int) bool { return list[i].at < list[j].at })
+		agree := true
+		for _, f := range list {
+			agree = agree && f.o == list[0].o
+		}
+		for i, f := range list {
+			if f.o == (codes.Override{}) || (agree && i > 0) {
+				continue
+			}
+			key := c
+			if !agree {
+				key = codes.EndpointCheck(f.result.API, c)
+			}
+			ov := f.o
+			out[key], f.result.Override, f.result.OverrideKey = ov, &ov, key
+		}
+	}
+	return out
+}
+
+// overrideFor returns the smallest override that turns rule def into the
+// upstream's answer, and a note when the answer cannot be represented.
+func overrideFor(def codes.Rule, up *Answer) (codes.Override, string) {
+	var o codes.Override
+	derived := def.Info
+	if up.Code != def.Code {
+		o.Code = up.Code
+		derived = ""
+		if e, ok := codes.Lookup(up.Code); ok {
+			derived = e.Info
+		}
+	}
+	switch {
+	case up.Info == "" && derived == "":
+		o.Info = fmt.Sprintf("error %d", up.Code)
+		return o, "the upstream's ErrorInfo is empty and the code is not in the catalogue: the override carries a placeholder text"
+	case up.Info == derived:
+	case up.Info == "":
+		return o, "the upstream's ErrorInfo is empty, which an override cannot say: the mock keeps a text"
+	default:
+		o.Info = up.Info
+	}
+	return o, ""
+}

@@ -1,0 +1,99 @@
+package calibrate
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+// notInCatalogue is a code that the catalogue lacks.
+const notInCatalogue = 79999
+
+func TestOverrideFor(t *testing.T) {
+	var expired codes.Rule
+	for _, r := range codes.Defaults() {
+		if r.Check == codes.CheckUserSigExpired {
+			expired = r
+		}
+	}
+	tests := []struct {
+		name     string
+		up       Answer
+		want     codes.Override
+		wantNote bool
+	}{
+		{"as the default", Answer{Code: 70001, Info: expired.Info}, codes.Override{}, false},
+		{"another code, its catalogue text", Answer{Code: 20002, Info: "UserSig or A2 invalid"}, codes.Override{Code: 20002}, false},
+		{"another code, another text", Answer{Code: 20002, Info: "bad sig"}, codes.Override{Code: 20002, Info: "bad sig"}, false},
+		{"another text", Answer{Code: 70001, Info: "UserSig expired"}, codes.Override{Info: "UserSig expired"}, false},
+		{"a code the catalogue lacks", Answer{Code: notInCatalogue, Info: "too many failures"}, codes.Override{Code: notInCatalogue, Info: "too many failures"}, false},
+		{"an empty text", Answer{Code: 70001, Info: ""}, codes.Override{}, true},
+		{"an empty text and an unknown code", Answer{Code: notInCatalogue, Info: ""}, codes.Override{Code: notInCatalogue, Info: "error 79999"}, true},
+	}
+	if _, ok := codes.Lookup(notInCatalogue); ok {
+		t.Fatalf("code %d is in the catalogue now: pick another for these cases", notInCatalogue)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, note := overrideFor(expired, &tt.up)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("override (-want +got):\n%s", diff)
+			}
+			if (note != "") != tt.wantNote {
+				t.Errorf("note %q, want a note: %v", note, tt.wantNote)
+			}
+			if _, err := codes.NewTable(map[codes.Check]codes.Override{codes.CheckUserSigExpired: got}); err != nil {
+				t.Errorf("the override is refused: %v", err)
+			}
+		})
+	}
+}
+
+// An upstream that takes bodies of 64 KiB lets the 24 KiB probe through to
+// the session check: that is no reason to override body-too-large.
+func TestCheckNotAppliedIsNotProvoked(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.Limits.MaxBodyBytes = 64 << 10
+	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions())
+	id := Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, Probes: v1Probes})
+	got := outcomes(rep)
+	if got["v1/body-too-large"] != NotProvoked {
+		t.Errorf("v1/body-too-large: %s, want %s", got["v1/body-too-large"], NotProvoked)
+	}
+	if len(rep.Overrides) != 0 {
+		t.Errorf("overrides %v, want none", rep.Overrides)
+	}
+	if !rep.Summary.Parity || rep.Summary.NotProvoked != 1 {
+		t.Errorf("summary %+v", rep.Summary)
+	}
+}
+
+// Two probes of one check that call for different overrides: the first is
+// kept, and the second says so.
+func TestConflictingProbesOfOneCheck(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.Faults = []mockserver.Fault{{
+		Match:  mockserver.FaultMatch{ChunkContains: "conflict-b"},
+		Action: mockserver.FaultAction{ErrorCode: 90002},
+	}}
+	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions())
+	id := Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey}
+	probes := []Probe{
+		{Name: "v1/a", API: V1, Check: codes.CheckBodySchema, Body: `{"SessionId":"${session}","Chunk":"conflict-a","Finish":2}`},
+		{Name: "v1/b", API: V1, Check: codes.CheckBodySchema, Body: `{"SessionId":"${session}","Chunk":"conflict-b","Finish":2}`},
+	}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, Probes: probes})
+	if got := []Outcome{rep.Results[0].Outcome, rep.Results[1].Outcome}; !cmp.Equal(got, []Outcome{Match, Differ}) {
+		t.Fatalf("outcomes %v", got)
+	}
+	if len(rep.Overrides) != 0 || rep.Results[1].Override != nil {
+		t.Errorf("overrides %v, want the first probe's (none)", rep.Overrides)
+	}
+	if want := "calls for another override of body-schema than v1/a: kept v1/a's"; rep.Results[1].Note != want {
+		t.Errorf("note %q, want %q", rep.Results[1].Note, want)
+	}
+}

@@ -1,0 +1,244 @@
+// Package calibrate measures how far deskmock's check→code table is from
+// the real send_stream_msg and send_stream_msg_v2. It sends the same fixed
+// probes, each made to fail exactly one check of the pipeline, to an
+// upstream and to a local mock configured like it, compares the ErrorCode
+// and ErrorInfo of each pair, and derives the code overrides that make the
+// mock answer like the upstream.
+package calibrate
+
+import (
+	"time"
+
+	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+// API is one endpoint that probes target.
+type API struct {
+	// Name is the short name used in probe names ("v1").
+	Name string `json:"name"`
+	// Path is the endpoint's path.
+	Path string `json:"path"`
+}
+
+// The endpoints probed.
+var (
+	// V1 is send_stream_msg.
+	V1 = API{Name: "v1", Path: mockserver.EndpointPath}
+	// V2 is send_stream_msg_v2. Its probes run only when the local mock
+	// answers its path.
+	V2 = API{Name: "v2", Path: "/v4/desk_http_svc/send_stream_msg_v2"}
+)
+
+// Sig says how a probe's UserSig is made. Every kind but SigGarbage is
+// signed for the sdkappid and identifier the probe sends, so that it fails
+// one verification step only.
+type Sig string
+
+// Kinds of UserSig.
+const (
+	// SigValid is valid for a day.
+	SigValid Sig = ""
+	// SigExpired was issued two hours ago for one hour.
+	SigExpired Sig = "expired"
+	// SigOtherApp is issued for OtherSDKAppID.
+	SigOtherApp Sig = "other-app"
+	// SigOtherIdentifier is issued for OtherIdentifier.
+	SigOtherIdentifier Sig = "other-identifier"
+	// SigWrongKey is signed with WrongKey instead of the app's key.
+	SigWrongKey Sig = "wrong-key"
+	// SigGarbage is GarbageSig, which does not decode.
+	SigGarbage Sig = "garbage"
+)
+
+// Values the probes send; none of them can name a real app, user or session.
+const (
+	// NoSuchSession is a well-formed SessionId that no session has.
+	NoSuchSession = "ca11b8a7-0000-4000-8000-000000000000"
+	// OtherSDKAppID is an sdkappid that no app has (real ones have ten
+	// digits).
+	OtherSDKAppID = "1"
+	// OtherIdentifier is the identifier a mismatched UserSig is issued for.
+	OtherIdentifier = "deskmock_calibrate_other"
+	// NotAdmin is an identifier that is no administrator.
+	NotAdmin = "deskmock_calibrate_not_admin"
+	// WrongKey signs the UserSig of the bad-signature probe.
+	WrongKey = "deskmock-calibrate-wrong-key"
+	// GarbageSig is a UserSig that does not decode.
+	GarbageSig = "deskmock-calibrate-not-a-usersig"
+	// UnknownMsgKey is shaped like a MsgKey but was never issued.
+	UnknownMsgKey = "1_1600000000_deskmockcalibrate"
+)
+
+// Omit, as a value of Probe.Query, leaves the parameter out.
+const Omit = "\x00omit"
+
+// Placeholders in Probe.Body and Probe.Setup.
+const (
+	// PhSession is replaced by NoSuchSession.
+	PhSession = "${session}"
+	// PhLive is replaced by the live session given with --session.
+	PhLive = "${live}"
+	// PhMsgKey is replaced by the MsgKey the Setup call returned.
+	PhMsgKey = "${msgkey}"
+	// PhPad is replaced by as many "x" as bring the body to PadTo bytes.
+	PhPad = "${pad}"
+	// PhIndex is replaced by a chunk Index: 2, 3, … in the burst calls,
+	// then the next in the probe's call.
+	PhIndex = "${index}"
+)
+
+// Probe is one request made to fail exactly one check of the pipeline. It is
+// data: the runner builds the request from it.
+type Probe struct {
+	// Name is unique: the API's name, a slash and a short name.
+	Name string `json:"name"`
+	// API is the endpoint probed.
+	API API `json:"api"`
+	// Check is the row of the check→code table the probe provokes; ""
+	// for a probe that should succeed.
+	Check codes.Check `json:"check,omitempty"`
+	// Else is the check the request reaches when the upstream does not
+	// apply Check at all: an upstream answer equal to its answer to the
+	// probe of Else means "not provoked", not a different code.
+	Else codes.Check `json:"else,omitempty"`
+	// What says in words what the request does wrong.
+	What string `json:"what"`
+	// Method is the HTTP method; "" is POST.
+	Method string `json:"method,omitempty"`
+	// Path replaces the API's path when set.
+	Path string `json:"path,omitempty"`
+	// Query replaces the value of query parameters (Omit leaves one out).
+	Query map[string]string `json:"query,omitempty"`
+	// Identifier is sent instead of the administrator when set.
+	Identifier string `json:"identifier,omitempty"`
+	// Sig is the kind of UserSig sent.
+	Sig Sig `json:"sig,omitempty"`
+	// Body is the request body, with placeholders.
+	Body string `json:"body"`
+	// PadTo is the body's length in bytes once PhPad is filled.
+	PadTo int `json:"pad_to,omitempty"`
+	// Setup, when set, is the body of a call made first on the same API,
+	// whose MsgKey fills PhMsgKey.
+	Setup string `json:"setup,omitempty"`
+	// Wait is how long the probe's call comes after the Setup call: for
+	// rules about the gap between calls. The upstream is waited for (or
+	// its clock moved, see Options.AdvanceUpstream); the local mock's clock
+	// is moved instead.
+	Wait time.Duration `json:"wait_ns,omitempty"`
+	// Burst is how many calls with BurstBody go between the Setup call
+	// and the probe's call, at once and unpaced: for the rate rule. It is
+	// the one place where a run sends faster than Options.Rate.
+	Burst int `json:"burst,omitempty"`
+	// BurstBody is the body of the burst calls, with placeholders.
+	BurstBody string `json:"burst_body,omitempty"`
+	// Live marks a probe that uses the live session and may deliver a
+	// message: it runs only with a session and writes allowed.
+	Live bool `json:"live,omitempty"`
+}
+
+// method returns the probe's HTTP method.
+func (p Probe) method() string {
+	if p.Method == "" {
+		return "POST"
+	}
+	return p.Method
+}
+
+// path returns the path the probe is sent to.
+func (p Probe) path() string {
+	if p.Path != "" {
+		return p.Path
+	}
+	return p.API.Path
+}
+
+// Unprobed is a row of the table that no probe provokes, on one API or on
+// all of them.
+type Unprobed struct {
+	// API is the API's name; "" for every API.
+	API   string      `json:"api,omitempty"`
+	Check codes.Check `json:"check"`
+	// Why says what provoking it would need.
+	Why string `json:"why"`
+}
+
+// Key is the row's name: its check, after its API's name and a slash when
+// it is about one API.
+func (u Unprobed) Key() string {
+	if u.API == "" {
+		return string(u.Check)
+	}
+	return u.API + "/" + string(u.Check)
+}
+
+// unprobed are the rows of the table without a probe.
+var unprobed = []Unprobed{
+	{"", codes.CheckNotDesk, "needs an app that is not a Desk app"},
+	{"", codes.CheckMsgKeyForeign, "needs two live sessions"},
+	{"", codes.CheckInternal, "not probed: provoked only by a bug in the mock"},
+	{"v1", codes.CheckStreamIdleEnded, "v1 states no idle timeout (off by default): probed on v2"},
+	{"v1", codes.CheckStreamRate, "v1 states no rate per stream (off by default): probed on v2"},
+	{"v1", codes.CheckMessageTooLarge, "v1 states no message limit (off by default): probed on v2"},
+}
+
+// v1Probes are the probes of send_stream_msg, in pipeline order.
+var v1Probes = []Probe{
+	{Name: "v1/path", API: V1, Check: codes.CheckPath, What: "POST to an API path that does not exist",
+		Path: "/v4/desk_http_svc/deskmock_calibrate_no_such_api", Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/method", API: V1, Check: codes.CheckMethod, What: "GET instead of POST", Method: "GET"},
+	{Name: "v1/query", API: V1, Check: codes.CheckQuery, What: "no identifier in the query",
+		Query: map[string]string{"identifier": Omit}, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/sdkappid-missing", API: V1, Check: codes.CheckSDKAppIDMissing, What: "no sdkappid in the query",
+		Query: map[string]string{"sdkappid": Omit}, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/random", API: V1, Check: codes.CheckRandom, What: "random is not a number",
+		Query: map[string]string{"random": "calibrate"}, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/contenttype", API: V1, Check: codes.CheckContentType, What: "contenttype is xml",
+		Query: map[string]string{"contenttype": "xml"}, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/sdkappid-unknown", API: V1, Check: codes.CheckSDKAppIDUnknown, What: "sdkappid 1, which no app has (the UserSig is issued for it)",
+		Query: map[string]string{"sdkappid": OtherSDKAppID}, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/usersig-undecodable", API: V1, Check: codes.CheckUserSigUndecodable, What: "a UserSig that does not decode",
+		Sig: SigGarbage, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/usersig-app-mismatch", API: V1, Check: codes.CheckUserSigApp, What: "a UserSig issued for sdkappid 1",
+		Sig: SigOtherApp, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/usersig-identifier-mismatch", API: V1, Check: codes.CheckUserSigIdentifier, What: "a UserSig issued for another identifier",
+		Sig: SigOtherIdentifier, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/usersig-expired", API: V1, Check: codes.CheckUserSigExpired, What: "a UserSig that expired an hour ago",
+		Sig: SigExpired, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/usersig-signature", API: V1, Check: codes.CheckUserSigSignature, What: "a UserSig signed with another key",
+		Sig: SigWrongKey, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/not-admin", API: V1, Check: codes.CheckNotAdmin, What: "an identifier that is not an administrator, with a valid UserSig for it",
+		Identifier: NotAdmin, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/body-too-large", API: V1, Check: codes.CheckBodyTooLarge, Else: codes.CheckSessionNotFound, What: "a 24 KiB body",
+		Body: `{"SessionId":"${session}","Chunk":"${pad}"}`, PadTo: 24 << 10},
+	{Name: "v1/body-not-json", API: V1, Check: codes.CheckBodyNotJSON, What: "a body cut short in the middle of its JSON",
+		Body: `{"SessionId":"${session}","Chunk":`},
+	{Name: "v1/body-schema", API: V1, Check: codes.CheckBodySchema, Else: codes.CheckSessionNotFound, What: "a body without Chunk",
+		Body: `{"SessionId":"${session}"}`},
+	{Name: "v1/body-schema-type", API: V1, Check: codes.CheckBodySchema, Else: codes.CheckSessionNotFound, What: "a body whose Chunk is a number",
+		Body: `{"SessionId":"${session}","Chunk":42}`},
+	{Name: "v1/body-schema-finish", API: V1, Check: codes.CheckBodySchema, Else: codes.CheckSessionNotFound, What: "a body with Finish: 2",
+		Body: `{"SessionId":"${session}","Chunk":"calibrate","Finish":2}`},
+	{Name: "v1/sessionid-malformed", API: V1, Check: codes.CheckSessionIDMalformed, Else: codes.CheckSessionNotFound, What: "a SessionId that is not a UUID",
+		Body: `{"SessionId":"deskmock-calibrate","Chunk":"calibrate"}`},
+	{Name: "v1/session-not-found", API: V1, Check: codes.CheckSessionNotFound, What: "a well-formed SessionId that no session has",
+		Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+	{Name: "v1/first-chunk", API: V1, What: "a first chunk on the live session, finished at once: delivers a message",
+		Body: `{"SessionId":"${live}","Chunk":"deskmock calibrate: first chunk","Finish":1}`, Live: true},
+	{Name: "v1/msgkey-unknown", API: V1, Check: codes.CheckMsgKeyUnknown, What: "a chunk on the live session with a MsgKey never issued",
+		Body: `{"SessionId":"${live}","Chunk":"deskmock calibrate: unknown MsgKey","MsgKey":"` + UnknownMsgKey + `"}`, Live: true},
+	{Name: "v1/stream-finished", API: V1, Check: codes.CheckStreamFinished, What: "a chunk after Finish: 1 on the live session (the first call delivers a message)",
+		Setup: `{"SessionId":"${live}","Chunk":"deskmock calibrate: finished stream","Finish":1}`,
+		Body:  `{"SessionId":"${live}","Chunk":"deskmock calibrate: after the end","MsgKey":"${msgkey}"}`, Live: true},
+}
+
+// Probes returns every probe, v1 then v2, in pipeline order.
+func Probes() []Probe {
+	out := append([]Probe(nil), v1Probes...)
+	return append(out, v2Probes...)
+}
+
+// UnprobedRows returns the rows of the table that no probe provokes.
+func UnprobedRows() []Unprobed {
+	return append([]Unprobed(nil), unprobed...)
+}

@@ -1,0 +1,549 @@
+package dashboard_test
+
+// The dashboard, tested in a real headless Chromium driven over the Chrome
+// DevTools Protocol. One browser serves the whole package; each test opens
+// its own tab on its own server. Screenshots go to $DESKMOCK_SCREENSHOTS,
+// or to a directory under the system's temporary one.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/deskmock/deskmock/mockserver"
+)
+
+// browser is the context of the package's one browser; nil when the tests
+// are skipped (no Chromium, outside CI).
+var browser context.Context
+
+// skipReason says why the browser tests are skipped.
+var skipReason string
+
+// liveWithin is how soon the page must show what the server did.
+const liveWithin = time.Second
+
+func TestMain(m *testing.M) {
+	path := findChromium()
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "dashboard: Chromium is not installed, and CI is set: the browser tests must run (apt-get install chromium)")
+			os.Exit(1)
+		}
+		skipReason = "Chromium is not installed (apt-get install chromium); the browser tests are skipped outside CI"
+		os.Exit(m.Run())
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // CI containers run as root
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 800),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	if err := chromedp.Run(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "dashboard: starting %s: %v\n", path, err)
+		os.Exit(1)
+	}
+	browser = ctx
+	code := m.Run()
+	cancel()
+	cancelAlloc()
+	os.Exit(code)
+}
+
+// findChromium returns the path of a Chromium or Chrome, or "".
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// tab is one browser tab on a test server, recording what went wrong in it.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+	ts  *mockserver.TestServer
+
+	mu       sync.Mutex
+	problems []string
+	allowed  map[int]bool // HTTP statuses that are no problem
+}
+
+// openTab opens a tab of width×height on ts's path and waits for it to load.
+func openTab(t *testing.T, ts *mockserver.TestServer, path string, width, height int64) *tab {
+	t.Helper()
+	if browser == nil {
+		t.Skip(skipReason)
+	}
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
+	t.Cleanup(cancelTimeout)
+	tb := &tab{t: t, ctx: ctx, ts: ts, allowed: map[int]bool{}}
+	chromedp.ListenTarget(ctx, tb.watch)
+	tb.run(network.Enable(), log.Enable(), chromedp.EmulateViewport(width, height),
+		chromedp.Navigate(ts.URL+path), chromedp.WaitReady("body"))
+	return tb
+}
+
+// watch records console errors, exceptions and failed requests.
+func (tb *tab) watch(ev any) {
+	var p string
+	switch e := ev.(type) {
+	case *page.EventJavascriptDialogOpening: // the Reset button's confirm: accept it
+		go chromedp.Run(tb.ctx, page.HandleJavaScriptDialog(true))
+	case *runtime.EventConsoleAPICalled:
+		if e.Type == runtime.APITypeError || e.Type == runtime.APITypeWarning {
+			var args []string
+			for _, a := range e.Args {
+				args = append(args, string(a.Value)+a.Description)
+			}
+			p = "console " + string(e.Type) + ": " + strings.Join(args, " ")
+		}
+	case *runtime.EventExceptionThrown:
+		p = "exception: " + e.ExceptionDetails.Error()
+	case *log.EventEntryAdded:
+		if e.Entry.Level == log.LevelError && !tb.allowedLog(e.Entry.Text) {
+			p = "log: " + e.Entry.Text + " " + e.Entry.URL
+		}
+	case *network.EventLoadingFailed:
+		if !e.Canceled {
+			p = "request failed: " + e.ErrorText
+		}
+	case *network.EventResponseReceived:
+		tb.mu.Lock()
+		allowed := tb.allowed[int(e.Response.Status)]
+		tb.mu.Unlock()
+		if e.Response.Status >= 400 && !allowed {
+			p = fmt.Sprintf("HTTP %d: %s", int(e.Response.Status), e.Response.URL)
+		}
+	}
+	if p != "" {
+		tb.mu.Lock()
+		tb.problems = append(tb.problems, p)
+		tb.mu.Unlock()
+	}
+}
+
+// allowedLog reports whether a log entry is about an allowed HTTP status
+// ("the server responded with a status of 401").
+func (tb *tab) allowedLog(text string) bool {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for status := range tb.allowed {
+		if strings.Contains(text, fmt.Sprintf("status of %d ", status)) {
+			return true
+		}
+	}
+	return false
+}
+
+// allow makes an HTTP status no problem.
+func (tb *tab) allow(status int) {
+	tb.mu.Lock()
+	tb.allowed[status] = true
+	tb.mu.Unlock()
+}
+
+// noProblems fails the test if the page logged an error or a request failed.
+func (tb *tab) noProblems() {
+	tb.t.Helper()
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, p := range tb.problems {
+		tb.t.Errorf("page problem: %s", p)
+	}
+}
+
+func (tb *tab) run(actions ...chromedp.Action) {
+	tb.t.Helper()
+	if err := chromedp.Run(tb.ctx, actions...); err != nil {
+		tb.t.Fatalf("browser: %v", err)
+	}
+}
+
+// waitTrue waits until the JavaScript expression is true, at most within.
+func (tb *tab) waitTrue(what, expr string, within time.Duration) {
+	tb.t.Helper()
+	var ok bool
+	ctx, cancel := context.WithTimeout(tb.ctx, within+time.Second)
+	defer cancel()
+	err := chromedp.Run(ctx, chromedp.Poll(expr, &ok, chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(10*time.Millisecond)))
+	if err != nil || !ok {
+		tb.shot("failed-" + tb.t.Name())
+		tb.t.Fatalf("waited %s for %s: %v", within, what, err)
+	}
+}
+
+// eval returns the value of a JavaScript expression.
+func (tb *tab) eval(expr string, v any) {
+	tb.t.Helper()
+	tb.run(chromedp.Evaluate(expr, v))
+}
+
+// text returns the visible text of the first element of a selector.
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	var s string
+	tb.eval(`(document.querySelector(`+jsString(sel)+`) || {innerText: ""}).innerText`, &s)
+	return s
+}
+
+// shot writes a screenshot of the page as name.png.
+func (tb *tab) shot(name string) {
+	tb.t.Helper()
+	dir := os.Getenv("DESKMOCK_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "deskmock-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.t.Fatal(err)
+	}
+	var png []byte
+	if err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+		tb.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	file := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.t.Logf("screenshot: %s", file)
+}
+
+// waitLive waits for the dashboard to follow the server's events.
+func (tb *tab) waitLive() {
+	tb.t.Helper()
+	tb.waitTrue("the event stream", `document.querySelector("#conn").textContent === "live"`, 5*time.Second)
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// reply is what the endpoint answered.
+type reply struct {
+	ErrorCode int
+	ErrorInfo string
+	MsgKey    string
+}
+
+// send posts a body to the endpoint as the app's administrator.
+func send(t *testing.T, ts *mockserver.TestServer, body string) reply {
+	t.Helper()
+	return sendTo(t, ts.EndpointURL(), body)
+}
+
+func sendTo(t *testing.T, url, body string) reply {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r reply
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("reply %q: %v", b, err)
+	}
+	return r
+}
+
+const session = "2f0c8a52-9d7e-4b8a-a1c3-5e6f7a8b9c0d"
+
+func TestDashboardLoadsCleanly(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	for sel, want := range map[string]string{
+		"#rules tbody tr:first-child td:nth-child(3)": "inferred",
+		"#triggers tbody": "00000000-0000-0000-0000-000000141005",
+		"#faults tbody":   "No fault rule",
+	} {
+		var got string
+		tb.eval(`document.querySelector(`+jsString(sel)+`).textContent`, &got)
+		if !strings.Contains(got, want) {
+			t.Errorf("%s: %q does not contain %q", sel, got, want)
+		}
+	}
+	var config string
+	tb.eval(`document.querySelector("#config").textContent`, &config)
+	if strings.Contains(config, ts.App.SecretKey) || !strings.Contains(config, `"secret_key": "(hidden)"`) {
+		t.Errorf("the configuration shows the secret key or lacks it hidden:\n%s", config)
+	}
+	tb.noProblems()
+}
+
+func TestLandingPage(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/", 1280, 800)
+	curl := tb.text("#curl")
+	if !strings.HasPrefix(curl, "curl -sS -X POST '"+ts.URL+mockserver.EndpointPath+"?") {
+		t.Errorf("landing page's command: %q", curl)
+	}
+	tb.shot("landing")
+	tb.run(chromedp.Click(`a.cta`), chromedp.WaitVisible("#streams"))
+	tb.waitLive()
+	tb.noProblems()
+}
+
+func TestStreamGrowsLive(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	chunks := []string{"Hello, ", "this is ", "deskmock."}
+	var key string
+	for i, c := range chunks {
+		r := send(t, ts, mockserver.ChunkBody(session, key, c, i == len(chunks)-1))
+		if r.ErrorCode != 0 {
+			t.Fatalf("chunk %d: %+v", i+1, r)
+		}
+		if i == 0 {
+			key = r.MsgKey
+		}
+		want := strings.Join(chunks[:i+1], "")
+		sel := jsString(`.stream[data-msg-key="` + key + `"] .stream-text`)
+		tb.waitTrue(fmt.Sprintf("chunk %d on the page", i+1),
+			`(document.querySelector(`+sel+`) || {}).textContent === `+jsString(want), liveWithin)
+	}
+	stateSel := jsString(`.stream[data-msg-key="` + key + `"] .state`)
+	tb.waitTrue("the stream finished", `(document.querySelector(`+stateSel+`) || {}).textContent === "finished"`, liveWithin)
+
+	tb.run(chromedp.Click("#show-chunks"))
+	var n int
+	tb.eval(`document.querySelectorAll(".stream-text.chunks .chunk").length`, &n)
+	if n != len(chunks) {
+		t.Errorf("chunk boundaries: %d chunks shown, want %d", n, len(chunks))
+	}
+	head := tb.text(`.stream[data-msg-key="` + key + `"] .stream-head`)
+	for _, want := range []string{key, session, "3 calls"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("stream head %q lacks %q", head, want)
+		}
+	}
+	// A second stream still open, a fault rule that fired and two errors
+	// beside it, for the screenshot.
+	other := "6b1d3e9a-0c4f-4e7b-9a2d-8f5c6b7a1e30"
+	r := send(t, ts, mockserver.ChunkBody(other, "", "Your order ships ", false))
+	send(t, ts, mockserver.ChunkBody(other, r.MsgKey, "tomorrow", false))
+	if _, err := ts.AddFault(mockserver.Fault{Match: mockserver.FaultMatch{ChunkContains: "refund"}, Action: mockserver.FaultAction{ErrorCode: 20004}}); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ts, mockserver.ChunkBody(other, r.MsgKey, " and the refund", false))
+	send(t, ts, mockserver.ChunkBody(mockserver.TriggerSessionID(141005, 0), "", "Hi", false))
+	send(t, ts, `{"SessionId":"not-a-uuid","Chunk":"x"}`)
+	tb.waitTrue("the last exchange", `document.querySelectorAll("#exchanges tbody tr").length === 8`, liveWithin)
+	tb.waitTrue("the rule's fired count", `(document.querySelector('#faults tr[data-id="f1"] .fired') || {}).textContent === "1"`, liveWithin)
+	time.Sleep(time.Second) // let the highlight of fresh rows fade
+	tb.shot("dashboard")
+	tb.noProblems()
+}
+
+func TestFaultFormAndRemove(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	body := mockserver.ChunkBody(session, "", "Hello", false)
+
+	// The server's validation error is shown as is.
+	tb.allow(http.StatusBadRequest)
+	tb.run(chromedp.Click(`#fault-form button[type=submit]`))
+	tb.waitTrue("the validation error", `document.querySelector("#fault-error").textContent.includes("action: give one of error_code")`, liveWithin)
+
+	tb.run(
+		chromedp.SendKeys(`[name="match.session_id"]`, session),
+		chromedp.SendKeys(`[name="action.error_code"]`, "70001"),
+		chromedp.SendKeys(`[name="times"]`, "5"),
+		chromedp.Click(`#fault-form button[type=submit]`),
+	)
+	tb.waitTrue("the rule in the table", `document.querySelector('#faults tbody tr[data-id="f1"]') !== null`, liveWithin)
+	if got := tb.text("#fault-error"); got != "" {
+		t.Errorf("error after a valid rule: %q", got)
+	}
+	if r := send(t, ts, body); r.ErrorCode != 70001 {
+		t.Fatalf("with the rule: %+v, want 70001", r)
+	}
+	tb.waitTrue("fired count 1", `document.querySelector('#faults tr[data-id="f1"] .fired').textContent === "1"`, liveWithin)
+
+	tb.run(chromedp.Click(`#faults tr[data-id="f1"] button`))
+	tb.waitTrue("the rule removed", `document.querySelector('#faults tbody tr[data-id="f1"]') === null`, liveWithin)
+	if len(ts.Faults()) != 0 {
+		t.Errorf("server still has rules: %+v", ts.Faults())
+	}
+	if r := send(t, ts, body); r.ErrorCode != 0 {
+		t.Errorf("after removing the rule: %+v, want 0", r)
+	}
+	tb.noProblems()
+}
+
+func TestExchangeFilterAndDetail(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	url := ts.EndpointURL()
+	send(t, ts, mockserver.ChunkBody(session, "", "fine", false))
+	sendTo(t, url, `{"SessionId":`)                                   // not JSON: 90001
+	send(t, ts, mockserver.ChunkBody(session, "", "fine too", false)) // 0
+	send(t, ts, `[]`)                                                 // not an object: 90010
+	tb.waitTrue("four exchanges", `document.querySelectorAll("#exchanges tbody tr").length === 4`, liveWithin)
+
+	tb.run(chromedp.SendKeys("#f-code", "90001"))
+	tb.waitTrue("the filter", `document.querySelectorAll("#exchanges tbody tr").length === 1`, liveWithin)
+	var codes []string
+	tb.eval(`[...document.querySelectorAll("#exchanges tbody tr td:nth-child(3)")].map(td => td.textContent)`, &codes)
+	if len(codes) != 1 || codes[0] != "90001" {
+		t.Fatalf("filtered codes: %q", codes)
+	}
+
+	tb.run(chromedp.Click("#exchanges tbody tr"), chromedp.WaitVisible("#detail-query"))
+	query := tb.text("#detail-query")
+	sig := strings.SplitN(strings.SplitN(url, "usersig=", 2)[1], "&", 2)[0]
+	if !strings.Contains(query, "usersig=REDACTED") || strings.Contains(query, sig) {
+		t.Errorf("detail query %q: want usersig=REDACTED and no UserSig", query)
+	}
+	detail := tb.text("#detail-body")
+	for _, want := range []string{`{"SessionId":`, "90001", "body-not-json", "answered in"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("exchange detail lacks %q:\n%s", want, detail)
+		}
+	}
+	tb.shot("exchange-detail")
+	tb.noProblems()
+}
+
+func TestTokenRequired(t *testing.T) {
+	const token = "correct-horse-battery"
+	ts := mockserver.NewTestServer(t, func(c *mockserver.Config) { c.AdminToken = token })
+	send(t, ts, mockserver.ChunkBody(session, "", "secret text", false))
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.allow(http.StatusUnauthorized)
+	tb.run(chromedp.WaitVisible("#token"))
+	var shown string
+	tb.eval(`document.body.innerText`, &shown)
+	if strings.Contains(shown, "secret text") || strings.Contains(shown, session) {
+		t.Errorf("data shown before the token was given:\n%s", shown)
+	}
+	tb.run(chromedp.SendKeys("#token", "wrong"), chromedp.Click("#login-form button"))
+	tb.waitTrue("the refusal", `document.querySelector("#login-error").textContent.includes("refused")`, 2*time.Second)
+	tb.shot("token-refused")
+	tb.eval(`document.body.innerText`, &shown)
+	if strings.Contains(shown, "secret text") {
+		t.Errorf("data shown after a wrong token")
+	}
+	tb.run(chromedp.SetValue("#token", token), chromedp.Click("#login-form button"))
+	tb.waitLive()
+	tb.waitTrue("the stream", `document.querySelector("#streams").textContent.includes("secret text")`, liveWithin)
+	tb.noProblems()
+}
+
+func TestPhoneWidth(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/__admin/ui/", 390, 844)
+	tb.waitLive()
+	r := send(t, ts, mockserver.ChunkBody(session, "", "Hello from a phone", false))
+	tb.waitTrue("the stream", `document.querySelector("#streams").textContent.includes("Hello from a phone")`, liveWithin)
+	var overflow bool
+	tb.eval(`document.documentElement.scrollWidth > window.innerWidth`, &overflow)
+	if overflow {
+		t.Errorf("the page is wider than a phone's screen")
+	}
+	_ = r
+	tb.shot("dashboard-phone")
+	tb.noProblems()
+}
+
+// A page that is not the dashboard's cannot change state: no custom header,
+// or another origin.
+func TestCrossSiteRequestsRefused(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		want    int
+	}{
+		{"no header", map[string]string{"Content-Type": "application/json"}, http.StatusForbidden},
+		{"other origin", map[string]string{"X-Deskmock-UI": "1", "Origin": "http://evil.example"}, http.StatusForbidden},
+		{"cross-site fetch", map[string]string{"X-Deskmock-UI": "1", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"same origin", map[string]string{"X-Deskmock-UI": "1", "Origin": ts.URL, "Sec-Fetch-Site": "same-origin"}, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, ts.URL+"/__admin/ui/api/reset", strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.want)
+			}
+		})
+	}
+}
+
+// The page cannot be framed by another site (clickjacking), and loads
+// nothing from elsewhere.
+func TestPageHeaders(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	resp, err := http.Get(ts.URL + "/__admin/ui/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "connect-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
+}
+
+func TestResetButton(t *testing.T) {
+	ts := mockserver.NewTestServer(t, func(c *mockserver.Config) {
+		c.Faults = []mockserver.Fault{{ID: "configured", Match: mockserver.FaultMatch{ChunkContains: "boom"}, Action: mockserver.FaultAction{ErrorCode: 20004}}}
+	})
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	if _, err := ts.AddFault(mockserver.Fault{ID: "added", Action: mockserver.FaultAction{DelayMS: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ts, mockserver.ChunkBody(session, "", "before the reset", false))
+	tb.waitTrue("the stream", `document.querySelector("#streams").textContent.includes("before the reset")`, liveWithin)
+	tb.waitTrue("the added rule", `document.querySelector('#faults tr[data-id="added"]') !== null`, liveWithin)
+
+	tb.run(chromedp.Click("#reset"))
+	tb.waitTrue("the page emptied", `document.querySelectorAll(".stream").length === 0 && document.querySelectorAll("#exchanges tbody tr").length === 0`, liveWithin)
+	tb.waitTrue("the configured rule alone", `[...document.querySelectorAll("#faults tbody tr")].map(tr => tr.dataset.id).join() === "configured"`, liveWithin)
+	if n := len(ts.Streams()); n != 0 {
+		t.Errorf("%d streams after the reset", n)
+	}
+	tb.noProblems()
+}

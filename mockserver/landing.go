@@ -1,0 +1,40 @@
+package mockserver
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/deskmock/deskmock/mockserver/dashboard"
+)
+
+// landing answers GET /: what is running, where, and a first call to paste.
+// The command carries a working UserSig, so it is shown to loopback clients
+// only. The page is self-contained (its style inline, no script), so that
+// it works on an address that does not serve the admin API.
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	base := "http://" + r.Host
+	l := dashboard.Landing{
+		Version:   s.versionText(),
+		Base:      base,
+		Dashboard: UIPath,
+		Endpoints: []dashboard.Endpoint{
+			{Method: "POST", Path: EndpointPath, What: "the mock of send_stream_msg"},
+			{Method: "GET", Path: AdminPrefix + "/health", What: "health"},
+			{Method: "GET", Path: AdminPrefix + "/", What: "the admin API: faults, sessions, requests, streams, codes, reset"},
+			{Method: "GET", Path: UIPath, What: "the live dashboard"},
+		},
+	}
+	if fromLoopback(r) {
+		if first, err := s.FirstCall(base); err == nil {
+			l.Curl, l.Note, l.SigHours = first.Curl, first.Note, int(FirstCallLifetime.Hours())
+		}
+	}
+	var buf bytes.Buffer
+	err := dashboard.WriteLanding(&buf, l)
+	writePage(w, buf.Bytes(), err)
+}

@@ -1,0 +1,234 @@
+package mockserver
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync/atomic"
+
+	"github.com/gorilla/mux"
+
+	"github.com/deskmock/deskmock/mockserver/codes"
+	"github.com/deskmock/deskmock/mockserver/dashboard"
+)
+
+// UIPath is the path of the dashboard.
+const UIPath = AdminPrefix + "/ui/"
+
+const (
+	uiAssets = UIPath + "assets/"
+	uiAPI    = AdminPrefix + "/ui/api"
+)
+
+// What the dashboard's state holds at most: the newest exchanges and
+// streams; the page adds the live ones to them.
+const (
+	uiMaxExchanges = 300
+	uiMaxStreams   = 100
+)
+
+// uiHeader is the header every state-changing request of the dashboard
+// carries; a cross-site form cannot send it.
+const uiHeader = "X-Deskmock-UI"
+
+// uiState is what the server keeps for its dashboards.
+type uiState struct {
+	hub     eventHub
+	version atomic.Pointer[string]
+}
+
+// SetVersion sets the version of deskmock that the landing page and the
+// dashboard show.
+func (s *Server) SetVersion(v string) { s.ui.version.Store(&v) }
+
+func (s *Server) versionText() string {
+	if v := s.ui.version.Load(); v != nil {
+		return *v
+	}
+	return "(devel)"
+}
+
+// uiRoutes registers the dashboard, one line a route. Without an admin
+// token the dashboard answers only loopback clients; with one, its API asks
+// for the token (the page itself holds no data, and asks for it). Its
+// changes go through the admin API's own handlers, behind the dashboard's
+// guard against cross-site requests.
+func (s *Server) uiRoutes(r *mux.Router) {
+	r.Handle(AdminPrefix+"/ui", http.RedirectHandler(UIPath, http.StatusMovedPermanently))
+	r.Handle(UIPath, s.uiGuard(s.uiPage, false)).Methods(http.MethodGet, http.MethodHead)
+	r.PathPrefix(uiAssets).Handler(s.uiGuard(http.StripPrefix(uiAssets, http.FileServerFS(dashboard.Assets)).ServeHTTP, false)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(uiAPI+"/state", s.uiGuard(s.uiGetState, true)).Methods(http.MethodGet)
+	r.Handle(uiAPI+"/events", s.uiGuard(s.uiEvents, true)).Methods(http.MethodGet)
+	r.Handle(uiAPI+"/streams/{msgKey}", s.uiGuard(s.getStream, true)).Methods(http.MethodGet)
+	r.Handle(uiAPI+"/faults", s.uiGuard(s.postFault, true)).Methods(http.MethodPost)
+	r.Handle(uiAPI+"/faults/{id}", s.uiGuard(s.deleteFault, true)).Methods(http.MethodDelete)
+	r.Handle(uiAPI+"/reset", s.uiGuard(s.postReset, true)).Methods(http.MethodPost)
+}
+
+// uiGuard lets a request through to next when it may: from loopback only
+// when no admin token is set; with the token when api is true and one is
+// set; and, for a request that changes state, only from the dashboard's own
+// origin (see sameOrigin).
+func (s *Server) uiGuard(next http.HandlerFunc, api bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setPageHeaders(w.Header())
+		if s.cfg.AdminToken == "" && !fromLoopback(r) {
+			adminError(w, http.StatusForbidden, "the dashboard answers only loopback clients unless the server has an admin token (--admin-token)")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := sameOrigin(r); err != nil {
+				adminError(w, http.StatusForbidden, err.Error())
+				return
+			}
+		}
+		if api {
+			s.requireToken(next).ServeHTTP(w, r)
+			return
+		}
+		next(w, r)
+	})
+}
+
+// setPageHeaders forbids framing and any script, style, image or
+// connection from another origin.
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+}
+
+// fromLoopback reports whether a request comes from this host.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Errors of sameOrigin.
+var (
+	errUIHeader    = errors.New("mockserver: a dashboard request that changes state must carry the " + uiHeader + " header")
+	errCrossSite   = errors.New("mockserver: cross-site request refused")
+	errCrossOrigin = errors.New("mockserver: request from another origin refused")
+)
+
+// sameOrigin refuses a state-changing request that a page of another site
+// could have sent: it must carry the dashboard's custom header (which a
+// cross-origin page cannot send without a CORS preflight, which the server
+// never grants), and its Sec-Fetch-Site and Origin, when the browser sends
+// them, must name this origin.
+func sameOrigin(r *http.Request) error {
+	if r.Header.Get(uiHeader) == "" {
+		return errUIHeader
+	}
+	return notCrossSite(r)
+}
+
+// notCrossSite refuses a request that a browser says came from a page of
+// another origin: its Sec-Fetch-Site or Origin, when sent, must name this
+// origin. Programs such as curl send neither, and pass.
+func notCrossSite(r *http.Request) error {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return errCrossSite
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host != r.Host {
+			return errCrossOrigin
+		}
+	}
+	return nil
+}
+
+func (s *Server) uiPage(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	err := dashboard.WritePage(&buf, dashboard.Page{
+		Version:       s.versionText(),
+		Assets:        uiAssets,
+		API:           uiAPI,
+		TokenRequired: s.cfg.AdminToken != "",
+	})
+	writePage(w, buf.Bytes(), err)
+}
+
+// writePage answers an HTML page, or 500 when its template failed.
+func writePage(w http.ResponseWriter, page []byte, err error) {
+	if err != nil {
+		http.Error(w, "mockserver: cannot render the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(page)
+}
+
+// uiTrigger is one row of the trigger session table.
+type uiTrigger struct {
+	Code      int    `json:"code"`
+	Info      string `json:"info"`
+	SessionID string `json:"session_id"`
+}
+
+// uiSnapshot is everything the dashboard shows, at one moment.
+type uiSnapshot struct {
+	Version   string       `json:"version"`
+	Streams   []Stream     `json:"streams"`
+	Exchanges []Exchange   `json:"exchanges"`
+	Faults    []Fault      `json:"faults"`
+	Rules     []codes.Rule `json:"rules"`
+	Triggers  []uiTrigger  `json:"triggers"`
+	Config    Config       `json:"config"`
+	Endpoint  string       `json:"endpoint"`
+}
+
+func (s *Server) uiGetState(w http.ResponseWriter, r *http.Request) {
+	streams := s.Streams()
+	if len(streams) > uiMaxStreams {
+		streams = streams[len(streams)-uiMaxStreams:]
+	}
+	exchanges := s.Requests(ExchangeFilter{Limit: uiMaxExchanges})
+	slices.Reverse(exchanges) // newest first
+	writeJSON(w, http.StatusOK, uiSnapshot{
+		Version:   s.versionText(),
+		Streams:   streams,
+		Exchanges: exchanges,
+		Faults:    s.Faults(),
+		Rules:     s.Rules(),
+		Triggers:  triggerTable(),
+		Config:    redactedConfig(s.Config()),
+		Endpoint:  EndpointPath,
+	})
+}
+
+// triggerTable lists the trigger SessionId of every code of the catalogue,
+// answering on every call.
+func triggerTable() []uiTrigger {
+	cat := codes.Catalogue()
+	out := make([]uiTrigger, 0, len(cat))
+	for _, e := range cat {
+		if e.Code == 0 {
+			continue
+		}
+		out = append(out, uiTrigger{Code: e.Code, Info: e.Info, SessionID: TriggerSessionID(e.Code, 0)})
+	}
+	return out
+}
+
+// redactedKey stands for a secret key in what the dashboard shows.
+const redactedKey = "(hidden)"
+
+// redactedConfig returns cfg with the apps' secret keys hidden.
+func redactedConfig(cfg Config) Config {
+	cfg.Apps = slices.Clone(cfg.Apps)
+	for i := range cfg.Apps {
+		cfg.Apps[i].SecretKey = redactedKey
+	}
+	return cfg
+}
