@@ -3,8 +3,12 @@ package mockserver
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The rule that acted is the one journaled, even on a trigger session's
@@ -37,5 +41,39 @@ func TestJournalNamesTheRuleThatActed(t *testing.T) {
 				t.Errorf("journal %+v, want fault %s acting %s on code 20004", ex, id, tt.wantAction)
 			}
 		})
+	}
+}
+
+// After a reset, the same requests give the same journal: MsgKeys are
+// numbered and drawn anew, requests counted from 1; only RequestIds (and,
+// on a moving clock, times) differ.
+func TestResetMakesRunsRepeatable(t *testing.T) {
+	clk := &stoppedClock{at: time.Unix(1764000000, 0)}
+	ts := NewTestServer(t, WithClock(clk.now))
+	url := ts.URL + EndpointPath + "?" + Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), 7)
+	url2 := ts.URL + EndpointV2Path + "?" + Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), 8)
+	run := func() []Exchange {
+		first := post(t, url, `{"SessionId":"`+testSession+`","Chunk":"a"}`)
+		post(t, url, `{"SessionId":"`+testSession+`","Chunk":"b","MsgKey":"`+first.MsgKey+`","Finish":1}`)
+		post(t, url, `{"SessionId":"`+testSession+`","Chunk":"c","MsgKey":"`+first.MsgKey+`"}`)
+		v2 := post(t, url2, v2Body(otherSession, "", v2Chunk{1, "x", false}))
+		post(t, url2, v2Body(otherSession, v2.MsgKey, v2Chunk{1, "y", true}))
+		post(t, url, `{}`)
+		return ts.Requests(ExchangeFilter{})
+	}
+	first := run()
+	ts.Reset()
+	second := run()
+	requestID := regexp.MustCompile(`"RequestId":"[^"]*"`)
+	norm := cmp.Transformer("norm", func(e Exchange) Exchange {
+		e.RequestID, e.LatencyMS = "", 0
+		e.Reply = requestID.ReplaceAllString(e.Reply, `"RequestId":""`)
+		return e
+	})
+	if len(first) != 6 {
+		t.Fatalf("%d exchanges", len(first))
+	}
+	if diff := cmp.Diff(first, second, norm); diff != "" {
+		t.Errorf("the second run's journal differs (-first +second):\n%s", diff)
 	}
 }

@@ -259,11 +259,16 @@ type streamStore struct {
 	open     streamList         // least recently used first
 	ended    streamList         // oldest first
 	seq      uint64
+	keys     *rand.ChaCha8 // the random digits of MsgKeys
 	evicted  uint64
 }
 
+// keySeed seeds the random digits of MsgKeys.
+var keySeed = [32]byte([]byte("deskmock: the digits of MsgKeys."))
+
 func newStreamStore(max int, ttl time.Duration) *streamStore {
-	return &streamStore{max: max, ttl: ttl, maxText: DefaultMaxStreamBytes, maxBytes: DefaultMaxStoreBytes, bySeq: make(map[uint64]*stream)}
+	return &streamStore{max: max, ttl: ttl, maxText: DefaultMaxStreamBytes, maxBytes: DefaultMaxStoreBytes,
+		bySeq: make(map[uint64]*stream), keys: rand.NewChaCha8(keySeed)}
 }
 
 // create opens a v1 stream with its first chunk and returns its key.
@@ -291,10 +296,7 @@ func (s *streamStore) open1(p *streamPolicy, c *streamCall, now time.Time) (stri
 	if s.tooLarge(p, 0, c) {
 		return "", codes.CheckMessageTooLarge
 	}
-	// The random digits come from math/rand/v2's per-thread ChaCha8
-	// generator: no system call, and never the same key twice since the
-	// sequence number leads it.
-	st := &stream{unix: now.Unix(), hi: rand.Uint64(), lo: rand.Uint64(), version: p.version, session: c.sessionID,
+	st := &stream{unix: now.Unix(), version: p.version, session: c.sessionID,
 		compat: c.compatibleText, state: StreamOpen, opened: now, updated: now, policy: p}
 	st.appendChunks(c.chunks, p.indexed)
 	st.calls = 1
@@ -305,7 +307,10 @@ func (s *streamStore) open1(p *streamPolicy, c *streamCall, now time.Time) (stri
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	st.seq = s.seq
+	// The random digits come from a ChaCha8 generator seeded anew by every
+	// reset, so that two identical runs get identical keys; the sequence
+	// number that leads a key keeps keys unique.
+	st.seq, st.hi, st.lo = s.seq, s.keys.Uint64(), s.keys.Uint64()
 	if c.last {
 		s.ended.pushBack(st)
 	} else {
@@ -536,11 +541,13 @@ func (s *streamStore) len() int {
 	return len(s.bySeq)
 }
 
-// reset forgets every stream and restarts the MsgKey numbering.
+// reset forgets every stream and restarts the MsgKeys: their numbering and
+// their random digits.
 func (s *streamStore) reset() {
 	s.mu.Lock()
 	s.bySeq = make(map[uint64]*stream)
 	s.open, s.ended = streamList{}, streamList{}
 	s.bytes, s.seq = 0, 0
+	s.keys = rand.NewChaCha8(keySeed)
 	s.mu.Unlock()
 }
