@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/logwriter"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -84,7 +86,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return usageError(e, name, "--admin-addr is empty")
 	}
 
-	logger, err := newLogger(e, *logFormat, *logLevel)
+	logs := logwriter.New(e.stderr, logwriter.Size, logwriter.Delay) // a log line costs a copy, not a write(2)
+	defer logs.Close()                                               // last: "stopped" and every line before it reach stderr
+	logger, err := newLogger(logs, *logFormat, *logLevel)
 	if err != nil {
 		return usageError(e, name, "%v", err)
 	}
@@ -181,8 +185,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	return ExitOK
 }
 
-// newLogger builds the stderr logger of serve.
-func newLogger(e *env, format, level string) (*slog.Logger, error) {
+// newLogger builds the logger of serve, which writes to w.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	switch level {
 	case "debug":
@@ -199,9 +203,9 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
