@@ -177,7 +177,8 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 	var count, failures atomic.Int64
 	hists := make([]histogram, conns)
 	var wg sync.WaitGroup
-	var firstErr atomic.Value
+	var errOnce sync.Once
+	var firstErr error
 	for i := range cs {
 		wg.Add(1)
 		go func() {
@@ -195,7 +196,7 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 					body, err = cs[i].do(reqs[i])
 				}
 				if err != nil {
-					firstErr.CompareAndSwap(nil, err)
+					errOnce.Do(func() { firstErr = err })
 					return
 				}
 				if stage.Load() == 1 && st == 1 {
@@ -222,8 +223,8 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 		return result{}, err
 	}
 	wg.Wait()
-	if e, ok := firstErr.Load().(error); ok {
-		return result{}, e
+	if firstErr != nil {
+		return result{}, firstErr
 	}
 	rss, err := peakRSS(cmd.Process.Pid)
 	if err != nil {
