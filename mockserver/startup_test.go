@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -103,26 +104,27 @@ func TestServeLogsEveryRequestDespiteSIGTERM(t *testing.T) {
 		t.Skip("builds and runs the deskmock command")
 	}
 	bin := buildDeskmock(t)
-	addr := freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--addr", addr)
+	// Port 0, and the address from the banner: no other test can take it.
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
+	banner, err := bufio.NewReader(stdout).ReadString('\n')
+	_, addr, ok := strings.Cut(strings.TrimSpace(banner), " listening on ")
+	if err != nil || !ok {
+		t.Fatalf("banner %q, %v", banner, err)
+	}
+	copied := make(chan struct{})
+	go func() { io.Copy(io.Discard, stdout); close(copied) }()
 	client := &http.Client{Timeout: 5 * time.Second}
 	base := "http://" + addr
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		resp, err := client.Get(base + "/__admin/health")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no health answer within 10s: %v", err)
-		}
-	}
 	app := DefaultConfig().Apps[0]
 	sig, err := usersig.Generate(app.SecretKey, app.SDKAppID, app.Admins[0], 3600, time.Now())
 	if err != nil {
@@ -142,6 +144,7 @@ func TestServeLogsEveryRequestDespiteSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	<-copied // the pipe is read to its end before Wait closes it
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, stderr.String())
 	}
