@@ -63,7 +63,7 @@ type endpoint struct {
 var endpoints = []*endpoint{
 	{
 		version: V1, name: "send_stream_msg", path: EndpointPath, schema: schemas.RequestFile,
-		validate: validateRequest, callOf: callOfV1, peek: peekV1,
+		validate: schemaValidator(schemas.RequestFile), callOf: callOfV1, peek: peekV1,
 		rules:   StreamRules{RefuseAfterEnd: true},
 		maxBody: DefaultMaxBodyBytes,
 	},
@@ -78,11 +78,6 @@ var endpoints = []*endpoint{
 		},
 		maxBody: DefaultMaxBodyBytesV2,
 	},
-}
-
-// schemaValidator validates bodies against an embedded schema.
-func schemaValidator(name string) func(any) error {
-	return func(v any) error { return schemas.Must(name).Validate(v) }
 }
 
 // endpointOf returns the endpoint of a version.

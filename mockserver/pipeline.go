@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -144,7 +143,7 @@ func (s *Server) arrive(ep *liveEndpoint, r *http.Request, in *incoming) {
 	if in.tooLarge || in.readErr != nil {
 		return
 	}
-	in.value, in.jsonErr = decodeBody(in.body, nil)
+	in.value, in.jsonErr = decodeJSON(in.body)
 	if m, ok := in.value.(map[string]any); ok {
 		nth := in.arrival.nth
 		in.arrival = ep.peek(m)
@@ -241,52 +240,42 @@ func (s *Server) run(ep *liveEndpoint, r *http.Request, in *incoming, now time.T
 
 // checkQuery checks the URL's query string and the caller's identity.
 func (s *Server) checkQuery(r *http.Request, now time.Time) verdict {
-	q, ok := parseIMQuery(r.URL.RawQuery)
-	if !ok {
-		all, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			return fail(codes.CheckQuery, "the query does not parse: "+err.Error())
-		}
-		for i, name := range queryParams {
-			if len(all[name]) > 1 {
-				return fail(codes.CheckQuery, name+" is given more than once")
-			}
-			q.v[i] = all.Get(name)
-		}
+	q, v := parseIMQuery(r.URL.RawQuery)
+	if v.failed() {
+		return v
 	}
-	if q.v[qSDKAppID] == "" {
+	if q[qSDKAppID] == "" {
 		return fail(codes.CheckSDKAppIDMissing, "the query has no sdkappid")
 	}
-	if q.v[qIdentifier] == "" || q.v[qUserSig] == "" {
+	if q[qIdentifier] == "" || q[qUserSig] == "" {
 		return fail(codes.CheckQuery, "identifier and usersig are required")
 	}
-	if !validRandom(q.v[qRandom]) {
-		return fail(codes.CheckRandom, "random "+strconv.Quote(q.v[qRandom])+" is not an integer in 0..4294967295")
+	if !validRandom(q[qRandom]) {
+		return fail(codes.CheckRandom, "random "+strconv.Quote(q[qRandom])+" is not an integer in 0..4294967295")
 	}
-	if q.v[qContentType] != "json" {
-		return fail(codes.CheckContentType, "contenttype "+strconv.Quote(q.v[qContentType])+", want \"json\"")
+	if q[qContentType] != "json" {
+		return fail(codes.CheckContentType, "contenttype "+strconv.Quote(q[qContentType])+", want \"json\"")
 	}
 	if err := validateQuery(&q); err != nil {
 		return fail(codes.CheckQuery, err.Error())
 	}
-	sdkappid, err := strconv.ParseUint(q.v[qSDKAppID], 10, 64)
+	sdkappid, err := strconv.ParseUint(q[qSDKAppID], 10, 64)
 	if err != nil {
 		return fail(codes.CheckQuery, "sdkappid "+err.Error())
 	}
 	app, ok := s.apps[sdkappid]
 	if !ok {
-		return fail(codes.CheckSDKAppIDUnknown, "sdkappid "+q.v[qSDKAppID]+" is not configured; known: "+s.knownApps)
+		return fail(codes.CheckSDKAppIDUnknown, "sdkappid "+q[qSDKAppID]+" is not configured; known: "+s.knownApps)
 	}
-	identifier := q.v[qIdentifier]
-	var sigBuf [512]byte // most UserSigs fit: decoded and looked up with no allocation
-	if err := s.userSigs.CheckBytes(app.SecretKey, sdkappid, identifier, q.userSig(sigBuf[:0]), now); err != nil {
+	identifier := q[qIdentifier]
+	if err := s.userSigs.Check(app.SecretKey, sdkappid, identifier, q[qUserSig], now); err != nil {
 		return fail(userSigCheck(err), err.Error())
 	}
 	if !app.isAdmin(identifier) {
-		return fail(codes.CheckNotAdmin, "identifier "+strconv.Quote(identifier)+" is not an administrator of app "+q.v[qSDKAppID])
+		return fail(codes.CheckNotAdmin, "identifier "+strconv.Quote(identifier)+" is not an administrator of app "+q[qSDKAppID])
 	}
 	if !app.IsDesk() {
-		return fail(codes.CheckNotDesk, "app "+q.v[qSDKAppID]+" is configured with desk: false")
+		return fail(codes.CheckNotDesk, "app "+q[qSDKAppID]+" is configured with desk: false")
 	}
 	return verdict{}
 }

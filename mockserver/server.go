@@ -122,9 +122,8 @@ func (s *Server) routes() *mux.Router {
 // Handler returns the HTTP handler of the endpoint and the admin API.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// serveHTTP answers the endpoints' paths at once, without the router's
-// matching (the router would route them the same way), and every other
-// path through the router.
+// serveHTTP answers the endpoints' paths without the router, which would
+// route them the same way but costs five allocations a request.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if ep, ok := s.byPath[r.URL.Path]; ok {
 		s.serveEndpoint(ep, w, r)

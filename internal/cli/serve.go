@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"runtime/debug"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/deskmock/deskmock/internal/logwriter"
 	"github.com/deskmock/deskmock/internal/shellquote"
 	"github.com/deskmock/deskmock/mockserver"
 )
@@ -90,7 +92,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		// on return for callers that run serve in their own process.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(mockserver.DefaultMemoryLimit))
 	}
-	logger, err := newLogger(e, *logFormat, *logLevel)
+	logs := logwriter.New(e.stderr, logwriter.Size, logwriter.Delay) // a log line costs a copy, not a write(2)
+	defer logs.Close()                                               // last: "stopped" and every line before it reach stderr
+	logger, err := newLogger(logs, *logFormat, *logLevel)
 	if err != nil {
 		return usageError(e, name, "%v", err)
 	}
@@ -201,8 +205,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	return ExitOK
 }
 
-// newLogger builds the stderr logger of serve.
-func newLogger(e *env, format, level string) (*slog.Logger, error) {
+// newLogger builds the logger of serve, which writes to w.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	switch level {
 	case "debug":
@@ -219,9 +223,9 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }

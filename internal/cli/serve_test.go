@@ -437,6 +437,7 @@ func TestServeJournalRotates(t *testing.T) {
 		}
 		lines += strings.Count(string(b), "\n")
 	}
+	s.stop(t) // the log is buffered: stopping writes it out
 	if lines < 2 || !strings.Contains(s.stderr.String(), "journal file reached its size limit") {
 		t.Errorf("%d lines kept; stderr:\n%s", lines, s.stderr)
 	}

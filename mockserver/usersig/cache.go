@@ -51,15 +51,6 @@ func (c *Cache) Check(key string, sdkappid uint64, identifier, sig string, now t
 	return c.lookup(key, sdkappid, identifier, sig).at(now)
 }
 
-// CheckBytes is Check with the token as bytes, looked up without copying
-// them into a string.
-func (c *Cache) CheckBytes(key string, sdkappid uint64, identifier string, sig []byte, now time.Time) error {
-	if e := c.find(key, sdkappid, identifier, sig); e != nil {
-		return e.at(now)
-	}
-	return c.lookup(key, sdkappid, identifier, string(sig)).at(now)
-}
-
 // Verify returns what Verify returns for the same arguments. The Claims
 // are the caller's own copy.
 func (c *Cache) Verify(key string, sdkappid uint64, identifier, sig string, now time.Time) (*Claims, error) {
@@ -91,18 +82,6 @@ func (c *Cache) lookup(key string, sdkappid uint64, identifier, sig string) *out
 		return &e.outcome
 	}
 	return c.add(key, sdkappid, identifier, sig)
-}
-
-// find returns the outcome of sig for the request when the cache knows
-// it, or nil.
-func (c *Cache) find(key string, sdkappid uint64, identifier string, sig []byte) *outcome {
-	c.mu.RLock()
-	e := c.entries[string(sig)]
-	c.mu.RUnlock()
-	if e != nil && e.sdkappid == sdkappid && e.identifier == identifier && e.key == key {
-		return &e.outcome
-	}
-	return nil
 }
 
 // add verifies sig for the request and remembers the outcome.
