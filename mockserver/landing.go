@@ -18,17 +18,18 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	base := "http://" + r.Host
-	l := dashboard.Landing{
-		Version:   s.versionText(),
-		Base:      base,
-		Dashboard: UIPath,
-		Endpoints: []dashboard.Endpoint{
-			{Method: "POST", Path: EndpointPath, What: "the mock of send_stream_msg"},
-			{Method: "GET", Path: AdminPrefix + "/health", What: "health"},
-			{Method: "GET", Path: AdminPrefix + "/", What: "the admin API: faults, sessions, requests, streams, codes, reset"},
-			{Method: "GET", Path: UIPath, What: "the live dashboard"},
-		},
+	if r.TLS != nil {
+		base = "https://" + r.Host
 	}
+	l := dashboard.Landing{Version: s.versionText(), Base: base, Dashboard: UIPath}
+	for _, ep := range endpoints {
+		l.Endpoints = append(l.Endpoints, dashboard.Endpoint{Method: "POST", Path: ep.path, What: "the mock of " + ep.name + " (" + ep.version + ")"})
+	}
+	l.Endpoints = append(l.Endpoints,
+		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/health", What: "health"},
+		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/", What: "the admin API: faults, sessions, requests, streams, codes, clock, reset"},
+		dashboard.Endpoint{Method: "GET", Path: UIPath, What: "the live dashboard"},
+	)
 	if fromLoopback(r) {
 		if first, err := s.FirstCall(base); err == nil {
 			l.Curl, l.Note, l.SigHours = first.Curl, first.Note, int(FirstCallLifetime.Hours())

@@ -239,10 +239,14 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom str
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s listening on %s\n", progName, bound)
 	fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, mockserver.EndpointPath)
+	fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, mockserver.EndpointV2Path)
 	fmt.Fprintf(&b, "  health      %s/__admin/health\n", base)
+	adminBase := base
 	if adminBound != "" {
-		fmt.Fprintf(&b, "  admin API   %s://%s/__admin/\n", ts.scheme(), dialAddr(adminBound))
+		adminBase = ts.scheme() + "://" + dialAddr(adminBound)
+		fmt.Fprintf(&b, "  admin API   %s/__admin/\n", adminBase)
 	}
+	fmt.Fprintf(&b, "  dashboard   %s%s\n", adminBase, mockserver.UIPath)
 	fmt.Fprintf(&b, "  app         sdkappid %d, administrator %s", app.SDKAppID, strconv.Quote(admin))
 	if !app.IsDesk() {
 		b.WriteString(" (not a Desk app: calls get 141000)")
