@@ -164,8 +164,8 @@ func writeStatus(w http.ResponseWriter, status int, body string, plain bool) {
 	io.WriteString(w, body)
 }
 
-// dropConnection closes the client's connection with no reply; on TCP it
-// sends a reset (SO_LINGER 0) as a crashed peer would.
+// dropConnection closes the client's connection with no reply; on TCP,
+// TLS or not, it sends a reset (SO_LINGER 0) as a crashed peer would.
 func dropConnection(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
@@ -174,6 +174,11 @@ func dropConnection(w http.ResponseWriter) {
 	conn, _, err := hj.Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
+	}
+	// Over TLS the reset goes to the TCP connection under it, with no TLS
+	// close first, as a crashed peer's would.
+	if nc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		conn = nc.NetConn()
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetLinger(0)

@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -175,6 +177,9 @@ func TestTLSConnectionFaults(t *testing.T) {
 			}
 			if err == nil {
 				t.Errorf("the request got a whole reply, want the connection dropped")
+			}
+			if name == "reset" && !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("reset over TLS: %v, want a TCP reset", err)
 			}
 		})
 	}
