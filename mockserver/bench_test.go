@@ -189,7 +189,9 @@ func drive(b *testing.B, lc loopbackCase, n int, timed bool) time.Duration {
 func BenchmarkLoopback(b *testing.B) {
 	base := httptest.NewServer(http.HandlerFunc(bareHandler))
 	defer base.Close()
-	ts := NewTestServer(b)
+	cfg := DefaultConfig()
+	cfg.Limits.MaxStreamBytes = MaxStreamBytesLimit // continuations must not reach it
+	ts := NewTestServer(b, WithConfig(cfg))
 	host := ts.URL[len("http://"):]
 	target := ts.EndpointURL()[len(ts.URL):]
 	badSig, err := usersig.Generate("not-the-key", ts.App.SDKAppID, ts.Identifier, 86400, time.Now())
@@ -329,11 +331,15 @@ func benchHandler(b *testing.B, h http.Handler, req *benchRequest, wantCode stri
 	b.ReportMetric(allocs-bareAllocs, "own-allocs/op")
 }
 
-// newBenchServer builds a server with the default configuration and the
-// endpoint's request target for its administrator, with a signed query.
+// newBenchServer builds a server with the default configuration, but for
+// a per-stream cap that a continuation run of millions of chunks cannot
+// reach, and the endpoint's request target for its administrator, with a
+// signed query.
 func newBenchServer(b *testing.B) (s *Server, target string) {
 	b.Helper()
-	s, err := New(DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.Limits.MaxStreamBytes = MaxStreamBytesLimit
+	s, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

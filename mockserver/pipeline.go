@@ -293,7 +293,7 @@ func checkBody(ep *liveEndpoint, in *incoming) verdict {
 	}
 	// Numbers the schema library cannot compare (1e999999999) are refused
 	// before it sees them.
-	if err := checkNumbers(in.value, ""); err != nil {
+	if err := checkNumbers(in.value); err != nil {
 		return fail(codes.CheckBodySchema, err.Error())
 	}
 	if err := ep.validate(in.value); err != nil {
@@ -379,7 +379,7 @@ func (s *Server) prepare(ep *liveEndpoint, in *incoming, out *outcome) {
 		if len(order) == 0 {
 			order = s.keyOrder
 		}
-		body := string(appendReply(make([]byte, 0, 160), out.rep, order))
+		body := string(appendReply(make([]byte, 0, 256), out.rep, order))
 		if out.kind == sendTruncated {
 			out.replyBody = body[:len(body)/2] // what is sent
 			out.envelope = body
@@ -524,41 +524,51 @@ const (
 )
 
 // checkNumbers refuses numbers the schema library cannot handle: more than
-// maxNumberDigits characters, or an exponent beyond ±maxExponent.
-func checkNumbers(v any, at string) error {
+// maxNumberDigits characters, or an exponent beyond ±maxExponent. The
+// error names the number's place, as a JSON pointer.
+func checkNumbers(v any) error {
+	at, bad := badNumber(v)
+	if bad == "" {
+		return nil
+	}
+	if at == "" {
+		at = "(body)"
+	}
+	if len(bad) > maxNumberDigits {
+		return fmt.Errorf("%s: the number %s… is too long", at, bad[:16])
+	}
+	return fmt.Errorf("%s: the number %s is out of range", at, bad)
+}
+
+// badNumber returns the first number checkNumbers refuses, and its place;
+// the place is built only for that one.
+func badNumber(v any) (at, bad string) {
 	switch v := v.(type) {
 	case json.Number:
 		s := string(v)
 		if len(s) > maxNumberDigits {
-			return fmt.Errorf("%s: the number %s… is too long", where(at), s[:16])
+			return "", s
 		}
 		if i := strings.IndexAny(s, "eE"); i >= 0 {
 			e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
 			if err != nil || e > maxExponent || e < -maxExponent {
-				return fmt.Errorf("%s: the number %s is out of range", where(at), s)
+				return "", s
 			}
 		}
 	case map[string]any:
 		for k, x := range v {
-			if err := checkNumbers(x, at+"/"+k); err != nil {
-				return err
+			if at, bad := badNumber(x); bad != "" {
+				return "/" + k + at, bad
 			}
 		}
 	case []any:
 		for i, x := range v {
-			if err := checkNumbers(x, at+"/"+strconv.Itoa(i)); err != nil {
-				return err
+			if at, bad := badNumber(x); bad != "" {
+				return "/" + strconv.Itoa(i) + at, bad
 			}
 		}
 	}
-	return nil
-}
-
-func where(at string) string {
-	if at == "" {
-		return "(body)"
-	}
-	return at
+	return "", ""
 }
 
 // clip shortens s to at most n bytes, marking the cut.
