@@ -263,29 +263,22 @@ func yamlToJSON(v any) any {
 }
 
 func (c *Config) applyDefaults() {
-	if c.Limits.MaxBodyBytes == 0 {
-		c.Limits.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if c.Limits.MaxStreams == 0 {
-		c.Limits.MaxStreams = DefaultMaxStreams
-	}
-	if c.Limits.JournalSize == 0 {
-		c.Limits.JournalSize = DefaultJournalSize
-	}
-	if c.Limits.StreamTTL == 0 {
-		c.Limits.StreamTTL = Duration(DefaultStreamTTL)
-	}
-	if c.Limits.MaxStreamBytes == 0 {
-		c.Limits.MaxStreamBytes = DefaultMaxStreamBytes
-	}
-	if c.Limits.MaxStoreBytes == 0 {
-		c.Limits.MaxStoreBytes = DefaultMaxStoreBytes
-	}
-	if c.Limits.JournalBytes == 0 {
-		c.Limits.JournalBytes = DefaultJournalBytes
-	}
-	if c.Limits.JournalFileBytes == 0 {
-		c.Limits.JournalFileBytes = DefaultJournalFileBytes
+	l := &c.Limits
+	orDefault(&l.MaxBodyBytes, DefaultMaxBodyBytes)
+	orDefault(&l.MaxStreams, DefaultMaxStreams)
+	orDefault(&l.JournalSize, DefaultJournalSize)
+	orDefault(&l.StreamTTL, Duration(DefaultStreamTTL))
+	orDefault(&l.MaxStreamBytes, DefaultMaxStreamBytes)
+	orDefault(&l.MaxStoreBytes, DefaultMaxStoreBytes)
+	orDefault(&l.JournalBytes, DefaultJournalBytes)
+	orDefault(&l.JournalFileBytes, DefaultJournalFileBytes)
+}
+
+// orDefault sets *v to d when it is the zero value.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
 	}
 }
 
