@@ -26,6 +26,7 @@ const (
 	eventExchange = "exchange" // an exchange was journaled
 	eventReset    = "reset"    // the server was reset
 	eventFaults   = "faults"   // the fault rules changed
+	eventEvicted  = "evicted"  // the store let a stream go (its caps or TTL)
 )
 
 // event is one thing that happened, shared by every subscriber. Its JSON is
@@ -35,6 +36,7 @@ type event struct {
 	id   uint64
 	kind string
 	ex   Exchange // for eventExchange; Query not yet redacted
+	key  string   // for eventEvicted: the stream's MsgKey
 	size int64    // what the event counts against a queue's bytes
 
 	once sync.Once
@@ -45,6 +47,10 @@ type event struct {
 // an empty object.
 func (ev *event) JSON() []byte {
 	ev.once.Do(func() {
+		if ev.kind == eventEvicted {
+			ev.data, _ = json.Marshal(map[string]string{"msg_key": ev.key})
+			return
+		}
 		if ev.kind != eventExchange {
 			ev.data = []byte("{}")
 			return
@@ -122,6 +128,14 @@ func (h *eventHub) publish(e *Exchange) {
 		return
 	}
 	h.send(&event{kind: eventExchange, ex: *e, size: entryBytes(e)})
+}
+
+// listening reports whether any subscriber would hear an event.
+func (h *eventHub) listening() bool { return h.count.Load() > 0 }
+
+// evicted tells the subscribers that the store let a stream go.
+func (h *eventHub) evicted(key string) {
+	h.send(&event{kind: eventEvicted, key: key, size: int64(len(key))})
 }
 
 // notify sends an event of a kind that carries no data.

@@ -71,6 +71,11 @@ func New(cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 	}
 	s.streams.maxText, s.streams.maxBytes = cfg.Limits.MaxStreamBytes, cfg.Limits.MaxStoreBytes
+	s.streams.onEvict = func(st *stream) {
+		if s.ui.hub.listening() { // a key is made only for a dashboard
+			s.ui.hub.evicted(st.key())
+		}
+	}
 	ids := make([]string, len(cfg.Apps))
 	for i := range cfg.Apps {
 		s.apps[cfg.Apps[i].SDKAppID] = &cfg.Apps[i]

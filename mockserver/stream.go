@@ -261,6 +261,9 @@ type streamStore struct {
 	seq      uint64
 	keys     *rand.ChaCha8 // the random digits of MsgKeys
 	evicted  uint64
+	// onEvict, when set, hears of every stream the store lets go (caps or
+	// TTL, not a reset), with s.mu held; it must not block.
+	onEvict func(st *stream)
 }
 
 // keySeed seeds the random digits of MsgKeys.
@@ -480,6 +483,9 @@ func (s *streamStore) remove(st *stream) {
 	delete(s.bySeq, st.seq)
 	s.bytes -= int64(st.size())
 	s.evicted++
+	if s.onEvict != nil {
+		s.onEvict(st)
+	}
 }
 
 // get returns a copy of one stream at now.

@@ -362,6 +362,29 @@ func TestStreamGrowsLive(t *testing.T) {
 	tb.noProblems()
 }
 
+// A stream the store lets go stays on the page, marked evicted, and a v2
+// stream shows its version.
+func TestEvictedStreamIsMarked(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.Limits.MaxStreams = 1
+	ts := mockserver.NewTestServer(t, mockserver.WithConfig(cfg))
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	first := send(t, ts, mockserver.ChunkBody(session, "", "Soon gone", false))
+	stateOf := func(key string) string {
+		return `(document.querySelector(` + jsString(`.stream[data-msg-key="`+key+`"] .state`) + `) || {}).textContent`
+	}
+	tb.waitTrue("the first stream, open", stateOf(first.MsgKey)+` === "open"`, liveWithin)
+	v2 := sendTo(t, ts.EndpointV2URL(), `{"SessionId":"`+session+`","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1,"Markdown":"**v2**","IsLast":false}]}}]}`)
+	if v2.ErrorCode != 0 {
+		t.Fatalf("v2 call: %+v", v2)
+	}
+	tb.waitTrue("the first stream, evicted", stateOf(first.MsgKey)+` === "evicted"`, liveWithin)
+	head := jsString(`.stream[data-msg-key="` + v2.MsgKey + `"] .stream-head`)
+	tb.waitTrue("the v2 stream's version", `((document.querySelector(`+head+`) || {}).textContent || "").includes("v2")`, liveWithin)
+	tb.noProblems()
+}
+
 func TestFaultFormAndRemove(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)

@@ -177,6 +177,9 @@ async function onEvent(block) {
     case "faults":
       await reloadFaults().catch(() => {});
       break;
+    case "evicted":
+      markEvicted(JSON.parse(data).msg_key);
+      break;
     case "reset":
       await resync().catch(() => {});
       break;
@@ -224,6 +227,17 @@ function onExchange(ex) {
 
 let faultsTimer;
 
+// markEvicted keeps showing a stream the server let go (its caps or TTL),
+// marked as such, until the next reload.
+function markEvicted(key) {
+  clearTimeout(refreshTimers.get(key)); // there is nothing left to load
+  refreshTimers.delete(key);
+  const st = state.streams.get(key);
+  if (!st) return;
+  st.state = "evicted";
+  renderStreams();
+}
+
 // refreshStream loads a stream as the server holds it (its state, version
 // and whatever else the server adds), shortly after its last chunk; a chunk
 // that arrives meanwhile schedules the next load.
@@ -236,6 +250,8 @@ function refreshStream(key) {
       if (status === 200 && data) {
         state.streams.set(key, data);
         renderStreams();
+      } else if (status === 404) {
+        markEvicted(key);
       }
     } catch (e) { /* the next event or resync corrects it */ }
   }, 400));
