@@ -1,21 +1,19 @@
 package mockserver
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/rawhttp"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
@@ -59,64 +57,6 @@ func bareHandler(w http.ResponseWriter, r *http.Request) {
 // allocation, so that nearly all the CPU a request costs beyond the
 // kernel's is the server's.
 
-// rawRequest is an HTTP/1.1 POST of body to target (path and query).
-func rawRequest(host, target, body string) []byte {
-	return []byte("POST " + target + " HTTP/1.1\r\nHost: " + host +
-		"\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
-}
-
-// rawConn is a client connection.
-type rawConn struct {
-	c    net.Conn
-	r    *bufio.Reader
-	body []byte
-}
-
-func dialRaw(addr string) (*rawConn, error) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &rawConn{c: c, r: bufio.NewReaderSize(c, 4096), body: make([]byte, 0, 1024)}, nil
-}
-
-// do sends a request and returns the reply's body, valid until the next
-// call.
-func (rc *rawConn) do(req []byte) ([]byte, error) {
-	if _, err := rc.c.Write(req); err != nil {
-		return nil, err
-	}
-	line, err := rc.r.ReadSlice('\n')
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
-		return nil, fmt.Errorf("status line %q", line)
-	}
-	length := -1
-	for {
-		line, err = rc.r.ReadSlice('\n')
-		if err != nil {
-			return nil, err
-		}
-		if len(line) <= 2 {
-			break
-		}
-		if v, ok := bytes.CutPrefix(line, []byte("Content-Length: ")); ok {
-			length = 0
-			for _, c := range bytes.TrimSpace(v) {
-				length = length*10 + int(c-'0')
-			}
-		}
-	}
-	if length < 0 || length > cap(rc.body) {
-		return nil, fmt.Errorf("reply of length %d", length)
-	}
-	rc.body = rc.body[:length]
-	_, err = io.ReadFull(rc.r, rc.body)
-	return rc.body, err
-}
-
 // loopbackClients is how many connections each core drives.
 const loopbackClients = 4
 
@@ -126,7 +66,7 @@ type loopbackCase struct {
 	addr string
 	// prepare returns the request a client sends; it may send requests of
 	// its own first, on c.
-	prepare func(b *testing.B, c *rawConn, worker int) []byte
+	prepare func(b *testing.B, c *rawhttp.Conn, worker int) []byte
 	// wantCode is the ErrorCode every reply must carry.
 	wantCode string
 }
@@ -138,14 +78,14 @@ type loopbackCase struct {
 // sends are set up first.
 func drive(b *testing.B, lc loopbackCase, n int, timed bool) time.Duration {
 	clients := loopbackClients * runtime.GOMAXPROCS(0)
-	conns := make([]*rawConn, clients)
+	conns := make([]*rawhttp.Conn, clients)
 	reqs := make([][]byte, clients)
 	for w := range conns {
-		c, err := dialRaw(lc.addr)
+		c, err := rawhttp.Dial(lc.addr)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer c.c.Close()
+		defer c.Close()
 		conns[w], reqs[w] = c, lc.prepare(b, c, w+1)
 	}
 	want := []byte(`"ErrorCode":` + lc.wantCode)
@@ -161,7 +101,7 @@ func drive(b *testing.B, lc loopbackCase, n int, timed bool) time.Duration {
 		go func() {
 			defer wg.Done()
 			for left.Add(-1) >= 0 {
-				body, err := c.do(reqs[w])
+				body, err := c.Do(reqs[w])
 				if err != nil {
 					b.Error(err)
 					return
@@ -200,25 +140,25 @@ func BenchmarkLoopback(b *testing.B) {
 	}
 	badTarget := EndpointPath + "?" + Query(ts.App.SDKAppID, ts.Identifier, badSig, 1)
 
-	fixed := func(host, target, body string) func(*testing.B, *rawConn, int) []byte {
-		req := rawRequest(host, target, body)
-		return func(*testing.B, *rawConn, int) []byte { return req }
+	fixed := func(host, target, body string) func(*testing.B, *rawhttp.Conn, int) []byte {
+		req := rawhttp.Request(host, target, body)
+		return func(*testing.B, *rawhttp.Conn, int) []byte { return req }
 	}
 	// The baseline gets the same request as deskmock: signed query, body.
 	baseline := loopbackCase{"baseline", base.URL[len("http://"):], fixed(base.URL[len("http://"):], target, benchBody(0, "")), "0"}
 	cases := []loopbackCase{
 		baseline,
-		{"first-chunk", host, func(_ *testing.B, _ *rawConn, w int) []byte {
-			return rawRequest(host, target, benchBody(w, ""))
+		{"first-chunk", host, func(_ *testing.B, _ *rawhttp.Conn, w int) []byte {
+			return rawhttp.Request(host, target, benchBody(w, ""))
 		}, "0"},
-		{"continuation", host, func(b *testing.B, c *rawConn, w int) []byte {
+		{"continuation", host, func(b *testing.B, c *rawhttp.Conn, w int) []byte {
 			// Each client opens a stream, then continues it.
-			rep, err := c.do(rawRequest(host, target, benchBody(w, "")))
+			rep, err := c.Do(rawhttp.Request(host, target, benchBody(w, "")))
 			key, ok := msgKeyOf(rep)
 			if err != nil || !ok {
 				b.Fatalf("opening a stream: %q, %v", rep, err)
 			}
-			return rawRequest(host, target, benchBody(w, `,"MsgKey":"`+key+`"`))
+			return rawhttp.Request(host, target, benchBody(w, `,"MsgKey":"`+key+`"`))
 		}, "0"},
 		{"rejected-bad-signature", host, fixed(host, badTarget, benchBody(0, "")), "70009"},
 		{"trigger-session", host, fixed(host, target, `{"SessionId":"`+TriggerSessionID(20004, 0)+`","Chunk":"Hello, "}`), "20004"},

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/rawhttp"
 )
 
 // BenchmarkDashboards measures the endpoint's throughput over loopback with
@@ -28,13 +30,13 @@ func BenchmarkDashboards(b *testing.B) {
 	ts := NewTestServer(b)
 	host := ts.URL[len("http://"):]
 	target := ts.EndpointURL()[len(ts.URL):]
-	continuation := loopbackCase{"continuation", host, func(b *testing.B, c *rawConn, w int) []byte {
-		rep, err := c.do(rawRequest(host, target, benchBody(w, "")))
+	continuation := loopbackCase{"continuation", host, func(b *testing.B, c *rawhttp.Conn, w int) []byte {
+		rep, err := c.Do(rawhttp.Request(host, target, benchBody(w, "")))
 		key, ok := msgKeyOf(rep)
 		if err != nil || !ok {
 			b.Fatalf("opening a stream: %q, %v", rep, err)
 		}
-		return rawRequest(host, target, benchBody(w, `,"MsgKey":"`+key+`"`))
+		return rawhttp.Request(host, target, benchBody(w, `,"MsgKey":"`+key+`"`))
 	}, "0"}
 	b.StopTimer()
 	// Rounds alternate without and with, so that both see the same moments

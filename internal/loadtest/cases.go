@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/rawhttp"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
@@ -14,7 +15,7 @@ type loadCase struct {
 	name string
 	// prepare returns the request connection w sends over and over; it may
 	// send requests of its own first, on c.
-	prepare func(c *conn, host string, w int) ([]byte, error)
+	prepare func(c *rawhttp.Conn, host string, w int) ([]byte, error)
 	// wantCode is the ErrorCode every reply of deskmock must carry.
 	wantCode string
 }
@@ -43,17 +44,19 @@ func v2Body(w int) string {
 	return `{"SessionId":"` + session(w) + `","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"Please upgrade to see this message.","Chunks":[{"EventType":"data","Index":1,"Markdown":"Hello, "}]}}]}`
 }
 
-func fixed(path, key string, body func(w int) string) func(*conn, string, int) ([]byte, error) {
+func fixed(path, key string, body func(w int) string) func(*rawhttp.Conn, string, int) ([]byte, error) {
 	t := target(path, key)
-	return func(_ *conn, host string, w int) ([]byte, error) { return rawRequest(host, t, body(w)), nil }
+	return func(_ *rawhttp.Conn, host string, w int) ([]byte, error) {
+		return rawhttp.Request(host, t, body(w)), nil
+	}
 }
 
 var cases = []*loadCase{
 	{"first-chunk", fixed(mockserver.EndpointPath, app.SecretKey, func(w int) string { return v1Body(w, "") }), "0"},
-	{"continuation", func(c *conn, host string, w int) ([]byte, error) {
+	{"continuation", func(c *rawhttp.Conn, host string, w int) ([]byte, error) {
 		// Each connection opens a stream, then continues it.
 		t := target(mockserver.EndpointPath, app.SecretKey)
-		rep, err := c.do(rawRequest(host, t, v1Body(w, "")))
+		rep, err := c.Do(rawhttp.Request(host, t, v1Body(w, "")))
 		if err != nil {
 			return nil, err
 		}
@@ -62,7 +65,7 @@ var cases = []*loadCase{
 		if !ok || !ok2 {
 			return nil, fmt.Errorf("loadtest: opening a stream: %q", rep)
 		}
-		return rawRequest(host, t, v1Body(w, `,"MsgKey":"`+string(key)+`"`)), nil
+		return rawhttp.Request(host, t, v1Body(w, `,"MsgKey":"`+string(key)+`"`)), nil
 	}, "0"},
 	{"rejected", fixed(mockserver.EndpointPath, "not-the-key", func(w int) string { return v1Body(w, "") }), "70009"},
 	{"v2-first-chunk", fixed(mockserver.EndpointV2Path, app.SecretKey, v2Body), "0"},

@@ -30,6 +30,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/rawhttp"
 )
 
 func main() {
@@ -161,13 +163,13 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 	if err := waitHealthy(addr); err != nil {
 		return result{}, err
 	}
-	cs := make([]*conn, conns)
+	cs := make([]*rawhttp.Conn, conns)
 	reqs := make([][]byte, conns)
 	for i := range cs {
-		if cs[i], err = dial(addr); err != nil {
+		if cs[i], err = rawhttp.Dial(addr); err != nil {
 			return result{}, err
 		}
-		defer cs[i].c.Close()
+		defer cs[i].Close()
 		if reqs[i], err = c.prepare(cs[i], addr, i+1); err != nil {
 			return result{}, err
 		}
@@ -191,9 +193,9 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 				var body []byte
 				var err error
 				if st == 1 {
-					body, err = cs[i].timedDo(reqs[i], &hists[i])
+					body, err = timedDo(cs[i], reqs[i], &hists[i])
 				} else {
-					body, err = cs[i].do(reqs[i])
+					body, err = cs[i].Do(reqs[i])
 				}
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
