@@ -119,7 +119,7 @@ func TestJournalConcurrentAdds(t *testing.T) {
 	var held int64
 	for i := range j.slots {
 		if j.slots[i].pos != 0 {
-			held += entryBytes(&j.slots[i].e)
+			held += entryBytes(j.slots[i].e)
 		}
 	}
 	if held != j.bytes.Load() {
