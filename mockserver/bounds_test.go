@@ -41,8 +41,8 @@ func TestJournalKeepsTheNewest(t *testing.T) {
 		t.Errorf("limit 2: %v", got)
 	}
 	j.clear()
-	if got := j.list(ExchangeFilter{}); len(got) != 0 || j.bytes.Load() != 0 {
-		t.Errorf("after clear: %v, %d bytes", got, j.bytes.Load())
+	if got := j.list(ExchangeFilter{}); len(got) != 0 || j.held() != 0 {
+		t.Errorf("after clear: %v, %d bytes", got, j.held())
 	}
 	j.add(journalEntry(11, "b"))
 	if got := seqs(j.list(ExchangeFilter{})); len(got) != 1 || got[0] != 11 {
@@ -57,7 +57,7 @@ func TestJournalTextBudget(t *testing.T) {
 	per := entryBytes(journalEntry(0, body))
 	for i := 1; i <= 100; i++ {
 		j.add(journalEntry(i, body))
-		if held := j.bytes.Load(); held > j.budget {
+		if held := j.held(); held > j.budget {
 			t.Fatalf("after %d: %d bytes held, budget %d", i, held, j.budget)
 		}
 	}
@@ -91,7 +91,7 @@ func TestJournalDefaultBounds(t *testing.T) {
 	for i := 1; i <= DefaultJournalSize; i++ {
 		j.add(journalEntry(DefaultJournalSize+i, large))
 	}
-	if held := j.bytes.Load(); held > DefaultJournalBytes {
+	if held := j.held(); held > DefaultJournalBytes {
 		t.Errorf("%d MiB of text held", held>>20)
 	}
 	if n := len(j.list(ExchangeFilter{})); n < DefaultJournalBytes/(DefaultMaxBodyBytes+int(exchangeFixedBytes)+200) {
@@ -117,13 +117,11 @@ func TestJournalConcurrentAdds(t *testing.T) {
 	}
 	wg.Wait()
 	var held int64
-	for i := range j.slots {
-		if j.slots[i].pos != 0 {
-			held += entryBytes(j.slots[i].e)
-		}
+	for k := 0; k < j.count; k++ {
+		held += entryBytes(j.ring[(j.head+k)%len(j.ring)])
 	}
-	if held != j.bytes.Load() {
-		t.Errorf("the slots hold %d bytes, the count says %d", held, j.bytes.Load())
+	if held != j.held() {
+		t.Errorf("the exchanges hold %d bytes, the count says %d", held, j.held())
 	}
 	if n := len(j.list(ExchangeFilter{})); n == 0 || n > 64 {
 		t.Errorf("%d exchanges kept", n)

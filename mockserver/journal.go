@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -128,35 +127,28 @@ const (
 // exchangeFixedBytes is what an exchange costs besides its strings.
 const exchangeFixedBytes = int64(unsafe.Sizeof(Exchange{}))
 
-// journal keeps the most recent exchanges in a ring and appends every one to
-// an optional JSON-lines sink. Adding takes no lock shared by all requests:
-// each exchange gets its slot from an atomic counter and locks only that
-// slot.
+// journal keeps the most recent exchanges, at most size of them and at
+// most budget bytes (see entryBytes), and appends every one to an optional
+// JSON-lines sink. One mutex guards it: adding is a few assignments, and the
+// ring grows as exchanges come, so a large journal_size costs nothing until
+// it fills.
 type journal struct {
-	slots  []journalSlot
-	next   atomic.Uint64 // the position of the next exchange added
-	oldest atomic.Uint64 // positions below are forgotten
-	bytes  atomic.Int64  // text held by the slots
+	mu     sync.Mutex
+	ring   []*Exchange // grows to size; then the oldest is overwritten
+	size   int
+	head   int   // the oldest exchange's index in ring
+	count  int   // exchanges held
+	bytes  int64 // what they count against budget
 	budget int64
 
 	sinkMu sync.Mutex
 	enc    *json.Encoder
 }
 
-// journalSlot holds the exchange of one position of the ring. The
-// exchange is kept by pointer, so that an empty ring costs a few bytes a
-// slot, not an Exchange each: a journal_size of 1,000,000 takes 24 MB at
-// start, and its entries count against the byte budget as they come.
-type journalSlot struct {
-	mu  sync.Mutex
-	pos uint64    // the exchange's position plus one; 0 when empty
-	e   *Exchange // nil when empty
-}
-
 // newJournal returns a journal of size exchanges and budget bytes (see
 // DefaultJournalBytes), writing to sink when it is not nil.
 func newJournal(size int, budget int64, sink io.Writer) *journal {
-	j := &journal{slots: make([]journalSlot, size), budget: budget}
+	j := &journal{size: max(size, 1), budget: budget}
 	if sink != nil {
 		j.enc = json.NewEncoder(sink)
 		j.enc.SetEscapeHTML(false)
@@ -187,33 +179,31 @@ func cut(s string, max int) string {
 	return s[:n] + "...[cut: " + strconv.Itoa(len(s)) + " bytes]"
 }
 
-// add records an exchange. Lines go to the sink as exchanges complete; a
-// sink error is returned but the exchange is kept. e.Query may still hold
-// the UserSig: the journal redacts it on the way out.
+// add records an exchange, which the journal keeps: the caller must not
+// change it afterwards. Lines go to the sink as exchanges complete; a sink
+// error is returned but the exchange is kept. e.Query may still hold the
+// UserSig: the journal redacts it on the way out.
 func (j *journal) add(e *Exchange) error {
 	if m, path := cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath); m != e.Method || path != e.Path {
 		// The method, path and query share the memory of the request
 		// line: copy what is kept so that the long line can go.
 		e.Method, e.Path, e.Query = strings.Clone(m), strings.Clone(path), strings.Clone(e.Query)
 	}
-	p := j.next.Add(1) - 1
-	sl := &j.slots[p%uint64(len(j.slots))]
-	size := entryBytes(e)
-	kept := new(Exchange)
-	*kept = *e
-	sl.mu.Lock()
-	if sl.pos > p { // a later exchange took the slot already
-		sl.mu.Unlock()
-	} else {
-		if sl.pos != 0 {
-			size -= entryBytes(sl.e)
-		}
-		sl.pos, sl.e = p+1, kept
-		sl.mu.Unlock()
-		if j.bytes.Add(size) > j.budget {
-			j.shrink(p)
-		}
+	j.mu.Lock()
+	if j.count == j.size {
+		j.dropOldest()
 	}
+	if i := j.head + j.count; i == len(j.ring) && len(j.ring) < j.size {
+		j.ring = append(j.ring, e)
+	} else {
+		j.ring[i%len(j.ring)] = e
+	}
+	j.count++
+	j.bytes += entryBytes(e)
+	for j.bytes > j.budget && j.count > 1 {
+		j.dropOldest()
+	}
+	j.mu.Unlock()
 	if j.enc != nil {
 		line := *e
 		line.Query = redact.Query(line.Query)
@@ -228,30 +218,19 @@ func (j *journal) add(e *Exchange) error {
 	return nil
 }
 
-// shrink forgets the oldest exchanges, never the one at position newest,
-// until the text kept fits the budget.
-func (j *journal) shrink(newest uint64) {
-	n := uint64(len(j.slots))
-	for j.bytes.Load() > j.budget {
-		old := j.oldest.Load()
-		if newest+1 > n && old < newest+1-n {
-			j.oldest.CompareAndSwap(old, newest+1-n) // overwritten already
-			continue
-		}
-		if old >= newest {
-			return
-		}
-		if !j.oldest.CompareAndSwap(old, old+1) {
-			continue
-		}
-		sl := &j.slots[old%n]
-		sl.mu.Lock()
-		if sl.pos == old+1 {
-			j.bytes.Add(-entryBytes(sl.e))
-			sl.pos, sl.e = 0, nil
-		}
-		sl.mu.Unlock()
-	}
+// dropOldest forgets the oldest exchange; j.mu is held.
+func (j *journal) dropOldest() {
+	j.bytes -= entryBytes(j.ring[j.head])
+	j.ring[j.head] = nil
+	j.head = (j.head + 1) % len(j.ring)
+	j.count--
+}
+
+// held returns the bytes the exchanges held count against the budget.
+func (j *journal) held() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.bytes
 }
 
 // list returns the matching exchanges, oldest first. With a Limit it
@@ -260,22 +239,23 @@ func (j *journal) shrink(newest uint64) {
 func (j *journal) list(f ExchangeFilter) []Exchange {
 	var out []Exchange
 	newest := &exchangeHeap{} // with a Limit: the newest Limit, oldest on top
-	for i := range j.slots {
-		sl := &j.slots[i]
-		sl.mu.Lock()
-		if sl.pos != 0 && f.match(sl.e) {
-			switch {
-			case f.Limit <= 0:
-				out = append(out, *sl.e)
-			case len(*newest) < f.Limit:
-				heap.Push(newest, *sl.e)
-			case sl.e.Seq > (*newest)[0].Seq:
-				(*newest)[0] = *sl.e
-				heap.Fix(newest, 0)
-			}
+	j.mu.Lock()
+	for k := 0; k < j.count; k++ {
+		e := j.ring[(j.head+k)%len(j.ring)]
+		if !f.match(e) {
+			continue
 		}
-		sl.mu.Unlock()
+		switch {
+		case f.Limit <= 0:
+			out = append(out, *e)
+		case len(*newest) < f.Limit:
+			heap.Push(newest, *e)
+		case e.Seq > (*newest)[0].Seq:
+			(*newest)[0] = *e
+			heap.Fix(newest, 0)
+		}
 	}
+	j.mu.Unlock()
 	if f.Limit > 0 {
 		out = *newest
 	}
@@ -303,15 +283,9 @@ func (h *exchangeHeap) Pop() any {
 	return x
 }
 
-// clear empties the ring.
+// clear forgets every exchange.
 func (j *journal) clear() {
-	for i := range j.slots {
-		sl := &j.slots[i]
-		sl.mu.Lock()
-		if sl.pos != 0 {
-			j.bytes.Add(-entryBytes(sl.e))
-			sl.pos, sl.e = 0, nil
-		}
-		sl.mu.Unlock()
-	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ring, j.head, j.count, j.bytes = nil, 0, 0, 0
 }

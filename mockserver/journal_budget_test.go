@@ -47,7 +47,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 	method := strings.Repeat("M", 60_000)
 	for i := 1; i <= 1000; i++ {
 		j.add(&Exchange{Seq: uint64(i), Method: method, Path: path})
-		if held := j.bytes.Load(); held > j.budget {
+		if held := j.held(); held > j.budget {
 			t.Fatalf("after %d: %d bytes held, budget %d", i, held, j.budget)
 		}
 	}

@@ -407,21 +407,29 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 		key = out.issuedKey
 	}
 	if s.log.Enabled(r.Context(), level) {
-		s.log.LogAttrs(r.Context(), level, ep.name,
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", status),
-			slog.Int("code", out.rep.code),
-			slog.String("check", string(out.verdict.check)),
-			slog.String("detail", out.verdict.detail),
-			slog.String("fault", out.fault),
+		// An answer's line names its code, session, MsgKey, RequestId and
+		// time; a failure's adds what failed and why, and a status other
+		// than 200. An ordinary line fits slog's inline attributes.
+		var buf [10]slog.Attr
+		attrs := append(buf[:0], slog.Int("code", out.rep.code))
+		if status != http.StatusOK {
+			attrs = append(attrs, slog.Int("status", status))
+		}
+		if out.verdict.check != "" {
+			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", out.verdict.detail))
+		}
+		if out.fault != "" {
+			attrs = append(attrs, slog.String("fault", out.fault))
+		}
+		attrs = append(attrs,
 			slog.String("session_id", in.arrival.sessionID),
 			slog.String("msg_key", key),
 			slog.String("request_id", out.rep.requestID),
 			slog.Duration("took", took),
 		)
+		s.log.LogAttrs(r.Context(), level, ep.name, attrs...)
 	}
-	e := Exchange{
+	e := &Exchange{
 		Seq:          in.arrival.nth,
 		Time:         in.start,
 		Version:      ep.version,
@@ -456,10 +464,10 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 			}
 		}
 	}
-	if err := s.journal.add(&e); err != nil {
+	if err := s.journal.add(e); err != nil {
 		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
 	}
-	s.ui.hub.publish(&e)
+	s.ui.hub.publish(e)
 }
 
 // write sends the reply an outcome decided.

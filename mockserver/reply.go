@@ -114,29 +114,19 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// contentLengths are the Content-Length values of replies shorter than
-// 1 KiB, made once.
-var contentLengths = func() (t [1024]string) {
-	for i := range t {
-		t[i] = strconv.Itoa(i)
-	}
-	return t
-}()
+// jsonContentType is the Content-Type of every envelope. net/http copies a
+// header's values before it writes them, so every reply can share it.
+var jsonContentType = []string{"application/json"}
 
 // writeReplyText sends an envelope with status 200 and a JSON content type.
+// net/http sets the Content-Length of a reply it holds whole, one under
+// 2 KiB; a longer one gets it here.
 func writeReplyText(w http.ResponseWriter, body string) {
-	var n string
-	if len(body) < len(contentLengths) {
-		n = contentLengths[len(body)]
-	} else {
-		n = strconv.Itoa(len(body))
-	}
-	// One allocation for both header values; each reply has its own.
-	values := []string{"application/json", n}
 	h := w.Header()
-	h["Content-Type"] = values[0:1:1]
-	h["Content-Length"] = values[1:2:2]
-	w.WriteHeader(http.StatusOK)
+	h["Content-Type"] = jsonContentType[:1:1]
+	if len(body) >= 2048 {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	io.WriteString(w, body)
 }
 

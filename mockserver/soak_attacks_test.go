@@ -73,7 +73,7 @@ func soakAttacks(b *testing.B) {
 		for range 10_000 {
 			do("POST", path, "{}")
 		}
-		if held := s.journal.bytes.Load(); held > s.cfg.Limits.JournalBytes {
+		if held := s.journal.held(); held > s.cfg.Limits.JournalBytes {
 			b.Errorf("the journal holds %d MiB", held>>20)
 		}
 	})
