@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -77,30 +76,18 @@ func decodeJSON(body string) (any, error) {
 // errNotUTF8 is decodeJSON's error for a body that is not valid UTF-8.
 var errNotUTF8 = errors.New("the body is not valid UTF-8")
 
-// schemaValidator validates bodies against an embedded schema. A value that
-// the schema compiled by fastpath accepts is valid; every other value is
-// validated by the JSON Schema library, whose verdict and message stand. A
-// schema fastpath cannot compile goes to the library whole.
+// schemaValidator validates bodies against an embedded schema. An object
+// that the schema compiled by fastpath accepts is valid; every other value
+// is validated by the JSON Schema library, whose verdict and message stand.
+// A schema fastpath cannot compile (v2's) goes to the library whole.
 func schemaValidator(name string) func(any) error {
-	quick := sync.OnceValue(func() *fastpath.Schema {
-		src, err := schemas.Source(name)
-		if err != nil {
-			return nil
-		}
-		dec := json.NewDecoder(bytes.NewReader(src))
-		dec.UseNumber()
-		var doc any
-		if err := dec.Decode(&doc); err != nil {
-			return nil
-		}
-		s, err := fastpath.CompileSchema(doc)
-		if err != nil {
-			return nil
-		}
+	quick := sync.OnceValue(func() *fastpath.FlatSchema {
+		src, _ := schemas.Source(name)
+		s, _ := fastpath.CompileFlat(src) // nil when it cannot
 		return s
 	})
 	return func(v any) error {
-		if q := quick(); q != nil && q.Accepts(v) {
+		if m, ok := v.(map[string]any); ok && quick().Accepts(m) {
 			return nil
 		}
 		return schemas.Must(name).Validate(v)

@@ -9,11 +9,11 @@ import (
 )
 
 // queryParams are the parameters every IM REST call carries.
-var queryParams = fastpath.IMParams
+var queryParams = [...]string{"sdkappid", "identifier", "usersig", "random", "contenttype"}
 
 // imQuery holds the IM REST parameters of a query string, URL-decoded, in
 // the order of queryParams; a parameter not given is "".
-type imQuery = fastpath.IMQuery
+type imQuery [len(queryParams)]string
 
 // Indexes of imQuery.
 const (
@@ -24,14 +24,9 @@ const (
 	qContentType
 )
 
-// parseIMQuery reads the IM REST parameters of a raw query string as
-// url.ParseQuery reads them (fastpath.ReadIMQuery reads the common query);
-// a query that does not parse, or gives one of them twice, fails the query
-// check.
+// parseIMQuery reads the IM REST parameters of a raw query string; a query
+// that does not parse, or gives one of them twice, fails the query check.
 func parseIMQuery(raw string) (imQuery, verdict) {
-	if q, ok := fastpath.ReadIMQuery(raw); ok {
-		return q, verdict{}
-	}
 	var q imQuery
 	all, err := url.ParseQuery(raw)
 	if err != nil {
@@ -48,10 +43,10 @@ func parseIMQuery(raw string) (imQuery, verdict) {
 
 // validateQuery checks the parameters against the query schema
 // (schemas.QueryFile), once random and contenttype passed their checks:
-// when IMQuery.Accepted does not accept them, the JSON Schema library says
-// why.
+// when fastpath.QueryAccepted does not accept them, the JSON Schema library
+// says why.
 func validateQuery(q *imQuery) error {
-	if q.Accepted() {
+	if fastpath.QueryAccepted(q[qSDKAppID], q[qIdentifier], q[qUserSig]) {
 		return nil
 	}
 	qv := make(map[string]any, len(queryParams))

@@ -1,7 +1,6 @@
 package usersig
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"time"
@@ -49,20 +48,6 @@ func NewCache(size int) *Cache {
 // the token is valid.
 func (c *Cache) Check(key string, sdkappid uint64, identifier, sig string, now time.Time) error {
 	return c.lookup(key, sdkappid, identifier, sig).at(now)
-}
-
-// Verify returns what Verify returns for the same arguments. The Claims
-// are the caller's own copy.
-func (c *Cache) Verify(key string, sdkappid uint64, identifier, sig string, now time.Time) (*Claims, error) {
-	o := c.lookup(key, sdkappid, identifier, sig)
-	if err := o.at(now); err != nil {
-		return nil, err
-	}
-	claims := *o.claims
-	if claims.UserBuf != nil {
-		claims.UserBuf = bytes.Clone(claims.UserBuf)
-	}
-	return &claims, nil
 }
 
 // Len returns how many tokens the cache holds.

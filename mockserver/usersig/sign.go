@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -88,24 +87,19 @@ func Sign(key string, c Claims, opts ...Option) (string, error) {
 	var sig [sigB64Len]byte
 	base64.StdEncoding.Encode(sig[:], sum[:])
 
-	e := encoderPool.Get().(*encoder)
-	defer encoderPool.Put(e)
-	e.json = appendJSON(e.json[:0], &c, sig[:], o.style)
-	e.z.Reset()
-	zw := getZlibWriter(o.level, &e.z)
-	_, err := zw.Write(e.json)
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, o.level) // level checked above
+	_, err := zw.Write(appendJSON(nil, &c, sig[:], o.style))
 	if err == nil {
 		err = zw.Close()
 	}
-	putZlibWriter(o.level, zw)
 	if err != nil {
 		return "", fmt.Errorf("usersig: zlib: %w", err)
 	}
-	if n := tokenEncoding.EncodedLen(e.z.Len()); n > maxTokenLen {
+	if n := tokenEncoding.EncodedLen(z.Len()); n > maxTokenLen {
 		return "", fmt.Errorf("usersig: token would be %d bytes, more than the %d Decode accepts", n, maxTokenLen)
 	}
-	e.out = tokenEncoding.AppendEncode(e.out[:0], e.z.Bytes())
-	return string(e.out), nil
+	return tokenEncoding.EncodeToString(z.Bytes()), nil
 }
 
 func checkClaims(c *Claims) error {
@@ -126,32 +120,6 @@ func checkClaims(c *Claims) error {
 		return fmt.Errorf("usersig: cannot sign time %d + expire %d, overflows int64", c.Time, c.Expire)
 	}
 	return nil
-}
-
-// encoder holds the buffers of one Sign; encoders are pooled.
-type encoder struct {
-	json []byte
-	z    bytes.Buffer
-	out  []byte
-}
-
-var encoderPool = sync.Pool{New: func() any { return new(encoder) }}
-
-// zlibWriters pools writers by level, index level-zlib.HuffmanOnly.
-var zlibWriters [zlib.BestCompression - zlib.HuffmanOnly + 1]sync.Pool
-
-func getZlibWriter(level int, w *bytes.Buffer) *zlib.Writer {
-	if zw, ok := zlibWriters[level-zlib.HuffmanOnly].Get().(*zlib.Writer); ok {
-		zw.Reset(w)
-		return zw
-	}
-	zw, _ := zlib.NewWriterLevel(w, level) // level checked by Sign
-	return zw
-}
-
-func putZlibWriter(level int, zw *zlib.Writer) {
-	zw.Reset(nil)
-	zlibWriters[level-zlib.HuffmanOnly].Put(zw)
 }
 
 // appendJSON appends the JSON object of c, with TLS.sig set to sig, in the

@@ -26,12 +26,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math"
 	"math/bits"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -98,18 +96,6 @@ func undecodable(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrUndecodable}, args...)...)
 }
 
-// decoder holds the buffers of one Decode; decoders are pooled.
-type decoder struct {
-	src []byte
-	raw []byte
-	br  bytes.Reader
-	zr  io.ReadCloser
-	lr  io.LimitedReader
-	out bytes.Buffer
-}
-
-var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
-
 // Decode parses a UserSig without checking its signature, identifier,
 // application or expiry. sig must already be URL-decoded. Errors wrap
 // ErrUndecodable and say what is wrong.
@@ -127,41 +113,26 @@ func Decode(sig string) (*Claims, error) {
 		}
 	}
 
-	d := decoderPool.Get().(*decoder)
-	defer decoderPool.Put(d)
-
-	n := tokenEncoding.DecodedLen(len(sig))
-	if cap(d.raw) < n {
-		d.raw = make([]byte, n)
-	}
-	d.src = append(d.src[:0], sig...)
-	n, err := tokenEncoding.Decode(d.raw[:n], d.src)
+	raw, err := tokenEncoding.DecodeString(sig)
 	if err != nil {
 		return nil, undecodable("bad base64: %v", err)
 	}
-	d.br.Reset(d.raw[:n])
-	if d.zr == nil {
-		d.zr, err = zlib.NewReader(&d.br)
-	} else {
-		err = d.zr.(zlib.Resetter).Reset(&d.br, nil)
-	}
+	br := bytes.NewReader(raw)
+	zr, err := zlib.NewReader(br)
 	if err != nil {
 		return nil, undecodable("bad zlib header: %v", err)
 	}
-	d.out.Reset()
-	d.lr = io.LimitedReader{R: d.zr, N: maxJSONLen + 1}
-	_, err = d.out.ReadFrom(&d.lr)
-	d.lr.R = nil
+	data, err := io.ReadAll(io.LimitReader(zr, maxJSONLen+1))
 	if err != nil {
 		return nil, undecodable("bad zlib data: %v", err)
 	}
-	if d.out.Len() > maxJSONLen {
+	if len(data) > maxJSONLen {
 		return nil, undecodable("decompressed JSON exceeds %d bytes", maxJSONLen)
 	}
-	if d.br.Len() != 0 {
-		return nil, undecodable("%d bytes after the end of the zlib stream", d.br.Len())
+	if br.Len() != 0 {
+		return nil, undecodable("%d bytes after the end of the zlib stream", br.Len())
 	}
-	return parseClaims(d.out.Bytes())
+	return parseClaims(data)
 }
 
 func alphabetHint(b byte) string {
@@ -576,30 +547,13 @@ func (o *outcome) at(now time.Time) error {
 
 func rfc3339(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC3339) }
 
-// macState is a keyed HMAC kept for reuse with the same key.
-type macState struct {
-	key string
-	h   hash.Hash
-	buf []byte
-}
-
-var macPool sync.Pool
-
 // mac writes to dst the HMAC-SHA256 under key of the content signed for c:
 // TLS.identifier, TLS.sdkappid, TLS.time, TLS.expire and, when present,
 // TLS.userbuf, each as "name:value\n".
 func mac(dst *[macLen]byte, key string, c *Claims) {
-	m, _ := macPool.Get().(*macState)
-	if m == nil || m.key != key {
-		m = &macState{key: key, h: hmac.New(sha256.New, []byte(key))}
-	} else {
-		m.h.Reset()
-	}
-	m.buf = appendContent(m.buf[:0], c)
-	m.h.Write(m.buf)
-	m.buf = m.h.Sum(m.buf[:0])
-	copy(dst[:], m.buf)
-	macPool.Put(m)
+	h := hmac.New(sha256.New, []byte(key))
+	h.Write(appendContent(nil, c))
+	h.Sum(dst[:0])
 }
 
 func appendContent(b []byte, c *Claims) []byte {

@@ -1,12 +1,10 @@
 package fastpath
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -22,19 +20,14 @@ import (
 
 // bodies are JSON texts around the shapes DecodeObject decodes.
 var bodies = []string{
-	`{}`, ` { } `, "\t{\n}\r\n", `{"SessionId":"s","Chunk":"c"}`,
+	`{}`, ` { } `, "\t{\n}\r\n", `{"SessionId":"s","Chunk":"c"}`, `{"Chunk":"é中😀"}`, `{"":""}`, `{" ":" "}`,
 	`{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, ","MsgKey":"1_1764244800_5f0c3e9a1b2d4c6e8f7a9b0c1","Finish":1}`,
-	`{"Chunk":"a\nb\"c\\d\/e\bf\fg\rh\ti"}`, `{"Chunk":"\u00e9\u4e2d\uD83D\uDE00"}`, `{"Chunk":"\uD83D"}`, `{"Chunk":"\uDE00\uD83D"}`,
-	`{"Chunk":"\uD83D\u0041"}`, `{"Chunk":"\uD83Dx"}`, `{"Chunk":"\uD83D\uD83D\uDE00"}`, `{"Chunk":"\u0000"}`, `{"Chunk":"\uFFFF\uFFFE"}`,
-	`{"Chunk":"\u12"}`, `{"Chunk":"\u12G4"}`, `{"Chunk":"\x"}`, `{"Chunk":"\"}`, `{"Chunk":"a` + "\x01" + `"}`, `{"Chunk":"a` + "\x7f" + `"}`,
-	`{"Chunk":"é中😀"}`, `{"Finish":0}`, `{"Finish":-0}`, `{"Finish":1.0}`, `{"Finish":1e0}`, `{"Finish":1E+0}`, `{"Finish":10e-1}`,
-	`{"Finish":01}`, `{"Finish":1.}`, `{"Finish":.5}`, `{"Finish":-}`, `{"Finish":1e}`, `{"Finish":+1}`, `{"Finish":0x1}`, `{"Finish":1e400}`,
-	`{"Finish":-12.5e-3}`, `{"Finish":true}`, `{"Finish":false}`, `{"Finish":null}`, `{"Finish":tru}`, `{"Finish":nul}`, `{"Finish":truex}`,
-	`{"Finish":nullnull}`, `{"Finish":1 2}`, `{"a":1,"a":2}`, `{"Chunk":"x","Chunk":"y"}`, `{"a":[1]}`, `{"a":{}}`, `{"a":"b",}`, `{,}`,
-	`{"a" "b"}`, `{"a":}`, `{"a":"b"`, `{"a":"b"}}`, `{"a":"b"} x`, `{"a":"b"}{}`, `{"a":"b"} {}`, `{"\u0041":1}`, `{"a\"b":1}`, `{a:1}`,
-	`{'a':1}`, `[]`, `[{"a":1}]`, `"str"`, `1`, `null`, ``, ` `, `{`, `}`, `{"`, `{"a`, `{"a"`, `{"a":`, `{"a":"`, `{"a":"b`,
-	`{"a":1,}`, `{"a":1 "b":2}`, `{"SessionId":12,"Chunk":"hi"}`, `{"CloudCustomData":"{\"k\":1}"}`, "{\"a\":\"\u2028\u2029\"}",
-	"\ufeff{}", `{"a":"b"}` + "\x00", `{"":""}`, `{" ":" "}`, `{"a":-0.0e-0}`, `{"a":0e1}`, `{"a":00}`, `{"a":-01}`, `{"a":1.5E-}`,
+	`{"Chunk":"a\nb"}`, `{"Chunk":"\u00e9"}`, `{"Chunk":"\x"}`, `{"Chunk":"\"}`, `{"Chunk":"a` + "\x01" + `"}`, `{"a\"b":1}`,
+	`{"Finish":0}`, `{"Finish":-0}`, `{"Finish":1.0}`, `{"Finish":1e0}`, `{"Finish":01}`, `{"Finish":-01}`, `{"Finish":00}`, `{"Finish":1.}`,
+	`{"Finish":-}`, `{"Finish":+1}`, `{"Finish":1 2}`, `{"Finish":1e400}`, `{"Finish":true}`, `{"Finish":null}`, `{"Finish":nul}`,
+	`{"a":1,"a":2}`, `{"a":[1]}`, `{"a":{}}`, `{"a":"b",}`, `{,}`, `{"a" "b"}`, `{"a":}`, `{"a":"b"`, `{"a":"b"}}`, `{"a":"b"} x`,
+	`{"a":"b"}{}`, `{a:1}`, `{'a':1}`, `[]`, `"str"`, `1`, `null`, ``, ` `, `{`, `}`, `{"`, `{"a":"`, `{"a":1 "b":2}`, "\ufeff{}",
+	`{"a":"b"}` + "\x00", "{\"a\":\"\u2028\"}",
 }
 
 // randomFlatBody returns a body made of pieces of JSON, valid or nearly so.
@@ -122,20 +115,14 @@ func requestSchemaValues() []any {
 }
 
 // requestSchema is the v1 request schema, compiled.
-func requestSchema(t testing.TB) *Schema {
+func requestSchema(t testing.TB) *FlatSchema {
 	src, err := schemas.Source(schemas.RequestFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(src))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := CompileSchema(doc)
+	s, err := CompileFlat(src)
 	if err != nil {
-		t.Fatalf("the request schema uses a keyword CompileSchema does not know: %v", err)
+		t.Fatalf("the request schema is not flat: %v", err)
 	}
 	return s
 }
@@ -144,10 +131,14 @@ func requestSchema(t testing.TB) *Schema {
 // Schema library refuses, or one that the library cannot judge at all (it
 // panics on numbers such as 1e1000010, which the pipeline refuses before
 // either sees them).
-func agreesSchema(t *testing.T, s *Schema, v any) {
+func agreesSchema(t *testing.T, s *FlatSchema, v any) {
 	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		return // only objects are asked
+	}
 	panicked, lib := libraryVerdict(v)
-	if s.Accepts(v) && (lib != nil || panicked) {
+	if s.Accepts(m) && (lib != nil || panicked) {
 		t.Fatalf("%#v: the compiled schema accepts it, the library says %v (panicked: %v)", v, lib, panicked)
 	}
 }
@@ -163,68 +154,14 @@ func libraryVerdict(v any) (panicked bool, err error) {
 	return false, schemas.Must(schemas.RequestFile).Validate(v)
 }
 
-// queries are raw query strings around what ReadIMQuery reads.
-var queries = []string{
-	"", "&", "&&", "=", "a", "a=", "=a", "sdkappid=1&identifier=a&usersig=x&random=1&contenttype=json",
-	"sdkappid=1400000001&identifier=administrator&usersig=eJyr%2AVgrx-CdYr_&random=99999999&contenttype=json",
-	"usersig=a%2Ab%2ac+d&identifier=%61dmin", "usersig=%", "usersig=%2", "usersig=%zz", "usersig=%%41", "x=%zz&usersig=a",
-	"x=%4", "x=%41&sdkappid=1", "sdkappid=1;x=2", "x=1;y=2", "sdkappid=1&sdkappid=2", "sdkappid=1&sdkappid=1", "sdkappid=&sdkappid=",
-	"sdk%61ppid=1", "sdkappid%3D1", "sdkappid+=1", "usersig=a&USERSIG=b", "usersig", "usersig&usersig=x", "identifier=a=b=c",
-	"random=%2B1", "random=+1", "random=1+", "contenttype=js%6Fn", "contenttype=json&contenttype", "identifier=%E4%B8%AD",
-	"identifier=%FF", "identifier=a%00b", "a=1&&b=2&", strings.Repeat("a=1&", 70) + "sdkappid=1",
-	strings.Repeat("&", 63) + "sdkappid=1", strings.Repeat("&", 64) + "sdkappid=1",
-}
-
-// agreesQuery fails when ReadIMQuery reads raw otherwise than
-// url.ParseQuery, or reads a query that gives a parameter twice.
-func agreesQuery(t *testing.T, raw string) {
+// agreesAccepted fails when QueryAccepted and the query schema disagree
+// on a query with these parameters and a valid random and contenttype.
+func agreesAccepted(t *testing.T, sdkappid, identifier, usersig string) {
 	t.Helper()
-	q, ok := ReadIMQuery(raw)
-	if !ok {
-		return
-	}
-	all, err := url.ParseQuery(raw)
-	if err != nil {
-		t.Fatalf("%q: ReadIMQuery read it, url.ParseQuery fails: %v", raw, err)
-	}
-	for i, name := range IMParams {
-		if len(all[name]) > 1 {
-			t.Fatalf("%q: ReadIMQuery read it, but %s is given twice", raw, name)
-		}
-		if q[i] != all.Get(name) {
-			t.Fatalf("%q: %s is %q, url.ParseQuery says %q", raw, name, q[i], all.Get(name))
-		}
-	}
-}
-
-func randomQuery(rng *rand.Rand) string {
-	names := []string{"sdkappid", "identifier", "usersig", "random", "contenttype", "x", "", "usersig%3D", "Usersig"}
-	values := []string{"", "1", "json", "a%2Ab", "a%2ab", "%", "%4", "%zz", "+", "a+b", "%E4%B8%AD", "=", "a;b", "%25", "%2B"}
-	var b strings.Builder
-	n := rng.IntN(8)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString([]string{"&", "&&", ";"}[rng.IntN(3)])
-		}
-		b.WriteString(names[rng.IntN(len(names))])
-		if rng.IntN(4) > 0 {
-			b.WriteByte('=')
-			b.WriteString(values[rng.IntN(len(values))])
-		}
-	}
-	return b.String()
-}
-
-// agreesAccepted fails when Accepted and the query schema disagree on q,
-// whose random and contenttype are valid.
-func agreesAccepted(t *testing.T, q IMQuery) {
-	t.Helper()
-	m := map[string]any{}
-	for i, name := range IMParams {
-		m[name] = q[i]
-	}
-	if lib := schemas.Must(schemas.QueryFile).Validate(m); q.Accepted() != (lib == nil) {
-		t.Fatalf("%q: Accepted %v, the schema says %v", q, q.Accepted(), lib)
+	m := map[string]any{"sdkappid": sdkappid, "identifier": identifier, "usersig": usersig, "random": "4294967295", "contenttype": "json"}
+	lib := schemas.Must(schemas.QueryFile).Validate(m)
+	if got := QueryAccepted(sdkappid, identifier, usersig); got != (lib == nil) {
+		t.Fatalf("%q %q %q: QueryAccepted %v, the schema says %v", sdkappid, identifier, usersig, got, lib)
 	}
 }
 
@@ -249,15 +186,7 @@ func TestAgreement(t *testing.T) {
 			}
 		}
 	})
-	t.Run("ReadIMQuery", func(t *testing.T) {
-		for _, raw := range queries {
-			agreesQuery(t, raw)
-		}
-		for range 20000 {
-			agreesQuery(t, randomQuery(rng))
-		}
-	})
-	t.Run("Accepted", func(t *testing.T) {
+	t.Run("QueryAccepted", func(t *testing.T) {
 		sdkappids := []string{"", "0", "1", "1400000001", "01400000001", strings.Repeat("9", 20), strings.Repeat("9", 21), strings.Repeat("0", 20),
 			"-1", "+1", "1a", "a", " 1", "1\n", "١", "1\xff", "14000x0001"}
 		identifiers := []string{"", "a", "administrator", strings.Repeat("a", 127), strings.Repeat("a", 128), strings.Repeat("a", 129),
@@ -267,7 +196,7 @@ func TestAgreement(t *testing.T) {
 		for _, s := range sdkappids {
 			for _, id := range identifiers {
 				for _, sig := range usersigs {
-					agreesAccepted(t, IMQuery{s, id, sig, "4294967295", "json"})
+					agreesAccepted(t, s, id, sig)
 				}
 			}
 		}
@@ -277,32 +206,48 @@ func TestAgreement(t *testing.T) {
 		`{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`,
 		"{\n  \"SessionId\": \"fd8a2e30-54de-4e40-bcaf-02718409c5cf\",\n  \"Chunk\": \"x\",\n  \"MsgKey\": \"1_1764244800_5f0c3e9a1b2d4c6e8f7a9b0c1\",\n  \"Finish\": 1,\n  \"CloudCustomData\": \"{}\"\n}\n",
 	} {
-		v, ok := DecodeObject(s)
-		if !ok || !requestSchema(t).Accepts(v) {
+		m, ok := DecodeObject(s)
+		if !ok || !requestSchema(t).Accepts(m) {
 			t.Errorf("%q takes the slow path", s)
 		}
 	}
-	for _, raw := range []string{
-		"sdkappid=1400000001&identifier=administrator&usersig=eJyr%2AVgrx-CdYr_&random=99999999&contenttype=json",
-		"contenttype=json&random=5&usersig=eJyr*Vgrx-CdYr_&identifier=administrator&sdkappid=1400000001&extra=1",
-	} {
-		if q, ok := ReadIMQuery(raw); !ok || !q.Accepted() {
-			t.Errorf("%q takes the slow path", raw)
-		}
+	if !QueryAccepted("1400000001", "administrator", "eJyr*Vgrx-CdYr_") {
+		t.Error("the default app's query takes the slow path")
 	}
 }
 
-// FuzzAgreement checks every shortcut on any body and query.
+// FuzzAgreement checks every shortcut on any body and query parameters.
 func FuzzAgreement(f *testing.F) {
 	for i, s := range bodies {
-		f.Add(s, queries[i%len(queries)])
+		f.Add(s, strconv.Itoa(i), "administrator")
 	}
 	s := requestSchema(f)
-	f.Fuzz(func(t *testing.T, body, raw string) {
+	f.Fuzz(func(t *testing.T, body, sdkappid, identifier string) {
 		agreesJSON(t, body)
 		if v, err := decodeJSON(body); err == nil {
 			agreesSchema(t, s, v)
 		}
-		agreesQuery(t, raw)
+		agreesAccepted(t, sdkappid, identifier, body)
 	})
+}
+
+// CompileFlat refuses every schema whose verdicts it could not give by
+// plain comparison, so that such a schema goes to the library whole.
+func TestCompileFlatRefuses(t *testing.T) {
+	v2, err := schemas.Source(schemas.RequestV2File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{
+		string(v2),
+		`[]`, `{"type":"array"}`, `{"type":["object"]}`, `{"additionalProperties":false}`, `{"required":"a"}`,
+		`{"properties":{"a":{"type":"number"}}}`, `{"properties":{"a":{"type":"integer"}}}`,
+		`{"properties":{"a":{"type":"integer","enum":["1"]}}}`, `{"properties":{"a":{"type":"string","enum":[1]}}}`,
+		`{"properties":{"a":{"type":"string","enum":[]}}}`, `{"properties":{"a":{"type":"string","maxLength":3}}}`,
+		`{"properties":{"a":{"type":"string","pattern":"^x$"}}}`, `{"properties":{"a":true}}`,
+	} {
+		if s, err := CompileFlat([]byte(src)); err == nil {
+			t.Errorf("%.60s: compiled to %+v", src, s)
+		}
+	}
 }

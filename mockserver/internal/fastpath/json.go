@@ -1,14 +1,12 @@
 package fastpath
 
-import (
-	"encoding/json"
-)
+import "encoding/json"
 
 // DecodeObject decodes s as encoding/json with UseNumber decodes it into
 // an any, when s is one JSON object whose values are strings without
-// escapes, numbers, booleans or null, with nothing but whitespace around
-// it. ok is false for anything else, valid or not. s must be valid UTF-8.
-// The strings share s's memory.
+// escapes or integers, with nothing but whitespace around it: the bodies
+// v1 clients send. ok is false for anything else, valid or not. s must be
+// valid UTF-8. The strings share s's memory.
 func DecodeObject(s string) (m map[string]any, ok bool) {
 	i := skipSpace(s, 0)
 	if i == len(s) || s[i] != '{' {
@@ -20,9 +18,6 @@ func DecodeObject(s string) (m map[string]any, ok bool) {
 		return m, skipSpace(s, i+1) == len(s)
 	}
 	for {
-		if i == len(s) || s[i] != '"' {
-			return nil, false
-		}
 		end := scanString(s, i)
 		if end < 0 {
 			return nil, false
@@ -33,70 +28,40 @@ func DecodeObject(s string) (m map[string]any, ok bool) {
 			return nil, false
 		}
 		i = skipSpace(s, i+1)
-		if i == len(s) {
-			return nil, false
+		if end = scanString(s, i); end > 0 {
+			m[key] = s[i+1 : end-1]
+		} else if end = scanInteger(s, i); end > 0 {
+			m[key] = json.Number(s[i:end])
+		} else {
+			return nil, false // another kind of value, or not JSON
 		}
-		var v any
-		switch c := s[i]; {
-		case c == '"':
-			end = scanString(s, i)
-			if end < 0 {
-				return nil, false
-			}
-			v = s[i+1 : end-1]
-		case c == '-' || '0' <= c && c <= '9':
-			end = scanNumber(s, i)
-			if end < 0 {
-				return nil, false
-			}
-			v = json.Number(s[i:end])
-		case hasWord(s, i, "true"):
-			v, end = true, i+4
-		case hasWord(s, i, "false"):
-			v, end = false, i+5
-		case hasWord(s, i, "null"):
-			v, end = nil, i+4
-		default: // an object, an array, or not JSON
-			return nil, false
-		}
-		m[key] = v
 		i = skipSpace(s, end)
-		if i == len(s) {
+		switch {
+		case i < len(s) && s[i] == ',':
+			i = skipSpace(s, i+1)
+		case i < len(s) && s[i] == '}':
+			return m, skipSpace(s, i+1) == len(s)
+		default:
 			return nil, false
 		}
-		switch s[i] {
-		case ',':
-			i = skipSpace(s, i+1)
-			continue
-		case '}':
-			return m, skipSpace(s, i+1) == len(s)
-		}
-		return nil, false
 	}
 }
 
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON whitespace.
 func skipSpace(s string, i int) int {
-	for i < len(s) {
-		switch s[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
 	}
 	return i
 }
 
-func hasWord(s string, i int, w string) bool {
-	return len(s)-i >= len(w) && s[i:i+len(w)] == w
-}
-
-// scanString returns the index just past the JSON string starting at s[i]
-// (a quote), or -1 when it holds an escape or a control character, or has
-// no closing quote.
+// scanString returns the index just past the JSON string at s[i], or -1
+// when there is none, or it holds an escape or a control character.
 func scanString(s string, i int) int {
+	if i == len(s) || s[i] != '"' {
+		return -1
+	}
 	for j := i + 1; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == '"':
@@ -108,46 +73,19 @@ func scanString(s string, i int) int {
 	return -1
 }
 
-// scanNumber returns the index just past the JSON number starting at s[i],
-// or -1 when it is not one: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func scanNumber(s string, i int) int {
-	digits := func(i int) int {
-		j := i
-		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			j++
-		}
-		return j
-	}
-	if s[i] == '-' {
+// scanInteger returns the index just past the digits of the JSON integer
+// at s[i], -?(0|[1-9][0-9]*), or -1 when there is none. A fraction or an
+// exponent that follows is no separator, so DecodeObject says no.
+func scanInteger(s string, i int) int {
+	if i < len(s) && s[i] == '-' {
 		i++
 	}
-	switch {
-	case i == len(s):
-		return -1
-	case s[i] == '0':
-		i++
-	case '1' <= s[i] && s[i] <= '9':
-		i = digits(i)
-	default:
+	j := i
+	for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+		j++
+	}
+	if j == i || s[i] == '0' && j > i+1 {
 		return -1
 	}
-	if i < len(s) && s[i] == '.' {
-		j := digits(i + 1)
-		if j == i+1 {
-			return -1
-		}
-		i = j
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		j := digits(i)
-		if j == i {
-			return -1
-		}
-		i = j
-	}
-	return i
+	return j
 }

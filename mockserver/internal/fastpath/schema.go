@@ -1,204 +1,106 @@
 package fastpath
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
 
-// Schema is a JSON Schema that uses only type, required, properties and
-// enum (with annotations), compiled to answer one question fast: does the
-// JSON Schema library accept a value for certain? Accepts says yes only
-// when every keyword holds by plain comparison: a string equal to an enum
-// string, an integer written with digits only. Everything else, such as
-// Finish 1.0, which the library compares as numbers, gets no, and the
-// caller asks the library.
-type Schema struct {
-	types    []string
+// FlatSchema is a JSON Schema of an object whose properties are strings,
+// some with an enum, or integers with an enum, as the v1 request schema is;
+// compiled to answer one question fast: does the JSON Schema library accept
+// an object for certain? Accepts says yes only when every keyword holds by
+// plain comparison: a string, or a number written exactly as an enum value.
+// Anything else, such as Finish 1.0, which the library compares as a
+// number, gets no, and the caller asks the library.
+type FlatSchema struct {
 	required []string
-	props    []property
-	enum     []any // strings and json.Number
+	props    map[string]flatProperty
 }
 
-type property struct {
-	name   string
-	schema *Schema
+// flatProperty is one property's schema.
+type flatProperty struct {
+	integer bool  // "integer", with an enum; else "string"
+	enum    []any // strings or json.Numbers; nil for any string
 }
 
-// CompileSchema compiles a schema document decoded with UseNumber. It
-// fails on any keyword it does not know, and on a shape it does not expect.
-func CompileSchema(doc any) (*Schema, error) {
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("fastpath: schema %v is not an object", doc)
+// flatDoc is the part of JSON Schema that a FlatSchema knows, annotations
+// included: decoded with unknown fields disallowed, a schema with any other
+// keyword, or a keyword of another shape, does not decode.
+type flatDoc struct {
+	Schema      string `json:"$schema"`
+	ID          string `json:"$id"`
+	Title       string
+	Description string
+	Type        string
+	Required    []string
+	Properties  map[string]struct {
+		Description string
+		Type        string
+		Enum        []any
 	}
-	s := &Schema{}
-	for k, v := range obj {
-		switch k {
-		case "$schema", "$id", "$comment", "title", "description", "examples", "default", "deprecated", "readOnly", "writeOnly":
-		case "type":
-			switch t := v.(type) {
-			case string:
-				s.types = []string{t}
-			case []any:
-				for _, e := range t {
-					name, ok := e.(string)
-					if !ok {
-						return nil, fmt.Errorf("type %v", v)
-					}
-					s.types = append(s.types, name)
-				}
-			default:
-				return nil, fmt.Errorf("type %v", v)
-			}
-			for _, t := range s.types {
-				switch t {
-				case "object", "array", "string", "integer", "number", "boolean", "null":
-				default:
-					return nil, fmt.Errorf("type %q", t)
-				}
-			}
-		case "required":
-			list, ok := v.([]any)
-			if !ok {
-				return nil, fmt.Errorf("required %v", v)
-			}
-			for _, e := range list {
-				name, ok := e.(string)
-				if !ok {
-					return nil, fmt.Errorf("required %v", v)
-				}
-				s.required = append(s.required, name)
-			}
-		case "properties":
-			props, ok := v.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("properties %v", v)
-			}
-			for name, sub := range props {
-				ps, err := CompileSchema(sub)
-				if err != nil {
-					return nil, fmt.Errorf("properties/%s: %w", name, err)
-				}
-				s.props = append(s.props, property{name, ps})
-			}
-		case "enum":
-			list, ok := v.([]any)
-			if !ok || len(list) == 0 {
-				return nil, fmt.Errorf("enum %v", v)
-			}
-			for _, e := range list {
-				switch e.(type) {
-				case string, json.Number:
-				default:
-					return nil, fmt.Errorf("enum item %v", e)
-				}
-			}
-			s.enum = list
-		default:
-			return nil, fmt.Errorf("keyword %q", k)
+}
+
+// CompileFlat compiles a schema document. It fails on any keyword or shape
+// other than those of FlatSchema.
+func CompileFlat(src []byte) (*FlatSchema, error) {
+	var doc flatDoc
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("fastpath: %w", err)
+	}
+	if doc.Type != "object" || len(doc.Required) > 64 {
+		return nil, fmt.Errorf("fastpath: not an object schema of at most 64 required properties")
+	}
+	s := &FlatSchema{required: doc.Required, props: map[string]flatProperty{}}
+	for name, p := range doc.Properties {
+		integer := p.Type == "integer"
+		if !integer && p.Type != "string" || (integer || p.Enum != nil) && len(p.Enum) == 0 {
+			return nil, fmt.Errorf("fastpath: properties/%s: neither a string nor an integer with an enum", name)
 		}
+		for _, e := range p.Enum {
+			_, isNumber := e.(json.Number)
+			_, isString := e.(string)
+			if integer && !isNumber || !integer && !isString {
+				return nil, fmt.Errorf("fastpath: properties/%s: enum item %v is not a %s", name, e, p.Type)
+			}
+		}
+		s.props[name] = flatProperty{integer, p.Enum}
 	}
 	return s, nil
 }
 
-// Accepts reports whether v, decoded with UseNumber, certainly satisfies
-// the schema.
-func (s *Schema) Accepts(v any) bool {
-	if len(s.types) > 0 && !s.typeAccepts(v) {
+// Accepts reports whether the object m, decoded with UseNumber, certainly
+// satisfies the schema; a nil schema accepts nothing.
+func (s *FlatSchema) Accepts(m map[string]any) bool {
+	if s == nil {
 		return false
 	}
-	if len(s.enum) > 0 && !s.enumAccepts(v) {
-		return false
-	}
-	if m, ok := v.(map[string]any); ok {
-		if len(s.required) > 64 {
+	var found uint64 // bit i: required[i] is present
+	for k, v := range m {
+		if p, ok := s.props[k]; ok && !p.accepts(v) {
 			return false
 		}
-		// Walk the object's few members rather than look each property up.
-		var found uint64 // bit i: required[i] is present
-		for k, pv := range m {
-			for i := range s.props {
-				if s.props[i].name == k {
-					if !s.props[i].schema.Accepts(pv) {
-						return false
-					}
-					break
-				}
+		for i, name := range s.required {
+			if name == k {
+				found |= 1 << i
 			}
-			for i, name := range s.required {
-				if name == k {
-					found |= 1 << i
-				}
-			}
-		}
-		if found != 1<<len(s.required)-1 {
-			return false
 		}
 	}
-	return true
+	return found == 1<<len(s.required)-1
 }
 
-func (s *Schema) typeAccepts(v any) bool {
-	for _, t := range s.types {
-		switch v := v.(type) {
-		case map[string]any:
-			if t == "object" {
-				return true
-			}
-		case []any:
-			if t == "array" {
-				return true
-			}
-		case string:
-			if t == "string" {
-				return true
-			}
-		case bool:
-			if t == "boolean" {
-				return true
-			}
-		case nil:
-			if t == "null" {
-				return true
-			}
-		case json.Number:
-			if t == "number" || t == "integer" && plainInteger(string(v)) {
-				return true
-			}
+// accepts reports whether v certainly satisfies the property's schema.
+func (p flatProperty) accepts(v any) bool {
+	if _, ok := v.(string); ok && !p.integer && p.enum == nil {
+		return true
+	}
+	for _, e := range p.enum { // equal values of the same type
+		if e == v {
+			return true
 		}
 	}
 	return false
-}
-
-func (s *Schema) enumAccepts(v any) bool {
-	for _, e := range s.enum {
-		switch e := e.(type) {
-		case string:
-			if sv, ok := v.(string); ok && sv == e {
-				return true
-			}
-		case json.Number:
-			if nv, ok := v.(json.Number); ok && nv == e {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// plainInteger reports whether a JSON number is written as an integer: an
-// optional minus and digits only.
-func plainInteger(n string) bool {
-	if len(n) > 0 && n[0] == '-' {
-		n = n[1:]
-	}
-	if n == "" {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		if n[i] < '0' || n[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
