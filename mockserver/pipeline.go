@@ -71,7 +71,8 @@ type outcome struct {
 	recorded   bool
 	verdict    verdict
 	refused    bool // the answer is the verdict's refusal
-	call       *streamCall
+	call       streamCall // when hasCall: the body's call
+	hasCall    bool
 	applied    bool
 	sentKey    string
 	issuedKey  string
@@ -231,11 +232,11 @@ func (s *Server) run(ep *liveEndpoint, r *http.Request, in *incoming, now time.T
 	if err != nil {
 		return fail(codes.CheckBodySchema, err.Error())
 	}
-	out.call, out.sentKey = &call, call.msgKey
-	if v := s.checkSession(&call, in.arrival.call, out); v.failed() {
+	out.call, out.hasCall, out.sentKey = call, true, call.msgKey
+	if v := s.checkSession(&out.call, in.arrival.call, out); v.failed() {
 		return v
 	}
-	return s.applyCall(ep, &call, now, out)
+	return s.applyCall(ep, &out.call, now, out)
 }
 
 // checkQuery checks the URL's query string and the caller's identity.
@@ -456,7 +457,7 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 		Action:       out.action,
 		LatencyMS:    float64(took.Microseconds()) / 1000,
 	}
-	if out.call != nil {
+	if out.hasCall {
 		e.Chunk, e.Finish = out.call.text(), out.call.last
 		for _, ch := range out.call.chunks {
 			if ch.index != 0 {
