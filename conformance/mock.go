@@ -25,8 +25,8 @@ type caseMock struct {
 	// rules describes each fault rule by the ID the mock gave it.
 	rules map[string]string
 
+	inflight sync.WaitGroup // the handlers running
 	mu       sync.Mutex
-	inflight int
 	stray    []mockserver.Exchange // requests the journal does not keep
 	done     chan error
 }
@@ -79,14 +79,8 @@ func startMock(c *Case) (*caseMock, error) {
 // mock's journal does not record.
 func (m *caseMock) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.mu.Lock()
-		m.inflight++
-		m.mu.Unlock()
-		defer func() {
-			m.mu.Lock()
-			m.inflight--
-			m.mu.Unlock()
-		}()
+		m.inflight.Add(1)
+		defer m.inflight.Done()
 		if strings.HasPrefix(r.URL.Path, "/v4/") {
 			h.ServeHTTP(w, r)
 			return
@@ -136,15 +130,11 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (m *caseMock) stop() {
 	m.http.Close()
 	<-m.done
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		m.mu.Lock()
-		n := m.inflight
-		m.mu.Unlock()
-		if n == 0 {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
+	idle := make(chan struct{})
+	go func() { m.inflight.Wait(); close(idle) }()
+	select {
+	case <-idle:
+	case <-time.After(3 * time.Second):
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -177,7 +176,6 @@ type faultSet struct {
 	mu     sync.Mutex
 	rules  []*faultRule
 	nextID int
-	count  atomic.Int64 // len(rules), read without the lock
 }
 
 func (fs *faultSet) add(f Fault) (string, error) {
@@ -208,16 +206,12 @@ func (fs *faultSet) add(f Fault) (string, error) {
 		r.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
 	}
 	fs.rules = append(fs.rules, r)
-	fs.count.Store(int64(len(fs.rules)))
 	return f.ID, nil
 }
 
 // fire returns the first rule that matches the request and fires, counting
 // it, or false.
 func (fs *faultSet) fire(a *arrival) (Fault, bool) {
-	if fs.count.Load() == 0 {
-		return Fault{}, false
-	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for _, r := range fs.rules {
@@ -267,7 +261,6 @@ func (fs *faultSet) remove(id string) bool {
 	for i, r := range fs.rules {
 		if r.ID == id {
 			fs.rules = append(fs.rules[:i], fs.rules[i+1:]...)
-			fs.count.Store(int64(len(fs.rules)))
 			return true
 		}
 	}
@@ -277,7 +270,6 @@ func (fs *faultSet) remove(id string) bool {
 func (fs *faultSet) clear() {
 	fs.mu.Lock()
 	fs.rules = nil
-	fs.count.Store(0)
 	fs.mu.Unlock()
 }
 

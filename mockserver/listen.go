@@ -136,7 +136,7 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	var inflight atomic.Int64
+	var inflight handlers
 	h := s.Handler()
 	type listener struct {
 		ln  net.Listener
@@ -189,16 +189,13 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 	wg.Wait()
 	if forced.Load() {
 		s.log.Warn("shutdown: requests still in flight after the shutdown timeout; their connections were closed",
-			slog.Duration("shutdown_timeout", o.ShutdownTimeout), slog.Int64("in_flight", inflight.Load()))
+			slog.Duration("shutdown_timeout", o.ShutdownTimeout), slog.Int64("in_flight", inflight.n.Load()))
 	}
 	// Cancel the requests still running (a delay in progress) and wait
 	// for their handlers, including those of hijacked connections, which
 	// Shutdown does not track, to journal them.
 	cancelBase()
-	for deadline := time.Now().Add(forcedShutdownWait); inflight.Load() > 0 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := inflight.Load(); n > 0 {
+	if n := inflight.wait(forcedShutdownWait); n > 0 {
 		s.log.Error("shutdown: handlers still running", slog.Int64("in_flight", n))
 	}
 	for ; running > 0; running-- {
@@ -215,7 +212,7 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 // httpServer returns the http.Server of one listener, with the timeouts and
 // limits of o, counting its handlers in flight. A request to the endpoint
 // that declares a body over the limit is refused before any 100 Continue.
-func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *atomic.Int64) *http.Server {
+func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *handlers) *http.Server {
 	srv := &http.Server{
 		Handler:           trackHandler(s.refuseEarly(h), inflight, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
@@ -230,12 +227,32 @@ func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Contex
 	return srv
 }
 
+// handlers counts the handlers running, for a shutdown to wait for.
+type handlers struct {
+	wg sync.WaitGroup
+	n  atomic.Int64 // how many, for the log
+}
+
+// wait waits at most d for the handlers running to return; it returns how
+// many still run.
+func (h *handlers) wait(d time.Duration) int64 {
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+	return h.n.Load()
+}
+
 // trackHandler counts the handlers running and, when writeTimeout is set,
 // restarts the write deadline when the reply starts.
-func trackHandler(h http.Handler, inflight *atomic.Int64, writeTimeout time.Duration) http.Handler {
+func trackHandler(h http.Handler, inflight *handlers, writeTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inflight.Add(1)
-		defer inflight.Add(-1)
+		inflight.wg.Add(1)
+		inflight.n.Add(1)
+		defer inflight.wg.Done()
+		defer inflight.n.Add(-1)
 		if writeTimeout > 0 {
 			w = &deadlineWriter{ResponseWriter: w, timeout: writeTimeout}
 		}
