@@ -70,7 +70,7 @@ type outcome struct {
 	envelope   string  // of sendTruncated: the whole envelope
 	recorded   bool
 	verdict    verdict
-	refused    bool // the answer is the verdict's refusal
+	refused    bool       // the answer is the verdict's refusal
 	call       streamCall // when hasCall: the body's call
 	hasCall    bool
 	applied    bool
