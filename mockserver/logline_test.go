@@ -1,31 +1,11 @@
 package mockserver
 
 import (
-	"bytes"
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // Each request gets one line: an answer's names its code, session, MsgKey,
 // RequestId and time; a refusal's adds the check and why, a fault's the
@@ -47,7 +27,7 @@ func TestLogLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out syncBuffer
+			var out lockedBuffer
 			log := slog.New(slog.NewTextHandler(&out, nil))
 			ts := NewTestServer(t, func(c *Config) { c.Logger = log })
 			if tt.fault != nil {
