@@ -75,6 +75,10 @@ type Config struct {
 	// before the reply is sent. Lines are written one at a time: the writer
 	// need not be safe for concurrent use.
 	Journal io.Writer `json:"-"`
+	// Health are the parts whose trouble turns /__admin/health degraded
+	// (503, with their problems); a Journal that is a HealthReporter counts
+	// without being listed.
+	Health []HealthReporter `json:"-"`
 
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time `json:"-"`

@@ -268,10 +268,6 @@ func (s *Server) UserSig(sdkappid uint64, identifier string, expire time.Duratio
 	return usersig.Generate(app.SecretKey, sdkappid, identifier, int64(expire/time.Second), s.now())
 }
 
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
 // unknownEndpoint stands for a path under /v4/ that is no endpoint: its
 // requests are read and journaled like an endpoint's, and answered 60009.
 var unknownEndpoint = &liveEndpoint{
