@@ -135,6 +135,10 @@ type Limits struct {
 	// JournalFileBytes is the size at which serve --journal rotates its
 	// file (see DefaultJournalFileBytes); at most MaxJournalFileBytes.
 	JournalFileBytes int64 `json:"journal_file_bytes"`
+	// JournalFiles is how many rotated files serve --journal keeps, FILE.1
+	// (newest) to FILE.N (oldest); see DefaultJournalFiles, at most
+	// MaxJournalFiles.
+	JournalFiles int `json:"journal_files"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("1h30m").
@@ -276,6 +280,7 @@ func (c *Config) applyDefaults() {
 	orDefault(&l.MaxStoreBytes, DefaultMaxStoreBytes)
 	orDefault(&l.JournalBytes, DefaultJournalBytes)
 	orDefault(&l.JournalFileBytes, DefaultJournalFileBytes)
+	orDefault(&l.JournalFiles, DefaultJournalFiles)
 }
 
 // orDefault sets *v to d when it is the zero value.
@@ -352,6 +357,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.JournalFileBytes < 1 || c.Limits.JournalFileBytes > MaxJournalFileBytes {
 		return fmt.Errorf("limits/journal_file_bytes: %d is not in 1..%d", c.Limits.JournalFileBytes, MaxJournalFileBytes)
+	}
+	if c.Limits.JournalFiles < 1 || c.Limits.JournalFiles > MaxJournalFiles {
+		return fmt.Errorf("limits/journal_files: %d is not in 1..%d", c.Limits.JournalFiles, MaxJournalFiles)
 	}
 	if len(c.Sessions.IDs) > MaxSessions {
 		return fmt.Errorf("sessions/ids: %d sessions, more than the %d the server keeps", len(c.Sessions.IDs), MaxSessions)

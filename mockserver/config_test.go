@@ -42,7 +42,7 @@ func TestLoadConfigYAMLAndJSONAgree(t *testing.T) {
 		},
 		Sessions: Sessions{Strict: true, IDs: []string{testSession}},
 		Limits: Limits{MaxBodyBytes: 12000, MaxStreams: 500, StreamTTL: Duration(10 * time.Minute), JournalSize: 100,
-			JournalBytes: DefaultJournalBytes, JournalFileBytes: DefaultJournalFileBytes, MaxStreamBytes: DefaultMaxStreamBytes, MaxStoreBytes: DefaultMaxStoreBytes},
+			JournalBytes: DefaultJournalBytes, JournalFileBytes: DefaultJournalFileBytes, JournalFiles: DefaultJournalFiles, MaxStreamBytes: DefaultMaxStreamBytes, MaxStoreBytes: DefaultMaxStoreBytes},
 		Codes:  map[codes.Check]codes.Override{"usersig-expired": {Code: 20002}, "session-not-found": {Info: "Session is gone."}},
 		Faults: []Fault{{Match: FaultMatch{Nth: 3}, Action: FaultAction{HTTPStatus: 502}, Times: 1}},
 	}

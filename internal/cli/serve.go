@@ -28,7 +28,9 @@ const serveDescription = `
 Run the mock of POST /v4/desk_http_svc/send_stream_msg and its admin API
 (/__admin/) until interrupted (SIGINT or SIGTERM), then shut down gracefully:
 stop accepting connections, let the requests in flight finish (at most
---shutdown-timeout), write the journal file out and exit 0.
+--shutdown-timeout), write the journal file out and exit 0; or exit 1 when
+some exchanges could not be written to the --journal file (a full disk, for
+instance: /__admin/health says "degraded" meanwhile).
 
 The admin API can change what the endpoint answers and read every request.
 It listens on --addr, loopback by default; --admin-addr moves it to a
@@ -64,7 +66,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	journalFile := fs.String("journal", "", "append every exchange to `file` as one JSON line")
-	journalMax := fs.Int64("journal-max-bytes", mockserver.DefaultJournalFileBytes, "rotate the --journal file to FILE.1 (replacing an older one) when it reaches `n` bytes; default limits.journal_file_bytes of the configuration")
+	journalMax := fs.Int64("journal-max-bytes", mockserver.DefaultJournalFileBytes, "rotate the --journal file to FILE.1 when it reaches `n` bytes; default limits.journal_file_bytes of the configuration")
+	journalKeep := fs.Int("journal-keep", mockserver.DefaultJournalFiles, fmt.Sprintf("keep `n` rotated --journal files, FILE.1 (newest) to FILE.n (oldest), at most %d; default limits.journal_files of the configuration", mockserver.MaxJournalFiles))
 	adminToken := fs.String("admin-token", "", "require `token` as a bearer token on the admin API (all but health); default $"+AdminTokenEnv)
 	adminAddr := fs.String("admin-addr", "", "serve the admin API on its own `host:port` instead of --addr (which keeps /__admin/health)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
@@ -141,13 +144,22 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 		cfg.Limits.JournalFileBytes = *journalMax
 	}
+	if set["journal-keep"] {
+		if *journalKeep < 1 || *journalKeep > mockserver.MaxJournalFiles {
+			return usageError(e, name, "--journal-keep %d: not in 1..%d", *journalKeep, mockserver.MaxJournalFiles)
+		}
+		cfg.Limits.JournalFiles = *journalKeep
+	}
 	var journal *mockserver.JournalFile
 	if *journalFile != "" {
-		max := cfg.Limits.JournalFileBytes
+		max, keep := cfg.Limits.JournalFileBytes, cfg.Limits.JournalFiles
 		if max == 0 {
 			max = mockserver.DefaultJournalFileBytes
 		}
-		f, err := mockserver.OpenJournalFile(*journalFile, max, logger)
+		if keep == 0 {
+			keep = mockserver.DefaultJournalFiles
+		}
+		f, err := mockserver.OpenJournalFile(*journalFile, max, keep, logger)
 		if err != nil {
 			return usageError(e, name, "--journal: %v", err)
 		}
@@ -196,6 +208,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 			if err == nil {
 				return failure(e, name, "--journal %s: %v", *journalFile, cerr)
 			}
+		}
+		if lost, lerr := journal.Lost(); lost > 0 && err == nil {
+			// The server ran, but the file the user relies on misses
+			// exchanges: a failure, as an unhealthy server is.
+			return failure(e, name, "--journal %s: %d exchange(s) could not be written to the file (the last error: %v)", *journalFile, lost, lerr)
 		}
 	}
 	if err != nil {
