@@ -417,7 +417,7 @@ func TestServeJournalAndAdminToken(t *testing.T) {
 }
 
 // --journal-max-bytes rotates the journal file once it is reached, with a
-// warning; a bad value is a usage error.
+// warning; a bad value of it or of --journal-keep is a usage error.
 func TestServeJournalRotates(t *testing.T) {
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")
 	s := startServe(t, nil, "--addr", "127.0.0.1:0", "--journal", journal, "--journal-max-bytes", "1000")
@@ -441,10 +441,13 @@ func TestServeJournalRotates(t *testing.T) {
 	if lines < 2 || !strings.Contains(s.stderr.String(), "journal file reached its size limit") {
 		t.Errorf("%d lines kept; stderr:\n%s", lines, s.stderr)
 	}
-	for _, bad := range []string{"0", "-1", "68719476737"} {
-		r := runCLI(t, runOpts{}, "serve", "--journal", journal, "--journal-max-bytes", bad)
-		if r.code != ExitUsage || !strings.Contains(r.stderr, "--journal-max-bytes") {
-			t.Errorf("--journal-max-bytes %s: exit %d, stderr %q", bad, r.code, r.stderr)
+	for _, bad := range []struct{ flag, value string }{
+		{"--journal-max-bytes", "0"}, {"--journal-max-bytes", "-1"}, {"--journal-max-bytes", "68719476737"},
+		{"--journal-keep", "0"}, {"--journal-keep", "-1"}, {"--journal-keep", "101"},
+	} {
+		r := runCLI(t, runOpts{}, "serve", "--journal", journal, bad.flag, bad.value)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, bad.flag) {
+			t.Errorf("%s %s: exit %d, stderr %q", bad.flag, bad.value, r.code, r.stderr)
 		}
 	}
 }
