@@ -44,6 +44,33 @@ const (
 	MaxStoreBytesLimit = 16 << 30
 )
 
+// Maximums of a configuration, past which it is refused with an error that
+// names the key and the maximum. They bound what a configuration makes the
+// server hold, and what reading one costs: reading takes, for a moment, up
+// to some 200 times the file's size (YAML nodes, the schema's checks), so
+// counts are checked before the schema is.
+const (
+	// MaxConfigBytes bounds a configuration file: 1 MiB.
+	MaxConfigBytes = 1 << 20
+	// MaxApps bounds apps.
+	MaxApps = 1000
+	// MaxAdmins bounds the admins of one app.
+	MaxAdmins = 100
+	// MaxSecretKeyBytes bounds an app's secret_key (real keys have 64
+	// characters).
+	MaxSecretKeyBytes = 1024
+	// MaxIdentifierBytes bounds an administrator's identifier.
+	MaxIdentifierBytes = 256
+	// MaxConfigSessions bounds sessions.ids (the admin API can open more,
+	// up to MaxSessions).
+	MaxConfigSessions = 10_000
+	// MaxCodeOverrides bounds the keys of codes (only known checks are
+	// accepted, one per check and one per endpoint and check).
+	MaxCodeOverrides = 256
+	// MaxCodeInfoBytes bounds the info of a code override.
+	MaxCodeInfoBytes = 4096
+)
+
 //go:embed default.yaml
 var defaultYAML []byte
 
@@ -180,7 +207,12 @@ func DefaultConfig() Config {
 // LoadConfig reads a configuration file, YAML or JSON (chosen by its
 // extension, .json for JSON). Errors name the file, the field and the fault.
 func LoadConfig(path string) (Config, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1)) // no more than one byte past the limit
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -197,6 +229,9 @@ func parseConfig(name string, b []byte) (Config, error) {
 			return Config{}, fmt.Errorf("config %s: %s", name, fmt.Sprintf(format, args...))
 		}
 		return Config{}, fmt.Errorf("config %s: %s: %s", name, field, fmt.Sprintf(format, args...))
+	}
+	if len(b) > MaxConfigBytes {
+		return fail("", "more than %d bytes, the most a configuration may have", MaxConfigBytes)
 	}
 	var jsonText []byte
 	if strings.EqualFold(filepath.Ext(name), ".json") {
@@ -230,6 +265,9 @@ func parseConfig(name string, b []byte) (Config, error) {
 	if err := dec.Decode(&v); err != nil {
 		return fail("", "not valid JSON: %v", err)
 	}
+	if err := checkCounts(v); err != nil {
+		return fail("", "%v", err)
+	}
 	if err := schemas.Must(schemas.ConfigFile).Validate(v); err != nil {
 		return fail("", "%s", schemas.Describe(err, "(top level)", "; "))
 	}
@@ -244,6 +282,51 @@ func parseConfig(name string, b []byte) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", name, err)
 	}
 	return cfg, nil
+}
+
+// checkCounts refuses, before the schema's checks (which cost a few
+// hundred bytes an item), the lists and maps of a configuration longer
+// than their maximums. Values of the wrong type pass: the schema names them.
+func checkCounts(v any) error {
+	top, _ := v.(map[string]any)
+	apps, _ := top["apps"].([]any)
+	if err := countAtMost("apps", len(apps), MaxApps, "apps"); err != nil {
+		return err
+	}
+	for i, a := range apps {
+		app, _ := a.(map[string]any)
+		admins, _ := app["admins"].([]any)
+		if err := countAtMost(fmt.Sprintf("apps/%d/admins", i), len(admins), MaxAdmins, "administrators"); err != nil {
+			return err
+		}
+	}
+	sessions, _ := top["sessions"].(map[string]any)
+	ids, _ := sessions["ids"].([]any)
+	if err := countAtMost("sessions/ids", len(ids), MaxConfigSessions, "sessions"); err != nil {
+		return err
+	}
+	faults, _ := top["faults"].([]any)
+	if err := countAtMost("faults", len(faults), MaxFaults, "rules"); err != nil {
+		return err
+	}
+	overrides, _ := top["codes"].(map[string]any)
+	return countAtMost("codes", len(overrides), MaxCodeOverrides, "overrides")
+}
+
+// countAtMost refuses n things at key past max, naming both.
+func countAtMost(key string, n, max int, things string) error {
+	if n > max {
+		return fmt.Errorf("%s: %d %s, more than the %d a configuration may have", key, n, things, max)
+	}
+	return nil
+}
+
+// bytesAtMost refuses a string at key longer than max bytes, naming both.
+func bytesAtMost(key string, s string, max int) error {
+	if len(s) > max {
+		return fmt.Errorf("%s: %d bytes, more than the %d a configuration may have", key, len(s), max)
+	}
+	return nil
 }
 
 // yamlToJSON turns YAML's map[string]any trees into values encoding/json
@@ -296,6 +379,9 @@ func orDefault[T comparable](v *T, d T) {
 func (c *Config) Validate() error {
 	if len(c.Apps) == 0 {
 		return errors.New("apps: at least one app is needed")
+	}
+	if err := checkSizes(c); err != nil {
+		return err
 	}
 	seen := map[uint64]int{}
 	for i, a := range c.Apps {
@@ -361,16 +447,13 @@ func (c *Config) Validate() error {
 	if c.Limits.JournalFiles < 1 || c.Limits.JournalFiles > MaxJournalFiles {
 		return fmt.Errorf("limits/journal_files: %d is not in 1..%d", c.Limits.JournalFiles, MaxJournalFiles)
 	}
-	if len(c.Sessions.IDs) > MaxSessions {
-		return fmt.Errorf("sessions/ids: %d sessions, more than the %d the server keeps", len(c.Sessions.IDs), MaxSessions)
-	}
-	if len(c.Faults) > MaxFaults {
-		return fmt.Errorf("faults: %d rules, more than the %d the server keeps", len(c.Faults), MaxFaults)
-	}
 	ids := map[string]bool{}
 	for i := range c.Faults {
 		if err := c.Faults[i].Validate(); err != nil {
 			return fmt.Errorf("faults/%d/%s", i, err)
+		}
+		if n := faultBytes(&c.Faults[i]); n > MaxFaultBytes {
+			return fmt.Errorf("faults/%d: %d bytes as JSON, more than the %d a fault rule may have", i, n, MaxFaultBytes)
 		}
 		if id := c.Faults[i].ID; id != "" {
 			if ids[id] {
@@ -381,6 +464,42 @@ func (c *Config) Validate() error {
 	}
 	if _, err := codes.NewTable(c.Codes, versions()...); err != nil {
 		return fmt.Errorf("codes: %w", err)
+	}
+	return nil
+}
+
+// checkSizes refuses a configuration past its maximums (MaxApps and the
+// others), naming the key and the maximum.
+func checkSizes(c *Config) error {
+	if err := countAtMost("apps", len(c.Apps), MaxApps, "apps"); err != nil {
+		return err
+	}
+	for i, a := range c.Apps {
+		if err := bytesAtMost(fmt.Sprintf("apps/%d/secret_key", i), a.SecretKey, MaxSecretKeyBytes); err != nil {
+			return err
+		}
+		if err := countAtMost(fmt.Sprintf("apps/%d/admins", i), len(a.Admins), MaxAdmins, "administrators"); err != nil {
+			return err
+		}
+		for j, id := range a.Admins {
+			if err := bytesAtMost(fmt.Sprintf("apps/%d/admins/%d", i, j), id, MaxIdentifierBytes); err != nil {
+				return err
+			}
+		}
+	}
+	if err := countAtMost("sessions/ids", len(c.Sessions.IDs), MaxConfigSessions, "sessions"); err != nil {
+		return err
+	}
+	if err := countAtMost("faults", len(c.Faults), MaxFaults, "rules"); err != nil {
+		return err
+	}
+	if err := countAtMost("codes", len(c.Codes), MaxCodeOverrides, "overrides"); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Codes)) {
+		if err := bytesAtMost("codes/"+string(k)+"/info", c.Codes[k].Info, MaxCodeInfoBytes); err != nil {
+			return err
+		}
 	}
 	return nil
 }

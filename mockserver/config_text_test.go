@@ -79,7 +79,14 @@ func TestConfigSchemaStatesTheBounds(t *testing.T) {
 		{append(limits, "journal_file_bytes", "maximum"), MaxJournalFileBytes},
 		{[]string{"$defs", "fault", "properties", "action", "properties", "delay_ms", "maximum"}, MaxFaultDelayMS},
 		{[]string{"properties", "faults", "maxItems"}, MaxFaults},
-		{[]string{"properties", "sessions", "properties", "ids", "maxItems"}, MaxSessions},
+		{[]string{"properties", "sessions", "properties", "ids", "maxItems"}, MaxConfigSessions},
+		{append(limits, "journal_files", "maximum"), MaxJournalFiles},
+		{[]string{"properties", "apps", "maxItems"}, MaxApps},
+		{[]string{"properties", "apps", "items", "properties", "admins", "maxItems"}, MaxAdmins},
+		{[]string{"properties", "apps", "items", "properties", "admins", "items", "maxLength"}, MaxIdentifierBytes},
+		{[]string{"properties", "apps", "items", "properties", "secret_key", "maxLength"}, MaxSecretKeyBytes},
+		{[]string{"properties", "codes", "maxProperties"}, MaxCodeOverrides},
+		{[]string{"properties", "codes", "additionalProperties", "properties", "info", "maxLength"}, MaxCodeInfoBytes},
 	}
 	for _, tt := range tests {
 		if got := at(tt.path...); got != tt.want {
