@@ -44,8 +44,8 @@ const journalCheckEvery = 100 * time.Millisecond
 // FILE.N-1 move to FILE.2 … FILE.N (the oldest, FILE.N, is dropped), the
 // file becomes FILE.1, a new file is started and a warning logged; so every
 // line written is in one of the N+1 files until N rotations later. A file
-// removed or replaced while it is open is noticed (within
-// journalCheckEvery) and reopened at its path. A file that is not a
+// removed or replaced while it is open is noticed (within 100 ms) and
+// reopened at its path. A file that is not a
 // regular file (a pipe, /dev/stdout) is never rotated nor reopened.
 //
 // A line that cannot be written is lost from the file only: the in-memory
