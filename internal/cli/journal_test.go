@@ -185,6 +185,42 @@ func TestServeJournalFileFailures(t *testing.T) {
 		})
 	}
 
+	// Health recovers once the file can be written again, but the exit
+	// status still says that exchanges were lost.
+	t.Run("recovers", func(t *testing.T) {
+		t.Parallel()
+		journal := filepath.Join(t.TempDir(), "journal.jsonl")
+		p := startBinary(t, bin, nil, "serve", "--addr", "127.0.0.1:0", "--journal", journal)
+		c := newJournalClient(t, p)
+		c.send()
+		if err := os.Remove(journal); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(journal, 0o755); err != nil { // cannot be opened for writing
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Millisecond) // past the 100 ms between checks of the path
+		c.send()
+		c.send()
+		if code, body := c.get("/__admin/health"); code != http.StatusServiceUnavailable || !strings.Contains(body, "2 line(s) lost") {
+			t.Errorf("health while the path is a directory: %d %s", code, body)
+		}
+		if err := os.Remove(journal); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Millisecond)
+		last := fmt.Sprint(c.send())
+		if code, body := c.get("/__admin/health"); code != http.StatusOK {
+			t.Errorf("health once the file is reopened: %d %s", code, body)
+		}
+		if got := randomsIn(t, journal); len(got) != 1 || got[0] != last {
+			t.Errorf("the reopened file holds %q, want [%s]", got, last)
+		}
+		if exit := c.stop(); exit != ExitFailure || !strings.Contains(p.stderr.String(), "2 exchange(s) could not be written") {
+			t.Errorf("exit %d, want %d and the count\nstderr:\n%s", exit, ExitFailure, p.stderr)
+		}
+	})
+
 	// A flood past what the files hold keeps exactly --journal-keep old
 	// files, each within the size; one that fits keeps every exchange.
 	floods := []struct {
