@@ -199,10 +199,31 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	if err != nil {
-		return failure(e, name, "%v", err)
+		return failure(e, name, "%v", listenError(err, *addr, *adminAddr))
 	}
 	logger.Info("stopped")
 	return ExitOK
+}
+
+// listenError words an address in use as what to do about it: the address
+// as given, and the flag that chooses another. Other errors are as they are.
+func listenError(err error, addr, adminAddr string) error {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	flag := "--addr"
+	var op *net.OpError
+	if adminAddr != "" && errors.As(err, &op) && op.Addr != nil && sameAddr(op.Addr.String(), adminAddr) {
+		flag, addr = "--admin-addr", adminAddr
+	}
+	return fmt.Errorf("%s is in use: choose another with %s (port 0 picks a free one)", addr, flag)
+}
+
+// sameAddr reports whether a bound address is the one a flag gave.
+func sameAddr(bound, given string) bool {
+	bh, bp, err1 := net.SplitHostPort(bound)
+	gh, gp, err2 := net.SplitHostPort(given)
+	return err1 == nil && err2 == nil && bp == gp && (bh == gh || gh == "" || gh == "localhost")
 }
 
 // newLogger builds the logger of serve, which writes to w.
