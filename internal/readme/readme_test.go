@@ -184,3 +184,25 @@ func waitHealthy(t *testing.T, url string) {
 	}
 	t.Fatal("the server did not become healthy")
 }
+
+// A shell command of the README runs the binary where the quick start
+// builds it, bin/deskmock: a bare "deskmock" is on no PATH the README sets
+// up (the CI examples, in YAML, put it on theirs).
+func TestShellCommandsRunTheBuiltBinary(t *testing.T) {
+	doc := readme(t)
+	inSh, continued := false, false
+	for i, line := range strings.Split(doc, "\n") {
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inSh, continued = line == "```sh", false
+			continue
+		case !inSh:
+			continue
+		}
+		cmd := strings.TrimSpace(line)
+		if !continued && (strings.HasPrefix(cmd, "deskmock ") || cmd == "deskmock") {
+			t.Errorf("README.md:%d runs a bare deskmock; the quick start builds bin/deskmock: %s", i+1, line)
+		}
+		continued = strings.HasSuffix(cmd, "\\")
+	}
+}
