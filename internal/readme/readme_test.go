@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
@@ -204,5 +205,21 @@ func TestShellCommandsRunTheBuiltBinary(t *testing.T) {
 			t.Errorf("README.md:%d runs a bare deskmock; the quick start builds bin/deskmock: %s", i+1, line)
 		}
 		continued = strings.HasSuffix(cmd, "\\")
+	}
+}
+
+// The Configuration section's example error is what a file with that
+// mistake gets.
+func TestConfigErrorExample(t *testing.T) {
+	doc := readme(t)
+	re := regexp.MustCompile("(?m)^deskmock serve: (config my\\.yaml: .*); see 'deskmock help serve'$")
+	m := re.FindStringSubmatch(doc)
+	if m == nil {
+		t.Fatal("README.md has no example of a configuration error")
+	}
+	const file = "apps:\n  - {sdkappid: 1400000001, secret_key: k, admins: [administrator]}\nlimit: {max_streams: 5}\n"
+	_, err := mockserver.ParseConfig("my.yaml", []byte(file))
+	if err == nil || err.Error() != m[1] {
+		t.Errorf("README.md shows\n%s\nthe file with the mistake gets\n%v", m[1], err)
 	}
 }
