@@ -94,7 +94,7 @@ func WritePlan(w io.Writer, upstream string, plan []Result) {
 		}
 		fmt.Fprintf(w, "\n%s  (check %s)\n  %s\n  %s %s%s\n", r.Probe, check, r.What, r.Method, strings.TrimRight(upstream, "/"), r.Target)
 		if r.Body != "" {
-			fmt.Fprintf(w, "  body (%s): %s\n", sizeText(r.BodyBytes), clip(r.Body, 200))
+			fmt.Fprintf(w, "  body (%s): %s\n", sizeText(r.BodyBytes), short(r.Body, 200))
 		}
 		if r.Outcome == Skipped || r.Note != "" {
 			fmt.Fprintf(w, "  note: %s\n", r.Note)
