@@ -27,6 +27,7 @@ const maxAdminBody = 1 << 20
 func (s *Server) adminRoutes(r *mux.Router) {
 	p := AdminPrefix
 	list := []string{"limit", "cursor"}
+	r.Handle(p+"/", s.requireToken(allowParams(s.getIndex))).Methods(http.MethodGet)
 	r.HandleFunc(p+"/health", allowParams(s.health)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(p+"/faults", s.requireToken(allowParams(s.postFault))).Methods(http.MethodPost)
 	r.Handle(p+"/faults", s.requireToken(allowParams(s.getFaults, list...))).Methods(http.MethodGet)

@@ -269,7 +269,7 @@ func parseConfig(name string, b []byte) (Config, error) {
 		return fail("", "%v", err)
 	}
 	if err := schemas.Must(schemas.ConfigFile).Validate(v); err != nil {
-		return fail("", "%s", schemas.Describe(err, "(top level)", "; "))
+		return fail("", "%s", schemas.Plain(err, v, "(top level)", "; "))
 	}
 	cfg := Config{}
 	strict := json.NewDecoder(bytes.NewReader(jsonText))
@@ -378,7 +378,7 @@ func orDefault[T comparable](v *T, d T) {
 // IDs, known checks in the code overrides, positive limits.
 func (c *Config) Validate() error {
 	if len(c.Apps) == 0 {
-		return errors.New("apps: at least one app is needed")
+		return errors.New("apps: at least one app is needed (a configuration file replaces the embedded default, its app included)")
 	}
 	if err := checkSizes(c); err != nil {
 		return err
@@ -463,7 +463,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if _, err := codes.NewTable(c.Codes, versions()...); err != nil {
-		return fmt.Errorf("codes: %w", err)
+		return err // says "codes: " itself
 	}
 	return nil
 }

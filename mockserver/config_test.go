@@ -98,17 +98,17 @@ func TestLoadConfigErrorsNameFileAndField(t *testing.T) {
 		name, file, text string
 		want             []string
 	}{
-		{"sdkappid a string", "a.yaml", "apps:\n  - sdkappid: abc\n    secret_key: k\n    admins: [a]\n", []string{"a.yaml", "/apps/0/sdkappid", "integer"}},
-		{"secret key missing", "a.yaml", "apps:\n  - sdkappid: 1\n    admins: [a]\n", []string{"a.yaml", "/apps/0", "secret_key"}},
+		{"sdkappid a string", "a.yaml", "apps:\n  - sdkappid: abc\n    secret_key: k\n    admins: [a]\n", []string{"a.yaml", ": apps/0/sdkappid: ", "integer"}},
+		{"secret key missing", "a.yaml", "apps:\n  - sdkappid: 1\n    admins: [a]\n", []string{"a.yaml", ": apps/0: ", "secret_key"}},
 		{"unknown field", "a.yaml", "apps:\n  - sdkappid: 1\n    secret_key: k\n    admins: [a]\nlimit: {}\n", []string{"a.yaml", "limit"}},
-		{"no admins", "c.json", `{"apps":[{"sdkappid":1,"secret_key":"k","admins":[]}]}`, []string{"c.json", "/apps/0/admins"}},
+		{"no admins", "c.json", `{"apps":[{"sdkappid":1,"secret_key":"k","admins":[]}]}`, []string{"c.json", ": apps/0/admins: "}},
 		{"duplicate app", "a.yaml", "apps:\n  - {sdkappid: 1, secret_key: k, admins: [a]}\n  - {sdkappid: 1, secret_key: k, admins: [a]}\n", []string{"a.yaml", "apps/1/sdkappid", "already used"}},
 		{"bad session id", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\nsessions: {ids: [nope]}\n", []string{"a.yaml", "sessions/ids/0", "SessionId"}},
-		{"bad ttl", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\nlimits: {stream_ttl: soon}\n", []string{"a.yaml", "/limits/stream_ttl"}},
+		{"bad ttl", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\nlimits: {stream_ttl: soon}\n", []string{"a.yaml", ": limits/stream_ttl: "}},
 		{"unknown check", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\ncodes: {no-such-check: {code: 1}}\n", []string{"a.yaml", "codes", "no-such-check"}},
 		{"unknown code without text", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\ncodes: {not-admin: {code: 12345}}\n", []string{"a.yaml", "not-admin", "12345"}},
 		{"fault with two actions", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\nfaults: [{action: {error_code: 20004, reset: true}}]\n", []string{"a.yaml", "faults/0/action"}},
-		{"fault field misspelt", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\nfaults: [{action: {eror_code: 20004}}]\n", []string{"a.yaml", "/faults/0/action", "eror_code"}},
+		{"fault field misspelt", "a.yaml", "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\nfaults: [{action: {eror_code: 20004}}]\n", []string{"a.yaml", ": faults/0/action: ", "eror_code"}},
 		{"not YAML", "a.yaml", "apps: [\n", []string{"a.yaml", "YAML"}},
 		{"not JSON", "a.json", "{", []string{"a.json", "JSON"}},
 		{"no apps", "a.yaml", "sessions: {strict: true}\n", []string{"a.yaml", "apps"}},

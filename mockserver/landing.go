@@ -27,7 +27,7 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 	}
 	l.Endpoints = append(l.Endpoints,
 		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/health", What: "health"},
-		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/", What: "the admin API: faults, sessions, requests, streams, codes, clock, reset"},
+		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/", What: "the admin API's routes (faults, sessions, requests, streams, codes, clock, reset), as JSON"},
 		dashboard.Endpoint{Method: "GET", Path: UIPath, What: "the live dashboard"},
 	)
 	if fromLoopback(r) {

@@ -186,6 +186,32 @@ type uiSnapshot struct {
 	Triggers  []uiTrigger  `json:"triggers"`
 	Config    Config       `json:"config"`
 	Endpoint  string       `json:"endpoint"`
+	// Endpoints are the endpoints served, each with the stream rules it
+	// runs with.
+	Endpoints []uiEndpoint `json:"endpoints"`
+}
+
+// uiEndpoint is one endpoint and the stream rules in force on it, as the
+// configuration names them.
+type uiEndpoint struct {
+	Version string         `json:"version"`
+	Name    string         `json:"name"`
+	Path    string         `json:"path"`
+	Rules   EndpointConfig `json:"rules"`
+}
+
+// uiEndpoints lists the endpoints with the stream rules they run with.
+func (s *Server) uiEndpoints() []uiEndpoint {
+	out := make([]uiEndpoint, 0, len(endpoints))
+	for _, ep := range endpoints {
+		rules, _ := s.StreamRules(ep.version)
+		idle := RuleDuration(rules.IdleTimeout)
+		out = append(out, uiEndpoint{Version: ep.version, Name: ep.name, Path: ep.path, Rules: EndpointConfig{
+			IdleTimeout: &idle, RefuseAfterEnd: &rules.RefuseAfterEnd,
+			CallsPerSecond: &rules.CallsPerSecond, MaxMessageBytes: &rules.MaxMessageBytes,
+		}})
+	}
+	return out
 }
 
 func (s *Server) uiGetState(w http.ResponseWriter, r *http.Request) {
@@ -204,6 +230,7 @@ func (s *Server) uiGetState(w http.ResponseWriter, r *http.Request) {
 		Triggers:  triggerTable(),
 		Config:    redactedConfig(s.Config()),
 		Endpoint:  EndpointPath,
+		Endpoints: s.uiEndpoints(),
 	})
 }
 

@@ -343,6 +343,42 @@ func TestPlanRedactsAndSendsNothing(t *testing.T) {
 	}
 }
 
+// planText returns what a dry run of id prints.
+func planText(t *testing.T, id Identity) string {
+	t.Helper()
+	plan, err := Plan(Options{Upstream: "http://127.0.0.1:1", Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	WritePlan(&b, "http://127.0.0.1:1", plan)
+	return b.String()
+}
+
+// The plan says the size of each body as sent, however much of it it
+// shows: the oversize probes' padding included.
+func TestPlanSaysTheRealBodySize(t *testing.T) {
+	out := planText(t, Identity{SDKAppID: 1400000001, Identifier: "administrator", SecretKey: "plan-secret", Session: "fd8a2e30-54de-4e40-bcaf-02718409c5cf"})
+	for _, tc := range []struct{ probe, size string }{
+		{"v1/body-too-large", "body (24576 bytes, 24 KiB): "},
+		{"v2/body-too-large", "body (307200 bytes, 300 KiB): "},
+		{"v2/message-too-large", "body (131584 bytes, 128.5 KiB): "},
+		{"v1/body-schema", "body (52 bytes): {"},
+	} {
+		_, rest, ok := strings.Cut(out, "\n"+tc.probe+"  ")
+		if !ok {
+			t.Errorf("the plan has no probe %s:\n%s", tc.probe, out)
+			continue
+		}
+		if next := strings.Index(rest, "\n\n"); next >= 0 {
+			rest = rest[:next]
+		}
+		if !strings.Contains(rest, tc.size) || strings.Contains(rest, "bytes in all") {
+			t.Errorf("probe %s: the plan says\n%s\nwant %q, and no other size", tc.probe, rest, tc.size)
+		}
+	}
+}
+
 func TestProbesAreWellFormed(t *testing.T) {
 	seen := map[string]bool{}
 	known := map[codes.Check]bool{}

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -93,12 +94,21 @@ func WritePlan(w io.Writer, upstream string, plan []Result) {
 		}
 		fmt.Fprintf(w, "\n%s  (check %s)\n  %s\n  %s %s%s\n", r.Probe, check, r.What, r.Method, strings.TrimRight(upstream, "/"), r.Target)
 		if r.Body != "" {
-			fmt.Fprintf(w, "  body (%d bytes): %s\n", len(r.Body), clip(r.Body, 200))
+			fmt.Fprintf(w, "  body (%s): %s\n", sizeText(r.BodyBytes), short(r.Body, 200))
 		}
 		if r.Outcome == Skipped || r.Note != "" {
 			fmt.Fprintf(w, "  note: %s\n", r.Note)
 		}
 	}
+}
+
+// sizeText words a body's size in bytes, and in KiB from 1 KiB up.
+func sizeText(n int) string {
+	if n < 1<<10 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	kib := strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64)
+	return fmt.Sprintf("%d bytes, %s KiB", n, strings.TrimSuffix(kib, ".0"))
 }
 
 // answerCell is an answer in one cell: code and a hint of the text, or the

@@ -57,6 +57,9 @@ type Result struct {
 	Method string `json:"method"`
 	Target string `json:"target"`
 	Body   string `json:"body,omitempty"`
+	// BodyBytes is the length of the body sent, which Body may be cut
+	// short of.
+	BodyBytes int `json:"body_bytes,omitempty"`
 	// Upstream and Mock are the two answers; nil when not asked.
 	Upstream *Answer `json:"upstream,omitempty"`
 	Mock     *Answer `json:"mock,omitempty"`

@@ -151,7 +151,7 @@ func (o *Options) skip(p Probe) string {
 
 func newResult(p Probe, req Request) Result {
 	return Result{Probe: p.Name, API: p.API.Name, Check: p.Check, What: p.What,
-		Method: req.Method, Target: req.Redacted, Body: clip(req.Body, MaxJournalBody)}
+		Method: req.Method, Target: req.Redacted, Body: clip(req.Body, MaxJournalBody), BodyBytes: len(req.Body)}
 }
 
 // runner is one calibration run in progress.

@@ -197,7 +197,7 @@ func TestServeAdminAddr(t *testing.T) {
 			}
 		}
 		s := startServe(t, nil, "--addr", "127.0.0.1:0")
-		if r := runCLI(t, runOpts{}, "serve", "--addr", "127.0.0.1:0", "--admin-addr", s.addr); r.code != ExitFailure || !strings.Contains(r.stderr, "admin API") {
+		if r := runCLI(t, runOpts{}, "serve", "--addr", "127.0.0.1:0", "--admin-addr", s.addr); r.code != ExitFailure || !strings.Contains(r.stderr, s.addr+" is in use: choose another with --admin-addr") {
 			t.Errorf("admin address in use: exit %d, stderr %q", r.code, r.stderr)
 		}
 	})

@@ -40,7 +40,9 @@ a warning.
 
 The configuration is --config or else the embedded default: one Desk app,
 sdkappid 1400000001, administrator "administrator", and a well-known test
-secret key. --sdkappid, --admin and the secret key flags adjust the FIRST app
+secret key. A --config file replaces the embedded default, its app included:
+the file's apps are the only ones, and what else it leaves out takes its
+default. --sdkappid, --admin and the secret key flags adjust the FIRST app
 of the configuration. The secret key is taken from --secret-key, else
 --secret-key-file, else $DESKMOCK_SECRET_KEY, else the configuration; it is
 never printed unless it is the well-known test key.
@@ -57,7 +59,7 @@ sends a first chunk. Logs go to stderr.`
 func runServe(ctx context.Context, e *env, args []string) int {
 	const name = "serve"
 	fs := newFlagSet(e, name, "[flags]", serveDescription)
-	configFile := fs.String("config", "", "configuration `file`, YAML, or JSON when it ends in .json; default: the embedded configuration")
+	configFile := fs.String("config", "", "configuration `file`, YAML, or JSON when it ends in .json, in place of the embedded default (its app included)")
 	addr := fs.String("addr", DefaultAddr, "`host:port` to listen on; port 0 picks a free port")
 	sdkappid := fs.Uint64("sdkappid", 0, "set the sdkappid of the first app to `n`")
 	admin := fs.String("admin", "", "make `identifier` the only administrator of the first app")
@@ -216,10 +218,31 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	if err != nil {
-		return failure(e, name, "%v", err)
+		return failure(e, name, "%v", listenError(err, *addr, *adminAddr))
 	}
 	logger.Info("stopped")
 	return ExitOK
+}
+
+// listenError words an address in use as what to do about it: the address
+// as given, and the flag that chooses another. Other errors are as they are.
+func listenError(err error, addr, adminAddr string) error {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	flag := "--addr"
+	var op *net.OpError
+	if adminAddr != "" && errors.As(err, &op) && op.Addr != nil && sameAddr(op.Addr.String(), adminAddr) {
+		flag, addr = "--admin-addr", adminAddr
+	}
+	return fmt.Errorf("%s is in use: choose another with %s (port 0 picks a free one)", addr, flag)
+}
+
+// sameAddr reports whether a bound address is the one a flag gave.
+func sameAddr(bound, given string) bool {
+	bh, bp, err1 := net.SplitHostPort(bound)
+	gh, gp, err2 := net.SplitHostPort(given)
+	return err1 == nil && err2 == nil && bp == gp && (bh == gh || gh == "" || gh == "localhost")
 }
 
 // newLogger builds the logger of serve, which writes to w.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -315,7 +316,7 @@ func TestServeBadConfig(t *testing.T) {
 		want             []string
 	}{
 		{"sdkappid as a string", "bad.yaml", "apps:\n  - sdkappid: \"1400000001\"\n    secret_key: k\n    admins: [a]\n",
-			[]string{"/apps/0/sdkappid"}},
+			[]string{": apps/0/sdkappid: "}},
 		{"unknown field", "bad.json", `{"apps":[{"sdkappid":1400000001,"secret_key":"k","admins":["a"],"colour":"red"}]}`,
 			[]string{"colour"}},
 		{"not YAML", "broken.yaml", "apps: [\n", []string{"YAML"}},
@@ -369,11 +370,29 @@ func TestServeBadConfig(t *testing.T) {
 	})
 }
 
+// An address in use is named with the flag that chooses another.
 func TestServeCannotListen(t *testing.T) {
-	s := startServe(t, nil, "--addr", "127.0.0.1:0")
-	r := runCLI(t, runOpts{}, "serve", "--addr", s.addr)
-	if r.code != ExitFailure || !strings.Contains(r.stderr, "address already in use") {
-		t.Errorf("exit %d, stderr %q; want 1 and the listen error", r.code, r.stderr)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"--addr", []string{"--addr", addr}, addr + " is in use: choose another with --addr (port 0 picks a free one)"},
+		{"--admin-addr", []string{"--addr", "127.0.0.1:0", "--admin-addr", addr}, addr + " is in use: choose another with --admin-addr (port 0 picks a free one)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, runOpts{}, append([]string{"serve"}, tc.args...)...)
+			want := progName + " serve: " + tc.want + "\n"
+			if r.code != ExitFailure || !strings.HasSuffix(r.stderr, want) {
+				t.Errorf("exit %d, stderr %q; want 1 and the last line %q", r.code, r.stderr, want)
+			}
+		})
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
@@ -183,4 +184,42 @@ func waitHealthy(t *testing.T, url string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("the server did not become healthy")
+}
+
+// A shell command of the README runs the binary where the quick start
+// builds it, bin/deskmock: a bare "deskmock" is on no PATH the README sets
+// up (the CI examples, in YAML, put it on theirs).
+func TestShellCommandsRunTheBuiltBinary(t *testing.T) {
+	doc := readme(t)
+	inSh, continued := false, false
+	for i, line := range strings.Split(doc, "\n") {
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inSh, continued = line == "```sh", false
+			continue
+		case !inSh:
+			continue
+		}
+		cmd := strings.TrimSpace(line)
+		if !continued && (strings.HasPrefix(cmd, "deskmock ") || cmd == "deskmock") {
+			t.Errorf("README.md:%d runs a bare deskmock; the quick start builds bin/deskmock: %s", i+1, line)
+		}
+		continued = strings.HasSuffix(cmd, "\\")
+	}
+}
+
+// The Configuration section's example error is what a file with that
+// mistake gets.
+func TestConfigErrorExample(t *testing.T) {
+	doc := readme(t)
+	re := regexp.MustCompile("(?m)^deskmock serve: (config my\\.yaml: .*); see 'deskmock help serve'$")
+	m := re.FindStringSubmatch(doc)
+	if m == nil {
+		t.Fatal("README.md has no example of a configuration error")
+	}
+	const file = "apps:\n  - {sdkappid: 1400000001, secret_key: k, admins: [administrator]}\nlimit: {max_streams: 5}\n"
+	_, err := mockserver.ParseConfig("my.yaml", []byte(file))
+	if err == nil || err.Error() != m[1] {
+		t.Errorf("README.md shows\n%s\nthe file with the mistake gets\n%v", m[1], err)
+	}
 }

@@ -353,12 +353,89 @@ func TestStreamGrowsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	send(t, ts, mockserver.ChunkBody(other, r.MsgKey, " and the refund", false))
-	send(t, ts, mockserver.ChunkBody(mockserver.TriggerSessionID(141005, 0), "", "Hi", false))
+	triggers := []string{mockserver.TriggerSessionID(141005, 0), mockserver.TriggerSessionID(70001, 0)}
+	for _, id := range triggers {
+		send(t, ts, mockserver.ChunkBody(id, "", "Hi", false))
+	}
 	send(t, ts, `{"SessionId":"not-a-uuid","Chunk":"x"}`)
-	tb.waitTrue("the last exchange", `document.querySelectorAll("#exchanges tbody tr").length === 8`, liveWithin)
+	v2 := sendTo(t, ts.EndpointV2URL(), `{"SessionId":"`+other+`","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1,"Markdown":"**Markdown** on v2","IsLast":true}]}}]}`)
+	if v2.ErrorCode != 0 {
+		t.Fatalf("v2 call: %+v", v2)
+	}
+	tb.waitTrue("the last exchange", `document.querySelectorAll("#exchanges tbody tr").length === 10`, liveWithin)
 	tb.waitTrue("the rule's fired count", `(document.querySelector('#faults tr[data-id="f1"] .fired') || {}).textContent === "1"`, liveWithin)
+
+	// Each row names its endpoint, and shows the end of its session ID,
+	// which tells trigger sessions apart, with the whole ID as its title.
+	var heads []string
+	tb.eval(`[...document.querySelectorAll("#exchanges thead th")].map(th => th.textContent)`, &heads)
+	if len(heads) < 4 || heads[3] != "endpoint" {
+		t.Errorf("exchange table heads %q: want an endpoint column after code", heads)
+	}
+	type row struct {
+		Endpoint, Session, Title string
+		Clipped                  bool // the cell hides part of its text
+	}
+	var rows []row
+	tb.eval(`[...document.querySelectorAll("#exchanges tbody tr")].map(tr => ({Endpoint: tr.cells[3].textContent, Session: tr.cells[4].textContent, Title: tr.cells[4].title, Clipped: tr.cells[4].scrollWidth > tr.cells[4].clientWidth}))`, &rows)
+	if len(rows) != 10 || rows[0].Endpoint != "v2" || rows[1].Endpoint != "v1" {
+		t.Errorf("exchange rows, newest first: %+v; want the v2 call first, then v1", rows)
+	}
+	shown := map[string]string{} // shown text → whole ID
+	for _, r := range rows {
+		if r.Session == "" {
+			continue
+		}
+		if r.Clipped {
+			t.Errorf("session cell %q is cut short on the page", r.Session)
+		}
+		if tail := strings.TrimPrefix(r.Session, "…"); !strings.HasSuffix(r.Title, tail) {
+			t.Errorf("session cell %q is not the end of its ID %q", r.Session, r.Title)
+		}
+		if id, seen := shown[r.Session]; seen && id != r.Title {
+			t.Errorf("sessions %s and %s both show as %q", id, r.Title, r.Session)
+		}
+		shown[r.Session] = r.Title
+	}
+	for _, id := range triggers {
+		found := false
+		for _, whole := range shown {
+			found = found || whole == id
+		}
+		if !found {
+			t.Errorf("trigger session %s is in no row: %v", id, shown)
+		}
+	}
+	var clipped bool
+	tb.eval(`(w => w.scrollWidth > w.clientWidth)(document.querySelector("#exchanges-panel .table-wrap"))`, &clipped)
+	if clipped {
+		t.Errorf("the exchange table is wider than its panel: its last columns are hidden")
+	}
 	time.Sleep(time.Second) // let the highlight of fresh rows fade
 	tb.shot("dashboard")
+	tb.noProblems()
+}
+
+// The configuration panel shows each endpoint's stream rules, as the
+// configuration set them.
+func TestConfigPanelShowsStreamRules(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	idle := mockserver.RuleDuration(30 * time.Second)
+	cfg.Endpoints = map[string]mockserver.EndpointConfig{"v1": {IdleTimeout: &idle}}
+	ts := mockserver.NewTestServer(t, mockserver.WithConfig(cfg))
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 800)
+	tb.waitLive()
+	tb.run(chromedp.Click("#config-panel summary"), chromedp.ScrollIntoView("#stream-rules"), chromedp.WaitVisible("#stream-rules"))
+	var rules [][]string
+	tb.eval(`[...document.querySelectorAll("#stream-rules tbody tr")].map(tr => [...tr.cells].map(td => td.innerText))`, &rules)
+	want := [][]string{
+		{"v1 send_stream_msg", mockserver.EndpointPath, "30s", "yes", "no limit", "no rule"},
+		{"v2 send_stream_msg_v2", mockserver.EndpointV2Path, "15s", "yes", "5", "131072 bytes"},
+	}
+	if fmt.Sprint(rules) != fmt.Sprint(want) {
+		t.Errorf("stream rules shown:\n%q\nwant\n%q", rules, want)
+	}
+	tb.shot("dashboard-config")
 	tb.noProblems()
 }
 

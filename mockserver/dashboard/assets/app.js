@@ -100,6 +100,7 @@ async function resync() {
   renderFaults();
   renderTriggers(data.triggers);
   renderRules(data.rules);
+  renderStreamRules(data.endpoints || []);
   $("#config").textContent = JSON.stringify(data.config, null, 2);
 }
 
@@ -311,13 +312,29 @@ function codeText(ex) {
   return String(ex.code);
 }
 
+// endpointOf names the endpoint of an exchange: its version, or the last
+// part of a path that is no endpoint.
+function endpointOf(ex) {
+  if (ex.version) return ex.version;
+  const parts = (ex.path || "").split("/");
+  return parts[parts.length - 1] || ex.path || "";
+}
+
+// shortID shows the end of a long ID, the part that tells IDs apart
+// (trigger session IDs share their first 19 characters); the whole ID is
+// the cell's title.
+const SHORT_ID = 17;
+function shortID(id) {
+  return id.length > SHORT_ID + 1 ? "…" + id.slice(-SHORT_ID) : id;
+}
+
 function matchesFilters(ex) {
   const f = (id) => $(id).value.trim().toLowerCase();
   const session = f("#f-session"), code = f("#f-code"), check = f("#f-check"), path = f("#f-path");
   return (!session || (ex.session_id || "").toLowerCase().includes(session)) &&
     (!code || codeText(ex).toLowerCase() === code || String(ex.code) === code) &&
     (!check || (ex.check || "").toLowerCase().includes(check)) &&
-    (!path || (ex.path || "").toLowerCase().includes(path));
+    (!path || (ex.path || "").toLowerCase().includes(path) || endpointOf(ex).toLowerCase() === path);
 }
 
 function renderExchanges(freshSeq) {
@@ -328,9 +345,10 @@ function renderExchanges(freshSeq) {
       el("td", {}, ex.seq),
       el("td", { class: "mono" }, new Date(ex.time).toLocaleTimeString("en-GB")),
       el("td", {}, el("span", { class: "code " + codeClass(ex) }, codeText(ex))),
-      el("td", { class: "mono", title: ex.session_id || "" }, ex.session_id || ""),
+      el("td", { class: "mono endpoint", title: ex.method + " " + ex.path }, endpointOf(ex)),
+      el("td", { class: "mono sid", title: ex.session_id || "" }, shortID(ex.session_id || "")),
       el("td", { class: "mono", title: ex.chunk || "" }, ex.chunk || ""),
-      el("td", {}, ex.check || ""),
+      el("td", { class: "check", title: ex.check || "" }, ex.check || ""),
       el("td", { title: ex.action || "" }, ex.fault || ""),
       el("td", {}, ex.latency_ms.toFixed(1)))));
 }
@@ -463,6 +481,27 @@ function renderRules(rules) {
       el("td", {}, el("span", { class: "code " + codeClass({ code: r.code, status: 200 }) }, r.code)),
       el("td", { class: "doc " + (r.documented ? "doc-yes" : "doc-no") }, r.documented ? "✔ documented" : "~ inferred"),
       el("td", {}, r.when))));
+}
+
+// ruleText words one stream rule as the configuration's endpoints section
+// sets it.
+function ruleText(name, v) {
+  switch (name) {
+    case "idle_timeout": return v === "off" ? "off" : v;
+    case "refuse_after_end": return v ? "yes" : "no";
+    case "calls_per_second": return v ? String(v) : "no limit";
+    case "max_message_bytes": return v ? v + " bytes" : "no rule";
+  }
+  return String(v);
+}
+
+function renderStreamRules(endpoints) {
+  const names = ["idle_timeout", "refuse_after_end", "calls_per_second", "max_message_bytes"];
+  $("#stream-rules tbody").replaceChildren(...endpoints.map((ep) =>
+    el("tr", { "data-version": ep.version },
+      el("td", { class: "mono" }, ep.version + " " + ep.name),
+      el("td", { class: "mono" }, ep.path),
+      ...names.map((n) => el("td", { "data-rule": n }, ruleText(n, (ep.rules || {})[n]))))));
 }
 
 // ---- reset ----
