@@ -37,7 +37,7 @@ func endpointURL(t *testing.T, base, path string, random uint32) string {
 
 // clientTimeout is how long a request may take before the server counts
 // as blocked.
-const clientTimeout = 5 * time.Second
+const clientTimeout = 10 * time.Second
 
 // sendFirstChunks sends n first chunks, each on a session of its own, over
 // workers keep-alive connections, and returns the slowest answer. It fails

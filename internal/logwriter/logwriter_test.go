@@ -179,15 +179,16 @@ func TestWriterConcurrentLines(t *testing.T) {
 // goes out at once again, not a delay later.
 func TestWriterQuietAgain(t *testing.T) {
 	s := newSink()
-	const delay = 200 * time.Millisecond
+	// Long enough that a busy machine does not pass for a wait.
+	const delay = 500 * time.Millisecond
 	w := New(s, 1024, delay)
 	defer w.Close()
 	w.Write([]byte("one\n"))
 	w.Write([]byte("two\n"))
-	waitFor(t, s, "one\ntwo\n", 2*time.Second)
+	waitFor(t, s, "one\ntwo\n", 10*delay)
 	time.Sleep(3 * delay)
 	w.Write([]byte("three\n"))
-	if took := waitFor(t, s, "one\ntwo\nthree\n", 2*time.Second); took >= delay/2 {
+	if took := waitFor(t, s, "one\ntwo\nthree\n", 10*delay); took >= delay {
 		t.Errorf("the line after a quiet spell took %s, as if it waited for the delay (%s)", took, delay)
 	}
 }
@@ -200,9 +201,9 @@ func TestWriterDropsWhenStalled(t *testing.T) {
 	s.gate, s.entered = make(chan struct{}), make(chan struct{}, 1)
 	const size, line = 100, "123456789\n" // 10 lines fit
 	w := New(s, size, time.Hour)
-	within(t, time.Second, "the first Write", func() { w.Write([]byte("first\n")) })
+	within(t, 10*time.Second, "the first Write", func() { w.Write([]byte("first\n")) })
 	<-s.entered // its write is in progress, and blocks
-	within(t, time.Second, "25 Writes to a stalled output", func() {
+	within(t, 10*time.Second, "25 Writes to a stalled output", func() {
 		for range 25 {
 			if n, err := w.Write([]byte(line)); n != len(line) || err != nil {
 				t.Errorf("Write: %d, %v", n, err)
