@@ -113,7 +113,7 @@ func (s *Server) serveEndpoint(ep *liveEndpoint, w http.ResponseWriter, r *http.
 		if p == http.ErrAbortHandler {
 			panic(p)
 		}
-		s.log.Error("internal error", slog.String("path", r.URL.Path), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		s.log.Error("internal error", slog.String("path", cut(r.URL.Path, maxLogValue)), slog.String("panic", cut(fmt.Sprint(p), maxLogDetail)), slog.String("stack", cut(string(debug.Stack()), maxLogStack)))
 		if out.recorded {
 			return // the reply may be on its way: nothing more can be sent
 		}
@@ -392,6 +392,21 @@ func (s *Server) prepare(ep *liveEndpoint, in *incoming, out *outcome) {
 	}
 }
 
+// Bounds of the log. Each value a request controls (SessionId, MsgKey,
+// fault rule id, path) is cut to maxLogValue bytes on the way to a log
+// line, a check's detail and a panic's value to maxLogDetail, the stack of
+// an internal error to maxLogStack, each on a UTF-8 boundary and marked
+// with its length (cut). Even with every byte escaped (JSON writes a
+// control byte as 6), no line passes MaxLogLine.
+const (
+	maxLogValue  = 128
+	maxLogDetail = 512
+	maxLogStack  = 4 << 10
+	// MaxLogLine is the longest log line, in bytes, that a request can
+	// cause, whatever it holds.
+	MaxLogLine = 16 << 10
+)
+
 // record logs an exchange and adds it to the journal.
 func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *outcome) {
 	took := s.now().Sub(in.start)
@@ -410,21 +425,22 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 	if s.log.Enabled(r.Context(), level) {
 		// An answer's line names its code, session, MsgKey, RequestId and
 		// time; a failure's adds what failed and why, and a status other
-		// than 200. An ordinary line fits slog's inline attributes.
+		// than 200. An ordinary line fits slog's inline attributes, and its
+		// values are short enough not to be cut: it allocates nothing.
 		var buf [10]slog.Attr
 		attrs := append(buf[:0], slog.Int("code", out.rep.code))
 		if status != http.StatusOK {
 			attrs = append(attrs, slog.Int("status", status))
 		}
 		if out.verdict.check != "" {
-			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", out.verdict.detail))
+			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", cut(out.verdict.detail, maxLogDetail)))
 		}
 		if out.fault != "" {
-			attrs = append(attrs, slog.String("fault", out.fault))
+			attrs = append(attrs, slog.String("fault", cut(out.fault, maxLogValue)))
 		}
 		attrs = append(attrs,
-			slog.String("session_id", in.arrival.sessionID),
-			slog.String("msg_key", key),
+			slog.String("session_id", cut(in.arrival.sessionID, maxLogValue)),
+			slog.String("msg_key", cut(key, maxLogValue)),
 			slog.String("request_id", out.rep.requestID),
 			slog.Duration("took", took),
 		)

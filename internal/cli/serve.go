@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -54,9 +55,11 @@ start, signed by a CA made in memory, for 127.0.0.1, ::1, localhost and any
 your own certificate instead.
 
 Once listening, serve prints the address, the app and a curl command that
-sends a first chunk. Logs go to stderr.`
+sends a first chunk. Logs go to stderr, one line per request, and never make
+a request wait: when stderr is not read or is closed, lines are dropped and
+counted, /__admin/health answers 503 "degraded", and serve exits 1.`
 
-func runServe(ctx context.Context, e *env, args []string) int {
+func runServe(ctx context.Context, e *env, args []string) (code int) {
 	const name = "serve"
 	fs := newFlagSet(e, name, "[flags]", serveDescription)
 	configFile := fs.String("config", "", "configuration `file`, YAML, or JSON when it ends in .json, in place of the embedded default (its app included)")
@@ -97,8 +100,17 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		// on return for callers that run serve in their own process.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(mockserver.DefaultMemoryLimit))
 	}
-	logs := logwriter.New(e.stderr, logwriter.Size, logwriter.Delay) // a log line costs a copy, not a write(2)
-	defer logs.Close()                                               // last: "stopped" and every line before it reach stderr
+	// A closed stderr makes a write fail with EPIPE, which the log
+	// counts, rather than kill the process with SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
+	// A log line costs a copy, never a wait for stderr: a stalled or broken
+	// stderr drops lines (counted, in health) instead of stopping requests.
+	// Every message of serve goes through it, in order, so that none waits.
+	logs := logwriter.New(e.stderr, logwriter.Size, logwriter.Delay)
+	defer func() { code = closeLog(name, logs, code) }() // last: "stopped" and every line before it reach stderr
+	se := *e
+	se.stderr = logs
+	e = &se
 	logger, err := newLogger(logs, *logFormat, *logLevel)
 	if err != nil {
 		return usageError(e, name, "%v", err)
@@ -136,6 +148,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return usageError(e, name, "%v", err)
 	}
 	cfg.Logger = logger
+	cfg.Health = append(cfg.Health, logs)
 	cfg.AdminToken = *adminToken
 	if !set["admin-token"] {
 		cfg.AdminToken = e.getenv(AdminTokenEnv)
@@ -243,6 +256,19 @@ func sameAddr(bound, given string) bool {
 	bh, bp, err1 := net.SplitHostPort(bound)
 	gh, gp, err2 := net.SplitHostPort(given)
 	return err1 == nil && err2 == nil && bp == gp && (bh == gh || gh == "" || gh == "localhost")
+}
+
+// closeLog writes out the log of serve, which ended with code. When log
+// lines were lost it says so last, if stderr takes it, and turns a success
+// into ExitFailure.
+func closeLog(name string, logs *logwriter.Writer, code int) int {
+	if p := logs.Problem(); p != "" {
+		fmt.Fprintf(logs, "%s %s: %s\n", progName, name, p)
+	}
+	if err := logs.Close(); err != nil && code == ExitOK {
+		return ExitFailure
+	}
+	return code
 }
 
 // newLogger builds the logger of serve, which writes to w.

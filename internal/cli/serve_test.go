@@ -33,11 +33,21 @@ var listeningRE = regexp.MustCompile(`(?m)^deskmock listening on (\S+)$`)
 // banner.
 func startServe(t *testing.T, vars map[string]string, args ...string) *server {
 	t.Helper()
+	return startServeTo(t, nil, vars, args...)
+}
+
+// startServeTo is startServe with serve's stderr going to stderr instead
+// of s.stderr, unless it is nil.
+func startServeTo(t *testing.T, stderr io.Writer, vars map[string]string, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{stdout: new(syncBuffer), stderr: new(syncBuffer), cancel: cancel, done: make(chan int, 1)}
 	e := &env{
 		stdin: strings.NewReader(""), stdout: s.stdout, stderr: s.stderr,
 		getenv: func(k string) string { return vars[k] }, now: time.Now,
+	}
+	if stderr != nil {
+		e.stderr = stderr
 	}
 	go func() { s.done <- run(ctx, e, append([]string{"serve"}, args...)) }()
 	t.Cleanup(func() {

@@ -48,8 +48,18 @@ type process struct {
 // startBinary runs bin with args and waits for serve's banner.
 func startBinary(t *testing.T, bin string, env []string, args ...string) *process {
 	t.Helper()
+	return startBinaryTo(t, bin, env, nil, args...)
+}
+
+// startBinaryTo is startBinary with the process's stderr going to stderr
+// (such as a pipe) instead of p.stderr, unless it is nil.
+func startBinaryTo(t *testing.T, bin string, env []string, stderr io.Writer, args ...string) *process {
+	t.Helper()
 	p := &process{cmd: exec.Command(bin, args...), stdout: new(syncBuffer), stderr: new(syncBuffer), exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if stderr != nil {
+		p.cmd.Stderr = stderr
+	}
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
