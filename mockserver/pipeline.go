@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 	"github.com/deskmock/deskmock/schemas"
@@ -113,7 +114,7 @@ func (s *Server) serveEndpoint(ep *liveEndpoint, w http.ResponseWriter, r *http.
 		if p == http.ErrAbortHandler {
 			panic(p)
 		}
-		s.log.Error("internal error", slog.String("path", r.URL.Path), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		s.log.Error("internal error", slog.String("path", redact.Text(r.URL.Path)), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		if out.recorded {
 			return // the reply may be on its way: nothing more can be sent
 		}
@@ -417,14 +418,14 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 			attrs = append(attrs, slog.Int("status", status))
 		}
 		if out.verdict.check != "" {
-			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", out.verdict.detail))
+			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", redact.Text(out.verdict.detail)))
 		}
 		if out.fault != "" {
 			attrs = append(attrs, slog.String("fault", out.fault))
 		}
 		attrs = append(attrs,
-			slog.String("session_id", in.arrival.sessionID),
-			slog.String("msg_key", key),
+			slog.String("session_id", redact.Text(in.arrival.sessionID)),
+			slog.String("msg_key", redact.Text(key)),
 			slog.String("request_id", out.rep.requestID),
 			slog.Duration("took", took),
 		)
