@@ -185,3 +185,30 @@ func mustSig(t *testing.T, ts *TestServer, n int) string {
 	}
 	return sig
 }
+
+// BenchmarkExchangeRedacted measures what redaction adds to an ordinary
+// exchange's journal line (the file's, on the request path with
+// --journal): the query's usersig parameter, then every field's scan.
+func BenchmarkExchangeRedacted(b *testing.B) {
+	ts := NewTestServer(b)
+	sig, err := ts.UserSig(ts.App.SDKAppID, ts.Identifier, time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &Exchange{Method: "POST", Path: EndpointPath, Query: Query(ts.App.SDKAppID, ts.Identifier, sig, 7),
+		Body: ChunkBody(testSession, "", "Hello, this is the first chunk of an answer.", false), BodySize: 90,
+		Status: 200, Reply: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","MsgKey":"1400000001-administrator-1"}`,
+		RequestID: "req-1", SessionID: testSession, MsgKey: "1400000001-administrator-1", Chunk: "Hello, this is the first chunk of an answer.",
+		IssuedMsgKey: "1400000001-administrator-1"}
+	b.Run("query only", func(b *testing.B) {
+		for b.Loop() {
+			line := *e
+			line.Query = redact.Query(line.Query)
+		}
+	})
+	b.Run("every field", func(b *testing.B) {
+		for b.Loop() {
+			e.redacted()
+		}
+	})
+}

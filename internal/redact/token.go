@@ -47,6 +47,18 @@ var maybe = func() (t [256]bool) {
 	return t
 }()
 
+// headStart marks the characters a zlib header can begin with: those whose
+// six bits end in 10 and are below 32 (the compression method 8 and a
+// window of at most 32 KiB): C G K O S W a e. It spares zlibHeader seven
+// positions in eight.
+var headStart = func() (t [256]bool) {
+	for b := range t {
+		v := sixBits[b]
+		t[b] = v != 0 && (v-1)&3 == 2 && v-1 < 32
+	}
+	return t
+}()
+
 // isTokenByte reports whether b is a character of a token.
 func isTokenByte(b byte) bool { return sixBits[b] != 0 || b == '_' }
 
@@ -218,7 +230,7 @@ func segment(s string, k, hi int) (seg string, pos []int, next int) {
 func find(seg string) (start, end int, ok bool) {
 	attempts := 0
 	for c := 0; c+MinToken <= len(seg); c++ {
-		if !zlibHeader(seg[c:]) {
+		if !headStart[seg[c]] || !zlibHeader(seg[c:]) {
 			continue
 		}
 		if attempts++; attempts > maxAttempts {
