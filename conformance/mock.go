@@ -91,8 +91,8 @@ func (m *caseMock) wrap(h http.Handler) http.Handler {
 		h.ServeHTTP(rec, r)
 		m.mu.Lock()
 		m.stray = append(m.stray, mockserver.Exchange{
-			Time: start, Method: r.Method, Path: r.URL.Path, Query: redact.Query(r.URL.RawQuery),
-			Body: string(body), Status: rec.status, Reply: rec.body.String(),
+			Time: start, Method: r.Method, Path: redact.Text(r.URL.Path), Query: redact.Text(redact.Query(r.URL.RawQuery)),
+			Body: redact.Text(string(body)), Status: rec.status, Reply: redact.Text(rec.body.String()),
 			LatencyMS: float64(time.Since(start).Microseconds()) / 1000,
 		})
 		m.mu.Unlock()

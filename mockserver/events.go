@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"sync"
 	"sync/atomic"
-
-	"github.com/deskmock/deskmock/internal/redact"
 )
 
 // Bounds of what the event hub queues for one subscriber. A subscriber that
@@ -35,7 +33,7 @@ const (
 type event struct {
 	id   uint64
 	kind string
-	ex   Exchange // for eventExchange; Query not yet redacted
+	ex   Exchange // for eventExchange; not yet redacted
 	key  string   // for eventEvicted: the stream's MsgKey
 	size int64    // what the event counts against a queue's bytes
 
@@ -43,8 +41,8 @@ type event struct {
 	data []byte
 }
 
-// JSON returns the event's data line: the exchange, its query redacted, or
-// an empty object.
+// JSON returns the event's data line: the exchange, its UserSigs redacted,
+// or an empty object.
 func (ev *event) JSON() []byte {
 	ev.once.Do(func() {
 		if ev.kind == eventEvicted {
@@ -55,8 +53,7 @@ func (ev *event) JSON() []byte {
 			ev.data = []byte("{}")
 			return
 		}
-		e := ev.ex
-		e.Query = redact.Query(e.Query)
+		e := ev.ex.redacted()
 		b, err := json.Marshal(&e)
 		if err != nil {
 			b = []byte("{}")

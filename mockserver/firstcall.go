@@ -3,6 +3,8 @@ package mockserver
 import (
 	"math/rand/v2"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/deskmock/deskmock/internal/shellquote"
@@ -18,34 +20,80 @@ const FirstCallLifetime = 24 * time.Hour
 
 // FirstCall is a ready-to-paste shell command that sends a first chunk.
 type FirstCall struct {
-	// Curl is the curl command line, for plain HTTP.
+	// Curl is the command, for plain HTTP: a curl command line, after the
+	// line of SignCommand when there is one.
 	Curl string
-	// URL and Body are the request's, for a command of one's own.
+	// URL and Body are the request's, for a command of one's own. When
+	// SignCommand is set, URL holds "$usersig" where the UserSig goes.
 	URL, Body string
+	// SignCommand, when not empty, is the shell line that signs the
+	// UserSig into $usersig: the app's key is not the well-known test key,
+	// so no UserSig signed with it is shown.
+	SignCommand string
 	// Note, when not empty, says what to do before running it.
 	Note string
+
+	target string // URL as a shell word
 }
 
-// FirstCall returns the curl command that sends a first chunk to the server
-// at base (such as "http://127.0.0.1:8780"), as the first administrator of
-// the first app, with a UserSig valid for FirstCallLifetime. In strict
-// session mode it uses the first configured session, or says to open one.
+// testKey is the secret key of the embedded default configuration's
+// first app: a well-known test key, published in the README.
+var testKey = sync.OnceValue(func() string { return DefaultConfig().Apps[0].SecretKey })
+
+// IsTestKey reports whether key is the well-known test key of the
+// embedded default configuration. A UserSig signed with it is no secret;
+// one signed with any other key is a credential.
+func IsTestKey(key string) bool { return key == testKey() }
+
+// FirstCall returns the command that sends a first chunk to the server at
+// base (such as "http://127.0.0.1:8780"), as the first administrator of
+// the first app. With the well-known test key the command carries a
+// UserSig valid for FirstCallLifetime; with any other key it carries none,
+// and SignCommand has `deskmock usersig gen` sign one with the user's own
+// key: a page or a banner that anyone may read must not hand out a
+// credential. In strict session mode it uses the first configured
+// session, or says to open one.
 func (s *Server) FirstCall(base string) (FirstCall, error) {
 	app := s.cfg.Apps[0] // a valid configuration has at least one app
 	admin := app.Admins[0]
-	sessionID, note := ExampleSessionID, ""
+	sessionID, notes := ExampleSessionID, []string(nil)
 	if s.cfg.Sessions.Strict {
 		if len(s.cfg.Sessions.IDs) > 0 {
 			sessionID = s.cfg.Sessions.IDs[0]
 		} else {
-			note = "Sessions are strict: open this SessionId first, or the call gets 141005."
+			notes = append(notes, "Sessions are strict: open this SessionId first, or the call gets 141005.")
 		}
 	}
-	sig, err := s.UserSig(app.SDKAppID, admin, FirstCallLifetime)
-	if err != nil {
-		return FirstCall{}, err
+	random := rand.Uint32()
+	f := FirstCall{Body: `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`}
+	if IsTestKey(app.SecretKey) {
+		sig, err := s.UserSig(app.SDKAppID, admin, FirstCallLifetime)
+		if err != nil {
+			return FirstCall{}, err
+		}
+		f.URL = base + EndpointPath + "?" + Query(app.SDKAppID, admin, sig, random)
+		f.target = shellquote.Quote(f.URL)
+	} else {
+		// The query of Query with "$usersig" for the value, which only
+		// that word leaves unquoted.
+		before, after, _ := strings.Cut(Query(app.SDKAppID, admin, "", random), "&usersig=")
+		f.URL = base + EndpointPath + "?" + before + "&usersig=$usersig" + after
+		f.target = shellquote.Quote(base+EndpointPath+"?"+before+"&usersig=") + `"$usersig"` + shellquote.Quote(after)
+		f.SignCommand = "usersig=$(deskmock usersig gen --sdkappid " + strconv.FormatUint(app.SDKAppID, 10) +
+			" --identifier " + shellquote.Quote(admin) + " --expire " + strconv.Itoa(int(FirstCallLifetime.Hours())) + "h)"
+		notes = append([]string{"The app's secret key is not the well-known test key, so no UserSig is shown: the first line signs one with your key, which deskmock usersig gen reads from $DESKMOCK_SECRET_KEY (or add --secret-key-file FILE)."}, notes...)
 	}
-	url := base + EndpointPath + "?" + Query(app.SDKAppID, admin, sig, rand.Uint32())
-	body := `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`
-	return FirstCall{Curl: "curl -sS -X POST " + shellquote.Quote(url) + " -d " + shellquote.Quote(body), URL: url, Body: body, Note: note}, nil
+	f.Note = strings.Join(notes, " ")
+	f.Curl = f.Command("")
+	return f, nil
+}
+
+// Command returns the command with curlOptions (such as "--cacert
+// 'ca.pem' ", ending with a space) before the method.
+func (f FirstCall) Command(curlOptions string) string {
+	c := "curl -sS " + curlOptions + "-X POST " + f.target + " -d " + shellquote.Quote(f.Body)
+	if f.SignCommand != "" {
+		c = f.SignCommand + "\n" + c
+	}
+	return c
 }

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
@@ -182,7 +181,7 @@ func cut(s string, max int) string {
 // add records an exchange, which the journal keeps: the caller must not
 // change it afterwards. Lines go to the sink as exchanges complete; a sink
 // error is returned but the exchange is kept. e.Query may still hold the
-// UserSig: the journal redacts it on the way out.
+// UserSig: the journal redacts it on the way out (see Exchange.redacted).
 func (j *journal) add(e *Exchange) error {
 	if m, path := cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath); m != e.Method || path != e.Path {
 		// The method, path and query share the memory of the request
@@ -205,8 +204,7 @@ func (j *journal) add(e *Exchange) error {
 	}
 	j.mu.Unlock()
 	if j.enc != nil {
-		line := *e
-		line.Query = redact.Query(line.Query)
+		line := e.redacted()
 		j.sinkMu.Lock()
 		defer j.sinkMu.Unlock()
 		// One Write per line with no buffer, so a killed process loses
@@ -261,7 +259,7 @@ func (j *journal) list(f ExchangeFilter) []Exchange {
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq })
 	for i := range out {
-		out[i].Query = redact.Query(out[i].Query)
+		out[i] = out[i].redacted()
 	}
 	if out == nil {
 		out = []Exchange{}

@@ -8,9 +8,11 @@ import (
 )
 
 // landing answers GET /: what is running, where, and a first call to paste.
-// The command carries a working UserSig, so it is shown to loopback clients
-// only. The page is self-contained (its style inline, no script), so that
-// it works on an address that does not serve the admin API.
+// The page needs no token, so its command carries a UserSig only when the
+// app's key is the well-known test key; with any other key it signs none
+// (see FirstCall). The page is self-contained (its style inline, no
+// script), so that it works on an address that does not serve the admin
+// API.
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -30,9 +32,10 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/", What: "the admin API's routes (faults, sessions, requests, streams, codes, clock, reset), as JSON"},
 		dashboard.Endpoint{Method: "GET", Path: UIPath, What: "the live dashboard"},
 	)
-	if fromLoopback(r) {
-		if first, err := s.FirstCall(base); err == nil {
-			l.Curl, l.Note, l.SigHours = first.Curl, first.Note, int(FirstCallLifetime.Hours())
+	if first, err := s.FirstCall(base); err == nil {
+		l.Curl, l.Note = first.Curl, first.Note
+		if first.SignCommand == "" {
+			l.SigHours = int(FirstCallLifetime.Hours())
 		}
 	}
 	var buf bytes.Buffer

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 	"github.com/deskmock/deskmock/schemas"
@@ -113,7 +114,7 @@ func (s *Server) serveEndpoint(ep *liveEndpoint, w http.ResponseWriter, r *http.
 		if p == http.ErrAbortHandler {
 			panic(p)
 		}
-		s.log.Error("internal error", slog.String("path", cut(r.URL.Path, maxLogValue)), slog.String("panic", cut(fmt.Sprint(p), maxLogDetail)), slog.String("stack", cut(string(debug.Stack()), maxLogStack)))
+		s.log.Error("internal error", slog.String("path", cut(redact.Text(r.URL.Path), maxLogValue)), slog.String("panic", cut(fmt.Sprint(p), maxLogDetail)), slog.String("stack", cut(string(debug.Stack()), maxLogStack)))
 		if out.recorded {
 			return // the reply may be on its way: nothing more can be sent
 		}
@@ -433,14 +434,14 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 			attrs = append(attrs, slog.Int("status", status))
 		}
 		if out.verdict.check != "" {
-			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", cut(out.verdict.detail, maxLogDetail)))
+			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", cut(redact.Text(out.verdict.detail), maxLogDetail)))
 		}
 		if out.fault != "" {
 			attrs = append(attrs, slog.String("fault", cut(out.fault, maxLogValue)))
 		}
 		attrs = append(attrs,
-			slog.String("session_id", cut(in.arrival.sessionID, maxLogValue)),
-			slog.String("msg_key", cut(key, maxLogValue)),
+			slog.String("session_id", cut(redact.Text(in.arrival.sessionID), maxLogValue)),
+			slog.String("msg_key", cut(redact.Text(key), maxLogValue)),
 			slog.String("request_id", out.rep.requestID),
 			slog.Duration("took", took),
 		)

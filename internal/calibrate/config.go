@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -67,10 +68,11 @@ func WriteConfig(w io.Writer, rep *Report, id Identity) error {
 			b.WriteString("}\n")
 		}
 	}
-	if _, err := mockserver.ParseConfig("calibrated.yaml", b.Bytes()); err != nil {
+	text := redact.Bytes(b.Bytes()) // an info override may quote an echo
+	if _, err := mockserver.ParseConfig("calibrated.yaml", text); err != nil {
 		return fmt.Errorf("calibrate: the configuration written would not load: %w", err)
 	}
-	if _, err := w.Write(b.Bytes()); err != nil {
+	if _, err := w.Write(text); err != nil {
 		return fmt.Errorf("calibrate: writing the configuration: %w", err)
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"io"
 	"time"
 	"unicode/utf8"
+
+	"github.com/deskmock/deskmock/internal/redact"
 )
 
 // Bounds of what an Exchange keeps, so that the journal and the report stay
@@ -56,7 +58,7 @@ func writeJournal(w io.Writer, e Exchange) error {
 	if err := enc.Encode(e); err != nil {
 		return fmt.Errorf("calibrate: journal: %w", err)
 	}
-	if _, err := w.Write(b.Bytes()); err != nil {
+	if _, err := w.Write(redact.Bytes(b.Bytes())); err != nil {
 		return fmt.Errorf("calibrate: journal: %w", err)
 	}
 	return nil

@@ -62,7 +62,8 @@ func excerpt(b []byte) string {
 }
 
 // send makes one HTTP request, bounded by timeout, and reads the envelope
-// of its reply; it also returns the reply's text.
+// of its reply; it also returns the reply's text. Both have the request's
+// UserSig, and any other, hidden, wherever the server echoed it.
 func (r *runner) send(ctx context.Context, base string, req Request, timeout time.Duration) (*Answer, string) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -86,12 +87,14 @@ func (r *runner) send(ctx context.Context, base string, req Request, timeout tim
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	a := parseReply(resp, b)
+	text := hideSig(string(b), req.sig) // before an excerpt could cut a token
+	a := parseReply(resp, []byte(text))
 	a.Millis = millis(time.Since(start))
 	if err != nil && a.Error == "" {
 		a.Error = "reading the reply: " + describeError(ctx, err, timeout)
 	}
-	return a, string(b)
+	hideAnswer(a, req.sig) // and after JSON unescaped the ErrorInfo
+	return a, text
 }
 
 // describeError words a transport error.

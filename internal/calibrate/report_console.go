@@ -20,8 +20,13 @@ var outcomeWord = map[Outcome]string{
 }
 
 // WriteConsole writes the parity report as text: one line per probe with
-// both answers, the notes, the overrides and a summary.
+// both answers, the notes, the overrides and a summary. UserSigs are
+// hidden.
 func WriteConsole(w io.Writer, rep *Report) {
+	writeRedacted(w, func(w io.Writer) error { writeConsole(w, rep); return nil })
+}
+
+func writeConsole(w io.Writer, rep *Report) {
 	fmt.Fprintf(w, "deskmock calibrate: %s against a local mock (sdkappid %d, identifier %s)\n", rep.Upstream, rep.SDKAppID, rep.Identifier)
 	fmt.Fprintf(w, "started %s\n\n", stamp(rep.Started))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -86,6 +91,10 @@ func WriteConsole(w io.Writer, rep *Report) {
 
 // WritePlan writes what a run would send, probe by probe, UserSig redacted.
 func WritePlan(w io.Writer, upstream string, plan []Result) {
+	writeRedacted(w, func(w io.Writer) error { writePlan(w, upstream, plan); return nil })
+}
+
+func writePlan(w io.Writer, upstream string, plan []Result) {
 	fmt.Fprintf(w, "deskmock calibrate --dry-run: %d probes for %s (nothing is sent)\n", len(plan), upstream)
 	for _, r := range plan {
 		check := string(r.Check)

@@ -35,12 +35,14 @@ var htmlTemplate = template.Must(template.New("calibrate").Funcs(template.FuncMa
 
 // WriteHTML writes the report as one self-contained HTML page in the style
 // of the conformance report: a table of probes with both answers, then each
-// probe's request and the upstream's exchanges.
+// probe's request and the upstream's exchanges. UserSigs are hidden.
 func WriteHTML(w io.Writer, rep *Report) error {
-	if err := htmlTemplate.Execute(w, rep); err != nil {
-		return fmt.Errorf("calibrate: html: %w", err)
-	}
-	return nil
+	return writeRedacted(w, func(w io.Writer) error {
+		if err := htmlTemplate.Execute(w, rep); err != nil {
+			return fmt.Errorf("calibrate: html: %w", err)
+		}
+		return nil
+	})
 }
 
 // outcomeClass is the CSS class, of the conformance style sheet, of an

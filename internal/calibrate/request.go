@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
@@ -31,10 +32,12 @@ type Request struct {
 	Redacted string
 	// Body is the request body, placeholders filled.
 	Body string
+
+	sig string // the UserSig of Target
 }
 
 // redacted stands for a UserSig wherever a request is printed or journaled.
-const redacted = "REDACTED"
+const redacted = redact.Placeholder
 
 // part says which of a probe's calls a request is.
 type part int
@@ -126,6 +129,7 @@ func build(p Probe, id Identity, c call, now time.Time) (Request, error) {
 		Target:   path + "?" + strings.Join(plain, "&"),
 		Redacted: path + "?" + strings.Join(hidden, "&"),
 		Body:     body,
+		sig:      sig,
 	}, nil
 }
 

@@ -34,7 +34,8 @@ purpose. --dry-run prints each probe and what it would send, and sends
 nothing.
 
 The secret key is read from --secret-key-file, else $DESKMOCK_SECRET_KEY,
-and is never printed. UserSigs are redacted in every output. Network
+and is never printed. UserSigs are redacted in every output, also where
+the upstream echoes the request (a proxy's error page often does). Network
 errors, timeouts and replies that are not the vendor's envelope are
 reported per probe.
 

@@ -14,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/deskmock/deskmock/internal/logwriter"
-	"github.com/deskmock/deskmock/internal/shellquote"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -297,7 +296,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 }
 
 // printBanner tells on stdout where the server listens, which app it serves
-// and how to send a first chunk.
+// and how to send a first chunk: with a UserSig when the key is the
+// well-known test key, else with the command that signs one (stdout ends
+// up in CI logs, which must not hold a credential).
 func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom string, ts *tlsSetup, bound, adminBound string, moreApps int) {
 	w := e.stdout
 	base := ts.scheme() + "://" + dialAddr(bound)
@@ -342,8 +343,12 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom str
 		fmt.Fprint(w, b.String())
 		return
 	}
-	fmt.Fprintf(&b, "\nSend a first chunk (the UserSig is valid for %d hours):\n", int(mockserver.FirstCallLifetime.Hours()))
-	fmt.Fprintf(&b, "curl -sS %s-X POST %s -d %s\n", ts.curlTrust(), shellquote.Quote(first.URL), shellquote.Quote(first.Body))
+	if first.SignCommand == "" {
+		fmt.Fprintf(&b, "\nSend a first chunk (the UserSig, signed with the test key, is valid for %d hours):\n", int(mockserver.FirstCallLifetime.Hours()))
+	} else {
+		b.WriteString("\nSend a first chunk (stdout may be kept or shared, so no UserSig signed with your key is shown):\n")
+	}
+	b.WriteString(first.Command(ts.curlTrust()) + "\n")
 	if first.Note != "" {
 		b.WriteString(first.Note + "\n")
 	}

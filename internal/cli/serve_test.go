@@ -24,7 +24,7 @@ type server struct {
 	cancel         context.CancelFunc
 	done           chan int
 	addr           string // the bound address it printed
-	curl           string // the curl line it printed
+	curl           string // the curl line it printed, with the UserSig its sign line gives
 }
 
 var listeningRE = regexp.MustCompile(`(?m)^deskmock listening on (\S+)$`)
@@ -64,7 +64,7 @@ func startServeTo(t *testing.T, stderr io.Writer, vars map[string]string, args .
 		if m := listeningRE.FindStringSubmatch(out); m != nil {
 			for _, line := range strings.Split(out, "\n") {
 				if strings.HasPrefix(line, "curl ") {
-					s.addr, s.curl = m[1], line
+					s.addr, s.curl = m[1], signCurl(t, out, line, vars, args)
 					return s
 				}
 			}
@@ -77,6 +77,54 @@ func startServeTo(t *testing.T, stderr io.Writer, vars map[string]string, args .
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// signCurl returns the curl line of a banner: as printed when it carries a
+// UserSig, else with the one that the banner's sign line gives when run
+// (in process) as the user would, with the key serve was given.
+func signCurl(t *testing.T, banner, curl string, vars map[string]string, args []string) string {
+	t.Helper()
+	const sign = "usersig=$(deskmock "
+	i := strings.Index(banner, "\n"+sign)
+	if i < 0 {
+		return curl
+	}
+	line, _, _ := strings.Cut(banner[i+1+len(sign):], "\n")
+	key := vars[SecretKeyEnv]
+	for j := 0; j+1 < len(args); j++ {
+		switch args[j] {
+		case "--secret-key":
+			key = args[j+1]
+		case "--secret-key-file":
+			b, err := os.ReadFile(args[j+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			key = strings.TrimSpace(string(b))
+		case "--config":
+			cfg, err := mockserver.LoadConfig(args[j+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			key = cfg.Apps[0].SecretKey
+		}
+	}
+	var stdout, stderr strings.Builder
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: time.Now,
+		getenv: func(k string) string {
+			if k == SecretKeyEnv {
+				return key
+			}
+			return ""
+		}}
+	if code := run(context.Background(), e, shellWords(t, strings.TrimSuffix(line, ")"))); code != ExitOK {
+		t.Fatalf("the sign line %q: exit %d: %s", line, code, stderr.String())
+	}
+	signed := strings.Replace(curl, `'"$usersig"'`, strings.TrimSpace(stdout.String()), 1)
+	if signed == curl {
+		t.Fatalf("the curl line %q has no $usersig", curl)
+	}
+	return signed
 }
 
 // stop cancels serve's context and returns its exit code.

@@ -1,5 +1,7 @@
-// Package redact hides credentials in what deskmock records: the UserSig of
-// a query string, in every spelling a server could take for it.
+// Package redact hides credentials in what deskmock writes out: the value
+// of a usersig query parameter, in every spelling a server or a careless
+// client could give it (Query), and any UserSig wherever it stands in text
+// (Text, Bytes).
 package redact
 
 import (
@@ -13,8 +15,10 @@ const Placeholder = "REDACTED"
 // Query returns raw with the value of every usersig parameter replaced by
 // Placeholder. Parameters are split at '&' and at ';' (older servers, and
 // some proxies, take ';' as a separator), and a name is usersig once
-// percent-decoded and in any case (%75sersig, USERSIG): a client that
-// writes it so still sends its credential.
+// percent-decoded, trimmed of spaces, stripped of a "[]" or "[KEY]"
+// suffix and in any case (%75sersig, USERSIG, "usersig+", usersig[]): a
+// client that writes it so still sends its credential. A parameter whose
+// '=' is itself escaped ("usersig%3D...") has the rest redacted too.
 func Query(raw string) string {
 	var b []byte
 	done := 0 // raw[:done] is in b
@@ -26,8 +30,14 @@ func Query(raw string) string {
 			end += i
 		}
 		part := raw[i:end]
-		if eq := strings.IndexByte(part, '='); eq >= 0 && part[eq+1:] != Placeholder && IsUserSigName(part[:eq]) {
-			b = append(b, raw[done:i+eq+1]...)
+		eq := strings.IndexByte(part, '=')
+		value := eq + 1
+		if eq < 0 {
+			eq = indexFold(part, "%3D")
+			value = eq + 3
+		}
+		if eq >= 0 && part[value:] != Placeholder && IsUserSigName(part[:eq]) {
+			b = append(b, raw[done:i+value]...)
 			b = append(b, Placeholder...)
 			done = end
 		}
@@ -40,14 +50,35 @@ func Query(raw string) string {
 }
 
 // IsUserSigName reports whether a raw (still escaped) query parameter name
-// means usersig.
+// means usersig: percent-decoded ('+' a space), trimmed of spaces, without
+// a "[...]" suffix, and in any case.
 func IsUserSigName(name string) bool {
 	if len(name) == len("usersig") {
 		return strings.EqualFold(name, "usersig")
 	}
-	if strings.IndexByte(name, '%') < 0 && strings.IndexByte(name, '+') < 0 {
+	if len(name) < len("usersig") || !strings.ContainsAny(name, "%+[ \t") {
 		return false
 	}
 	n, err := url.QueryUnescape(name)
-	return err == nil && strings.EqualFold(n, "usersig")
+	if err != nil {
+		return false
+	}
+	n = strings.TrimSpace(n)
+	if strings.HasSuffix(n, "]") {
+		if open := strings.LastIndexByte(n, '['); open >= 0 {
+			n = strings.TrimSpace(n[:open])
+		}
+	}
+	return strings.EqualFold(n, "usersig")
+}
+
+// indexFold returns the index of the first occurrence of sub (upper-case
+// ASCII) in s in any case, or -1.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

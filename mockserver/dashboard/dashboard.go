@@ -61,10 +61,11 @@ type Landing struct {
 	Dashboard string
 	// Endpoints are the paths the server answers.
 	Endpoints []Endpoint
-	// Curl is the command that sends a first chunk; empty when it is not
-	// shown (to a client beyond loopback).
+	// Curl is the command that sends a first chunk; empty when no UserSig
+	// could be signed.
 	Curl string
-	// SigHours is how long the command's UserSig is valid, in hours.
+	// SigHours is how long the command's UserSig is valid, in hours; 0
+	// when the command carries none (the key is not the test key).
 	SigHours int
 	// Note is said after the command.
 	Note string
