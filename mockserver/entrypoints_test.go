@@ -1,15 +1,11 @@
 package mockserver
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,18 +26,7 @@ type entryPoint struct {
 // the test ends.
 func serveBinary(t *testing.T) string {
 	t.Helper()
-	bin := buildDeskmock(t)
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, addr, stderr, _ := startServe(t, buildDeskmock(t))
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
@@ -49,12 +34,6 @@ func serveBinary(t *testing.T) string {
 			t.Logf("deskmock serve's log:\n%s", stderr.String())
 		}
 	})
-	banner, err := bufio.NewReader(stdout).ReadString('\n')
-	_, addr, ok := strings.Cut(strings.TrimSpace(banner), " listening on ")
-	if err != nil || !ok {
-		t.Fatalf("banner %q, %v", banner, err)
-	}
-	go io.Copy(io.Discard, stdout)
 	return "http://" + addr
 }
 
