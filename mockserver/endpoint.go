@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,11 +28,15 @@ const (
 	V2 = "v2"
 )
 
-// endpoint is one streaming API: where it is, what its body must look like,
-// how a body becomes a stream call, and the rules its streams follow by
-// default. Every endpoint runs the same pipeline (pipeline.go); adding one
-// (the vendor also has C2C and group stream APIs) is one more value in
-// endpoints and, where the body differs, one more callOf function.
+// endpoint is one streaming API, everything about it in one value: where
+// it is, its request schema, its body limit, the rules its streams follow,
+// how a body becomes a stream call (and what fault rules see of it), and
+// the rows of the check→code table it runs. Every endpoint runs the same
+// pipeline (pipeline.go). The values below hold the defaults; a Server
+// runs configured copies of them (configured). Adding
+// an endpoint (the vendor also has C2C and group stream APIs) is a schema
+// in schemas/, one more value in endpoints and, where the body differs,
+// one more read function.
 type endpoint struct {
 	// version names the endpoint: "v1", "v2".
 	version string
@@ -42,43 +47,82 @@ type endpoint struct {
 	schema string
 	// validate checks a decoded body against the request schema.
 	validate func(body any) error
+	// bodyLimit is the longest body accepted unless the configuration's
+	// entry of the endpoint sets one, given the configuration's limits.
+	bodyLimit func(Limits) int
+	// maxBody is the longest body accepted; set by configured.
+	maxBody int
+	// rules are the stream rules its streams follow.
+	rules StreamRules
 	// indexed is true when chunks carry an Index that starts at 1 and
 	// strictly increases across the stream.
 	indexed bool
-	// callOf reads a body that passed the schema. An error is a schema
-	// failure the schema cannot express.
-	callOf func(body map[string]any) (streamCall, error)
-	// peek reads what fault matching needs from any decoded body, valid or
-	// not: nothing it finds is trusted beyond that.
-	peek func(body map[string]any) arrival
-	// rules are the stream rules in force unless the configuration says
-	// otherwise.
-	rules StreamRules
-	// maxBody is the body limit unless the configuration says otherwise.
-	maxBody int
+	// read reads a decoded body, valid or not, into the call it asks for,
+	// once: fault rules match on what it found, and once the body passed
+	// the schema the call is whole. What is missing or of another type is
+	// left zero. Its error is a schema failure the schema cannot express,
+	// which counts only for a body that passed the schema.
+	read func(body map[string]any) (streamCall, error)
+	// rows are the rows of the check→code table its pipeline runs, with
+	// the configuration's overrides (codes.Rule.Endpoints says which run
+	// where); set by configured.
+	rows map[codes.Check]codes.Rule
+}
+
+// configured returns a copy of the endpoint as a configuration runs it:
+// with the body limit and stream rules of its entry c (or its defaults,
+// given the limits l), and its rows of the table t.
+func (ep *endpoint) configured(c EndpointConfig, l Limits, t *codes.Table) *endpoint {
+	out := *ep
+	out.rules = c.apply(ep.rules)
+	out.maxBody = c.MaxBodyBytes
+	if out.maxBody == 0 {
+		out.maxBody = ep.bodyLimit(l)
+	}
+	out.rows = map[codes.Check]codes.Rule{}
+	for _, r := range t.Rules() {
+		if len(r.Endpoints) == 0 || slices.Contains(r.Endpoints, ep.version) {
+			out.rows[r.Check] = t.RuleFor(ep.version, r.Check)
+		}
+	}
+	return &out
+}
+
+// endpointV1 is send_stream_msg. The vendor states no stream rule for it
+// but that a stream takes no call after its last chunk; its body limit is
+// limits.max_body_bytes (the vendor's "12k" by default), which predates
+// per-endpoint limits.
+var endpointV1 = &endpoint{
+	version: V1, name: "send_stream_msg", path: EndpointPath, schema: schemas.RequestFile,
+	validate:  schemaValidator(schemas.RequestFile),
+	bodyLimit: func(l Limits) int { return l.MaxBodyBytes },
+	rules:     StreamRules{RefuseAfterEnd: true},
+	read:      readV1,
+}
+
+// endpointV2 is send_stream_msg_v2, with the vendor's stated rules.
+var endpointV2 = &endpoint{
+	version: V2, name: "send_stream_msg_v2", path: EndpointV2Path, schema: schemas.RequestV2File,
+	validate:  schemaValidator(schemas.RequestV2File),
+	bodyLimit: func(Limits) int { return DefaultMaxBodyBytesV2 },
+	rules: StreamRules{
+		IdleTimeout:     15 * time.Second,
+		RefuseAfterEnd:  true,
+		CallsPerSecond:  5,
+		MaxMessageBytes: 128 * 1024,
+	},
+	indexed: true,
+	read:    readV2,
 }
 
 // endpoints are the APIs the server serves, in the order the README lists
 // them.
-var endpoints = []*endpoint{
-	{
-		version: V1, name: "send_stream_msg", path: EndpointPath, schema: schemas.RequestFile,
-		validate: schemaValidator(schemas.RequestFile), callOf: callOfV1, peek: peekV1,
-		rules:   StreamRules{RefuseAfterEnd: true},
-		maxBody: DefaultMaxBodyBytes,
-	},
-	{
-		version: V2, name: "send_stream_msg_v2", path: EndpointV2Path, schema: schemas.RequestV2File,
-		validate: schemaValidator(schemas.RequestV2File), indexed: true, callOf: callOfV2, peek: peekV2,
-		rules: StreamRules{
-			IdleTimeout:     15 * time.Second,
-			RefuseAfterEnd:  true,
-			CallsPerSecond:  5,
-			MaxMessageBytes: 128 * 1024,
-		},
-		maxBody: DefaultMaxBodyBytesV2,
-	},
-}
+var endpoints = []*endpoint{endpointV1, endpointV2}
+
+// unknownAPI stands for a path under /v4/ that is no endpoint: its
+// requests are read (within the default body limit) and journaled like an
+// endpoint's, but not decoded, and answered 60009 (serveUnknown).
+var unknownAPI = &endpoint{name: "unknown_api", bodyLimit: func(Limits) int { return DefaultMaxBodyBytes }}
 
 // endpointOf returns the endpoint of a version.
 func endpointOf(version string) (*endpoint, bool) {
@@ -122,7 +166,11 @@ type streamCall struct {
 	sessionID string
 	msgKey    string
 	hasMsgKey bool
-	chunks    []chunk
+	// text is the text of the call's chunks joined.
+	text string
+	// chunks are the call's chunks; nil for a call of one chunk with no
+	// Index, which a body gives as its text alone, until whole makes it.
+	chunks []chunk
 	// last is true when the call ends the stream (Finish: 1, IsLast: true).
 	last bool
 	// compatibleText is v2's text for clients too old to render a stream.
@@ -136,27 +184,38 @@ type chunk struct {
 	text  string
 }
 
-// text returns the call's chunks joined.
-func (c *streamCall) text() string {
-	if len(c.chunks) == 1 {
-		return c.chunks[0].text
+// whole makes the chunk of a call of one chunk with no Index: only for a
+// call that reaches its stream, so that refusing a request costs no more.
+func (c *streamCall) whole() {
+	if c.chunks == nil {
+		c.chunks = []chunk{{text: c.text}}
+	}
+}
+
+// joinText returns the text of chunks joined.
+func joinText(chunks []chunk) string {
+	if len(chunks) == 1 {
+		return chunks[0].text
+	}
+	n := 0
+	for _, ch := range chunks {
+		n += len(ch.text)
 	}
 	var b strings.Builder
-	for _, ch := range c.chunks {
+	b.Grow(n)
+	for _, ch := range chunks {
 		b.WriteString(ch.text)
 	}
 	return b.String()
 }
 
-// callOfV1 reads a v1 body: {"SessionId","Chunk","MsgKey","Finish"}. The
-// schema made SessionId and Chunk strings, MsgKey a string when present and
-// Finish 0 or 1.
-func callOfV1(m map[string]any) (streamCall, error) {
-	c := streamCall{sessionID: m["SessionId"].(string)}
-	c.chunks = []chunk{{text: m["Chunk"].(string)}}
-	if k, ok := m["MsgKey"]; ok {
-		c.msgKey, c.hasMsgKey = k.(string), true
-	}
+// readV1 reads a v1 body: {"SessionId","Chunk","MsgKey","Finish"}.
+func readV1(m map[string]any) (c streamCall, err error) {
+	c.sessionID, _ = m["SessionId"].(string)
+	c.text, _ = m["Chunk"].(string)
+	var key any
+	key, c.hasMsgKey = m["MsgKey"]
+	c.msgKey, _ = key.(string)
 	if f, ok := m["Finish"].(json.Number); ok {
 		n, _ := f.Float64()
 		c.last = n == 1
@@ -164,95 +223,52 @@ func callOfV1(m map[string]any) (streamCall, error) {
 	return c, nil
 }
 
-// peekV1 reads what fault matching needs from a v1 body.
-func peekV1(m map[string]any) arrival {
-	var a arrival
-	a.sessionID, _ = m["SessionId"].(string)
-	a.chunk, a.hasChunk = m["Chunk"].(string)
-	var msgKey any
-	msgKey, a.hasMsgKey = m["MsgKey"]
-	a.msgKey, _ = msgKey.(string)
-	if f, ok := m["Finish"].(json.Number); ok {
-		n, _ := f.Float64()
-		a.finish = n == 1
-	}
-	return a
-}
-
 // errIsLastNotLast is the schema failure the schema cannot express.
 var errIsLastNotLast = errors.New("IsLast: true is only allowed on the call's last chunk")
 
-// callOfV2 reads a v2 body: SessionId, MsgKey at the top level (inferred),
-// and MsgBody[0].MsgContent's Chunks and CompatibleText. The schema made
-// every field present of its type.
-func callOfV2(m map[string]any) (streamCall, error) {
-	c := streamCall{sessionID: m["SessionId"].(string)}
-	if k, ok := m["MsgKey"]; ok {
-		c.msgKey, c.hasMsgKey = k.(string), true
-	}
-	content := m["MsgBody"].([]any)[0].(map[string]any)["MsgContent"].(map[string]any)
-	c.compatibleText, _ = content["CompatibleText"].(string)
-	list := content["Chunks"].([]any)
-	c.chunks = make([]chunk, len(list))
-	for i, v := range list {
-		ch := v.(map[string]any)
-		n, err := strconv.Atoi(string(ch["Index"].(json.Number)))
-		if err != nil { // an integer the schema allowed, written 1.0 or 1e0
-			f, _ := ch["Index"].(json.Number).Float64()
-			n = int(f)
-		}
-		c.chunks[i] = chunk{index: n, text: ch["Markdown"].(string)}
-		if last, _ := ch["IsLast"].(bool); last {
-			if i != len(list)-1 {
-				return streamCall{}, fmt.Errorf("/MsgBody/0/MsgContent/Chunks/%d/IsLast: %w", i, errIsLastNotLast)
-			}
-			c.last = true
-		}
-	}
-	return c, nil
-}
-
-// peekV2 reads what fault matching needs from a v2 body: the Markdown of
-// every chunk it finds joined, and IsLast of any.
-func peekV2(m map[string]any) arrival {
-	var a arrival
-	a.sessionID, _ = m["SessionId"].(string)
-	var msgKey any
-	msgKey, a.hasMsgKey = m["MsgKey"]
-	a.msgKey, _ = msgKey.(string)
+// readV2 reads a v2 body: SessionId, MsgKey at the top level (inferred),
+// and MsgBody's MsgContent: its Chunks and CompatibleText. The schema
+// allows one MsgBody element; last is set by an IsLast: true anywhere.
+func readV2(m map[string]any) (c streamCall, err error) {
+	c.sessionID, _ = m["SessionId"].(string)
+	var key any
+	key, c.hasMsgKey = m["MsgKey"]
+	c.msgKey, _ = key.(string)
 	body, _ := m["MsgBody"].([]any)
 	for _, el := range body {
 		el, _ := el.(map[string]any)
 		content, _ := el["MsgContent"].(map[string]any)
-		chunks, _ := content["Chunks"].([]any)
-		for _, ch := range chunks {
-			ch, _ := ch.(map[string]any)
-			if md, ok := ch["Markdown"].(string); ok {
-				a.chunk += md
-				a.hasChunk = true
-			}
+		if t, ok := content["CompatibleText"].(string); ok {
+			c.compatibleText = t
+		}
+		list, _ := content["Chunks"].([]any)
+		if c.chunks == nil {
+			c.chunks = make([]chunk, 0, len(list))
+		}
+		for i, v := range list {
+			ch, _ := v.(map[string]any)
+			text, _ := ch["Markdown"].(string)
+			c.chunks = append(c.chunks, chunk{index: chunkIndex(ch["Index"]), text: text})
 			if last, _ := ch["IsLast"].(bool); last {
-				a.finish = true
+				if i != len(list)-1 && err == nil {
+					err = fmt.Errorf("/MsgBody/0/MsgContent/Chunks/%d/IsLast: %w", i, errIsLastNotLast)
+				}
+				c.last = true
 			}
 		}
 	}
-	return a
+	c.text = joinText(c.chunks)
+	return c, err
 }
 
-// checksOf returns the rules of the table that an endpoint's pipeline
-// runs.
-func checksOf(t *codes.Table, version string) []codes.Rule {
-	var out []codes.Rule
-	for _, r := range t.Rules() {
-		if len(r.Endpoints) == 0 {
-			out = append(out, r)
-			continue
-		}
-		for _, v := range r.Endpoints {
-			if v == version {
-				out = append(out, r)
-			}
-		}
+// chunkIndex reads a chunk's Index: an integer the schema allowed, maybe
+// written 1.0 or 1e0; 0 when it is no number.
+func chunkIndex(v any) int {
+	num, _ := v.(json.Number)
+	n, err := strconv.Atoi(string(num))
+	if err != nil {
+		f, _ := num.Float64()
+		n = int(f)
 	}
-	return out
+	return n
 }

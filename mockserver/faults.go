@@ -146,11 +146,9 @@ func (f *Fault) Validate() error {
 type arrival struct {
 	nth       uint64
 	sessionID string
-	call      int // the request's number on its session; 0 without one
-	chunk     string
-	hasChunk  bool
+	call      int    // the request's number on its session; 0 without one
+	chunk     string // the text of the call's chunks
 	hasMsgKey bool
-	msgKey    string // when a string
 	finish    bool
 }
 
@@ -158,7 +156,7 @@ func (m *FaultMatch) matches(a *arrival) bool {
 	return (m.SessionID == "" || m.SessionID == a.sessionID) &&
 		(m.Call == 0 || m.Call == a.call) &&
 		(m.Nth == 0 || uint64(m.Nth) == a.nth) &&
-		(m.ChunkContains == "" || a.hasChunk && strings.Contains(a.chunk, m.ChunkContains)) &&
+		(m.ChunkContains == "" || strings.Contains(a.chunk, m.ChunkContains)) &&
 		(m.HasMsgKey == nil || *m.HasMsgKey == a.hasMsgKey) &&
 		(m.Finish == nil || *m.Finish == a.finish)
 }

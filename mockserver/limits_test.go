@@ -57,8 +57,14 @@ func TestHugeBodyIsRefusedWithoutReadingIt(t *testing.T) {
 			if grown := after.TotalAlloc - before.TotalAlloc; grown > 4<<20 {
 				t.Errorf("%d MiB allocated while refusing a 64 MiB body", grown>>20)
 			}
+			// A declared length is refused before the body is read; of a
+			// body sent chunked the journal keeps the first bytes.
+			kept := tooLargePrefix
+			if tt.contentLength {
+				kept = 0
+			}
 			ex := ts.Requests(ExchangeFilter{Limit: 1})
-			if len(ex) != 1 || ex[0].Code != 93000 || !ex[0].Truncated || len(ex[0].Body) != tooLargePrefix || ex[0].BodySize <= DefaultMaxBodyBytes {
+			if len(ex) != 1 || ex[0].Code != 93000 || !ex[0].Truncated || len(ex[0].Body) != kept || ex[0].BodySize <= DefaultMaxBodyBytes {
 				t.Errorf("journal %+v", ex)
 			}
 		})

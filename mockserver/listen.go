@@ -210,11 +210,10 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 }
 
 // httpServer returns the http.Server of one listener, with the timeouts and
-// limits of o, counting its handlers in flight. A request to the endpoint
-// that declares a body over the limit is refused before any 100 Continue.
+// limits of o, counting its handlers in flight: transport only, h answers.
 func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *handlers) *http.Server {
 	srv := &http.Server{
-		Handler:           trackHandler(s.refuseEarly(h), inflight, o.WriteTimeout),
+		Handler:           trackHandler(h, inflight, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,

@@ -17,20 +17,18 @@ import (
 	"github.com/deskmock/deskmock/schemas"
 )
 
-// This file is the request path of every streaming endpoint, top to bottom:
-// the request arrives (serveEndpoint, arrive), fault rules may act
-// (decide), the checks run in a gateway's order (run: method, query and
-// identity, body, session, stream), the stream takes the call (applyCall),
-// then one function records the exchange (record) and one writes the reply
-// (write). What differs between endpoints is data: the endpoint value
-// (endpoint.go).
-
-// liveEndpoint is an endpoint with the configuration it runs with.
-type liveEndpoint struct {
-	*endpoint
-	maxBody int
-	policy  *streamPolicy
-}
+// This file is the request path, top to bottom, the same whoever serves
+// it (Handler, ListenAndServeWith, the test server): serveHTTP sends an
+// endpoint's path to its pipeline without the router, answers any other
+// path under /v4/ as an unknown API (serveUnknown), and leaves the rest
+// (admin API, dashboard, landing page) to the router. On an endpoint the
+// request arrives (serveEndpoint): a declared body over the limit is
+// refused at once (refuseEarly); otherwise the body is read once (arrive),
+// fault rules may act (decide), the checks run in a gateway's order (run:
+// method, query and identity, body, session, stream), the stream takes the
+// call (applyCall). Then one function records the exchange (record) and
+// one writes the reply (write). What differs between endpoints is data:
+// the endpoint value (endpoint.go).
 
 // incoming is what the server read of a request before deciding anything.
 type incoming struct {
@@ -42,6 +40,13 @@ type incoming struct {
 	readErr  error
 	value    any   // the decoded body
 	jsonErr  error // why the body did not decode
+	// call is what the body asks of a stream, read once by the endpoint;
+	// it is whole once the body passed the schema and callErr is nil.
+	call    streamCall
+	callErr error
+	// sessionOK is true when call.sessionID is a well-formed SessionId
+	// (the call counter counted it); it is then the counter's copy.
+	sessionOK bool
 }
 
 // outcomeKind is how an exchange ends on the wire.
@@ -71,9 +76,8 @@ type outcome struct {
 	envelope   string  // of sendTruncated: the whole envelope
 	recorded   bool
 	verdict    verdict
-	refused    bool       // the answer is the verdict's refusal
-	call       streamCall // when hasCall: the body's call
-	hasCall    bool
+	refused    bool // the answer is the verdict's refusal
+	hasCall    bool // the body passed the schema: incoming.call is whole
 	applied    bool
 	sentKey    string
 	issuedKey  string
@@ -99,11 +103,36 @@ func fail(c codes.Check, detail string) verdict { return verdict{check: c, detai
 // checkTrigger marks, in the journal, an answer given by a trigger session.
 const checkTrigger codes.Check = "trigger-session"
 
+// serveHTTP is the handler of every path: the endpoints' paths without the
+// router, which would route them the same way but costs five allocations
+// a request, then the unknown APIs under /v4/, then the router.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if ep, ok := s.byPath[r.URL.Path]; ok {
+		s.serveEndpoint(ep, w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/v4/") {
+		s.serveUnknown(w, r)
+		return
+	}
+	s.router.ServeHTTP(w, r)
+}
+
+// serveUnknown answers a path under /v4/ that is no API: 60009, its body
+// read (bounded) and journaled. Fault rules do not apply.
+func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	var in incoming
+	var out outcome
+	s.arrive(s.unknown, r, &in)
+	s.refuse(&out, fail(codes.CheckPath, "no API at "+clip(r.URL.Path, 200)))
+	s.finish(s.unknown, w, r, &in, &out)
+}
+
 // serveEndpoint answers one request to a streaming endpoint. A panic
 // anywhere in deciding becomes the vendor's "internal error, retry" answer
 // (141002), journaled and logged with its stack: a bug in the mock must
 // never look like a network failure.
-func (s *Server) serveEndpoint(ep *liveEndpoint, w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveEndpoint(ep *endpoint, w http.ResponseWriter, r *http.Request) {
 	var in incoming
 	var out outcome
 	defer func() {
@@ -122,44 +151,67 @@ func (s *Server) serveEndpoint(ep *liveEndpoint, w http.ResponseWriter, r *http.
 		s.refuse(&out, verdict{check: codes.CheckInternal, detail: fmt.Sprintf("panic: %v", p)})
 		s.finish(ep, w, r, &in, &out)
 	}()
-	s.arrive(ep, r, &in)
-	s.decide(ep, r, &in, &out)
+	if r.ContentLength > int64(ep.maxBody) {
+		s.refuseEarly(ep, w, r, &in, &out)
+	} else {
+		s.arrive(ep, r, &in)
+		s.decide(ep, r, &in, &out)
+	}
 	s.finish(ep, w, r, &in, &out)
+}
+
+// refuseEarly refuses a request whose declared Content-Length is over the
+// endpoint's body limit before anything reads its body, so no "100
+// Continue" invites a client to upload it: the reply is the body-too-large
+// envelope (93000 unless overridden) and the connection is closed. Fault
+// rules do not apply to such a request.
+func (s *Server) refuseEarly(ep *endpoint, w http.ResponseWriter, r *http.Request, in *incoming, out *outcome) {
+	in.start, in.bodySize, in.tooLarge = s.now(), r.ContentLength, true
+	in.arrival.nth = s.nth.Add(1)
+	s.refuse(out, fail(codes.CheckBodyTooLarge, "Content-Length "+strconv.FormatInt(r.ContentLength, 10)+
+		" is over the limit of "+strconv.Itoa(ep.maxBody)+" bytes; refused before reading the body"))
+	w.Header().Set("Connection", "close")
 }
 
 // finish records an exchange, then writes its reply: the journal holds an
 // exchange before its client can see the answer.
-func (s *Server) finish(ep *liveEndpoint, w http.ResponseWriter, r *http.Request, in *incoming, out *outcome) {
+func (s *Server) finish(ep *endpoint, w http.ResponseWriter, r *http.Request, in *incoming, out *outcome) {
 	s.prepare(ep, in, out)
 	s.record(ep, r, in, out)
 	out.recorded = true
 	write(w, out)
 }
 
-// arrive reads what fault matching needs: the body (bounded), its decoded
-// value, the request's number overall and on its session.
-func (s *Server) arrive(ep *liveEndpoint, r *http.Request, in *incoming) {
+// arrive reads the request once: the body (bounded), its decoded value,
+// the call it asks for and what fault rules match on, the request's number
+// overall and on its session. An endpoint without a reader (an unknown
+// API) has its body read but not decoded.
+func (s *Server) arrive(ep *endpoint, r *http.Request, in *incoming) {
 	in.start = s.now()
 	in.arrival.nth = s.nth.Add(1)
 	in.body, in.bodySize, in.tooLarge, in.readErr = readBodyText(r, ep.maxBody)
-	if in.tooLarge || in.readErr != nil {
+	if in.tooLarge || in.readErr != nil || ep.read == nil {
 		return
 	}
 	in.value, in.jsonErr = decodeJSON(in.body)
-	if m, ok := in.value.(map[string]any); ok {
-		nth := in.arrival.nth
-		in.arrival = ep.peek(m)
-		in.arrival.nth = nth
-		if in.arrival.sessionID != "" {
-			// From here on the session's ID is the counter's copy, which
-			// the streams share, rather than a part of the body.
-			in.arrival.call, in.arrival.sessionID = s.calls.next(in.arrival.sessionID)
-		}
+	m, ok := in.value.(map[string]any)
+	if !ok {
+		return
 	}
+	in.call, in.callErr = ep.read(m)
+	c := &in.call
+	// The counter checks the SessionId's shape, once: it counts only a
+	// well-formed one. From here on that ID is the counter's copy, which
+	// the streams share, rather than a part of the body.
+	in.arrival.call, c.sessionID = s.calls.next(c.sessionID)
+	in.sessionOK = in.arrival.call > 0
+	a := &in.arrival
+	a.sessionID, a.hasMsgKey, a.finish = c.sessionID, c.hasMsgKey, c.last
+	a.chunk = c.text
 }
 
 // decide runs the fault rules, then the pipeline, and fills out.
-func (s *Server) decide(ep *liveEndpoint, r *http.Request, in *incoming, out *outcome) {
+func (s *Server) decide(ep *endpoint, r *http.Request, in *incoming, out *outcome) {
 	f, fired := s.faults.fire(&in.arrival)
 	now := in.start
 	if fired {
@@ -201,12 +253,15 @@ func (s *Server) refuse(out *outcome, v verdict) {
 	out.verdict, out.refused = v, true
 }
 
-// refusal is the answer of a failed check on an endpoint: the table's code
-// and text for that endpoint, or the verdict's own.
-func (s *Server) refusal(ep *liveEndpoint, v verdict) reply {
+// refusal is the answer of a failed check on an endpoint: the code and
+// text of the endpoint's row of the table, or the verdict's own.
+func (s *Server) refusal(ep *endpoint, v verdict) reply {
 	code, info := v.code, v.info
 	if code == 0 {
-		rule := s.table.RuleFor(ep.version, v.check)
+		rule, ok := ep.rows[v.check]
+		if !ok { // a check the table does not give the endpoint: a bug
+			rule = s.table.Rule(v.check)
+		}
 		code, info = rule.Code, rule.Info
 	}
 	if info == "" {
@@ -219,7 +274,7 @@ func (s *Server) refusal(ep *liveEndpoint, v verdict) reply {
 // run is the pipeline: transport and URL, then identity, then the body,
 // then the session and the stream, at time now. It returns the first
 // verdict that fails, or a passing one when the call was applied.
-func (s *Server) run(ep *liveEndpoint, r *http.Request, in *incoming, now time.Time, out *outcome) verdict {
+func (s *Server) run(ep *endpoint, r *http.Request, in *incoming, now time.Time, out *outcome) verdict {
 	if r.Method != http.MethodPost {
 		return fail(codes.CheckMethod, "method "+r.Method+"; only POST is served")
 	}
@@ -229,15 +284,14 @@ func (s *Server) run(ep *liveEndpoint, r *http.Request, in *incoming, now time.T
 	if v := checkBody(ep, in); v.failed() {
 		return v
 	}
-	call, err := ep.callOf(in.value.(map[string]any))
-	if err != nil {
-		return fail(codes.CheckBodySchema, err.Error())
+	if in.callErr != nil {
+		return fail(codes.CheckBodySchema, in.callErr.Error())
 	}
-	out.call, out.hasCall, out.sentKey = call, true, call.msgKey
-	if v := s.checkSession(&out.call, in.arrival.call, out); v.failed() {
+	out.hasCall, out.sentKey = true, in.call.msgKey
+	if v := s.checkSession(in, out); v.failed() {
 		return v
 	}
-	return s.applyCall(ep, &out.call, now, out)
+	return s.applyCall(ep, &in.call, now, out)
 }
 
 // checkQuery checks the URL's query string and the caller's identity.
@@ -284,7 +338,7 @@ func (s *Server) checkQuery(r *http.Request, now time.Time) verdict {
 
 // checkBody checks the body's size, that it is JSON, and that it matches
 // the endpoint's request schema.
-func checkBody(ep *liveEndpoint, in *incoming) verdict {
+func checkBody(ep *endpoint, in *incoming) verdict {
 	switch {
 	case in.tooLarge:
 		return fail(codes.CheckBodyTooLarge, fmt.Sprintf("the body is %d bytes, over the limit of %d", in.bodySize, ep.maxBody))
@@ -304,14 +358,14 @@ func checkBody(ep *liveEndpoint, in *incoming) verdict {
 	return verdict{}
 }
 
-// checkSession checks the call's SessionId, then answers trigger sessions,
-// then asks whether the session is open.
-func (s *Server) checkSession(call *streamCall, nth int, out *outcome) verdict {
-	id := call.sessionID
-	if !ValidSessionID(id) {
+// checkSession checks the call's SessionId (its shape as arrive found it),
+// then answers trigger sessions, then asks whether the session is open.
+func (s *Server) checkSession(in *incoming, out *outcome) verdict {
+	id := in.call.sessionID
+	if !in.sessionOK {
 		return fail(codes.CheckSessionIDMalformed, "SessionId "+clip(strconv.Quote(id), 64)+" is not a UUID (8-4-4-4-12 hexadecimal digits)")
 	}
-	if code, n, ok := parseTrigger(id); ok && (n == 0 || n == nth) {
+	if code, n, ok := parseTrigger(id); ok && (n == 0 || n == in.arrival.call) {
 		if out.fault == "" {
 			out.fault, out.action = "trigger", "error_code"
 		}
@@ -325,16 +379,17 @@ func (s *Server) checkSession(call *streamCall, nth int, out *outcome) verdict {
 
 // applyCall hands the call to its stream: a new one without a MsgKey, the
 // MsgKey's otherwise.
-func (s *Server) applyCall(ep *liveEndpoint, call *streamCall, now time.Time, out *outcome) verdict {
+func (s *Server) applyCall(ep *endpoint, call *streamCall, now time.Time, out *outcome) verdict {
+	call.whole()
 	if !call.hasMsgKey {
-		key, c := s.streams.open1(ep.policy, call, now)
+		key, c := s.streams.open1(ep, call, now)
 		if c != "" {
 			return fail(c, s.streamDetail(c, ep, call, ""))
 		}
 		out.issuedKey, out.rep.msgKey, out.applied = key, key, true
 		return verdict{}
 	}
-	if c := s.streams.continue1(ep.policy, call, now); c != "" {
+	if c := s.streams.continue1(ep, call, now); c != "" {
 		return fail(c, s.streamDetail(c, ep, call, call.msgKey))
 	}
 	out.applied = true
@@ -342,8 +397,8 @@ func (s *Server) applyCall(ep *liveEndpoint, call *streamCall, now time.Time, ou
 }
 
 // streamDetail explains why the stream refused a call.
-func (s *Server) streamDetail(c codes.Check, ep *liveEndpoint, call *streamCall, key string) string {
-	rules := ep.policy.rules
+func (s *Server) streamDetail(c codes.Check, ep *endpoint, call *streamCall, key string) string {
+	rules := ep.rules
 	switch c {
 	case codes.CheckMsgKeyUnknown:
 		return "MsgKey " + clip(strconv.Quote(key), 80) + " was never issued by " + ep.name + ", or its stream was evicted"
@@ -369,7 +424,7 @@ func (s *Server) streamDetail(c codes.Check, ep *liveEndpoint, call *streamCall,
 
 // prepare completes an outcome before it is recorded: the code of a
 // refusal, the RequestId and the text of the envelope.
-func (s *Server) prepare(ep *liveEndpoint, in *incoming, out *outcome) {
+func (s *Server) prepare(ep *endpoint, in *incoming, out *outcome) {
 	if out.refused {
 		out.rep = s.refusal(ep, out.verdict)
 	}
@@ -409,7 +464,7 @@ const (
 )
 
 // record logs an exchange and adds it to the journal.
-func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *outcome) {
+func (s *Server) record(ep *endpoint, r *http.Request, in *incoming, out *outcome) {
 	took := s.now().Sub(in.start)
 	status := out.status
 	if out.kind == sendReset || out.kind == sendNothing {
@@ -475,8 +530,7 @@ func (s *Server) record(ep *liveEndpoint, r *http.Request, in *incoming, out *ou
 		LatencyMS:    float64(took.Microseconds()) / 1000,
 	}
 	if out.hasCall {
-		e.Chunk, e.Finish = out.call.text(), out.call.last
-		for _, ch := range out.call.chunks {
+		for _, ch := range in.call.chunks {
 			if ch.index != 0 {
 				e.Indexes = append(e.Indexes, ch.index)
 			}

@@ -40,7 +40,9 @@ type Server struct {
 	log      *slog.Logger
 	router   *mux.Router
 	// byPath are the endpoints as configured.
-	byPath    map[string]*liveEndpoint
+	byPath map[string]*endpoint
+	// unknown answers the paths under /v4/ that are no endpoint.
+	unknown   *endpoint
 	keyOrder  []string
 	knownApps string // the configured sdkappids, for 70020's detail
 	ui        uiState
@@ -62,7 +64,7 @@ func New(cfg Config) (*Server, error) {
 		table:    table,
 		sessions: newSessionStore(cfg.Sessions),
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
-		byPath:   make(map[string]*liveEndpoint, len(endpoints)),
+		byPath:   make(map[string]*endpoint, len(endpoints)),
 		keyOrder: DefaultKeyOrder,
 		faults:   &faultSet{},
 		calls:    newCallCounter(cfg.Limits.MaxStreams),
@@ -87,17 +89,9 @@ func New(cfg Config) (*Server, error) {
 		s.keyOrder = cfg.Envelope.KeyOrder
 	}
 	for _, ep := range endpoints {
-		c := cfg.Endpoints[ep.version]
-		live := &liveEndpoint{endpoint: ep, maxBody: c.MaxBodyBytes,
-			policy: &streamPolicy{version: ep.version, rules: c.apply(ep.rules), indexed: ep.indexed}}
-		if live.maxBody == 0 {
-			live.maxBody = ep.maxBody
-			if ep.version == V1 {
-				live.maxBody = cfg.Limits.MaxBodyBytes
-			}
-		}
-		s.byPath[ep.path] = live
+		s.byPath[ep.path] = ep.configured(cfg.Endpoints[ep.version], cfg.Limits, table)
 	}
+	s.unknown = unknownAPI.configured(EndpointConfig{}, cfg.Limits, table)
 	for _, f := range cfg.Faults {
 		if _, err := s.faults.add(f); err != nil {
 			return nil, fmt.Errorf("mockserver: faults: %w", err)
@@ -114,29 +108,17 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.SkipClean(true) // answer the path as sent; never redirect a client
-	for path, ep := range s.byPath {
-		r.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { s.serveEndpoint(ep, w, r) })
-	}
 	s.adminRoutes(r)
 	r.HandleFunc("/", s.landing).Methods(http.MethodGet, http.MethodHead)
-	r.PathPrefix("/v4/").HandlerFunc(s.unknownAPI)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
 	return r
 }
 
-// Handler returns the HTTP handler of the endpoint and the admin API.
+// Handler returns the HTTP handler of the endpoints and the admin API: the
+// whole request path (serveHTTP in pipeline.go), which every way of
+// serving (ListenAndServeWith, the test server) serves unchanged.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// serveHTTP answers the endpoints' paths without the router, which would
-// route them the same way but costs five allocations a request.
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if ep, ok := s.byPath[r.URL.Path]; ok {
-		s.serveEndpoint(ep, w, r)
-		return
-	}
-	s.router.ServeHTTP(w, r)
-}
 
 // now is the server's clock: the configured clock, moved by AdvanceClock.
 func (s *Server) now() time.Time { return s.clock.now() }
@@ -158,7 +140,7 @@ func (s *Server) AdvanceClock(d time.Duration) error {
 func (s *Server) StreamRules(version string) (StreamRules, bool) {
 	for _, ep := range s.byPath {
 		if ep.version == version {
-			return ep.policy.rules, true
+			return ep.rules, true
 		}
 	}
 	return StreamRules{}, false
@@ -267,21 +249,6 @@ func (s *Server) UserSig(sdkappid uint64, identifier string, expire time.Duratio
 		return "", fmt.Errorf("mockserver: no app %d", sdkappid)
 	}
 	return usersig.Generate(app.SecretKey, sdkappid, identifier, int64(expire/time.Second), s.now())
-}
-
-// unknownEndpoint stands for a path under /v4/ that is no endpoint: its
-// requests are read and journaled like an endpoint's, and answered 60009.
-var unknownEndpoint = &liveEndpoint{
-	endpoint: &endpoint{name: "unknown_api", peek: peekV1},
-	maxBody:  DefaultMaxBodyBytes,
-}
-
-func (s *Server) unknownAPI(w http.ResponseWriter, r *http.Request) {
-	var in incoming
-	var out outcome
-	s.arrive(unknownEndpoint, r, &in)
-	s.refuse(&out, fail(codes.CheckPath, "no API at "+clip(r.URL.Path, 200)))
-	s.finish(unknownEndpoint, w, r, &in, &out)
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

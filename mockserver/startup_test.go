@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -86,6 +87,35 @@ func buildDeskmock(tb testing.TB) string {
 	return bin
 }
 
+// startServe starts bin as `serve` on port 0 of the loopback interface,
+// with the embedded default configuration and no environment but PATH, and
+// returns the process, the address from its banner (no other test can take
+// it), its stderr, and a channel closed once its stdout is read to its end.
+func startServe(t *testing.T, bin string) (cmd *exec.Cmd, addr string, stderr *bytes.Buffer, copied chan struct{}) {
+	t.Helper()
+	cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	stderr = new(bytes.Buffer)
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	banner, err := bufio.NewReader(stdout).ReadString('\n')
+	_, addr, ok := strings.Cut(strings.TrimSpace(banner), " listening on ")
+	if err != nil || !ok {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("banner %q, %v", banner, err)
+	}
+	copied = make(chan struct{})
+	go func() { io.Copy(io.Discard, stdout); close(copied) }()
+	return cmd, addr, stderr, copied
+}
+
 // freeAddr returns a loopback address whose port was free just now.
 func freeAddr(tb testing.TB) string {
 	tb.Helper()
@@ -103,26 +133,8 @@ func TestServeLogsEveryRequestDespiteSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the deskmock command")
 	}
-	bin := buildDeskmock(t)
-	// Port 0, and the address from the banner: no other test can take it.
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, addr, stderr, copied := startServe(t, buildDeskmock(t))
 	defer cmd.Process.Kill()
-	banner, err := bufio.NewReader(stdout).ReadString('\n')
-	_, addr, ok := strings.Cut(strings.TrimSpace(banner), " listening on ")
-	if err != nil || !ok {
-		t.Fatalf("banner %q, %v", banner, err)
-	}
-	copied := make(chan struct{})
-	go func() { io.Copy(io.Discard, stdout); close(copied) }()
 	client := &http.Client{Timeout: 5 * time.Second}
 	base := "http://" + addr
 	app := DefaultConfig().Apps[0]

@@ -76,7 +76,7 @@ type stream struct {
 	calls   int
 	opened  time.Time
 	updated time.Time
-	policy  *streamPolicy
+	policy  *endpoint
 	recent  []time.Time // the last calls, oldest first, for the rate rule
 
 	prev, next *stream     // in list
@@ -224,19 +224,6 @@ func (l *streamList) moveToBack(st *stream) {
 	}
 }
 
-// streamPolicy is how an endpoint's streams are checked.
-type streamPolicy struct {
-	version string
-	rules   StreamRules
-	// indexed is true when chunks carry an Index that must start at 1 and
-	// increase (v2).
-	indexed bool
-}
-
-// v1Policy is v1's policy with its default rules, for the store's own
-// tests.
-var v1Policy = &streamPolicy{version: V1, rules: StreamRules{RefuseAfterEnd: true}}
-
 // Default byte bounds of the stream store.
 const (
 	// DefaultMaxStreamBytes caps one stream's text.
@@ -276,20 +263,20 @@ func newStreamStore(max int, ttl time.Duration) *streamStore {
 
 // create opens a v1 stream with its first chunk and returns its key.
 func (s *streamStore) create(session, text string, finish bool, now time.Time) string {
-	key, _ := s.open1(v1Policy, &streamCall{sessionID: session, chunks: []chunk{{text: text}}, last: finish}, now)
+	key, _ := s.open1(endpointV1, &streamCall{sessionID: session, chunks: []chunk{{text: text}}, last: finish}, now)
 	return key
 }
 
 // add appends a chunk to an open v1 stream of the session. It returns the
 // check that failed, or "" when the chunk was appended.
 func (s *streamStore) add(key, session, text string, finish bool, now time.Time) codes.Check {
-	return s.continue1(v1Policy, &streamCall{sessionID: session, msgKey: key, hasMsgKey: true, chunks: []chunk{{text: text}}, last: finish}, now)
+	return s.continue1(endpointV1, &streamCall{sessionID: session, msgKey: key, hasMsgKey: true, chunks: []chunk{{text: text}}, last: finish}, now)
 }
 
 // open1 opens a stream with a call that has no MsgKey and returns its
 // key, or the check that refused the call. The store keeps the call's
 // session as given and copies of its chunks.
-func (s *streamStore) open1(p *streamPolicy, c *streamCall, now time.Time) (string, codes.Check) {
+func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, codes.Check) {
 	if p.indexed && c.chunks[0].index != 1 {
 		return "", codes.CheckChunkIndex
 	}
@@ -328,7 +315,7 @@ func (s *streamStore) open1(p *streamPolicy, c *streamCall, now time.Time) (stri
 
 // continue1 appends a call with a MsgKey to its stream. It returns the
 // check that failed, or "" when the call was applied.
-func (s *streamStore) continue1(p *streamPolicy, c *streamCall, now time.Time) codes.Check {
+func (s *streamStore) continue1(p *endpoint, c *streamCall, now time.Time) codes.Check {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep(now)
@@ -399,7 +386,7 @@ func (st *stream) noteCall(now time.Time) {
 
 // checkIndexes checks that an indexed call's chunks increase from after
 // the stream's last index.
-func checkIndexes(p *streamPolicy, c *streamCall, last int) codes.Check {
+func checkIndexes(p *endpoint, c *streamCall, last int) codes.Check {
 	if !p.indexed {
 		return ""
 	}
@@ -414,7 +401,7 @@ func checkIndexes(p *streamPolicy, c *streamCall, last int) codes.Check {
 
 // tooLarge reports whether a call would take a stream's text, now have
 // bytes long, to the endpoint's message limit or past the store's cap.
-func (s *streamStore) tooLarge(p *streamPolicy, have int, c *streamCall) bool {
+func (s *streamStore) tooLarge(p *endpoint, have int, c *streamCall) bool {
 	n := have
 	for _, ch := range c.chunks {
 		n += len(ch.text)

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -351,17 +350,39 @@ func TestEndpointConfig(t *testing.T) {
 	}
 }
 
-// v2 bodies read into calls as the schema allows: Index written 1.0.
-func TestCallOfV2(t *testing.T) {
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader([]byte(`{"SessionId":"s","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1.0,"Markdown":"a"},{"EventType":"data","Index":2e0,"Markdown":"b","IsLast":true}]}}]}`)))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
+// Bodies read into calls once, valid or not: Index written 1.0 or 2e0,
+// what is missing or of another type left zero, IsLast before the last
+// chunk an error.
+func TestReadBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		ep      *endpoint
+		body    string
+		want    streamCall
+		wantErr bool
+	}{
+		{"v1", endpointV1, `{"SessionId":"s","Chunk":"a","MsgKey":"k","Finish":1}`,
+			streamCall{sessionID: "s", msgKey: "k", hasMsgKey: true, text: "a", last: true}, false},
+		{"v1 of other types", endpointV1, `{"SessionId":7,"Chunk":[],"MsgKey":null,"Finish":"1"}`,
+			streamCall{hasMsgKey: true}, false},
+		{"v2 indexes as the schema allows", endpointV2, `{"SessionId":"s","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"c","Chunks":[{"EventType":"data","Index":1.0,"Markdown":"a"},{"EventType":"data","Index":2e0,"Markdown":"b","IsLast":true}]}}]}`,
+			streamCall{sessionID: "s", text: "ab", chunks: []chunk{{1, "a"}, {2, "b"}}, last: true, compatibleText: "c"}, false},
+		{"v2 IsLast before the last chunk", endpointV2, `{"SessionId":"s","MsgKey":"k","MsgBody":[{"MsgContent":{"Chunks":[{"Index":1,"Markdown":"a","IsLast":true},{"Index":2,"Markdown":"b"}]}}]}`,
+			streamCall{sessionID: "s", msgKey: "k", hasMsgKey: true, text: "ab", chunks: []chunk{{1, "a"}, {2, "b"}}, last: true}, true},
+		{"v2 of other types", endpointV2, `{"SessionId":"s","MsgBody":[{"MsgContent":{"Chunks":[{"Index":"1","Markdown":5},7]}}]}`,
+			streamCall{sessionID: "s", chunks: []chunk{{}, {}}}, false},
 	}
-	c, err := callOfV2(m)
-	if err != nil || len(c.chunks) != 2 || c.chunks[0].index != 1 || c.chunks[1].index != 2 || !c.last || c.text() != "ab" {
-		t.Errorf("call %+v, %v", c, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := decodeJSON(tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := tt.ep.read(v.(map[string]any))
+			if (err != nil) != tt.wantErr || !cmp.Equal(c, tt.want, cmp.AllowUnexported(streamCall{}, chunk{})) {
+				t.Errorf("call %+v, %v; want %+v, error %v", c, err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
 
