@@ -3,6 +3,9 @@ package calibrate
 import (
 	"fmt"
 	"sort"
+	"strings"
+
+	"github.com/deskmock/deskmock/mockserver"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -144,6 +147,11 @@ func overrideFor(def codes.Rule, up *Answer) (codes.Override, string) {
 	case up.Info == derived:
 	case up.Info == "":
 		return o, "the upstream's ErrorInfo is empty, which an override cannot say: the mock keeps a text"
+	case len(up.Info) > mockserver.MaxCodeInfoBytes:
+		// A configuration bounds an override's text; a proxy's page
+		// echoing the request can be longer. Cut on a character's edge.
+		o.Info = strings.ToValidUTF8(up.Info[:mockserver.MaxCodeInfoBytes], "")
+		return o, fmt.Sprintf("the upstream's ErrorInfo is %d bytes: the override keeps its first %d, the most a configuration takes", len(up.Info), mockserver.MaxCodeInfoBytes)
 	default:
 		o.Info = up.Info
 	}

@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,6 +33,9 @@ func TestOverrideFor(t *testing.T) {
 		{"a code the catalogue lacks", Answer{Code: notInCatalogue, Info: "too many failures"}, codes.Override{Code: notInCatalogue, Info: "too many failures"}, false},
 		{"an empty text", Answer{Code: 70001, Info: ""}, codes.Override{}, true},
 		{"an empty text and an unknown code", Answer{Code: notInCatalogue, Info: ""}, codes.Override{Code: notInCatalogue, Info: "error 79999"}, true},
+		// A proxy's page echoing the request: cut to what a configuration
+		// takes, and never inside a character (é is two bytes).
+		{"a text past a configuration's bound", Answer{Code: 70001, Info: "x" + strings.Repeat("é", mockserver.MaxCodeInfoBytes)}, codes.Override{Info: "x" + strings.Repeat("é", mockserver.MaxCodeInfoBytes/2-1)}, true},
 	}
 	if _, ok := codes.Lookup(notInCatalogue); ok {
 		t.Fatalf("code %d is in the catalogue now: pick another for these cases", notInCatalogue)
