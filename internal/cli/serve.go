@@ -261,8 +261,8 @@ func sameAddr(bound, given string) bool {
 // lines were lost it says so last, if stderr takes it, and turns a success
 // into ExitFailure.
 func closeLog(name string, logs *logwriter.Writer, code int) int {
-	if p := logs.Problem(); p != "" {
-		fmt.Fprintf(logs, "%s %s: %s\n", progName, name, p)
+	if err := logs.Err(); err != nil {
+		fmt.Fprintf(logs, "%s %s: %v\n", progName, name, err)
 	}
 	if err := logs.Close(); err != nil && code == ExitOK {
 		return ExitFailure

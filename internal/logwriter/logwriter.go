@@ -59,6 +59,7 @@ type Writer struct {
 
 	dropped int64
 	why     cause // of the last line dropped
+	failing bool  // lines were dropped and no write has succeeded since
 }
 
 // cause is why a line was dropped; Problem puts it in words.
@@ -134,7 +135,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 func (w *Writer) drop(n int, why cause) {
 	if n > 0 {
 		w.dropped += int64(n)
-		w.why = why
+		w.why, w.failing = why, true
 	}
 }
 
@@ -175,7 +176,7 @@ func (w *Writer) run() {
 			again = false
 			continue
 		}
-		batch, lines := w.pending, w.lines
+		batch, lines, droppedBefore := w.pending, w.lines, w.dropped
 		w.pending, w.lines = w.spare[:0], 0
 		w.since, w.writing = time.Now(), lines
 		w.mu.Unlock()
@@ -191,6 +192,8 @@ func (w *Writer) run() {
 		if err != nil {
 			// The lines that reached the writer whole are not lost.
 			w.drop(lines-min(lines, bytes.Count(batch[:n], []byte{'\n'})), cause{kind: causeFailed, err: err})
+		} else if w.dropped == droppedBefore {
+			w.failing = false // the output takes lines again, and none was lost meanwhile
 		}
 		w.spare = batch
 		again = w.closing // write out the rest without waiting
@@ -241,23 +244,32 @@ func (w *Writer) Dropped() int64 {
 	return w.dropped
 }
 
-// Problem says how many lines were dropped and why the last one was, or
-// returns "" while none was: it makes the Writer a
-// mockserver.HealthReporter.
+// Problem says how many lines were dropped and why the last one was, from
+// the first drop until a write succeeds with no line dropped meanwhile; it
+// returns "" otherwise. It makes the Writer a mockserver.HealthReporter.
 func (w *Writer) Problem() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.dropped == 0 {
+	if !w.failing {
 		return ""
 	}
+	return w.lost()
+}
+
+// lost says how many lines were dropped and why the last one was. w.mu is
+// held.
+func (w *Writer) lost() string {
 	return fmt.Sprintf("log: %d lines dropped; the last because %s", w.dropped, w.why.text(w.size))
 }
 
-// Err returns an error that says what Problem says, or nil while no line
-// was dropped.
+// Err returns an error that says how many lines were dropped in all and
+// why the last one was, or nil while none was; unlike Problem it stays once
+// the output takes lines again.
 func (w *Writer) Err() error {
-	if p := w.Problem(); p != "" {
-		return errors.New(p)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dropped == 0 {
+		return nil
 	}
-	return nil
+	return errors.New(w.lost())
 }

@@ -220,6 +220,13 @@ func TestWriterDropsWhenStalled(t *testing.T) {
 		}
 	}
 	close(s.gate) // the output takes lines again
+	waitFor(t, s, "first\n"+strings.Repeat(line, 10), 5*time.Second)
+	if got := w.Problem(); got != "" {
+		t.Errorf("problem %q once the output takes lines again, want none", got)
+	}
+	if err := w.Err(); err == nil || err.Error() != p {
+		t.Errorf("Err: %v, want %q: the lines lost stay counted", err, p)
+	}
 	err := w.Close()
 	if err == nil || err.Error() != p {
 		t.Errorf("Close: %v, want %q", err, p)
