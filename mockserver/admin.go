@@ -48,9 +48,13 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	s.uiRoutes(r)
 }
 
-// requireToken asks for the admin token as a bearer token, when one is set.
+// requireToken asks for the admin token as a bearer token, when one is set,
+// and refuses, without one, a Host the admin API does not answer to.
 func (s *Server) requireToken(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostGuard(w, r) {
+			return
+		}
 		if s.cfg.AdminToken != "" {
 			got, ok := bearerToken(r.Header.Get("Authorization"))
 			if !ok || !tokenEqual(got, s.cfg.AdminToken) {

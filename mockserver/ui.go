@@ -69,13 +69,17 @@ func (s *Server) uiRoutes(r *mux.Router) {
 	r.Handle(uiAPI+"/reset", s.uiGuard(s.postReset, true)).Methods(http.MethodPost)
 }
 
-// uiGuard lets a request through to next when it may: from loopback only
-// when no admin token is set; with the token when api is true and one is
+// uiGuard lets a request through to next when it may: from loopback only,
+// and to a Host the admin API answers to (see hostAllowed), when no admin
+// token is set; with the token when api is true and one is
 // set; and, for a request that changes state, only from the dashboard's own
 // origin (see sameOrigin).
 func (s *Server) uiGuard(next http.HandlerFunc, api bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setPageHeaders(w.Header())
+		if !s.hostGuard(w, r) {
+			return
+		}
 		if s.cfg.AdminToken == "" && !fromLoopback(r) {
 			adminError(w, http.StatusForbidden, "the dashboard answers only loopback clients unless the server has an admin token (--admin-token)")
 			return

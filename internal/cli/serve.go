@@ -70,6 +70,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
 	var tlsf tlsFlags
 	tlsf.register(fs.FlagSet)
+	var allowHosts hostList
+	fs.Var(&allowHosts, "allow-host", "let the admin API and the dashboard answer to the Host `name` (besides IP addresses, localhost and the --addr name), such as a container's service name; * for any; repeatable")
 	var rules streamRuleFlags
 	fs.Var(&rules, "stream-rule", "set a stream rule of an endpoint over the configuration, as `version.rule=value` (v1.idle_timeout=15s, v2.calls_per_second=0; rules: "+strings.Join(streamRuleNames, ", ")+"); repeatable")
 	pos, code, done := fs.Parse(args)
@@ -130,6 +132,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if err := rules.apply(&cfg); err != nil {
 		return usageError(e, name, "%v", err)
 	}
+	cfg.AllowHosts = append(cfg.AllowHosts, allowHosts...)
 	cfg.Logger = logger
 	cfg.AdminToken = *adminToken
 	if !set["admin-token"] {
