@@ -130,6 +130,38 @@ func TestAdminPagesBoundedAsSent(t *testing.T) {
 		t.Errorf("the second page of streams: %d %.300s", status, b)
 	}
 
+	// 32 worst-case pages at once: at most MaxAdminReads run together,
+	// every page within the cap, the others 503, none 500.
+	var running, peak atomic.Int32
+	ts.admin.hold = func() {
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(50 * time.Millisecond) // so that the reads overlap
+		running.Add(-1)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _, b := adminGet(t, ts.URL+"/__admin/requests?limit=1000")
+			mu.Lock()
+			defer mu.Unlock()
+			statuses[status]++
+			if len(b) > maxPageBytes || status == 200 && !json.Valid(b) {
+				t.Errorf("a page read among 32: %d, %d bytes", status, len(b))
+			}
+		}()
+	}
+	wg.Wait()
+	ts.admin.hold = nil
+	if p := peak.Load(); p > MaxAdminReads || p < 2 || statuses[200] < MaxAdminReads || statuses[200]+statuses[503] != 32 {
+		t.Errorf("32 reads at once: %d ran together (cap %d), statuses %v", p, MaxAdminReads, statuses)
+	}
+
 	status, _, b = adminGet(t, ts.URL+uiAPI+"/state")
 	var state struct {
 		Exchanges []Exchange `json:"exchanges"`
