@@ -365,7 +365,7 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, "no stream "+strconv.Quote(key))
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeStream(w, st)
 }
 
 func (s *Server) getCodes(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pages of the admin API's lists (requests, streams, sessions, faults): a
@@ -242,4 +243,90 @@ func adminStatus(err error) int {
 		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusBadRequest
+}
+
+// streamPiece is how much of a stream's text writeStream encodes at a time.
+const streamPiece = 32 << 10
+
+// writeStream answers a stream whole, as writeJSON would, but with its
+// chunks and text encoded and written a piece at a time: however long its
+// text (up to 12 times limits.max_stream_bytes as JSON), the reply holds a
+// piece of it at once.
+func writeStream(w http.ResponseWriter, st Stream) {
+	chunks, indexes, text := st.Chunks, st.Indexes, st.Text
+	st.Chunks, st.Indexes, st.Text = nil, nil, ""
+	var summary bytes.Buffer
+	enc := json.NewEncoder(&summary)
+	enc.SetEscapeHTML(false)
+	enc.Encode(&st) // a Stream always encodes
+	// The fields before text_bytes (the key, version, session and state,
+	// none of which holds this text), the chunks, indexes and text, then
+	// the others.
+	head, tail, _ := bytes.Cut(summary.Bytes(), []byte(`,"text_bytes":`))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	write := func(b []byte) bool {
+		_, err := w.Write(b)
+		return err == nil
+	}
+	b := append(make([]byte, 0, 6*streamPiece+64), head...)
+	b = append(b, `,"chunks":[`...)
+	for i, c := range chunks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b = appendJSONPieces(b, c, write); b == nil {
+			return
+		}
+	}
+	b = append(b, ']')
+	if indexes != nil {
+		b = append(b, `,"indexes":[`...)
+		for i, n := range indexes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(n), 10)
+			if len(b) > streamPiece {
+				if !write(b) {
+					return
+				}
+				b = b[:0]
+			}
+		}
+		b = append(b, ']')
+	}
+	if text != "" {
+		b = append(b, `,"text":`...)
+		if b = appendJSONPieces(b, text, write); b == nil {
+			return
+		}
+	}
+	b = append(b, `,"text_bytes":`...)
+	write(append(b, tail...))
+}
+
+// appendJSONPieces appends s to b as a JSON string (see appendJSONString),
+// streamPiece bytes of s at a time (cut where a character starts), handing
+// b to write and starting it again whenever it holds more than a piece; nil
+// when write failed.
+func appendJSONPieces(b []byte, s string, write func([]byte) bool) []byte {
+	b = append(b, '"')
+	for len(s) > 0 {
+		n := min(streamPiece, len(s))
+		for n < len(s) && n > 1 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		start := len(b)
+		b = appendJSONString(b, s[:n])
+		b = append(b[:start], b[start+1:len(b)-1]...) // without its quotes
+		s = s[n:]
+		if len(b) > streamPiece {
+			if !write(b) {
+				return nil
+			}
+			b = b[:0]
+		}
+	}
+	return append(b, '"')
 }

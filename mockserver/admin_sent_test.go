@@ -272,3 +272,34 @@ func TestAdminReadsCapped(t *testing.T) {
 		t.Errorf("statuses %v; bad 503s %q", statuses, bad)
 	}
 }
+
+// GET /__admin/streams/{msgKey} answers a stream whole, its text written a
+// piece at a time: the same stream as the Go API's, whatever its
+// characters and however long.
+func TestAdminStreamWrittenInPieces(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Limits.MaxBodyBytes = 4 << 20
+	ts := NewTestServer(t, WithConfig(cfg))
+	var text strings.Builder
+	text.WriteString(strings.Repeat("x", 18)) // so that a piece ends inside a character
+	for text.Len() < 3*streamPiece {
+		text.WriteString("\x01\"\\\n\t<>\u2028中文\U0001F600 plain text ")
+	}
+	chunk, _ := json.Marshal(text.String())
+	first := post(t, ts.EndpointURL(), `{"SessionId":"`+testSession+`","Chunk":`+string(chunk)+`}`)
+	post(t, ts.EndpointURL(), `{"SessionId":"`+testSession+`","MsgKey":"`+first.MsgKey+`","Chunk":"second"}`)
+	post(t, ts.EndpointURL(), `{"SessionId":"`+testSession+`","MsgKey":"`+first.MsgKey+`","Chunk":"","Finish":1}`)
+	v2 := post(t, ts.EndpointV2URL(), v2Body(testSession, "", v2Chunk{Index: 1, Markdown: "a"}, v2Chunk{Index: 2, Markdown: "b\u2028"}))
+	for _, key := range []string{first.MsgKey, v2.MsgKey} {
+		status, _, b := adminGet(t, ts.URL+"/__admin/streams/"+key)
+		var got Stream
+		if err := json.Unmarshal(b, &got); status != 200 || err != nil {
+			t.Fatalf("%s: %d %v %.200s", key, status, err, b)
+		}
+		want, _ := ts.Stream(key)
+		if got.MsgKey != want.MsgKey || got.Text != want.Text || got.TextBytes != want.TextBytes || fmt.Sprint(got.Chunks) != fmt.Sprint(want.Chunks) ||
+			fmt.Sprint(got.Indexes) != fmt.Sprint(want.Indexes) || got.State != want.State || got.Calls != want.Calls || !got.Updated.Equal(want.Updated) || got.CompatibleText != want.CompatibleText {
+			t.Errorf("%s: got %+.300v, want %+.300v", key, got, want)
+		}
+	}
+}
