@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -30,9 +29,7 @@ const (
 type adminGate struct {
 	turns chan struct{}
 	wait  time.Duration
-	// inRead counts the reads running; hold, in tests, runs inside each.
-	inRead atomic.Int32
-	hold   func()
+	hold  func() // in tests: runs inside each read
 
 	mu    sync.RWMutex
 	hosts map[string]bool // the names allowed besides IP literals and localhost
@@ -81,8 +78,6 @@ func (s *Server) read(next http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		defer func() { <-g.turns }()
-		g.inRead.Add(1)
-		defer g.inRead.Add(-1)
 		if g.hold != nil {
 			g.hold()
 		}
@@ -90,9 +85,9 @@ func (s *Server) read(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// AllowHostFlag is the serve flag that adds a name to those the admin API
+// allowHostFlag is the serve flag that adds a name to those the admin API
 // answers to.
-const AllowHostFlag = "--allow-host"
+const allowHostFlag = "--allow-host"
 
 // hostAllowed reports whether the admin API answers a request sent to the
 // Host it names: an IP address (DNS rebinding needs a name), localhost and
@@ -122,7 +117,7 @@ func (s *Server) hostAllowed(r *http.Request) error {
 		return nil
 	}
 	return fmt.Errorf("the admin API does not answer to the Host %s (a page of another site could reach it under that name through DNS rebinding); if that name is how clients reach this server, start serve with %s %s (or list it in allow_hosts of the configuration)",
-		strconv.Quote(cut(r.Host, 256)), AllowHostFlag, cut(host, 256))
+		strconv.Quote(cut(r.Host, 256)), allowHostFlag, cut(host, 256))
 }
 
 // normalHost returns the host name of a Host header or listen address:

@@ -207,6 +207,34 @@ func TestAdminLargeExchangeIsCut(t *testing.T) {
 	if e := p.Items[0]; !strings.Contains(e.Body, "...[cut: ") || e.BodySize != int64(len(body)) {
 		t.Errorf("the body of %d bytes listed as %d bytes ending %q", len(body), len(e.Body), e.Body[max(len(e.Body)-40, 0):])
 	}
+	status, _, b = adminGet(t, ts.URL+uiAPI+"/state")
+	var state struct {
+		Exchanges []Exchange `json:"exchanges"`
+	}
+	if status != 200 || len(b) > maxPageBytes || json.Unmarshal(b, &state) != nil || len(state.Exchanges) != 1 || !strings.Contains(state.Exchanges[0].Body, "...[cut: ") {
+		t.Errorf("the dashboard's state: %d, %d bytes, %d exchanges", status, len(b), len(state.Exchanges))
+	}
+}
+
+// The dashboard's state holds the newest 100 streams, oldest first.
+func TestUIStateNewestStreams(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Limits.MaxStreams = 200
+	ts := NewTestServer(t, WithConfig(cfg))
+	var keys []string
+	for i := range 250 {
+		keys = append(keys, post(t, ts.EndpointURL(), `{"SessionId":"`+uuidOf(i)+`","Chunk":"x"}`).MsgKey)
+	}
+	status, _, b := adminGet(t, ts.URL+uiAPI+"/state")
+	var state struct {
+		Streams []Stream `json:"streams"`
+	}
+	if status != 200 || json.Unmarshal(b, &state) != nil || len(state.Streams) != uiMaxStreams {
+		t.Fatalf("%d, %d streams", status, len(state.Streams))
+	}
+	if state.Streams[0].MsgKey != keys[150] || state.Streams[99].MsgKey != keys[249] || state.Streams[99].Text != "x" {
+		t.Errorf("streams from %s to %s, want %s to %s", state.Streams[0].MsgKey, state.Streams[99].MsgKey, keys[150], keys[249])
+	}
 }
 
 // The events of a busy window are sent within the page cap: the newest

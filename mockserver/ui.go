@@ -226,8 +226,12 @@ func (s *Server) uiGetState(w http.ResponseWriter, r *http.Request) {
 	ex := s.Requests(ExchangeFilter{Limit: uiMaxExchanges})
 	for i := len(ex) - 1; i >= 0; i-- { // newest first
 		if !exchanges.add(&ex[i]) {
-			capped = true
-			break
+			if exchanges.len() > 0 {
+				capped = true
+				break
+			}
+			e := fitExchange(ex[i], exchanges.room)
+			exchanges.add(&e)
 		}
 	}
 	room -= exchanges.size()
@@ -270,12 +274,15 @@ func (s *Server) newestStreamsAfter() uint64 {
 	s.streams.mu.Lock()
 	last := s.streams.seq
 	s.streams.mu.Unlock()
-	for back := uint64(uiMaxStreams); back < last; back *= 4 {
-		if sums, _ := s.StreamPage(last-back, 0, false); len(sums) >= uiMaxStreams {
+	for back := uint64(uiMaxStreams); ; back *= 4 {
+		after := last - min(back, last)
+		if sums, _ := s.StreamPage(after, 0, false); len(sums) >= uiMaxStreams {
 			return streamSeq(sums[len(sums)-uiMaxStreams].MsgKey) - 1
 		}
+		if after == 0 {
+			return 0
+		}
 	}
-	return 0
 }
 
 // triggerTable lists the trigger SessionId of every code of the catalogue,
