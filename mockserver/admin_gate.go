@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,8 +29,8 @@ const (
 // the admin reads and the host names it answers to.
 type adminGate struct {
 	turns chan struct{}
-	wait  time.Duration
-	hold  func() // in tests: runs inside each read
+	wait  atomic.Int64           // how long a read waits for a turn
+	hold  atomic.Pointer[func()] // in tests: runs inside each read
 
 	mu    sync.RWMutex
 	hosts map[string]bool // the names allowed besides IP literals and localhost
@@ -39,7 +40,7 @@ type adminGate struct {
 // init readies the gate for the names of cfg.
 func (g *adminGate) init(cfg *Config) {
 	g.turns = make(chan struct{}, MaxAdminReads)
-	g.wait = AdminReadWait
+	g.wait.Store(int64(AdminReadWait))
 	g.hosts = map[string]bool{}
 	g.allow(cfg.AllowHosts...)
 }
@@ -64,7 +65,7 @@ func (s *Server) read(next http.HandlerFunc) http.HandlerFunc {
 		select {
 		case g.turns <- struct{}{}:
 		default:
-			t := time.NewTimer(g.wait)
+			t := time.NewTimer(time.Duration(g.wait.Load()))
 			select {
 			case g.turns <- struct{}{}:
 				t.Stop()
@@ -78,8 +79,8 @@ func (s *Server) read(next http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		defer func() { <-g.turns }()
-		if g.hold != nil {
-			g.hold()
+		if hold := g.hold.Load(); hold != nil {
+			(*hold)()
 		}
 		next(w, r)
 	}
