@@ -12,7 +12,10 @@
 # The endpoint listens on 0.0.0.0:8780 so that it can be published. The
 # admin API then listens there too: give it a token (DESKMOCK_ADMIN_TOKEN or
 # --admin-token), or serve would warn that anyone who reaches the port can
-# change what the mock answers. /__admin/health needs no token.
+# change what the mock answers. /__admin/health needs no token. Without a
+# token the admin API answers only to IP addresses and localhost as Host:
+# when other containers reach it by a service name, add that name, e.g.
+#   docker compose: command: ["--allow-host", "deskmock"]
 
 ARG GO_VERSION=1.26
 

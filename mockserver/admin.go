@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,29 +28,34 @@ const maxAdminBody = 1 << 20
 func (s *Server) adminRoutes(r *mux.Router) {
 	p := AdminPrefix
 	list := []string{"limit", "cursor"}
+	s.admin.init(&s.cfg)
 	r.Handle(p+"/", s.requireToken(allowParams(s.getIndex))).Methods(http.MethodGet)
 	r.HandleFunc(p+"/health", allowParams(s.health)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(p+"/faults", s.requireToken(allowParams(s.postFault))).Methods(http.MethodPost)
-	r.Handle(p+"/faults", s.requireToken(allowParams(s.getFaults, list...))).Methods(http.MethodGet)
+	r.Handle(p+"/faults", s.requireToken(allowParams(s.read(s.getFaults), list...))).Methods(http.MethodGet)
 	r.Handle(p+"/faults", s.requireToken(allowParams(s.deleteFaults))).Methods(http.MethodDelete)
 	r.Handle(p+"/faults/{id}", s.requireToken(allowParams(s.deleteFault))).Methods(http.MethodDelete)
 	r.Handle(p+"/sessions", s.requireToken(allowParams(s.postSession))).Methods(http.MethodPost)
-	r.Handle(p+"/sessions", s.requireToken(allowParams(s.getSessions, list...))).Methods(http.MethodGet)
+	r.Handle(p+"/sessions", s.requireToken(allowParams(s.read(s.getSessions), list...))).Methods(http.MethodGet)
 	r.Handle(p+"/sessions/{id}", s.requireToken(allowParams(s.deleteSession))).Methods(http.MethodDelete)
-	r.Handle(p+"/requests", s.requireToken(allowParams(s.getRequests, "session_id", "msg_key", "code", "limit", "cursor"))).Methods(http.MethodGet)
+	r.Handle(p+"/requests", s.requireToken(allowParams(s.read(s.getRequests), "session_id", "msg_key", "code", "limit", "cursor"))).Methods(http.MethodGet)
 	r.Handle(p+"/requests", s.requireToken(allowParams(s.deleteRequests))).Methods(http.MethodDelete)
-	r.Handle(p+"/streams", s.requireToken(allowParams(s.getStreams, "limit", "cursor", "text"))).Methods(http.MethodGet)
-	r.Handle(p+"/streams/{msgKey}", s.requireToken(allowParams(s.getStream))).Methods(http.MethodGet)
-	r.Handle(p+"/codes", s.requireToken(allowParams(s.getCodes))).Methods(http.MethodGet)
+	r.Handle(p+"/streams", s.requireToken(allowParams(s.read(s.getStreams), "limit", "cursor", "text"))).Methods(http.MethodGet)
+	r.Handle(p+"/streams/{msgKey}", s.requireToken(allowParams(s.read(s.getStream)))).Methods(http.MethodGet)
+	r.Handle(p+"/codes", s.requireToken(allowParams(s.read(s.getCodes)))).Methods(http.MethodGet)
 	r.Handle(p+"/reset", s.requireToken(allowParams(s.postReset))).Methods(http.MethodPost)
 	r.Handle(p+"/clock", s.requireToken(allowParams(s.getClock))).Methods(http.MethodGet)
 	r.Handle(p+"/clock", s.requireToken(allowParams(s.postClock))).Methods(http.MethodPost)
 	s.uiRoutes(r)
 }
 
-// requireToken asks for the admin token as a bearer token, when one is set.
+// requireToken asks for the admin token as a bearer token, when one is set,
+// and refuses, without one, a Host the admin API does not answer to.
 func (s *Server) requireToken(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostGuard(w, r) {
+			return
+		}
 		if s.cfg.AdminToken != "" {
 			got, ok := bearerToken(r.Header.Get("Authorization"))
 			if !ok || !tokenEqual(got, s.cfg.AdminToken) {
@@ -160,6 +166,7 @@ func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) {
 	p := page[Fault]{Items: items}
 	if last != 0 {
 		p.NextCursor = encodeCursor("faults", strconv.Itoa(last))
+		p.Capped = len(items) < limit
 	}
 	writeJSON(w, http.StatusOK, p)
 }
@@ -260,18 +267,25 @@ func (s *Server) getRequests(w http.ResponseWriter, r *http.Request) {
 	if more {
 		items = items[1:]
 	}
-	held := int64(0)
+	// The page is made from its newest end, and sent in arrival order.
+	l := newListReply(maxPageBytes - pageEnvelope)
+	first, capped := len(items), false
 	for i := len(items) - 1; i >= 0; i-- {
-		if held += entryBytes(&items[i]); held > maxPageBytes && i < len(items)-1 {
-			items, more = items[i+1:], true
-			break
+		if !l.add(&items[i]) {
+			if l.len() > 0 {
+				more, capped = true, true
+				break
+			}
+			e := fitExchange(items[i], l.room)
+			l.add(&e)
 		}
+		first = i
 	}
-	p := page[Exchange]{Items: items}
+	cursor := ""
 	if more {
-		p.NextCursor = encodeCursor("requests", strconv.FormatUint(items[0].Seq, 10))
+		cursor = encodeCursor("requests", strconv.FormatUint(items[first].Seq, 10))
 	}
-	writeJSON(w, http.StatusOK, p)
+	writePieces(w, slices.Concat([][]byte{[]byte(`{"items":`)}, l.pieces(true), [][]byte{pageTail(cursor, capped)})...)
 }
 
 func (s *Server) deleteRequests(w http.ResponseWriter, r *http.Request) {
@@ -297,12 +311,52 @@ func (s *Server) getStreams(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	items, next := s.StreamPage(seq, limit, text == "1")
-	p := page[Stream]{Items: items}
+	l, next, capped := s.streamList(seq, limit, text == "1", maxPageBytes-pageEnvelope)
+	cursor := ""
 	if next != 0 {
-		p.NextCursor = encodeCursor("streams", strconv.FormatUint(next, 10))
+		cursor = encodeCursor("streams", strconv.FormatUint(next, 10))
 	}
-	writeJSON(w, http.StatusOK, p)
+	writePieces(w, slices.Concat([][]byte{[]byte(`{"items":`)}, l.pieces(false), [][]byte{pageTail(cursor, capped)})...)
+}
+
+// streamList lists at most limit streams opened after the one numbered
+// after, oldest first, in at most room bytes as sent, and returns the
+// number to continue after (0 when none remain) and whether the list
+// stopped at room. With text, a stream whose text does not fit the list's
+// room even alone is listed as its summary (text_bytes gives its length;
+// GET /__admin/streams/{msg_key} answers it whole).
+func (s *Server) streamList(after uint64, limit int, text bool, room int) (*listReply, uint64, bool) {
+	sums, next := s.StreamPage(after, limit, false)
+	l := newListReply(room)
+	for i := range sums {
+		st := sums[i]
+		if text {
+			// Its text is sent twice (chunks and text), each byte as one
+			// byte at least.
+			fits := 2*st.TextBytes < room-l.size()
+			if !fits && l.len() > 0 {
+				return l, streamSeq(sums[i-1].MsgKey), true
+			}
+			if fits {
+				if whole, ok := s.Stream(st.MsgKey); ok {
+					st = whole
+				}
+			}
+		}
+		if !l.add(&st) {
+			if l.len() > 0 {
+				return l, streamSeq(sums[i-1].MsgKey), true
+			}
+			l.add(&sums[i])
+		}
+	}
+	return l, next, false
+}
+
+// streamSeq returns the sequence number a MsgKey starts with.
+func streamSeq(key string) uint64 {
+	n, _ := strconv.ParseUint(key[:max(strings.IndexByte(key, '_'), 0)], 10, 64)
+	return n
 }
 
 func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
@@ -312,7 +366,7 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, "no stream "+strconv.Quote(key))
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeStream(w, st)
 }
 
 func (s *Server) getCodes(w http.ResponseWriter, r *http.Request) {

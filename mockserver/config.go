@@ -95,6 +95,13 @@ type Config struct {
 	// Envelope shapes every reply.
 	Envelope Envelope `json:"envelope,omitzero"`
 
+	// AllowHosts are the host names, besides IP addresses, localhost and
+	// the names of the listen addresses, that the admin API and the
+	// dashboard answer to without an admin token: a name such as the
+	// service name of a container; ".name" allows the name and its
+	// subdomains, "*" any name.
+	AllowHosts []string `json:"allow_hosts,omitempty"`
+
 	// AdminToken, when set, is required as a bearer token by the admin API
 	// (all of it but health).
 	AdminToken string `json:"-"`
@@ -461,6 +468,9 @@ func (c *Config) Validate() error {
 			}
 			ids[id] = true
 		}
+	}
+	if err := validAllowHosts(c.AllowHosts); err != nil {
+		return err
 	}
 	if _, err := codes.NewTable(c.Codes, versions()...); err != nil {
 		return err // says "codes: " itself

@@ -234,15 +234,17 @@ func (fs *faultSet) list() []Fault {
 }
 
 // page returns, in order, at most limit rules added after the one of place
-// after (0 for the first rule), no more than maxPageBytes of them past the
-// first, and the place of the last rule returned when more follow, else 0.
+// after (0 for the first rule), no more than fit a page of maxPageBytes as
+// sent, and the place of the last rule returned when more follow, else 0.
 func (fs *faultSet) page(after, limit int) ([]Fault, int) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	i := sort.Search(len(fs.rules), func(i int) bool { return fs.rules[i].seq > after })
 	out := make([]Fault, 0, min(limit, len(fs.rules)-i))
 	for held := 0; i < len(fs.rules) && len(out) < limit; i++ {
-		if held += fs.rules[i].bytes; held > maxPageBytes && len(out) > 0 {
+		// A rule is sent as measured but for its count of firings (up
+		// to 20 digits) and a comma.
+		if held += fs.rules[i].bytes + 20; held > maxPageBytes-pageEnvelope && len(out) > 0 {
 			break
 		}
 		out = append(out, fs.rules[i].Fault)

@@ -133,6 +133,7 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 		}
 	}
 	ln, adminLn = tlsListener(ln, o.TLSConfig), tlsListener(adminLn, o.TLSConfig)
+	s.allowListenHosts(o.Addr, o.AdminAddr)
 
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()

@@ -373,7 +373,7 @@ func TestSlowReaderIsCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "GET /__admin/requests?limit=1000 HTTP/1.1\r\nHost: deskmock\r\n\r\n")
+	fmt.Fprintf(conn, "GET /__admin/requests?limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 	time.Sleep(writeTimeout + 2*time.Second) // read nothing
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

@@ -46,6 +46,7 @@ type Server struct {
 	keyOrder  []string
 	knownApps string // the configured sdkappids, for 70020's detail
 	ui        uiState
+	admin     adminGate
 }
 
 // New builds a Server from a configuration, which it validates.

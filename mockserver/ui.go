@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -60,21 +61,25 @@ func (s *Server) uiRoutes(r *mux.Router) {
 	r.Handle(AdminPrefix+"/ui", http.RedirectHandler(UIPath, http.StatusMovedPermanently))
 	r.Handle(UIPath, s.uiGuard(s.uiPage, false)).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix(uiAssets).Handler(s.uiGuard(http.StripPrefix(uiAssets, http.FileServerFS(dashboard.Assets)).ServeHTTP, false)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(uiAPI+"/state", s.uiGuard(s.uiGetState, true)).Methods(http.MethodGet)
+	r.Handle(uiAPI+"/state", s.uiGuard(s.read(s.uiGetState), true)).Methods(http.MethodGet)
 	r.Handle(uiAPI+"/events", s.uiGuard(s.uiEvents, true)).Methods(http.MethodGet)
-	r.Handle(uiAPI+"/streams/{msgKey}", s.uiGuard(s.getStream, true)).Methods(http.MethodGet)
+	r.Handle(uiAPI+"/streams/{msgKey}", s.uiGuard(s.read(s.getStream), true)).Methods(http.MethodGet)
 	r.Handle(uiAPI+"/faults", s.uiGuard(s.postFault, true)).Methods(http.MethodPost)
 	r.Handle(uiAPI+"/faults/{id}", s.uiGuard(s.deleteFault, true)).Methods(http.MethodDelete)
 	r.Handle(uiAPI+"/reset", s.uiGuard(s.postReset, true)).Methods(http.MethodPost)
 }
 
-// uiGuard lets a request through to next when it may: from loopback only
-// when no admin token is set; with the token when api is true and one is
+// uiGuard lets a request through to next when it may: from loopback only,
+// and to a Host the admin API answers to (see hostAllowed), when no admin
+// token is set; with the token when api is true and one is
 // set; and, for a request that changes state, only from the dashboard's own
 // origin (see sameOrigin).
 func (s *Server) uiGuard(next http.HandlerFunc, api bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setPageHeaders(w.Header())
+		if !s.hostGuard(w, r) {
+			return
+		}
 		if s.cfg.AdminToken == "" && !fromLoopback(r) {
 			adminError(w, http.StatusForbidden, "the dashboard answers only loopback clients unless the server has an admin token (--admin-token)")
 			return
@@ -176,16 +181,14 @@ type uiTrigger struct {
 	SessionID string `json:"session_id"`
 }
 
-// uiSnapshot is everything the dashboard shows, at one moment.
+// uiSnapshot is everything the dashboard shows, at one moment, but for
+// its lists (streams, exchanges, faults), which uiGetState adds.
 type uiSnapshot struct {
-	Version   string       `json:"version"`
-	Streams   []Stream     `json:"streams"`
-	Exchanges []Exchange   `json:"exchanges"`
-	Faults    []Fault      `json:"faults"`
-	Rules     []codes.Rule `json:"rules"`
-	Triggers  []uiTrigger  `json:"triggers"`
-	Config    Config       `json:"config"`
-	Endpoint  string       `json:"endpoint"`
+	Version  string       `json:"version"`
+	Rules    []codes.Rule `json:"rules"`
+	Triggers []uiTrigger  `json:"triggers"`
+	Config   Config       `json:"config"`
+	Endpoint string       `json:"endpoint"`
 	// Endpoints are the endpoints served, each with the stream rules it
 	// runs with.
 	Endpoints []uiEndpoint `json:"endpoints"`
@@ -214,24 +217,99 @@ func (s *Server) uiEndpoints() []uiEndpoint {
 	return out
 }
 
+// uiGetState answers the dashboard's state in at most maxPageBytes as sent
+// (about the configuration's size more when that alone is larger): the
+// fault rules (at most a quarter of the room), the newest exchanges (half
+// of what is left) and the newest streams, each whole or, past the room,
+// left out ("capped": true); a stream too large is sent as its summary.
 func (s *Server) uiGetState(w http.ResponseWriter, r *http.Request) {
-	streams := s.Streams()
-	if len(streams) > uiMaxStreams {
-		streams = streams[len(streams)-uiMaxStreams:]
-	}
-	exchanges := s.Requests(ExchangeFilter{Limit: uiMaxExchanges})
-	slices.Reverse(exchanges) // newest first
-	writeJSON(w, http.StatusOK, uiSnapshot{
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(uiSnapshot{
 		Version:   s.versionText(),
-		Streams:   streams,
-		Exchanges: exchanges,
-		Faults:    s.Faults(),
 		Rules:     s.Rules(),
 		Triggers:  triggerTable(),
 		Config:    redactedConfig(s.Config()),
 		Endpoint:  EndpointPath,
 		Endpoints: s.uiEndpoints(),
-	})
+	}); err != nil {
+		adminError(w, http.StatusInternalServerError, "cannot encode the state")
+		return
+	}
+	room := max(maxPageBytes-pageEnvelope-head.Len(), 0)
+	capped := false
+
+	faults := newListReply(room / 4)
+	for _, f := range s.Faults() {
+		if !faults.add(&f) {
+			capped = true
+			break
+		}
+	}
+	room -= faults.size()
+
+	exchanges := newListReply(room / 2)
+	ex := s.Requests(ExchangeFilter{Limit: uiMaxExchanges})
+	for i := len(ex) - 1; i >= 0; i-- { // newest first
+		if !exchanges.add(&ex[i]) {
+			if exchanges.len() > 0 {
+				capped = true
+				break
+			}
+			e := fitExchange(ex[i], exchanges.room)
+			exchanges.add(&e)
+		}
+	}
+	room -= exchanges.size()
+
+	// The newest streams, newest first: whole while they fit, then as
+	// summaries (a few hundred bytes each, which the room keeps).
+	sums, _ := s.StreamPage(s.newestStreamsAfter(), uiMaxStreams, false)
+	streams := newListReply(room)
+	keep := room - len(sums)*uiStreamSummaryBytes
+	for i := len(sums) - 1; i >= 0; i-- {
+		st := sums[i]
+		if 2*st.TextBytes < keep-streams.size() { // its text is sent twice, each byte as one byte at least
+			if whole, ok := s.Stream(st.MsgKey); ok {
+				st = whole
+			}
+		}
+		if !streams.add(&st) {
+			capped = true
+			if !streams.add(&sums[i]) {
+				break
+			}
+		}
+	}
+
+	body := head.Bytes()
+	body = body[:len(body)-2] // the encoder's "}\n"
+	writePieces(w, slices.Concat(
+		[][]byte{body, []byte(`,"streams":`)}, streams.pieces(true),
+		[][]byte{[]byte(`,"exchanges":`)}, exchanges.pieces(false),
+		[][]byte{[]byte(`,"faults":`)}, faults.pieces(false),
+		[][]byte{pageTail("", capped)})...)
+}
+
+// uiStreamSummaryBytes is what the state keeps for each stream's summary.
+const uiStreamSummaryBytes = 512
+
+// newestStreamsAfter returns the number after which the newest
+// uiMaxStreams streams were opened (0 when there are fewer).
+func (s *Server) newestStreamsAfter() uint64 {
+	s.streams.mu.Lock()
+	last := s.streams.seq
+	s.streams.mu.Unlock()
+	for back := uint64(uiMaxStreams); ; back *= 4 {
+		after := last - min(back, last)
+		if sums, _ := s.StreamPage(after, 0, false); len(sums) >= uiMaxStreams {
+			return streamSeq(sums[len(sums)-uiMaxStreams].MsgKey) - 1
+		}
+		if after == 0 {
+			return 0
+		}
+	}
 }
 
 // triggerTable lists the trigger SessionId of every code of the catalogue,

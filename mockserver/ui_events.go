@@ -104,9 +104,17 @@ func (sub *subscriber) drain(batch []*event) []*event {
 }
 
 // appendBatch appends a window's events to b as server-sent events: all of
-// them, or a "lag" event and the newest uiBatchMax.
+// them, or a "lag" event and the newest that fit: at most uiBatchMax, and
+// at most maxPageBytes of data (the newest is always sent).
 func appendBatch(b []byte, batch []*event) []byte {
-	if skipped := len(batch) - uiBatchMax; skipped > 0 {
+	keep, held := 0, 0
+	for i := len(batch) - 1; i >= 0 && keep < uiBatchMax; i-- {
+		if held += len(batch[i].JSON()) + 64; held > maxPageBytes && keep > 0 {
+			break
+		}
+		keep++
+	}
+	if skipped := len(batch) - keep; skipped > 0 {
 		b = append(b, "event: lag\ndata: {\"skipped\":"...)
 		b = strconv.AppendInt(b, int64(skipped), 10)
 		b = append(b, "}\n\n"...)

@@ -168,7 +168,7 @@ func TestUIGuard(t *testing.T) {
 		{"reset without the header", open, "POST", uiAPI + "/reset", local, nil, 403, uiHeader},
 		{"reset from another origin", open, "POST", uiAPI + "/reset", local, map[string]string{uiHeader: "1", "Origin": "http://evil.example"}, 403, "origin"},
 		{"reset cross-site", open, "POST", uiAPI + "/reset", local, map[string]string{uiHeader: "1", "Sec-Fetch-Site": "cross-site"}, 403, "cross-site"},
-		{"reset", open, "POST", uiAPI + "/reset", local, map[string]string{uiHeader: "1", "Origin": "http://example.com", "Sec-Fetch-Site": "same-origin"}, 200, "reset"},
+		{"reset", open, "POST", uiAPI + "/reset", local, map[string]string{uiHeader: "1", "Origin": "http://127.0.0.1:8780", "Sec-Fetch-Site": "same-origin"}, 200, "reset"},
 		{"fault, invalid", open, "POST", uiAPI + "/faults", local, ui, 400, "action: give one of"},
 		{"remove an unknown fault", open, "DELETE", uiAPI + "/faults/nope", local, ui, 404, "no fault"},
 		{"page with a token, from afar", locked, "GET", UIPath, remote, nil, 200, `data-token="required"`},
@@ -185,7 +185,7 @@ func TestUIGuard(t *testing.T) {
 			if tt.method == "POST" {
 				body = strings.NewReader("{}")
 			}
-			req := httptest.NewRequest(tt.method, "http://example.com"+tt.path, body)
+			req := httptest.NewRequest(tt.method, "http://127.0.0.1:8780"+tt.path, body)
 			req.RemoteAddr = tt.from
 			for k, v := range tt.headers {
 				req.Header.Set(k, v)

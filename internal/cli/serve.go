@@ -77,6 +77,8 @@ func runServe(ctx context.Context, e *env, args []string) (code int) {
 	shutdownTimeout := fs.Duration("shutdown-timeout", mockserver.DefaultShutdownTimeout, "on SIGINT or SIGTERM, wait at most `duration` for the requests in flight")
 	var tlsf tlsFlags
 	tlsf.register(fs.FlagSet)
+	var allowHosts hostList
+	fs.Var(&allowHosts, "allow-host", "let the admin API and the dashboard answer to the Host `name` (besides IP addresses, localhost and the --addr name), such as a container's service name; * for any; repeatable")
 	var rules streamRuleFlags
 	fs.Var(&rules, "stream-rule", "set a stream rule of an endpoint over the configuration, as `version.rule=value` (v1.idle_timeout=15s, v2.calls_per_second=0; rules: "+strings.Join(streamRuleNames, ", ")+"); repeatable")
 	pos, code, done := fs.Parse(args)
@@ -146,6 +148,7 @@ func runServe(ctx context.Context, e *env, args []string) (code int) {
 	if err := rules.apply(&cfg); err != nil {
 		return usageError(e, name, "%v", err)
 	}
+	cfg.AllowHosts = append(cfg.AllowHosts, allowHosts...)
 	cfg.Logger = logger
 	cfg.Health = append(cfg.Health, logs)
 	cfg.AdminToken = *adminToken

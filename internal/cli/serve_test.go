@@ -528,3 +528,56 @@ func TestServeJournalRotates(t *testing.T) {
 		}
 	}
 }
+
+// --allow-host lets the admin API answer to a Host name (such as a
+// container's service name) besides IP addresses and localhost; it is
+// repeatable, adds to allow_hosts of the configuration, and a bad name is a
+// usage error.
+func TestServeAllowHost(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "hosts.yaml")
+	if err := os.WriteFile(config, []byte("apps:\n  - {sdkappid: 1400000001, secret_key: k, admins: [administrator]}\nallow_hosts: [from-config]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	get := func(s *server, host string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+s.addr+"/__admin/requests", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		args  []string
+		host  string
+		want  int
+		error string
+	}{
+		{nil, "deskmock:8780", http.StatusForbidden, "--allow-host deskmock"},
+		{nil, "localhost:8780", http.StatusOK, ""},
+		{[]string{"--allow-host", "deskmock"}, "deskmock:8780", http.StatusOK, ""},
+		{[]string{"--allow-host", "deskmock"}, "other", http.StatusForbidden, "--allow-host other"},
+		{[]string{"--allow-host", "a", "--allow-host", "deskmock,b"}, "DESKMOCK", http.StatusOK, ""},
+		{[]string{"--allow-host", "*"}, "anything.example", http.StatusOK, ""},
+		{[]string{"--config", config, "--allow-host", "deskmock"}, "from-config", http.StatusOK, ""},
+		{[]string{"--config", config, "--allow-host", "deskmock"}, "deskmock", http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " ")+" "+tt.host, func(t *testing.T) {
+			s := startServe(t, nil, append([]string{"--addr", "127.0.0.1:0"}, tt.args...)...)
+			if status, body := get(s, tt.host); status != tt.want || !strings.Contains(body, tt.error) {
+				t.Errorf("Host %s: %d %s, want %d with %q", tt.host, status, body, tt.want, tt.error)
+			}
+		})
+	}
+	for _, bad := range []string{"", "deskmock:8780", "two words"} {
+		r := runCLI(t, runOpts{}, "serve", "--addr", "127.0.0.1:0", "--allow-host", bad)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "allow") {
+			t.Errorf("--allow-host %q: exit %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+}
