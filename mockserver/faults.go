@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -167,6 +168,54 @@ type faultRule struct {
 	rng   *rand.Rand
 	seq   int // the rule's place in the order of adding, from 1
 	bytes int // its size as JSON
+	held  int // what it holds in memory (see own)
+}
+
+// faultRuleOverhead is what a rule holds besides its strings: the struct
+// and its slot in the set, the generator of a Probability (a rand.Rand and
+// its PCG), the small allocations behind its pointers, and the rounding of
+// its allocations.
+const faultRuleOverhead = int(unsafe.Sizeof(faultRule{})) + 8 + int(unsafe.Sizeof(rand.Rand{})+unsafe.Sizeof(rand.PCG{})) + 4*16 + 64
+
+// own gives the rule copies of every string and pointer of its Fault,
+// which may share memory with what the caller decoded it from, and
+// returns what the rule then holds:
+//
+//	faultRuleOverhead
+//	+ the length of every string (ID, session ID, chunk_contains,
+//	  error_info, body, when)
+//	+ 16×cap(KeyOrder) + the length of each of its keys
+func (r *faultRule) own() int {
+	f := &r.Fault
+	for _, p := range [...]*string{&f.ID, &f.Match.SessionID, &f.Match.ChunkContains, &f.Action.ErrorInfo, &f.Action.When} {
+		*p = strings.Clone(*p)
+	}
+	n := faultRuleOverhead + len(f.ID) + len(f.Match.SessionID) + len(f.Match.ChunkContains) + len(f.Action.ErrorInfo) + len(f.Action.When)
+	if b := f.Action.Body; b != nil {
+		c := strings.Clone(*b)
+		f.Action.Body = &c
+		n += len(c)
+	}
+	if f.Action.KeyOrder != nil {
+		keys := make([]string, len(f.Action.KeyOrder))
+		for i, k := range f.Action.KeyOrder {
+			keys[i] = strings.Clone(k)
+			n += len(k)
+		}
+		f.Action.KeyOrder = keys
+		n += 16 * len(keys)
+	}
+	if p := f.Probability; p != nil {
+		c := *p
+		f.Probability = &c
+	}
+	for _, p := range [...]**bool{&f.Match.HasMsgKey, &f.Match.Finish} {
+		if *p != nil {
+			c := **p
+			*p = &c
+		}
+	}
+	return n
 }
 
 // faultSet holds the rules in order, at most MaxFaults of them.
@@ -174,6 +223,17 @@ type faultSet struct {
 	mu     sync.Mutex
 	rules  []*faultRule
 	nextID int
+}
+
+// held returns the bytes the rules hold (see faultRule.own).
+func (fs *faultSet) held() int64 {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	n := 0
+	for _, r := range fs.rules {
+		n += r.held
+	}
+	return int64(n)
 }
 
 func (fs *faultSet) add(f Fault) (string, error) {
@@ -200,6 +260,7 @@ func (fs *faultSet) add(f Fault) (string, error) {
 	}
 	f.Fired = 0
 	r := &faultRule{Fault: f, seq: fs.nextID, bytes: size}
+	r.held = r.own()
 	if f.Probability != nil {
 		r.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
 	}
@@ -307,12 +368,15 @@ func parseTrigger(id string) (code, call int, ok bool) {
 const callCounterBytes = 16 << 20
 
 // callCounterEntryBytes is what the counter holds per session besides the
-// ID: the map entry and the order slot.
-const callCounterEntryBytes = 64
+// ID's bytes: its map slot (a string key and a sessionCount, 40 bytes, at
+// the map's load about 64), its place in order (16 bytes, up to twice that
+// as order grows and is compacted) and the rounding of the ID's allocation.
+const callCounterEntryBytes = 96
 
 // callCounter counts requests per well-formed session ID, bounded by count
 // and by bytes: past max sessions or callCounterBytes the oldest counted is
-// forgotten.
+// forgotten. Each session counts len(ID) + callCounterEntryBytes; the ID
+// is the counter's own copy, shared by its map key and its place in order.
 type callCounter struct {
 	mu     sync.Mutex
 	max    int
@@ -371,6 +435,13 @@ func (c *callCounter) forgetOldest() {
 		c.order = append([]string(nil), c.order[c.head:]...)
 		c.head = 0
 	}
+}
+
+// held returns the bytes the counted sessions count against the budget.
+func (c *callCounter) held() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return int64(c.bytes)
 }
 
 func (c *callCounter) reset() {

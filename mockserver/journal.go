@@ -123,8 +123,10 @@ const (
 	maxJournalPath   = 2048
 )
 
-// exchangeFixedBytes is what an exchange costs besides its strings.
-const exchangeFixedBytes = int64(unsafe.Sizeof(Exchange{}))
+// exchangeFixedBytes is what an exchange costs besides its strings: the
+// struct, its slot in the ring and the rounding of its two allocations
+// (the struct and its strings, see own).
+const exchangeFixedBytes = int64(unsafe.Sizeof(Exchange{})) + 8 + 32
 
 // journal keeps the most recent exchanges, at most size of them and at
 // most budget bytes (see entryBytes), and appends every one to an optional
@@ -156,13 +158,53 @@ func newJournal(size int, budget int64, sink io.Writer) *journal {
 }
 
 // entryBytes is what an exchange counts against the journal's budget:
-// every string it holds and its fixed part.
+// every string it holds, its indexes and its fixed part. Once the journal
+// holds it, its strings are its own (see own), so this is what it keeps
+// alive:
+//
+//	exchangeFixedBytes        the struct, its ring slot, allocation rounding
+//	+ the length of every string (method, path, query, body, reply,
+//	  detail, session ID, MsgKeys, chunk, fault, …)
+//	+ 8×cap(Indexes)
 func entryBytes(e *Exchange) int64 {
 	n := len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) + len(e.Reply) +
 		len(e.Check) + len(e.Detail) + len(e.SessionID) + len(e.MsgKey) + len(e.Chunk) +
 		len(e.Fault) + len(e.Action) + len(e.Version) + len(e.RequestID) + len(e.SentMsgKey) +
-		len(e.IssuedMsgKey) + 8*len(e.Indexes)
+		len(e.IssuedMsgKey) + 8*cap(e.Indexes)
 	return int64(n) + exchangeFixedBytes
+}
+
+// own copies the strings of an exchange into one allocation of its own.
+// They may be parts of the request (the method, path and query share its
+// request line; the session ID, MsgKey and chunk may be parts of its body)
+// or of anything else the caller holds: once copied, the journal keeps
+// alive exactly what entryBytes counts. The version, check and action are
+// the server's constants and are not copied; the MsgKey shares the copy of
+// the sent or issued key it equals.
+func (e *Exchange) own() {
+	fields := [...]*string{&e.Method, &e.Path, &e.Query, &e.Body, &e.Reply, &e.Detail,
+		&e.SessionID, &e.SentMsgKey, &e.IssuedMsgKey, &e.Chunk, &e.Fault, &e.RequestID}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all := b.String()
+	for _, f := range fields {
+		*f, all = all[:len(*f)], all[len(*f):]
+	}
+	switch e.MsgKey {
+	case e.IssuedMsgKey:
+		e.MsgKey = e.IssuedMsgKey
+	case e.SentMsgKey:
+		e.MsgKey = e.SentMsgKey
+	default:
+		e.MsgKey = strings.Clone(e.MsgKey)
+	}
 }
 
 // cut returns s whole when it is at most max bytes long, or else its
@@ -179,15 +221,14 @@ func cut(s string, max int) string {
 }
 
 // add records an exchange, which the journal keeps: the caller must not
-// change it afterwards. Lines go to the sink as exchanges complete; a sink
-// error is returned but the exchange is kept. e.Query may still hold the
-// UserSig: the journal redacts it on the way out (see Exchange.redacted).
+// change it afterwards. The journal cuts its method and path and gives its
+// strings an allocation of their own (own). Lines go to the sink as
+// exchanges complete; a sink error is returned but the exchange is kept.
+// e.Query may still hold the UserSig: the journal redacts it on the way
+// out (see Exchange.redacted).
 func (j *journal) add(e *Exchange) error {
-	if m, path := cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath); m != e.Method || path != e.Path {
-		// The method, path and query share the memory of the request
-		// line: copy what is kept so that the long line can go.
-		e.Method, e.Path, e.Query = strings.Clone(m), strings.Clone(path), strings.Clone(e.Query)
-	}
+	e.Method, e.Path = cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath)
+	e.own()
 	j.mu.Lock()
 	if j.count == j.size {
 		j.dropOldest()

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -46,19 +47,43 @@ const (
 
 // sessionStore knows which sessions are open. In lenient mode every
 // well-formed session is open unless it was ended; in strict mode only the
-// ones opened are.
+// ones opened are. It keeps copies of the IDs it is given, and counts
+// len(ID) + sessionEntryBytes for each session.
 type sessionStore struct {
 	mu     sync.RWMutex
 	strict bool
 	state  map[string]SessionState
+	bytes  int64 // what the sessions hold
 }
+
+// sessionEntryBytes is what a session holds besides its ID's bytes: its map
+// slot (a string key and a SessionState, 32 bytes, at the map's load about
+// 56) and the rounding of the ID's allocation.
+const sessionEntryBytes = 64
 
 func newSessionStore(s Sessions) *sessionStore {
 	st := &sessionStore{strict: s.Strict, state: make(map[string]SessionState, len(s.IDs))}
 	for _, id := range s.IDs {
-		st.state[id] = SessionOpen
+		st.put(id, SessionOpen)
 	}
 	return st
+}
+
+// put records the state of a session, keeping a copy of its ID, which may
+// be a part of a request's path or body; st.mu is held. Assigning to a map
+// replaces the key of an entry that exists, so a known ID is copied too.
+func (st *sessionStore) put(id string, s SessionState) {
+	if _, known := st.state[id]; !known {
+		st.bytes += int64(len(id)) + sessionEntryBytes
+	}
+	st.state[strings.Clone(id)] = s
+}
+
+// held returns the bytes the sessions hold.
+func (st *sessionStore) held() int64 {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.bytes
 }
 
 // open reports whether a session accepts messages.
@@ -80,7 +105,7 @@ func (st *sessionStore) set(id string, s SessionState) error {
 	if _, known := st.state[id]; !known && len(st.state) >= MaxSessions {
 		return fmt.Errorf("%w: the server keeps %d already; reset it, or end sessions it knows", ErrTooManySessions, len(st.state))
 	}
-	st.state[id] = s
+	st.put(id, s)
 	return nil
 }
 
@@ -94,7 +119,7 @@ type SessionInfo struct {
 func (st *sessionStore) reset(s Sessions) {
 	fresh := newSessionStore(s)
 	st.mu.Lock()
-	st.state = fresh.state
+	st.state, st.bytes = fresh.state, fresh.bytes
 	st.mu.Unlock()
 }
 

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bufio"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -174,22 +173,24 @@ func soakAttacks(b *testing.B) {
 }
 
 // peakRSS returns the process's peak resident set size (VmHWM).
-func peakRSS(b *testing.B) uint64 {
-	f, err := os.Open("/proc/self/status")
+func peakRSS(b *testing.B) uint64 { return procStatus(b, os.Getpid(), "VmHWM") }
+
+// procStatus returns a figure in bytes of /proc/PID/status, such as VmHWM.
+func procStatus(tb testing.TB, pid int, key string) uint64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		b.Skipf("no /proc/self/status: %v", err)
+		tb.Skipf("no /proc status: %v", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
 			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
-				b.Fatalf("VmHWM %q: %v", v, err)
+				tb.Fatalf("%s %q: %v", key, v, err)
 			}
 			return kb << 10
 		}
 	}
-	b.Skip("no VmHWM in /proc/self/status")
+	tb.Skipf("no %s in /proc status", key)
 	return 0
 }

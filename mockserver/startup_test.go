@@ -91,7 +91,7 @@ func buildDeskmock(tb testing.TB) string {
 // with the embedded default configuration and no environment but PATH, and
 // returns the process, the address from its banner (no other test can take
 // it), its stderr, and a channel closed once its stdout is read to its end.
-func startServe(t *testing.T, bin string) (cmd *exec.Cmd, addr string, stderr *bytes.Buffer, copied chan struct{}) {
+func startServe(t testing.TB, bin string) (cmd *exec.Cmd, addr string, stderr *bytes.Buffer, copied chan struct{}) {
 	t.Helper()
 	cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -84,10 +85,22 @@ type stream struct {
 }
 
 // streamOverhead is what a stream costs beyond its text and slices: the
-// struct, its map entry and its MsgKey's share of a listing.
-const streamOverhead = 256
+// struct (rounded up to its allocation), its entry in the map by sequence
+// number (a 16-byte slot at the map's load, about 48 bytes) and the rounding
+// of its session ID's allocation.
+const streamOverhead = int(unsafe.Sizeof(stream{})) + 8 + 48 + 16
 
-// size is what the stream counts against the store's byte budget.
+// size is what the stream counts against the store's byte budget: what it
+// holds, all of it its own (see open1). The store copies every string it
+// keeps, so nothing of a request outlives it through a stream:
+//
+//	streamOverhead            the struct, map entry, allocation rounding
+//	+ len(session)            its copy of the SessionId
+//	+ cap(text)               the chunks joined
+//	+ 8×cap(ends)             where each chunk ends
+//	+ 8×cap(indexes)          v2's Index of each chunk
+//	+ len(compat)             its copy of the CompatibleText
+//	+ 24×cap(recent)          the times of the last calls (rate rule)
 func (st *stream) size() int {
 	return streamOverhead + len(st.session) + cap(st.text) + 8*cap(st.ends) + 8*cap(st.indexes) + len(st.compat) + 24*cap(st.recent)
 }
@@ -274,8 +287,9 @@ func (s *streamStore) add(key, session, text string, finish bool, now time.Time)
 }
 
 // open1 opens a stream with a call that has no MsgKey and returns its
-// key, or the check that refused the call. The store keeps the call's
-// session as given and copies of its chunks.
+// key, or the check that refused the call. The store keeps copies of the
+// call's session, chunks and compatible text: they may be parts of the
+// request's body, which a stream must not keep alive.
 func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, codes.Check) {
 	if p.indexed && c.chunks[0].index != 1 {
 		return "", codes.CheckChunkIndex
@@ -286,8 +300,8 @@ func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, 
 	if s.tooLarge(p, 0, c) {
 		return "", codes.CheckMessageTooLarge
 	}
-	st := &stream{unix: now.Unix(), version: p.version, session: c.sessionID,
-		compat: c.compatibleText, state: StreamOpen, opened: now, updated: now, policy: p}
+	st := &stream{unix: now.Unix(), version: p.version, session: strings.Clone(c.sessionID),
+		compat: strings.Clone(c.compatibleText), state: StreamOpen, opened: now, updated: now, policy: p}
 	st.appendChunks(c.chunks, p.indexed)
 	st.calls = 1
 	st.noteCall(now)
@@ -352,8 +366,8 @@ func (s *streamStore) continue1(p *endpoint, c *streamCall, now time.Time) codes
 	}
 	before := st.size()
 	st.appendChunks(c.chunks, p.indexed)
-	if c.compatibleText != "" {
-		st.compat = c.compatibleText
+	if c.compatibleText != "" && c.compatibleText != st.compat {
+		st.compat = strings.Clone(c.compatibleText)
 	}
 	st.calls++
 	st.updated = now
@@ -525,6 +539,13 @@ func (s *streamStore) page(after uint64, limit int, text bool, now time.Time, ma
 func (s *streamStore) all(now time.Time) []Stream {
 	out, _ := s.page(0, 0, true, now, 0)
 	return out
+}
+
+// held returns the bytes the streams count against the store's budget.
+func (s *streamStore) held() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
 }
 
 // len returns how many streams the store holds.

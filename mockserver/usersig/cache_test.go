@@ -87,6 +87,50 @@ func TestCacheSkipsLongTokens(t *testing.T) {
 	}
 }
 
+// A short token whose outcome would hold more than maxCachedEntry (large
+// claims once decompressed, or an identifier its error quotes) is verified
+// every time, not kept; what the cache keeps, it counts, and what it
+// forgets, it stops counting.
+func TestCacheBoundsWhatAnEntryHolds(t *testing.T) {
+	c := NewCache(2)
+	now := time.Unix(vecTime, 0)
+	large := []Claims{
+		{Identifier: vecID, SDKAppID: vecApp, Time: vecTime, Expire: 60, UserBuf: make([]byte, 30_000)},
+		{Identifier: strings.Repeat("\x01", 2000), SDKAppID: vecApp, Time: vecTime, Expire: 60},
+	}
+	for _, cl := range large {
+		tok, err := Sign(vecKey, cl, WithLevel(9))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tok) > maxCachedToken {
+			t.Fatalf("token of %d bytes is too long for the case", len(tok))
+		}
+		sameAsVerify(t, c, vecKey, vecApp, vecID, tok, now)
+		if c.Len() != 0 || c.Bytes() != 0 {
+			t.Errorf("a %d-byte token with %d bytes of claims was cached: %d tokens, %d bytes", len(tok), len(cl.UserBuf)+len(cl.Identifier), c.Len(), c.Bytes())
+		}
+	}
+	var want int64
+	for i := range 3 {
+		tok, err := Sign(vecKey, Claims{Identifier: vecID, SDKAppID: vecApp, Time: vecTime, Expire: int64(60 + i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAsVerify(t, c, vecKey, vecApp, vecID, tok, now)
+		want = 0
+		for k, e := range c.entries {
+			if e.bytes != int64(entrySize(e, k)) || e.bytes < int64(len(k)+len(vecKey)+len(vecID)) {
+				t.Errorf("entry of %d bytes counts %d", entrySize(e, k), e.bytes)
+			}
+			want += e.bytes
+		}
+	}
+	if c.Len() != 2 || c.Bytes() != want {
+		t.Errorf("%d tokens counting %d bytes, want 2 tokens, %d bytes", c.Len(), c.Bytes(), want)
+	}
+}
+
 // The cache keeps copies of the strings it is given, not the strings they
 // are part of.
 func TestCacheKeepsCopies(t *testing.T) {
