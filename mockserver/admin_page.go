@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/deskmock/deskmock/internal/redact"
 )
 
 // Pages of the admin API's lists (requests, streams, sessions, faults): a
@@ -69,6 +71,9 @@ func (l *listReply) add(v any) bool {
 		return false
 	}
 	l.buf.Truncate(l.buf.Len() - 1) // the encoder's newline
+	// Any UserSig in the item goes before the item is measured: redaction
+	// only shortens it.
+	l.buf.Truncate(start + len(redact.Bytes(l.buf.Bytes()[start:])))
 	// With a comma before each item but the first, and the brackets.
 	if l.buf.Len()+len(l.ends)+2 > l.room {
 		l.buf.Truncate(start)
@@ -253,8 +258,8 @@ const streamPiece = 32 << 10
 // text (up to 12 times limits.max_stream_bytes as JSON), the reply holds a
 // piece of it at once.
 func writeStream(w http.ResponseWriter, st Stream) {
-	chunks, indexes, text := st.Chunks, st.Indexes, st.Text
-	st.Chunks, st.Indexes, st.Text = nil, nil, ""
+	chunks, indexes, text, compat := st.Chunks, st.Indexes, redact.Text(st.Text), redact.Text(st.CompatibleText)
+	st.Chunks, st.Indexes, st.Text, st.CompatibleText = nil, nil, "", ""
 	var summary bytes.Buffer
 	enc := json.NewEncoder(&summary)
 	enc.SetEscapeHTML(false)
@@ -275,11 +280,14 @@ func writeStream(w http.ResponseWriter, st Stream) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if b = appendJSONPieces(b, c, write); b == nil {
+		if b = appendJSONPieces(b, redact.Text(c), write); b == nil {
 			return
 		}
 	}
 	b = append(b, ']')
+	if indexes == nil && st.Version == V2 {
+		indexes = []int{} // a whole v2 stream always has its indexes
+	}
 	if indexes != nil {
 		b = append(b, `,"indexes":[`...)
 		for i, n := range indexes {
@@ -296,13 +304,20 @@ func writeStream(w http.ResponseWriter, st Stream) {
 		}
 		b = append(b, ']')
 	}
-	if text != "" {
-		b = append(b, `,"text":`...)
-		if b = appendJSONPieces(b, text, write); b == nil {
-			return
-		}
+	b = append(b, `,"text":`...) // even empty, as in MarshalJSON
+	if b = appendJSONPieces(b, text, write); b == nil {
+		return
 	}
 	b = append(b, `,"text_bytes":`...)
+	if st.Version == V2 {
+		// compatible_text stands between text_bytes and finished.
+		n, rest, _ := bytes.Cut(tail, []byte(`,"finished":`))
+		b = append(append(b, n...), `,"compatible_text":`...)
+		b = appendJSONString(b, compat)
+		b = append(append(b, `,"finished":`...), rest...)
+		write(b)
+		return
+	}
 	write(append(b, tail...))
 }
 

@@ -21,7 +21,7 @@ func TestConfigErrorMessages(t *testing.T) {
 		{"misspelt top-level key", "c.yaml", app + "limit:\n  max_streams: 5\n",
 			`config c.yaml: (top level): unknown key "limit": did you mean "limits"?`},
 		{"unknown top-level key", "c.yaml", app + "foo: 1\n",
-			`config c.yaml: (top level): unknown key "foo" (known keys: apps, codes, endpoints, envelope, faults, limits, sessions)`},
+			`config c.yaml: (top level): unknown key "foo" (known keys: allow_hosts, apps, codes, endpoints, envelope, faults, limits, sessions)`},
 		{"misspelt key of an app, required", "c.yaml", "apps:\n  - sdkappid: 1400000001\n    secretkey: k\n    admins: [administrator]\n",
 			`config c.yaml: apps/0: unknown key "secretkey": did you mean "secret_key"?`},
 		{"key in another case", "c.json", `{"apps":[{"SDKAppID":1400000001,"secret_key":"k","admins":["a"]}]}`,
