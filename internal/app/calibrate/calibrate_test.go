@@ -27,7 +27,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/calibrate")
 
 // goldenDir holds the pinned console reports.
-var goldenDir = filepath.Join("..", "..", "testdata", "calibrate")
+var goldenDir = filepath.Join("..", "..", "..", "testdata", "calibrate")
 
 // liveSession is the session the live probes write to in tests.
 const liveSession = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
@@ -492,7 +492,7 @@ func golden(t *testing.T, name, got string) {
 // TestREADMEExampleIsARealReport keeps the README's example report true:
 // each of its lines is a line of the golden console report.
 func TestREADMEExampleIsARealReport(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/deskmock/deskmock/conformance"
+	"github.com/deskmock/deskmock/internal/reportstyle"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
@@ -15,7 +15,7 @@ import (
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("calibrate").Funcs(template.FuncMap{
-	"css":     conformance.ReportCSS,
+	"css":     reportstyle.CSS,
 	"stamp":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"seconds": func(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) },
 	"word":    func(o Outcome) string { return outcomeWord[o] },

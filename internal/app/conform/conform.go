@@ -1,4 +1,7 @@
-package conformance
+// Package conform is the program behind "deskmock conform": its flags, its
+// console and report files, and its exit status, over the conformance
+// library.
+package conform
 
 import (
 	"context"
@@ -11,7 +14,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/deskmock/deskmock/conformance"
 	"github.com/deskmock/deskmock/internal/cmdline"
+	"github.com/deskmock/deskmock/internal/reportfile"
 )
 
 // Exit codes of Main: those of every deskmock command.
@@ -97,8 +102,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (cfg *config, fs *cmdli
 	fs.StringVar(&cfg.knownFailing, "known-failing", "", "`file` of case names known to fail (one a line, # comments); a listed case that passes fails the run as stale")
 	fs.Var((*dirList)(&cfg.casesDirs), "cases", "also load the *.json case files of `dir` (repeatable)")
 	fs.IntVar(&cfg.parallel, "parallel", 0, "run `n` cases at once; default: twice the number of CPUs, at least 4")
-	fs.DurationVar(&cfg.timeout, "timeout", DefaultTimeout, "per-case timeout: the client gets SIGTERM, then SIGKILL after --grace")
-	fs.DurationVar(&cfg.grace, "grace", DefaultGrace, "time between SIGTERM and SIGKILL")
+	fs.DurationVar(&cfg.timeout, "timeout", conformance.DefaultTimeout, "per-case timeout: the client gets SIGTERM, then SIGKILL after --grace")
+	fs.DurationVar(&cfg.grace, "grace", conformance.DefaultGrace, "time between SIGTERM and SIGKILL")
 	fs.StringVar(&cfg.jsonFile, "json", "", "write the report as JSON to `file`")
 	fs.StringVar(&cfg.junitFile, "junit", "", "write the report as JUnit XML to `file`")
 	fs.StringVar(&cfg.htmlFile, "html", "", "write the report as a self-contained HTML page to `file`")
@@ -120,7 +125,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (cfg *config, fs *cmdli
 		return nil, fs, fs.UsageError("no client command: give it after --, as in: deskmock conform -- ./myclient"), true
 	}
 	if cfg.parallel == 0 {
-		cfg.parallel = DefaultParallel()
+		cfg.parallel = conformance.DefaultParallel()
 	}
 	return cfg, fs, ExitPass, false
 }
@@ -139,21 +144,21 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		writeCheckList(stdout)
 		return ExitPass
 	}
-	cases, err := Builtin()
+	cases, err := conformance.Builtin()
 	if err == nil {
 		for _, dir := range cfg.casesDirs {
-			var more []Case
-			if more, err = LoadDir(dir); err != nil {
+			var more []conformance.Case
+			if more, err = conformance.LoadDir(dir); err != nil {
 				break
 			}
 			cases = append(cases, more...)
-			err = checkUnique(cases)
+			err = conformance.CheckUnique(cases)
 		}
 	}
 	if err != nil {
 		return fs.UsageError("%v", err)
 	}
-	selected := Select(cases, cfg.run, cfg.skip)
+	selected := conformance.Select(cases, cfg.run, cfg.skip)
 	if cfg.list {
 		for _, c := range selected {
 			fmt.Fprintln(stdout, c.Name)
@@ -165,7 +170,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	known := map[string]bool{}
 	if cfg.knownFailing != "" {
-		if known, err = ReadKnownFailing(cfg.knownFailing, cases); err != nil {
+		if known, err = conformance.ReadKnownFailing(cfg.knownFailing, cases); err != nil {
 			return fs.UsageError("%v", err)
 		}
 	}
@@ -176,31 +181,31 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if !cfg.quiet {
 		fmt.Fprintf(stdout, "deskmock conform: %d cases, %d at a time, client: %s\n", len(selected), cfg.parallel, strings.Join(cfg.command, " "))
 	}
-	rep, err := Run(ctx, Options{
+	rep, err := conformance.Run(ctx, conformance.Options{
 		Command:      cfg.command,
 		Cases:        selected,
 		Parallel:     cfg.parallel,
 		Timeout:      cfg.timeout,
 		Grace:        cfg.grace,
 		KnownFailing: known,
-		OnCase: func(r CaseResult) {
+		OnCase: func(r conformance.CaseResult) {
 			if !cfg.quiet {
-				WriteCaseLine(stdout, r)
+				conformance.WriteCaseLine(stdout, r)
 			}
 		},
 	})
 	if err != nil {
 		return fs.UsageError("%v", err)
 	}
-	WriteConsole(stdout, rep, ConsoleOptions{Verbose: cfg.verbose})
+	conformance.WriteConsole(stdout, rep, conformance.ConsoleOptions{Verbose: cfg.verbose})
 	for _, out := range []struct {
 		file  string
-		write func(io.Writer, *Report) error
-	}{{cfg.jsonFile, WriteJSON}, {cfg.junitFile, WriteJUnit}, {cfg.htmlFile, WriteHTML}} {
+		write func(io.Writer, *conformance.Report) error
+	}{{cfg.jsonFile, conformance.WriteJSON}, {cfg.junitFile, conformance.WriteJUnit}, {cfg.htmlFile, conformance.WriteHTML}} {
 		if out.file == "" {
 			continue
 		}
-		if err := writeFile(out.file, rep, out.write); err != nil {
+		if err := reportfile.Write(out.file, 0o666, func(w io.Writer) error { return out.write(w, rep) }); err != nil {
 			return fs.Failure("%v", err)
 		}
 	}
@@ -224,24 +229,9 @@ func checkCommand(name string) error {
 	return nil
 }
 
-func writeFile(name string, rep *Report, write func(io.Writer, *Report) error) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return fmt.Errorf("conformance: %w", err)
-	}
-	if err := write(f, rep); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("conformance: %w", err)
-	}
-	return nil
-}
-
 func writeCheckList(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, c := range Checks() {
+	for _, c := range conformance.Checks() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Level, c.Name, c.Description)
 	}
 	tw.Flush()

@@ -1,4 +1,4 @@
-package conformance
+package conform
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/deskmock/deskmock/conformance"
 )
 
 func TestMainUsage(t *testing.T) {
@@ -83,7 +85,7 @@ func TestMainList(t *testing.T) {
 	if code := Main(context.Background(), []string{"--list-checks"}, nil, &stdout, &stderr); code != ExitPass {
 		t.Fatalf("exit %d", code)
 	}
-	for _, c := range Checks() {
+	for _, c := range conformance.Checks() {
 		line := regexp.MustCompile(`(?m)^` + string(c.Level) + ` +` + regexp.QuoteMeta(c.Name) + ` +\S`)
 		if !line.MatchString(stdout.String()) {
 			t.Errorf("--list-checks does not list %s %s:\n%s", c.Level, c.Name, stdout.String())
@@ -133,9 +135,13 @@ func TestMainGarbageClient(t *testing.T) {
 		}
 	}
 	b, _ := os.ReadFile(files["junit"])
-	var doc junitSuites
+	var doc struct {
+		Tests    int        `xml:"tests,attr"`
+		Failures int        `xml:"failures,attr"`
+		Suites   []struct{} `xml:"testsuite"`
+	}
 	// Per case: client/reached-mock, answer/json and stream/text-equals-chunks.
-	if err := xml.Unmarshal(b, &doc); err != nil || len(doc.Suites) != 2 || doc.Tests != 2*len(Checks()) || doc.Failures != 6 {
+	if err := xml.Unmarshal(b, &doc); err != nil || len(doc.Suites) != 2 || doc.Tests != 2*len(conformance.Checks()) || doc.Failures != 6 {
 		t.Errorf("junit: %v, %d suites, %d tests, %d failures", err, len(doc.Suites), doc.Tests, doc.Failures)
 	}
 }

@@ -1,4 +1,4 @@
-package conformance
+package conform
 
 import (
 	"bytes"
@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/deskmock/deskmock/conformance"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/conformance/golden")
 
 // moduleRoot is the module's directory, seen from this package's.
-const moduleRoot = ".."
+const moduleRoot = "../../.."
 
 // brokenClients are the deliberately broken clients under
 // testdata/conformance/clients, with the checks each must fail (at MUST or
@@ -88,7 +90,7 @@ func buildClients(t *testing.T, dir string) {
 
 // conform runs Main with args and returns its exit code, its stdout and
 // the JSON report.
-func conform(t *testing.T, args ...string) (int, string, *Report) {
+func conform(t *testing.T, args ...string) (int, string, *conformance.Report) {
 	t.Helper()
 	jsonFile := filepath.Join(t.TempDir(), "report.json")
 	var stdout, stderr bytes.Buffer
@@ -100,7 +102,7 @@ func conform(t *testing.T, args ...string) (int, string, *Report) {
 	if err != nil {
 		t.Fatalf("exit %d, no JSON report: %v\n%s", code, err, stdout.String())
 	}
-	var rep Report
+	var rep conformance.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func conform(t *testing.T, args ...string) (int, string, *Report) {
 
 // failing returns the sorted names of the checks that failed at MUST or
 // SHOULD level, and of the cases where one did.
-func failing(rep *Report) (checks, cases []string) {
+func failing(rep *conformance.Report) (checks, cases []string) {
 	cs := map[string]bool{}
 	for _, c := range rep.Cases {
 		f := c.FailingChecks()
@@ -133,7 +135,11 @@ func failing(rep *Report) (checks, cases []string) {
 func TestSelfTest(t *testing.T) {
 	dir := t.TempDir()
 	buildClients(t, dir)
-	all := len(builtin(t))
+	cases, err := conformance.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := len(cases)
 
 	t.Run("refclient", func(t *testing.T) {
 		t.Parallel()
@@ -154,7 +160,7 @@ func TestSelfTest(t *testing.T) {
 		if err != nil {
 			t.Skip("python3 is not installed")
 		}
-		script, err := filepath.Abs(filepath.Join("clients", "python", "deskmock_client.py"))
+		script, err := filepath.Abs(filepath.Join(moduleRoot, "conformance", "clients", "python", "deskmock_client.py"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,16 +195,16 @@ func TestSelfTest(t *testing.T) {
 		t.Parallel()
 		code, out, rep := conform(t, "-v", "--parallel", "1", "--timeout", "1s", "--grace", "200ms", "--run", "^stream/basic/one-chunk$", "--", "sleep", "100")
 		got := normalize(out, dir)
-		if code != ExitFail || rep.Summary.Failed != 1 || rep.Summary.Checks[Must][Pass] != 0 || rep.Summary.Checks[Must][NotApplicable] == 0 {
+		if code != ExitFail || rep.Summary.Failed != 1 || rep.Summary.Checks[conformance.Must][conformance.Pass] != 0 || rep.Summary.Checks[conformance.Must][conformance.NotApplicable] == 0 {
 			t.Errorf("exit %d, summary %+v; want exit 1, the case failed, no MUST check passed and the checks with nothing to look at n/a\n%s", code, rep.Summary, got)
 		}
-		var reached CheckResult
+		var reached conformance.CheckResult
 		for _, c := range rep.Cases[0].Checks {
 			if c.Name == "client/reached-mock" {
 				reached = c
 			}
 		}
-		if reached.Outcome != Fail || reached.Message != "no request reached the mock" {
+		if reached.Outcome != conformance.Fail || reached.Message != "no request reached the mock" {
 			t.Errorf("client/reached-mock = %+v", reached)
 		}
 		golden(t, "console-no-request", got)
@@ -209,7 +215,7 @@ func TestSelfTest(t *testing.T) {
 		known := filepath.Join(t.TempDir(), "known.txt")
 		os.WriteFile(known, []byte("# fixed long ago\nstream/basic/one-chunk\n"), 0o644)
 		code, out, rep := conform(t, "--known-failing", known, "--run", "^stream/basic/", "--", filepath.Join(dir, "refclient"))
-		if code != ExitFail || rep.Summary.Stale != 1 || rep.Cases[0].Status != StatusStale {
+		if code != ExitFail || rep.Summary.Stale != 1 || rep.Cases[0].Status != conformance.StatusStale {
 			t.Errorf("exit %d, summary %+v, want exit 1 and one stale case", code, rep.Summary)
 		}
 		if !strings.Contains(out, "STALE stream/basic/one-chunk") || !strings.Contains(out, "listed as known to fail, but passes") {
@@ -282,4 +288,18 @@ func normalize(out, dir string) string {
 		out = n.re.ReplaceAllString(out, n.with)
 	}
 	return out
+}
+
+// TestREADMEListsBrokenClients: conformance/README.md names every broken
+// client of the self-test.
+func TestREADMEListsBrokenClients(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(moduleRoot, "conformance", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range brokenClients {
+		if !strings.Contains(string(b), "| `"+c.name+"` |") {
+			t.Errorf("conformance/README.md does not list the broken client %s", c.name)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package cli
+package deskmock
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deskmock/deskmock/internal/calibrate"
+	"github.com/deskmock/deskmock/internal/app/calibrate"
+	"github.com/deskmock/deskmock/internal/reportfile"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -147,7 +148,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 		if o.file == "" {
 			continue
 		}
-		if err := writeFile(o.file, o.mode, o.write); err != nil {
+		if err := reportfile.Write(o.file, o.mode, o.write); err != nil {
 			return failure(e, name, "%v", err)
 		}
 	}
@@ -227,17 +228,4 @@ func (f *calibrateFlags) options(e *env, set map[string]bool) (opts calibrate.Op
 		opts.AdvanceUpstream = calibrate.DeskmockClock(&http.Client{Timeout: f.timeout}, opts.Upstream, e.getenv(AdminTokenEnv))
 	}
 	return opts, ""
-}
-
-// writeFile writes a file through write, with the given mode.
-func writeFile(path string, mode os.FileMode, write func(io.Writer) error) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if err := write(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
 }

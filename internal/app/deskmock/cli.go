@@ -1,6 +1,6 @@
 // Package cli is the command-line front end of deskmock: the subcommands
 // serve, usersig, health and version behind one testable entry point, Main.
-package cli
+package deskmock
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package cli
+package deskmock
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/cli")
 
 // goldenDir holds the pinned outputs of the command line.
-var goldenDir = filepath.Join("..", "..", "testdata", "cli")
+var goldenDir = filepath.Join("..", "..", "..", "testdata", "cli")
 
 // result is what one run of the command line produced.
 type result struct {

@@ -1,12 +1,12 @@
-package cli
+package deskmock
 
 import (
 	"context"
 
-	"github.com/deskmock/deskmock/conformance"
+	"github.com/deskmock/deskmock/internal/app/conform"
 )
 
-// runConform hands what follows "conform" to the conformance runner.
+// runConform hands what follows "conform" to the conformance program.
 func runConform(ctx context.Context, e *env, args []string) int {
-	return conformance.Main(ctx, args, e.stdin, e.stdout, e.stderr)
+	return conform.Main(ctx, args, e.stdin, e.stdout, e.stderr)
 }

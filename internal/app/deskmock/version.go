@@ -1,4 +1,4 @@
-package cli
+package deskmock
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 // Version is the version of deskmock. Release builds set it with
 //
-//	go build -ldflags "-X github.com/deskmock/deskmock/internal/cli.Version=v1.2.3"
+//	go build -ldflags "-X github.com/deskmock/deskmock/internal/app/deskmock.Version=v1.2.3"
 //
 // When it is empty, the version of the main module recorded in the build
 // information is used ("(devel)" for a build from a working tree).

@@ -1,4 +1,4 @@
-// Command loadtest is the end-to-end benchmark: it builds deskmock and a
+// Package loadtest is the end-to-end benchmark: it builds deskmock and a
 // bare net/http handler, starts each as its own process on loopback
 // (deskmock as the README starts it, its log read as a terminal would),
 // and drives each kind of request from N keep-alive connections for a
@@ -8,14 +8,13 @@
 // and the ratio to the bare handler of the same round; each figure is the
 // median over the rounds, with the spread.
 //
-//	go run ./internal/loadtest -runs 5 -duration 3s
+//	go run ./cmd/loadtest -runs 5 -duration 3s
 //
 // It needs Linux (/proc) and the go command.
-package main
+package loadtest
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -31,23 +30,40 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/cmdline"
 	"github.com/deskmock/deskmock/internal/rawhttp"
 )
 
-func main() {
-	runs := flag.Int("runs", 3, "rounds: every server runs every case once per round")
-	duration := flag.Duration("duration", 3*time.Second, "how long each case is measured")
-	warmup := flag.Duration("warmup", 500*time.Millisecond, "load before measuring, not counted")
-	conns := flag.Int("conns", 32, "keep-alive connections")
-	caseList := flag.String("cases", strings.Join(caseNames(), ","), "comma-separated cases")
-	serverList := flag.String("servers", "bare,deskmock,deskmock-quiet", "comma-separated servers: bare, deskmock (default logging), deskmock-quiet (--log-level error)")
-	deskmockBin := flag.String("deskmock", "", "a deskmock `binary` to run instead of building ./cmd/deskmock")
-	flag.Parse()
-	if err := run(*runs, *duration, *warmup, *conns, split(*caseList), split(*serverList), *deskmockBin); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+// Main runs the benchmark with the command line args (after the program's
+// name) and returns the exit status: 0 done, 1 a failure, 2 usage.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := cmdline.New("loadtest", "[flags]", description, "go run ./cmd/loadtest -h", stdout, stderr)
+	runs := fs.Int("runs", 3, "rounds: every server runs every case once per round")
+	duration := fs.Duration("duration", 3*time.Second, "how long each case is measured")
+	warmup := fs.Duration("warmup", 500*time.Millisecond, "load before measuring, not counted")
+	conns := fs.Int("conns", 32, "keep-alive connections")
+	caseList := fs.String("cases", strings.Join(caseNames(), ","), "comma-separated cases")
+	serverList := fs.String("servers", "bare,deskmock,deskmock-quiet", "comma-separated servers: bare, deskmock (default logging), deskmock-quiet (--log-level error)")
+	deskmockBin := fs.String("deskmock", "", "a deskmock `binary` to run instead of building ./cmd/deskmock")
+	pos, code, done := fs.Parse(args)
+	if done {
+		return code
 	}
+	if len(pos) > 0 {
+		return fs.UsageError("unexpected argument %q", pos[0])
+	}
+	if err := run(stdout, stderr, *runs, *duration, *warmup, *conns, split(*caseList), split(*serverList), *deskmockBin); err != nil {
+		return fs.Failure("%v", err)
+	}
+	return cmdline.ExitOK
 }
+
+const description = `
+The end-to-end benchmark: builds deskmock and a bare net/http handler, starts
+each as its own process on loopback and drives each case from keep-alive
+connections, one server at a time; prints each figure's median over the
+rounds with its spread, and the ratio to the bare handler. Run it from the
+module's root; it needs Linux (/proc) and the go command.`
 
 func split(s string) []string { return strings.Split(s, ",") }
 
@@ -73,14 +89,14 @@ type result struct {
 	failures int64
 }
 
-func run(runs int, duration, warmup time.Duration, conns int, chosenCases, serverNames []string, deskmockBin string) error {
+func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, conns int, chosenCases, serverNames []string, deskmockBin string) error {
 	dir, err := os.MkdirTemp("", "loadtest")
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	bare := filepath.Join(dir, "bare")
-	if err := build(bare, "./internal/loadtest/bare"); err != nil {
+	if err := build(bare, "./internal/app/loadtest/bare"); err != nil {
 		return err
 	}
 	if deskmockBin == "" {
@@ -122,14 +138,14 @@ func run(runs int, duration, warmup time.Duration, conns int, chosenCases, serve
 					return fmt.Errorf("%s on %s: %w", c.name, s.name, err)
 				}
 				out[c.name][s.name] = append(out[c.name][s.name], res)
-				fmt.Fprintf(os.Stderr, "round %d/%d %-13s %-15s %8.0f req/s\n", r+1, runs, c.name, s.name, res.reqs)
+				fmt.Fprintf(stderr, "round %d/%d %-13s %-15s %8.0f req/s\n", r+1, runs, c.name, s.name, res.reqs)
 			}
 		}
 	}
-	fmt.Printf("%d rounds of %s per case and server (after %s of warm-up), %d keep-alive connections, GOMAXPROCS of the servers: all %d cores\n",
+	fmt.Fprintf(stdout, "%d rounds of %s per case and server (after %s of warm-up), %d keep-alive connections, GOMAXPROCS of the servers: all %d cores\n",
 		runs, duration, warmup, conns, runtime.NumCPU())
 	for _, c := range cases {
-		report(os.Stdout, c.name, servers, out[c.name])
+		report(stdout, c.name, servers, out[c.name])
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func TestMainHelpAndUsageErrors(t *testing.T) {
 		if code := Main(args, strings.NewReader(""), &out, &errOut, Bugs{}); code != 0 || errOut.Len() > 0 {
 			t.Errorf("%q: exit %d, stderr %q; want 0 and nothing", args, code, errOut.String())
 		}
-		file := filepath.Join("..", "..", "testdata", "cli", "refclient-help.golden")
+		file := filepath.Join("..", "..", "..", "testdata", "cli", "refclient-help.golden")
 		if *update {
 			if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
