@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deskmock/deskmock/conformance"
+	goldenfile "github.com/deskmock/deskmock/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/conformance/golden")
@@ -252,20 +253,7 @@ func TestSelfTest(t *testing.T) {
 // file under -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	file := filepath.Join(moduleRoot, "testdata", "conformance", "golden", name+".txt")
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("console report differs from %s (-want +got):\n%s", file, d)
-	}
+	goldenfile.Check(t, filepath.Join(moduleRoot, "testdata", "conformance", "golden", name+".txt"), got, *update)
 }
 
 // Console reports vary in times, randoms and MsgKeys; normalize replaces
