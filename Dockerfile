@@ -27,7 +27,7 @@ COPY . .
 # VERSION, when given (--build-arg VERSION=v1.2.3), is what "deskmock version" prints.
 ARG VERSION=""
 RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-      -ldflags="-s -w -X github.com/deskmock/deskmock/internal/cli.Version=${VERSION}" \
+      -ldflags="-s -w -X github.com/deskmock/deskmock/internal/app/deskmock.Version=${VERSION}" \
       -o /out/deskmock ./cmd/deskmock
 
 FROM scratch

@@ -85,7 +85,7 @@ func loadFiles(names []string, read func(string) ([]byte, error)) ([]Case, error
 		}
 		all = append(all, cases...)
 	}
-	if err := checkUnique(all); err != nil {
+	if err := CheckUnique(all); err != nil {
 		return nil, err
 	}
 	return all, nil
@@ -157,7 +157,8 @@ func (c *Case) validate() error {
 	return nil
 }
 
-func checkUnique(cases []Case) error {
+// CheckUnique fails when two cases share a name, naming both files.
+func CheckUnique(cases []Case) error {
 	seen := map[string]string{}
 	for _, c := range cases {
 		if f, dup := seen[c.Name]; dup {

@@ -7,12 +7,15 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/reportstyle"
 )
 
 //go:embed report.html.tmpl
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"css":     reportstyle.CSS,
 	"seconds": func(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) },
 	"at":      formatAt,
 	"target":  requestTarget,

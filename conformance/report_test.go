@@ -192,10 +192,3 @@ func TestWriteConsoleElides(t *testing.T) {
 		t.Errorf("the summary does not tally the failed checks:\n%s", out)
 	}
 }
-
-func TestReportCSSIsTheReportsStyleSheet(t *testing.T) {
-	css := string(ReportCSS())
-	if !strings.Contains(css, ".verdict") || strings.Contains(css, "<") {
-		t.Fatalf("ReportCSS is not the style sheet of the report:\n%.200s", css)
-	}
-}

@@ -7,9 +7,18 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"testing"
 	"time"
 )
+
+// TestingT is the part of testing.TB that NewTestServer uses: *testing.T,
+// *testing.B and *testing.F are one. Naming it here rather than importing
+// the testing package keeps that package out of programs that link
+// mockserver.
+type TestingT interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
 
 // Option adjusts the configuration of a TestServer.
 type Option func(*Config)
@@ -68,7 +77,7 @@ type TestServer struct {
 // NewTestServer starts a server with DefaultConfig adjusted by opts. It fails
 // the test if the configuration is invalid, and closes the server when the
 // test ends.
-func NewTestServer(t testing.TB, opts ...Option) *TestServer {
+func NewTestServer(t TestingT, opts ...Option) *TestServer {
 	t.Helper()
 	ts, err := Start(opts...)
 	if err != nil {

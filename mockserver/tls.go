@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"os"
-	"testing"
 	"time"
 )
 
@@ -188,7 +187,7 @@ func tlsListener(ln net.Listener, cfg *tls.Config) net.Listener {
 // NewTLSTestServer is NewTestServer over HTTPS: its URL starts with
 // https://, its certificate comes from NewLocalTLS, and ts.TLS.CertPool()
 // (or ts.Client()) trusts it.
-func NewTLSTestServer(t testing.TB, opts ...Option) *TestServer {
+func NewTLSTestServer(t TestingT, opts ...Option) *TestServer {
 	t.Helper()
 	ts, err := StartTLS(opts...)
 	if err != nil {

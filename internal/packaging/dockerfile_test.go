@@ -114,7 +114,7 @@ func checkDockerfile(t *testing.T) image {
 			img.build = in
 		}
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-o /out/deskmock ./cmd/deskmock", "internal/cli.Version=${VERSION}"} {
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-o /out/deskmock ./cmd/deskmock", "internal/app/deskmock.Version=${VERSION}"} {
 		if !strings.Contains(img.build.args, want) {
 			t.Errorf("the build stage's go build lacks %q: %s", want, img.build.args)
 		}

@@ -7,7 +7,7 @@ package main
 import (
 	"os"
 
-	"github.com/deskmock/deskmock/internal/refclient"
+	"github.com/deskmock/deskmock/internal/app/refclient"
 )
 
 func main() {

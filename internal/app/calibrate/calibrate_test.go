@@ -1,0 +1,650 @@
+package calibrate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	goldenfile "github.com/deskmock/deskmock/internal/golden"
+	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/calibrate")
+
+// goldenDir holds the pinned console reports.
+var goldenDir = filepath.Join("..", "..", "..", "testdata", "calibrate")
+
+// liveSession is the session the live probes write to in tests.
+const liveSession = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+
+// upstreamOverrides are where the test upstream differs from deskmock's
+// defaults: rows of both versions, by code, by text, and by both; some for
+// every endpoint, some for one.
+var upstreamOverrides = map[codes.Check]codes.Override{
+	codes.CheckSDKAppIDUnknown:  {Code: 60006},
+	codes.CheckUserSigExpired:   {Code: 20002},
+	codes.CheckNotAdmin:         {Code: 60010, Info: "Only the App administrator may call this API."},
+	codes.CheckSessionNotFound:  {Info: "Session is gone."},
+	codes.CheckStreamFinished:   {Code: 141005},
+	codes.CheckMsgKeyUnknown:    {Info: "MsgKey is unknown."},
+	v1(codes.CheckBodyNotJSON):  {Info: "Not JSON."},
+	v2(codes.CheckBodySchema):   {Code: 90002},
+	v2(codes.CheckBodyTooLarge): {Info: "Body over 256 KiB."},
+	codes.CheckChunkIndex:       {Code: 141006, Info: "Index must grow."},
+	codes.CheckStreamIdleEnded:  {Code: 141005},
+	codes.CheckStreamRate:       {Code: 60013},
+}
+
+// v1 and v2 are the override keys of one endpoint's check.
+func v1(c codes.Check) codes.Check { return codes.EndpointCheck("v1", c) }
+func v2(c codes.Check) codes.Check { return codes.EndpointCheck("v2", c) }
+
+// differOnBoth are the probes that differ against an upstream with
+// upstreamOverrides: each of its rows, on each version that probes it.
+var differOnBoth = []string{
+	"v1/body-not-json", "v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired",
+	"v2/body-schema", "v2/body-schema-event", "v2/body-schema-index", "v2/body-schema-islast", "v2/body-too-large",
+	"v2/chunk-index", "v2/msgkey-unknown", "v2/session-not-found", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate",
+}
+
+// advancing moves a test upstream's clock instead of waiting.
+func advancing(up *mockserver.TestServer) func(context.Context, time.Duration) error {
+	return func(_ context.Context, d time.Duration) error { return up.AdvanceClock(d) }
+}
+
+// startUpstream starts a second deskmock, strict about sessions like the
+// real service, answering with overrides.
+func startUpstream(t *testing.T, overrides map[codes.Check]codes.Override) (*mockserver.TestServer, Identity) {
+	t.Helper()
+	cfg := mockserver.DefaultConfig()
+	cfg.Codes = overrides
+	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(liveSession))
+	return up, Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey, Session: liveSession}
+}
+
+// fixedNow stamps reports in tests.
+func fixedNow() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }
+
+func run(t *testing.T, opts Options) *Report {
+	t.Helper()
+	if opts.Rate == 0 {
+		opts.Rate = 1000
+	}
+	opts.Now = fixedNow
+	rep, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return rep
+}
+
+// outcomes maps each probe to its outcome.
+func outcomes(rep *Report) map[string]Outcome {
+	out := map[string]Outcome{}
+	for _, r := range rep.Results {
+		out[r.Probe] = r.Outcome
+	}
+	return out
+}
+
+// wanted lists the probes with a given outcome.
+func withOutcome(rep *Report, o Outcome) []string {
+	var out []string
+	for _, r := range rep.Results {
+		if r.Outcome == o {
+			out = append(out, r.Probe)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestFindsExactlyTheRowsThatDiffer(t *testing.T) {
+	overrides := upstreamOverrides
+	up, id := startUpstream(t, overrides)
+	var journal bytes.Buffer
+	start := time.Now()
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Journal: &journal, AdvanceUpstream: advancing(up)})
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the run took %s: the idle probe waited instead of moving the clocks", took)
+	}
+
+	if diff := cmp.Diff(differOnBoth, withOutcome(rep, Differ)); diff != "" {
+		t.Errorf("probes that differ (-want +got):\n%s", diff)
+	}
+	if got := append(withOutcome(rep, Failed), withOutcome(rep, Skipped)...); len(got) != 0 {
+		t.Errorf("probes in error or skipped: %v", got)
+	}
+	// Overrides of one endpoint stay so; those of every endpoint are
+	// written once, as are those only one endpoint probes.
+	if diff := cmp.Diff(overrides, rep.Overrides); diff != "" {
+		t.Errorf("overrides (-want +got):\n%s", diff)
+	}
+
+	// The journal holds every upstream exchange, as the upstream saw them,
+	// with the UserSig redacted.
+	received := up.Requests(mockserver.ExchangeFilter{})
+	lines := journalLines(t, journal.Bytes())
+	if len(lines) != len(received) || len(lines) != rep.Summary.Requests || len(rep.Exchanges) != len(lines) {
+		t.Fatalf("journal has %d lines, report %d exchanges (summary %d), upstream received %d",
+			len(lines), len(rep.Exchanges), rep.Summary.Requests, len(received))
+	}
+	for i, e := range lines {
+		u, err := url.Parse(e.URL)
+		if err != nil {
+			t.Fatalf("journal line %d: %v", i+1, err)
+		}
+		if u.Path != received[i].Path || e.Status != received[i].Status {
+			t.Errorf("journal line %d: %s %d, upstream saw %s %d", i+1, u.Path, e.Status, received[i].Path, received[i].Status)
+		}
+		if sig := u.Query().Get("usersig"); sig != "" && sig != redacted {
+			t.Errorf("journal line %d: usersig %q is not redacted", i+1, sig)
+		}
+	}
+	if bytes.Contains(journal.Bytes(), []byte(id.SecretKey)) {
+		t.Error("the journal holds the secret key")
+	}
+}
+
+func TestWrittenConfigGivesParity(t *testing.T) {
+	overrides := map[codes.Check]codes.Override{
+		codes.CheckUserSigExpired:         {Code: 20002},
+		v1(codes.CheckBodySchema):         {Info: "Bad body."},
+		v2(codes.CheckBodySchema):         {Code: 90002, Info: "Bad v2 body."},
+		codes.CheckRandom:                 {Code: 60003},
+		codes.CheckSessionNotFound:        {Code: 141004, Info: "No such session."},
+		v2(codes.CheckSessionIDMalformed): {Info: "Illegal SessionId"},
+		codes.CheckStreamIdleEnded:        {Code: 141005},
+		codes.CheckMessageTooLarge:        {Code: 90002},
+	}
+	up, id := startUpstream(t, overrides)
+	opts := Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)}
+	first := run(t, opts)
+	if first.Summary.Parity {
+		t.Fatalf("first run: %+v, want differences", first.Summary)
+	}
+	if diff := cmp.Diff(overrides, first.Overrides); diff != "" {
+		t.Fatalf("first run: overrides (-want +got):\n%s", diff)
+	}
+	var file bytes.Buffer
+	if err := WriteConfig(&file, first, id); err != nil {
+		t.Fatal(err)
+	}
+	text := file.String()
+	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended"} {
+		if !strings.Contains(text, "# probe "+probe+" ") {
+			t.Errorf("the config names no probe %s:\n%s", probe, text)
+		}
+	}
+	cfg, err := mockserver.ParseConfig("calibrated.yaml", file.Bytes())
+	if err != nil {
+		t.Fatalf("the written config does not load: %v\n%s", err, text)
+	}
+	if diff := cmp.Diff(overrides, cfg.Codes); diff != "" {
+		t.Errorf("codes of the written config (-want +got):\n%s", diff)
+	}
+	opts.Mock = &cfg
+	again := run(t, opts)
+	if !again.Summary.Parity || again.Summary.Match != again.Summary.Probes || len(again.Overrides) != len(overrides) {
+		var b bytes.Buffer
+		WriteConsole(&b, again)
+		t.Errorf("re-run with the written config is not at parity:\n%s", b.String())
+	}
+}
+
+func TestUpstreamFailuresAreReportedPerProbe(t *testing.T) {
+	id := Identity{SDKAppID: 1400000001, Identifier: "administrator", SecretKey: "key"}
+	probes := []Probe{probeNamed(t, "v1/query"), probeNamed(t, "v1/random"), probeNamed(t, "v1/session-not-found")}
+	parent := t
+	release := make(chan struct{}) // lets the hanging upstream go at the end
+	defer close(release)
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		timeout time.Duration
+		want    string
+	}{
+		{"html 502", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			w.Write([]byte("<html><body><h1>502 Bad Gateway</h1></body></html>"))
+		}, 5 * time.Second, "upstream: HTTP 502 Bad Gateway (text/html): <html><body><h1>502 Bad Gateway</h1></body></html>"},
+		{"html 200", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html>maintenance</html>"))
+		}, 5 * time.Second, "upstream: the reply is not JSON (text/html): <html>maintenance</html>"},
+		{"hangs", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}, 100 * time.Millisecond, "upstream: timeout: no whole reply within 100ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := httptest.NewServer(tt.handler)
+			parent.Cleanup(up.Close) // after release, which the hanging handler waits for
+			rep := run(t, Options{Upstream: up.URL, Identity: id, Probes: probes, Timeout: tt.timeout})
+			for _, r := range rep.Results {
+				if r.Outcome != Failed || r.Note != tt.want {
+					t.Errorf("%s: %s %q, want error %q", r.Probe, r.Outcome, r.Note, tt.want)
+				}
+				if !r.Mock.OK() {
+					t.Errorf("%s: the mock's answer is missing: %+v", r.Probe, r.Mock)
+				}
+			}
+			if rep.Summary.Parity || rep.Summary.Failed != len(probes) {
+				t.Errorf("summary %+v", rep.Summary)
+			}
+		})
+	}
+	t.Run("refused", func(t *testing.T) {
+		up := httptest.NewServer(http.NotFoundHandler())
+		base := up.URL
+		up.Close()
+		rep := run(t, Options{Upstream: base, Identity: id, Probes: probes[:1]})
+		if r := rep.Results[0]; r.Outcome != Failed || !strings.Contains(r.Note, "connection refused") || strings.Contains(r.Note, "usersig") {
+			t.Errorf("%s: %s %q", r.Probe, r.Outcome, r.Note)
+		}
+	})
+}
+
+func TestLiveProbesNeedSessionAndWrites(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	for _, tt := range []struct {
+		name        string
+		session     string
+		allowWrites bool
+		live        bool
+	}{
+		{"default", "", false, false},
+		{"session only", liveSession, false, false},
+		{"writes only", "", true, false},
+		{"both", liveSession, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			id := id
+			id.Session = tt.session
+			opts := Options{Upstream: up.URL, Identity: id, AllowWrites: tt.allowWrites, Probes: v1Probes}
+			if got := len(LiveProbes(opts)) > 0; got != tt.live {
+				t.Errorf("LiveProbes: %v, want %v", got, tt.live)
+			}
+			up.ClearRequests()
+			rep := run(t, opts)
+			for _, e := range up.Requests(mockserver.ExchangeFilter{}) {
+				if e.SessionID == liveSession && !tt.live {
+					t.Errorf("a request reached the live session: %s", e.Body)
+				}
+			}
+			for i, p := range v1Probes {
+				if p.Live && (rep.Results[i].Outcome == Skipped) == tt.live {
+					t.Errorf("%s: %s", p.Name, rep.Results[i].Outcome)
+				}
+			}
+			if !rep.Summary.Parity {
+				t.Errorf("summary %+v", rep.Summary)
+			}
+		})
+	}
+}
+
+func TestTotalCapSkipsTheRest(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	rep := run(t, Options{Upstream: up.URL, Identity: id, MaxRequests: 3, Probes: v1Probes})
+	if n := len(up.Requests(mockserver.ExchangeFilter{})); n != 3 {
+		t.Errorf("upstream received %d requests, want 3", n)
+	}
+	if rep.Summary.Match != 3 || rep.Results[3].Outcome != Skipped || !strings.Contains(rep.Results[3].Note, "cap of 3") {
+		t.Errorf("summary %+v, probe 4: %s %q", rep.Summary, rep.Results[3].Outcome, rep.Results[3].Note)
+	}
+}
+
+func TestPacing(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	start := time.Now()
+	run(t, Options{Upstream: up.URL, Identity: id, Rate: 20, Probes: v1Probes[:5]})
+	if took := time.Since(start); took < 200*time.Millisecond {
+		t.Errorf("5 requests at 20/s took %s, want at least 200ms", took)
+	}
+}
+
+func TestPlanRedactsAndSendsNothing(t *testing.T) {
+	id := Identity{SDKAppID: 1400000001, Identifier: "administrator", SecretKey: "plan-secret"}
+	plan, err := Plan(Options{Upstream: "http://127.0.0.1:1", Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	WritePlan(&b, "http://127.0.0.1:1", plan)
+	out := b.String()
+	if strings.Contains(out, "plan-secret") || strings.Contains(out, "usersig=eJ") || strings.Contains(out, "usersig=eAE") {
+		t.Errorf("the plan shows a secret:\n%s", out)
+	}
+	if n := strings.Count(out, "usersig=REDACTED"); n < len(v1Probes)-2 {
+		t.Errorf("%d redacted UserSigs in the plan, want one per probe:\n%s", n, out)
+	}
+	if !strings.Contains(out, "needs --session ID --allow-writes") {
+		t.Errorf("the plan does not say which probes need a live session:\n%s", out)
+	}
+}
+
+// planText returns what a dry run of id prints.
+func planText(t *testing.T, id Identity) string {
+	t.Helper()
+	plan, err := Plan(Options{Upstream: "http://127.0.0.1:1", Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	WritePlan(&b, "http://127.0.0.1:1", plan)
+	return b.String()
+}
+
+// The plan says the size of each body as sent, however much of it it
+// shows: the oversize probes' padding included.
+func TestPlanSaysTheRealBodySize(t *testing.T) {
+	out := planText(t, Identity{SDKAppID: 1400000001, Identifier: "administrator", SecretKey: "plan-secret", Session: "fd8a2e30-54de-4e40-bcaf-02718409c5cf"})
+	for _, tc := range []struct{ probe, size string }{
+		{"v1/body-too-large", "body (24576 bytes, 24 KiB): "},
+		{"v2/body-too-large", "body (307200 bytes, 300 KiB): "},
+		{"v2/message-too-large", "body (131584 bytes, 128.5 KiB): "},
+		{"v1/body-schema", "body (52 bytes): {"},
+	} {
+		_, rest, ok := strings.Cut(out, "\n"+tc.probe+"  ")
+		if !ok {
+			t.Errorf("the plan has no probe %s:\n%s", tc.probe, out)
+			continue
+		}
+		if next := strings.Index(rest, "\n\n"); next >= 0 {
+			rest = rest[:next]
+		}
+		if !strings.Contains(rest, tc.size) || strings.Contains(rest, "bytes in all") {
+			t.Errorf("probe %s: the plan says\n%s\nwant %q, and no other size", tc.probe, rest, tc.size)
+		}
+	}
+}
+
+func TestProbesAreWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	known := map[codes.Check]bool{}
+	for _, r := range codes.Defaults() {
+		known[r.Check] = true
+	}
+	for _, p := range Probes() {
+		if seen[p.Name] {
+			t.Errorf("probe %s is listed twice", p.Name)
+		}
+		seen[p.Name] = true
+		if !strings.HasPrefix(p.Name, p.API.Name+"/") {
+			t.Errorf("probe %s: name does not start with %s/", p.Name, p.API.Name)
+		}
+		if p.Check != "" && !known[p.Check] {
+			t.Errorf("probe %s: check %q is not in the table", p.Name, p.Check)
+		}
+		if strings.Contains(p.Body+p.Setup, PhLive) != p.Live {
+			t.Errorf("probe %s: uses the live session %v, marked live %v", p.Name, !p.Live, p.Live)
+		}
+	}
+	// Every row that an API runs is probed on it, or said to be unprobed,
+	// or (on v2) shared with v1 and probed there.
+	covered := map[string]bool{}
+	for _, p := range Probes() {
+		covered[p.API.Name+"/"+string(p.Check)] = true
+	}
+	for _, u := range UnprobedRows() {
+		for _, api := range []API{V1, V2} {
+			if u.API == "" || u.API == api.Name {
+				covered[api.Name+"/"+string(u.Check)] = true
+			}
+		}
+	}
+	for _, c := range v2Shared {
+		if !covered["v1/"+string(c)] {
+			t.Errorf("check %s is shared with v1 but has no v1 probe", c)
+		}
+		covered["v2/"+string(c)] = true
+	}
+	for _, api := range []API{V1, V2} {
+		for _, r := range codes.Defaults() {
+			if (len(r.Endpoints) == 0 || slices.Contains(r.Endpoints, api.Name)) && !covered[api.Name+"/"+string(r.Check)] {
+				t.Errorf("row %s of %s has no probe and no reason", r.Check, api.Name)
+			}
+		}
+	}
+}
+
+func TestConsoleReportGolden(t *testing.T) {
+	up, id := startUpstream(t, map[codes.Check]codes.Override{
+		codes.CheckUserSigExpired:  {Code: 20002},
+		codes.CheckNotAdmin:        {Code: 60010},
+		codes.CheckSessionNotFound: {Info: "Session is gone."},
+		v2(codes.CheckBodySchema):  {Code: 90002},
+	})
+	// Without a live session: the probes that write are skipped.
+	rep := run(t, Options{Upstream: up.URL, Identity: id})
+	rep.Upstream = "https://upstream.example"
+	var b bytes.Buffer
+	WriteConsole(&b, rep)
+	golden(t, "console.golden", b.String())
+
+	var cfg bytes.Buffer
+	id.SecretKey = "the-secret-key"
+	if err := WriteConfig(&cfg, rep, id); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "config.golden.yaml", cfg.String())
+
+	var page bytes.Buffer
+	if err := WriteHTML(&page, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"DIFFERENCES", "v1/usersig-expired", "code 20002", "v2/body-schema: code 90002", ".verdict"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
+	}
+	var doc bytes.Buffer
+	if err := WriteJSON(&doc, rep); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(doc.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(rep.Overrides, back.Overrides); diff != "" {
+		t.Errorf("JSON overrides (-want +got):\n%s", diff)
+	}
+}
+
+// probeNamed returns the probe of a name.
+func probeNamed(t *testing.T, name string) Probe {
+	t.Helper()
+	for _, p := range Probes() {
+		if p.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no probe %s", name)
+	return Probe{}
+}
+
+// onlyAPI keeps the probe names of one API.
+func onlyAPI(names []string, api API) []string {
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, api.Name+"/") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// mockServes reports whether this build's mock answers an API's path.
+func mockServes(t *testing.T, api API) bool {
+	t.Helper()
+	ts := mockserver.NewTestServer(t)
+	r := &runner{opts: Options{Timeout: 5 * time.Second, Client: http.DefaultClient}, mock: ts}
+	return r.mockServes(context.Background(), api)
+}
+
+// journalLines decodes a journal.
+func journalLines(t *testing.T, b []byte) []Exchange {
+	t.Helper()
+	var out []Exchange
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var e Exchange
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("journal line %d: %v", len(out)+1, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// golden compares got with the golden file name, or rewrites it under
+// -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	goldenfile.Check(t, filepath.Join(goldenDir, name), got, *update)
+}
+
+// TestREADMEExampleIsARealReport keeps the README's example report true:
+// each of its lines is a line of the golden console report.
+func TestREADMEExampleIsARealReport(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(doc), "## Is deskmock right about the real service?")
+	_, example, ok2 := strings.Cut(sec, "```text\n")
+	example, _, ok3 := strings.Cut(example, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no example report under \"Is deskmock right about the real service?\"")
+	}
+	report, err := os.ReadFile(filepath.Join(goldenDir, "console.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(report), "\n") {
+		lines[l] = true
+	}
+	for _, l := range strings.Split(example, "\n") {
+		if l != "" && !lines[l] {
+			t.Errorf("README example line is not in %s:\n%s", "console.golden", l)
+		}
+	}
+}
+
+// Each probe's own call fails, on a deskmock upstream, exactly the check it
+// is written for; its Setup and burst calls pass.
+func TestEveryProbeProvokesItsCheck(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)})
+	received := up.Requests(mockserver.ExchangeFilter{})
+	if len(received) != len(rep.Exchanges) {
+		t.Fatalf("the upstream received %d requests, the report has %d", len(received), len(rep.Exchanges))
+	}
+	want := map[string]codes.Check{}
+	for _, p := range Probes() {
+		want[p.Name] = p.Check
+	}
+	for i, e := range rep.Exchanges {
+		got := received[i].Check
+		switch {
+		case e.Setup && got != "":
+			t.Errorf("%s: a preparing call failed %s", e.Probe, got)
+		case !e.Setup && got != want[e.Probe]:
+			t.Errorf("%s: failed check %q, want %q", e.Probe, got, want[e.Probe])
+		}
+	}
+	if s := rep.Summary; !s.Parity || s.Match != len(Probes()) {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+// The probe of the rate rule sends its six calls within one second even
+// at the default rate, and the probes after it are paced again.
+func TestRateProbeAloneBreaksThePacing(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	probes := []Probe{probeNamed(t, "v2/stream-rate"), probeNamed(t, "v2/session-not-found")}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Rate: DefaultRate, Probes: probes})
+	if r := rep.Results[0]; r.Outcome != Match || r.Upstream.Code != up.Rules()[ruleIndex(t, codes.CheckStreamRate)].Code {
+		t.Fatalf("%s: %s %+v %q", r.Probe, r.Outcome, r.Upstream, r.Note)
+	}
+	calls := up.Requests(mockserver.ExchangeFilter{})
+	if len(calls) != 7 {
+		t.Fatalf("the upstream received %d requests, want 6 + 1", len(calls))
+	}
+	if d := calls[5].Time.Sub(calls[0].Time); d >= time.Second {
+		t.Errorf("the six calls took %s, want them within a second", d)
+	}
+	if d := calls[6].Time.Sub(calls[5].Time); d < time.Second/DefaultRate-20*time.Millisecond {
+		t.Errorf("the next probe came %s after the burst, want a paced gap of %s", d, time.Second/DefaultRate)
+	}
+}
+
+// ruleIndex is the place of a check in the table.
+func ruleIndex(t *testing.T, c codes.Check) int {
+	t.Helper()
+	for i, r := range codes.Defaults() {
+		if r.Check == c {
+			return i
+		}
+	}
+	t.Fatalf("no rule %s", c)
+	return 0
+}
+
+// A probe with Wait sends its call that long after its Setup call with the
+// Setup's MsgKey: the upstream is waited for, the local mock's clock moved.
+func TestWaitBetweenSetupAndCall(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	gap := Probe{Name: "v1/gap", API: V1, What: "a second chunk after a pause", Live: true, Wait: 100 * time.Millisecond,
+		Setup: `{"SessionId":"${live}","Chunk":"first, "}`,
+		Body:  `{"SessionId":"${live}","Chunk":"second","MsgKey":"${msgkey}","Finish":1}`}
+	start := time.Now()
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Probes: []Probe{gap}})
+	if took := time.Since(start); took < gap.Wait {
+		t.Errorf("took %s, want at least %s (the wait on the upstream)", took, gap.Wait)
+	}
+	if r := rep.Results[0]; r.Outcome != Match || r.Upstream.Code != 0 {
+		t.Errorf("%s: %s %+v %q", r.Probe, r.Outcome, r.Upstream, r.Note)
+	}
+	calls := up.Requests(mockserver.ExchangeFilter{SessionID: liveSession})
+	if len(calls) != 2 || calls[1].Time.Sub(calls[0].Time) < gap.Wait || calls[1].MsgKey != calls[0].MsgKey {
+		t.Errorf("the upstream saw %d calls on the session: %+v", len(calls), calls)
+	}
+}
+
+// A mock configuration with another key or administrator still gets the
+// app of the identity, so that only its code overrides count.
+func TestMockConfigTakesTheIdentitysApp(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	cfg := mockserver.DefaultConfig()
+	cfg.Apps[0].SecretKey = "another-key"
+	cfg.Apps[0].Admins = []string{"someone-else"}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, Mock: &cfg, Probes: v1Probes})
+	if !rep.Summary.Parity {
+		var b bytes.Buffer
+		WriteConsole(&b, rep)
+		t.Errorf("not at parity:\n%s", b.String())
+	}
+}

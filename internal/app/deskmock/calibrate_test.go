@@ -1,0 +1,147 @@
+package deskmock
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+// calibrateUpstream starts a deskmock that differs from the defaults on
+// three rows, one of them on v2 only, strict about sessions like the real
+// service.
+func calibrateUpstream(t *testing.T) *mockserver.TestServer {
+	t.Helper()
+	cfg := mockserver.DefaultConfig()
+	cfg.Codes = map[codes.Check]codes.Override{
+		codes.CheckUserSigExpired:                                 {Code: 20002},
+		codes.CheckSessionNotFound:                                {Info: "Session is gone."},
+		codes.EndpointCheck(mockserver.V2, codes.CheckBodySchema): {Code: 90002},
+	}
+	cfg.Sessions.Strict = true
+	return mockserver.NewTestServer(t, mockserver.WithConfig(cfg))
+}
+
+func TestCalibrateWritesAConfigThatGivesParity(t *testing.T) {
+	up := calibrateUpstream(t)
+	dir := t.TempDir()
+	file := func(name string) string { return filepath.Join(dir, name) }
+	env := runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}
+	args := []string{"calibrate", "--upstream", up.URL, "--sdkappid", "1400000001", "--identifier", up.Identifier, "--rate", "200"}
+
+	first := runCLI(t, env, append(args, "--write-config", file("calibrated.yaml"), "--journal", file("journal.jsonl"),
+		"--json", file("report.json"), "--html", file("report.html"))...)
+	if first.code != ExitFailure {
+		t.Fatalf("exit %d, want %d (differences)\nstdout:\n%s\nstderr:\n%s", first.code, ExitFailure, first.stdout, first.stderr)
+	}
+	for _, want := range []string{"DIFF  v1/usersig-expired", "DIFF  v1/session-not-found", "DIFF  v2/body-schema", "wrote " + file("calibrated.yaml") + ": 3 code overrides"} {
+		if !strings.Contains(first.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, first.stdout)
+		}
+	}
+	for _, name := range []string{"calibrated.yaml", "journal.jsonl", "report.json", "report.html"} {
+		b, err := os.ReadFile(file(name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v, %d bytes", name, err, len(b))
+		}
+		if name != "calibrated.yaml" && strings.Contains(string(b), up.App.SecretKey) {
+			t.Errorf("%s holds the secret key", name)
+		}
+	}
+	if fi, err := os.Stat(file("calibrated.yaml")); err == nil && fi.Mode().Perm() != 0o600 {
+		t.Errorf("the config is mode %v, want 0600: it holds the secret key", fi.Mode().Perm())
+	}
+	if strings.Contains(first.stdout+first.stderr, up.App.SecretKey) {
+		t.Error("the secret key was echoed")
+	}
+
+	again := runCLI(t, env, append(args, "--mock-config", file("calibrated.yaml"))...)
+	if again.code != ExitOK || !strings.Contains(again.stdout, "PARITY") {
+		t.Errorf("re-run with the written config: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+	}
+
+	// serve takes the written config as is.
+	if _, err := mockserver.LoadConfig(file("calibrated.yaml")); err != nil {
+		t.Errorf("serve would refuse the config: %v", err)
+	}
+}
+
+func TestCalibrateUsage(t *testing.T) {
+	key := runOpts{env: map[string]string{SecretKeyEnv: "k"}}
+	base := []string{"calibrate", "--sdkappid", "1400000001", "--identifier", "administrator"}
+	tests := []struct {
+		name string
+		o    runOpts
+		args []string
+		want string
+	}{
+		{"no upstream", key, base, "--upstream URL or --region NAME"},
+		{"both", key, append(base, "--upstream", "http://127.0.0.1:1", "--region", "china"), "not both"},
+		{"bad region", key, append(base, "--region", "mars"), `--region "mars": want one of china, frankfurt`},
+		{"bad url", key, append(base, "--upstream", "console.tim.qq.com"), "want an http:// or https:// base URL"},
+		{"no key", runOpts{}, append(base, "--region", "china"), "$DESKMOCK_SECRET_KEY or --secret-key-file"},
+		{"writes without session", key, append(base, "--region", "china", "--allow-writes"), "--allow-writes needs --session ID"},
+		{"bad session", key, append(base, "--region", "china", "--session", "x"), `--session "x": not a SessionId`},
+		{"rate over the limit", key, append(base, "--region", "china", "--rate", "1000"), "--rate 1000"},
+		{"no sdkappid", key, []string{"calibrate", "--region", "china", "--identifier", "a"}, "--sdkappid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.o, tt.args...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, ExitUsage, tt.want)
+			}
+		})
+	}
+}
+
+func TestCalibrateDryRunSendsNothingAndHidesSecrets(t *testing.T) {
+	up := calibrateUpstream(t)
+	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: "dry-secret"}}, "calibrate", "--dry-run", "--upstream", up.URL,
+		"--sdkappid", "1400000001", "--identifier", "administrator", "--session", "fd8a2e30-54de-4e40-bcaf-02718409c5cf", "--allow-writes")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if n := len(up.Requests(mockserver.ExchangeFilter{})); n != 0 {
+		t.Errorf("a dry run sent %d requests", n)
+	}
+	if strings.Contains(r.stdout, "dry-secret") || !strings.Contains(r.stdout, "usersig=REDACTED") || !strings.Contains(r.stdout, "v1/stream-finished") {
+		t.Errorf("dry run output:\n%s", r.stdout)
+	}
+	// The one probe that breaks the pacing says so, as does the one that
+	// waits.
+	for _, want := range []string{"6 in all within a second, unpaced: the one probe that goes faster than --rate, on purpose", "then waits 16s"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.Sessions.Strict = true
+	session := "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(session))
+	start := time.Now()
+	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
+		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--allow-writes", "--upstream-is-deskmock")
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s: --upstream-is-deskmock should move the upstream's clock, not wait", took)
+	}
+	if r.code != ExitOK {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "probes write to session "+session) || !strings.Contains(r.stderr, "v1/first-chunk") {
+		t.Errorf("stderr does not announce the writes:\n%s", r.stderr)
+	}
+	for _, probe := range []string{"v1/stream-finished", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate"} {
+		if !regexp.MustCompile(`(?m)^ok +` + probe + ` `).MatchString(r.stdout) {
+			t.Errorf("the live probe %s did not run and match:\n%s", probe, r.stdout)
+		}
+	}
+}
