@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/deskmock/deskmock/conformance/protocol"
+	"github.com/deskmock/deskmock/internal/textcut"
 	"io"
 )
 
@@ -29,7 +30,7 @@ func parseAnswer(stdout string) (Answer, error) {
 		return Answer{}, errors.New("stdout is empty")
 	}
 	if trimmed[0] != '{' {
-		return Answer{}, fmt.Errorf("stdout does not start with a JSON object: %s", clipText(string(trimmed), 80))
+		return Answer{}, fmt.Errorf("stdout does not start with a JSON object: %s", textcut.Cut(string(trimmed), 80))
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	var raw rawAnswer
@@ -62,7 +63,7 @@ func optional[T any](raw *json.RawMessage, name string, dst *T) error {
 	}
 	if err := json.Unmarshal(*raw, dst); err != nil {
 		var zero T
-		return fmt.Errorf("the answer's %q is %s, want %T", name, clipText(string(*raw), 40), zero)
+		return fmt.Errorf("the answer's %q is %s, want %T", name, textcut.Cut(string(*raw), 40), zero)
 	}
 	return nil
 }

@@ -170,15 +170,3 @@ func grade(ev *evidence) []CheckResult {
 	}
 	return out
 }
-
-// clipText shortens s to about n bytes for a message.
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && s[cut]&0xc0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
-}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 // ConsoleOptions tune the console report.
@@ -126,7 +128,7 @@ func writeTranscript(w io.Writer, entries []Entry, pad string) {
 			continue
 		}
 		fmt.Fprintf(w, "%s#%d %s %s %s\n", pad, e.N, formatAt(e.At), e.Method, requestTarget(e))
-		fmt.Fprintf(w, "%s     body  %s\n", pad, clipText(oneLine(e.Body), 240))
+		fmt.Fprintf(w, "%s     body  %s\n", pad, textcut.Cut(oneLine(e.Body), 240))
 		fmt.Fprintf(w, "%s     reply %s\n", pad, replyLine(e))
 		if e.Fault != "" {
 			fmt.Fprintf(w, "%s     fault %s\n", pad, faultLine(e))
@@ -237,7 +239,7 @@ func replyLine(e Entry) string {
 		}
 		return "none"
 	}
-	return fmt.Sprintf("%d %s", e.Status, clipText(oneLine(e.Reply), 240))
+	return fmt.Sprintf("%d %s", e.Status, textcut.Cut(oneLine(e.Reply), 240))
 }
 
 func oneLine(s string) string {
@@ -249,11 +251,11 @@ func outputLine(s string) string {
 	if s == "" {
 		return "(empty)"
 	}
-	return clipText(oneLine(s), 400)
+	return textcut.Cut(oneLine(s), 400)
 }
 
 func quoteClip(s string, n int) string {
-	return fmt.Sprintf("%q", clipText(s, n))
+	return fmt.Sprintf("%q", textcut.Cut(s, n))
 }
 
 // indent prefixes every line of s.

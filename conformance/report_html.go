@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deskmock/deskmock/internal/reportstyle"
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 //go:embed report.html.tmpl
@@ -20,12 +21,12 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"at":      formatAt,
 	"target":  requestTarget,
 	"reply":   replyLine,
-	"clip":    clipText,
+	"clip":    textcut.Cut,
 	"upper":   func(s Status) string { return strings.ToUpper(string(s)) },
 	"cell":    cellClass,
 	"symbol":  cellSymbol,
 	"join":    strings.Join,
-	"output":  func(s string) string { return clipText(s, 20000) },
+	"output":  func(s string) string { return textcut.Cut(s, 20000) },
 	"stamp":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"count":   func(s Summary, l Level, o Outcome) int { return s.Checks[l][o] },
 }).Parse(htmlSource))

@@ -14,10 +14,12 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
-// AdminPrefix is the path under which the admin API lives.
-const AdminPrefix = "/__admin"
+// adminPrefix is the path under which the admin API lives.
+const adminPrefix = "/__admin"
 
 // maxAdminBody bounds an admin request body; a longer one gets 413.
 const maxAdminBody = 1 << 20
@@ -26,7 +28,7 @@ const maxAdminBody = 1 << 20
 // parameters each takes. Every route but health asks for the admin token
 // when one is set.
 func (s *Server) adminRoutes(r *mux.Router) {
-	p := AdminPrefix
+	p := adminPrefix
 	list := []string{"limit", "cursor"}
 	s.admin.init(&s.cfg)
 	r.Handle(p+"/", s.requireToken(allowParams(s.getIndex))).Methods(http.MethodGet)
@@ -198,7 +200,7 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusConflict, err.Error())
 			return
 		}
-		adminError(w, http.StatusBadRequest, "session_id: "+strconv.Quote(cut(in.SessionID, 64))+" is not a well-formed SessionId (a UUID, 8-4-4-4-12 hexadecimal digits)")
+		adminError(w, http.StatusBadRequest, "session_id: "+strconv.Quote(textcut.Cut(in.SessionID, 64))+" is not a well-formed SessionId (a UUID, 8-4-4-4-12 hexadecimal digits)")
 		return
 	}
 	writeJSON(w, http.StatusCreated, SessionInfo{SessionID: in.SessionID, State: SessionOpen})
@@ -231,7 +233,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusConflict, err.Error())
 			return
 		}
-		adminError(w, http.StatusBadRequest, "session id: "+strconv.Quote(cut(id, 64))+" is not a well-formed SessionId")
+		adminError(w, http.StatusBadRequest, "session id: "+strconv.Quote(textcut.Cut(id, 64))+" is not a well-formed SessionId")
 		return
 	}
 	writeJSON(w, http.StatusOK, SessionInfo{SessionID: id, State: SessionEnded})
@@ -246,7 +248,7 @@ func (s *Server) getRequests(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("code"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			adminError(w, http.StatusBadRequest, "code: "+strconv.Quote(cut(v, 64))+" is not an integer")
+			adminError(w, http.StatusBadRequest, "code: "+strconv.Quote(textcut.Cut(v, 64))+" is not an integer")
 			return
 		}
 		f.Code = &n
@@ -305,7 +307,7 @@ func (s *Server) getStreams(w http.ResponseWriter, r *http.Request) {
 	}
 	text := r.URL.Query().Get("text")
 	if err == nil && text != "" && text != "0" && text != "1" {
-		err = fmt.Errorf("text: %s is not 0 or 1", strconv.Quote(cut(text, 64)))
+		err = fmt.Errorf("text: %s is not 0 or 1", strconv.Quote(textcut.Cut(text, 64)))
 	}
 	if err != nil {
 		adminError(w, http.StatusBadRequest, err.Error())

@@ -49,20 +49,20 @@ func TestAdminRefusesUnknownParameters(t *testing.T) {
 // over the limit get 413, declared or not.
 func TestAdminFaultCaps(t *testing.T) {
 	ts := NewTestServer(t)
-	for i := 0; i < MaxFaults; i++ {
+	for i := 0; i < maxFaults; i++ {
 		if _, err := ts.AddFault(Fault{Action: FaultAction{DelayMS: 1}}); err != nil {
 			t.Fatalf("rule %d: %v", i+1, err)
 		}
 	}
 	if _, err := ts.AddFault(Fault{Action: FaultAction{DelayMS: 1}}); err == nil || !strings.Contains(err.Error(), "too many fault rules") {
-		t.Errorf("rule %d through the Go API: %v", MaxFaults+1, err)
+		t.Errorf("rule %d through the Go API: %v", maxFaults+1, err)
 	}
 	if status, body := admin(t, ts, "POST", "/__admin/faults", `{"action":{"delay_ms":1}}`); status != http.StatusConflict || !strings.Contains(body, "too many fault rules") {
-		t.Errorf("rule %d: %d %s, want 409", MaxFaults+1, status, body)
+		t.Errorf("rule %d: %d %s, want 409", maxFaults+1, status, body)
 	}
 	ts.ClearFaults()
 
-	big := `{"match":{"chunk_contains":"` + strings.Repeat("x", MaxFaultBytes) + `"},"action":{"delay_ms":1}}`
+	big := `{"match":{"chunk_contains":"` + strings.Repeat("x", maxFaultBytes) + `"},"action":{"delay_ms":1}}`
 	if status, body := admin(t, ts, "POST", "/__admin/faults", big); status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "fault rule too large") {
 		t.Errorf("a %d-byte rule: %d %.200s, want 413", len(big), status, body)
 	}
@@ -85,25 +85,25 @@ func TestAdminFaultCaps(t *testing.T) {
 // Sessions set through the admin API or the Go API are capped: 409.
 func TestAdminSessionCap(t *testing.T) {
 	ts := NewTestServer(t)
-	for i := 0; i < MaxSessions; i++ {
+	for i := 0; i < maxSessions; i++ {
 		if err := ts.OpenSession(uuidOf(i)); err != nil {
 			t.Fatalf("session %d: %v", i+1, err)
 		}
 	}
-	if err := ts.OpenSession(uuidOf(MaxSessions)); err == nil || !strings.Contains(err.Error(), "too many sessions") {
+	if err := ts.OpenSession(uuidOf(maxSessions)); err == nil || !strings.Contains(err.Error(), "too many sessions") {
 		t.Errorf("one more through the Go API: %v", err)
 	}
 	if err := ts.EndSession(uuidOf(0)); err != nil {
 		t.Errorf("ending a known session: %v", err)
 	}
-	if status, body := admin(t, ts, "POST", "/__admin/sessions", `{"session_id":"`+uuidOf(MaxSessions)+`"}`); status != http.StatusConflict || !strings.Contains(body, "too many sessions") {
+	if status, body := admin(t, ts, "POST", "/__admin/sessions", `{"session_id":"`+uuidOf(maxSessions)+`"}`); status != http.StatusConflict || !strings.Contains(body, "too many sessions") {
 		t.Errorf("open one more: %d %s, want 409", status, body)
 	}
-	if status, body := admin(t, ts, "DELETE", "/__admin/sessions/"+uuidOf(MaxSessions), ""); status != http.StatusConflict {
+	if status, body := admin(t, ts, "DELETE", "/__admin/sessions/"+uuidOf(maxSessions), ""); status != http.StatusConflict {
 		t.Errorf("end one more: %d %s, want 409", status, body)
 	}
 	cfg := DefaultConfig()
-	for i := 0; i <= MaxSessions; i++ {
+	for i := 0; i <= maxSessions; i++ {
 		cfg.Sessions.IDs = append(cfg.Sessions.IDs, uuidOf(i))
 	}
 	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "sessions/ids") {

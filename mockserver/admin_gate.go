@@ -10,19 +10,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 // Admin reads (the lists, a stream, the codes, the dashboard's state) run
-// at most MaxAdminReads at a time: each holds up to a page of
+// at most maxAdminReads at a time: each holds up to a page of
 // maxPageBytes, so together they hold a bounded amount however many
-// clients ask. A read over the cap waits up to AdminReadWait for a turn,
+// clients ask. A read over the cap waits up to adminReadWait for a turn,
 // then gets 503 with a JSON error and Retry-After. The endpoints and
 // /__admin/health are not counted.
 const (
-	// MaxAdminReads is how many admin reads run at once.
-	MaxAdminReads = 4
-	// AdminReadWait is how long an admin read waits for a turn.
-	AdminReadWait = 2 * time.Second
+	// maxAdminReads is how many admin reads run at once.
+	maxAdminReads = 4
+	// adminReadWait is how long an admin read waits for a turn.
+	adminReadWait = 2 * time.Second
 )
 
 // adminGate is what the server keeps to guard its admin API: the turns of
@@ -39,8 +41,8 @@ type adminGate struct {
 
 // init readies the gate for the names of cfg.
 func (g *adminGate) init(cfg *Config) {
-	g.turns = make(chan struct{}, MaxAdminReads)
-	g.wait.Store(int64(AdminReadWait))
+	g.turns = make(chan struct{}, maxAdminReads)
+	g.wait.Store(int64(adminReadWait))
 	g.hosts = map[string]bool{}
 	g.allow(cfg.AllowHosts...)
 }
@@ -71,7 +73,7 @@ func (s *Server) read(next http.HandlerFunc) http.HandlerFunc {
 				t.Stop()
 			case <-t.C:
 				w.Header().Set("Retry-After", "1")
-				adminError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d admin reads are running already; try again in a second", MaxAdminReads))
+				adminError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d admin reads are running already; try again in a second", maxAdminReads))
 				return
 			case <-r.Context().Done():
 				t.Stop()
@@ -118,7 +120,7 @@ func (s *Server) hostAllowed(r *http.Request) error {
 		return nil
 	}
 	return fmt.Errorf("the admin API does not answer to the Host %s (a page of another site could reach it under that name through DNS rebinding); if that name is how clients reach this server, start serve with %s %s (or list it in allow_hosts of the configuration)",
-		strconv.Quote(cut(r.Host, 256)), allowHostFlag, cut(host, 256))
+		strconv.Quote(textcut.Cut(r.Host, 256)), allowHostFlag, textcut.Cut(host, 256))
 }
 
 // normalHost returns the host name of a Host header or listen address:
@@ -139,7 +141,7 @@ var allowHostName = regexp.MustCompile(`^(\*|\.?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za
 func validAllowHosts(names []string) error {
 	for i, n := range names {
 		if len(n) > 253 || !allowHostName.MatchString(n) {
-			return fmt.Errorf("allow_hosts/%d: %q is not a host name (a DNS name, .name for it and its subdomains, or *)", i, cut(n, 64))
+			return fmt.Errorf("allow_hosts/%d: %q is not a host name (a DNS name, .name for it and its subdomains, or *)", i, textcut.Cut(n, 64))
 		}
 	}
 	return nil

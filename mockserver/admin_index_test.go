@@ -20,7 +20,7 @@ func TestAdminIndexListsEveryRoute(t *testing.T) {
 	var registered []string
 	err := ts.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		path, err := route.GetPathTemplate()
-		if err != nil || !strings.HasPrefix(path, AdminPrefix+"/") || strings.HasPrefix(path, uiAPI) || strings.HasPrefix(path, uiAssets) {
+		if err != nil || !strings.HasPrefix(path, adminPrefix+"/") || strings.HasPrefix(path, uiAPI) || strings.HasPrefix(path, uiAssets) {
 			return nil
 		}
 		methods, err := route.GetMethods()

@@ -14,20 +14,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/deskmock/deskmock/internal/redact"
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 // Pages of the admin API's lists (requests, streams, sessions, faults): a
-// request asks for limit items (DefaultPageSize unless given, at most
-// MaxPageSize) and continues from the reply's next_cursor, given back as
+// request asks for limit items (defaultPageSize unless given, at most
+// maxPageSize) and continues from the reply's next_cursor, given back as
 // cursor. A page also stops, before its limit, when its next item would take
 // the reply past maxPageBytes of JSON as sent (escapes counted); it then
 // says "capped": true besides its next_cursor. An item too large for a page
 // of its own is listed shortened (see fitExchange and fitStream).
 const (
-	// DefaultPageSize is the items of a page when limit is not given.
-	DefaultPageSize = 100
-	// MaxPageSize is the largest limit a list takes.
-	MaxPageSize = 1000
+	// defaultPageSize is the items of a page when limit is not given.
+	defaultPageSize = 100
+	// maxPageSize is the largest limit a list takes.
+	maxPageSize = 1000
 	// maxPageBytes is the most bytes a page's reply holds, as sent.
 	maxPageBytes = 8 << 20
 	// pageEnvelope is the room a page keeps for what surrounds its items
@@ -152,7 +153,7 @@ func fitExchange(e Exchange, room int) Exchange {
 		&e.SessionID, &e.MsgKey, &e.Chunk, &e.SentMsgKey, &e.IssuedMsgKey, &e.Fault, &e.Action, &e.Version}
 	share := max((room-4096)/(6*(len(fields)+1)), 64)
 	for _, f := range fields {
-		*f = cut(*f, share)
+		*f = textcut.Cut(*f, share)
 	}
 	if n := share / 21; len(e.Indexes) > n { // an int takes at most 20 bytes and a comma
 		e.Indexes = e.Indexes[:n]
@@ -164,11 +165,11 @@ func fitExchange(e Exchange, room int) Exchange {
 // position it encodes for the list named list, "" when not given.
 func pageQuery(r *http.Request, list string) (limit int, after string, err error) {
 	q := r.URL.Query()
-	limit = DefaultPageSize
+	limit = defaultPageSize
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPageSize {
-			return 0, "", fmt.Errorf("limit: %s is not an integer in 1..%d", strconv.Quote(cut(v, 64)), MaxPageSize)
+		if err != nil || n < 1 || n > maxPageSize {
+			return 0, "", fmt.Errorf("limit: %s is not an integer in 1..%d", strconv.Quote(textcut.Cut(v, 64)), maxPageSize)
 		}
 		limit = n
 	}
@@ -217,7 +218,7 @@ func allowParams(next http.HandlerFunc, names ...string) http.HandlerFunc {
 		var unknown []string
 		for name := range q {
 			if !slices.Contains(names, name) {
-				unknown = append(unknown, strconv.Quote(cut(name, 64)))
+				unknown = append(unknown, strconv.Quote(textcut.Cut(name, 64)))
 			}
 		}
 		if len(unknown) > 0 {

@@ -69,7 +69,7 @@ func TestAdminPagesBoundedAsSent(t *testing.T) {
 	post(t, ts.EndpointURL(), `{"SessionId":"`+testSession+`","MsgKey":"`+first.MsgKey+`","Chunk":`+string(chunk)+`}`)
 	ts.ClearRequests()
 	// 12 rejected bodies of 256 KiB: 13 MB as JSON.
-	body := escapeHeavy(DefaultMaxBodyBytesV2 - 1)
+	body := escapeHeavy(defaultMaxBodyBytesV2 - 1)
 	const rejected = 12
 	for range rejected {
 		if status := rawPost(t, ts.URL+EndpointV2Path, body); status != http.StatusOK {
@@ -135,7 +135,7 @@ func TestAdminPagesBoundedAsSent(t *testing.T) {
 		t.Errorf("the second page of streams: %d %.300s", status, b)
 	}
 
-	// 32 worst-case pages at once: at most MaxAdminReads run together,
+	// 32 worst-case pages at once: at most maxAdminReads run together,
 	// every page within the cap, the others 503, none 500.
 	var running, peak atomic.Int32
 	hold := func() {
@@ -165,8 +165,8 @@ func TestAdminPagesBoundedAsSent(t *testing.T) {
 	}
 	wg.Wait()
 	ts.admin.hold.Store(nil)
-	if p := peak.Load(); p > MaxAdminReads || p < 2 || statuses[200] < MaxAdminReads || statuses[200]+statuses[503] != 32 {
-		t.Errorf("32 reads at once: %d ran together (cap %d), statuses %v", p, MaxAdminReads, statuses)
+	if p := peak.Load(); p > maxAdminReads || p < 2 || statuses[200] < maxAdminReads || statuses[200]+statuses[503] != 32 {
+		t.Errorf("32 reads at once: %d ran together (cap %d), statuses %v", p, maxAdminReads, statuses)
 	}
 
 	status, _, b = adminGet(t, ts.URL+uiAPI+"/state")
@@ -261,7 +261,7 @@ func TestBatchBoundedInBytes(t *testing.T) {
 	}
 }
 
-// At most MaxAdminReads admin reads run at once; the others wait, then get
+// At most maxAdminReads admin reads run at once; the others wait, then get
 // 503 with Retry-After and a JSON error, never 500; the endpoint and health
 // answer meanwhile.
 func TestAdminReadsCapped(t *testing.T) {
@@ -303,10 +303,10 @@ func TestAdminReadsCapped(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	if p := peak.Load(); p != MaxAdminReads {
-		t.Errorf("%d admin reads ran at once, want %d", p, MaxAdminReads)
+	if p := peak.Load(); p != maxAdminReads {
+		t.Errorf("%d admin reads ran at once, want %d", p, maxAdminReads)
 	}
-	if statuses[200] < MaxAdminReads || statuses[200]+statuses[503] != 32 || len(bad) > 0 {
+	if statuses[200] < maxAdminReads || statuses[200]+statuses[503] != 32 || len(bad) > 0 {
 		t.Errorf("statuses %v; bad 503s %q", statuses, bad)
 	}
 }

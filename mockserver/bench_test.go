@@ -130,7 +130,7 @@ func BenchmarkLoopback(b *testing.B) {
 	base := httptest.NewServer(http.HandlerFunc(bareHandler))
 	defer base.Close()
 	cfg := DefaultConfig()
-	cfg.Limits.MaxStreamBytes = MaxStreamBytesLimit // continuations must not reach it
+	cfg.Limits.MaxStreamBytes = maxStreamBytesLimit // continuations must not reach it
 	ts := NewTestServer(b, WithConfig(cfg))
 	host := ts.URL[len("http://"):]
 	target := ts.EndpointURL()[len(ts.URL):]
@@ -278,7 +278,7 @@ func benchHandler(b *testing.B, h http.Handler, req *benchRequest, wantCode stri
 func newBenchServer(b *testing.B) (s *Server, target string) {
 	b.Helper()
 	cfg := DefaultConfig()
-	cfg.Limits.MaxStreamBytes = MaxStreamBytesLimit
+	cfg.Limits.MaxStreamBytes = maxStreamBytesLimit
 	s, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -30,7 +30,7 @@ func seqs(es []Exchange) []uint64 {
 }
 
 func TestJournalKeepsTheNewest(t *testing.T) {
-	j := newJournal(3, DefaultJournalBytes, nil)
+	j := newJournal(3, defaultJournalBytes, nil)
 	for i := 1; i <= 10; i++ {
 		j.add(journalEntry(i, "b"))
 	}
@@ -51,7 +51,7 @@ func TestJournalKeepsTheNewest(t *testing.T) {
 }
 
 func TestJournalTextBudget(t *testing.T) {
-	j := newJournal(1000, DefaultJournalBytes, nil)
+	j := newJournal(1000, defaultJournalBytes, nil)
 	j.budget = 10_000
 	body := strings.Repeat("x", 1000)
 	per := entryBytes(journalEntry(0, body))
@@ -77,30 +77,30 @@ func TestJournalTextBudget(t *testing.T) {
 }
 
 // The default journal holds its 10,000 exchanges of ordinary requests and,
-// of bodies at the 12 KiB limit, as many as DefaultJournalBytes holds.
+// of bodies at the 12 KiB limit, as many as defaultJournalBytes holds.
 func TestJournalDefaultBounds(t *testing.T) {
-	j := newJournal(DefaultJournalSize, DefaultJournalBytes, nil)
+	j := newJournal(defaultJournalSize, defaultJournalBytes, nil)
 	small := `{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`
-	for i := 1; i <= DefaultJournalSize; i++ {
+	for i := 1; i <= defaultJournalSize; i++ {
 		j.add(journalEntry(i, small))
 	}
-	if n := len(j.list(ExchangeFilter{})); n != DefaultJournalSize {
-		t.Errorf("%d small exchanges kept, want %d", n, DefaultJournalSize)
+	if n := len(j.list(ExchangeFilter{})); n != defaultJournalSize {
+		t.Errorf("%d small exchanges kept, want %d", n, defaultJournalSize)
 	}
-	large := strings.Repeat("x", DefaultMaxBodyBytes)
-	for i := 1; i <= DefaultJournalSize; i++ {
-		j.add(journalEntry(DefaultJournalSize+i, large))
+	large := strings.Repeat("x", defaultMaxBodyBytes)
+	for i := 1; i <= defaultJournalSize; i++ {
+		j.add(journalEntry(defaultJournalSize+i, large))
 	}
-	if held := j.held(); held > DefaultJournalBytes {
+	if held := j.held(); held > defaultJournalBytes {
 		t.Errorf("%d MiB of text held", held>>20)
 	}
-	if n := len(j.list(ExchangeFilter{})); n < DefaultJournalBytes/(DefaultMaxBodyBytes+int(exchangeFixedBytes)+200) {
+	if n := len(j.list(ExchangeFilter{})); n < defaultJournalBytes/(defaultMaxBodyBytes+int(exchangeFixedBytes)+200) {
 		t.Errorf("only %d large exchanges kept", n)
 	}
 }
 
 func TestJournalConcurrentAdds(t *testing.T) {
-	j := newJournal(64, DefaultJournalBytes, nil)
+	j := newJournal(64, defaultJournalBytes, nil)
 	j.budget = 64 * 30
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -132,7 +132,7 @@ func TestJournalConcurrentAdds(t *testing.T) {
 // to the admin API and to the file alike.
 func TestJournalRedactsOnTheWayOut(t *testing.T) {
 	var sink bytes.Buffer
-	j := newJournal(4, DefaultJournalBytes, &sink)
+	j := newJournal(4, defaultJournalBytes, &sink)
 	if err := j.add(journalEntry(1, "b")); err != nil {
 		t.Fatal(err)
 	}

@@ -29,19 +29,19 @@ const (
 	// works harder as the heap nears it rather than let the process pass
 	// 512 MiB.
 	DefaultMemoryLimit = 400 << 20
-	// DefaultMaxBodyBytes is the body limit: 12 KiB, the vendor's "12k".
-	DefaultMaxBodyBytes = 12 * 1024
-	// DefaultMaxStreams is how many streams the server keeps at once.
-	DefaultMaxStreams = 100_000
-	// DefaultStreamTTL is how long a stream is kept after its last call.
-	DefaultStreamTTL = time.Hour
-	// MaxJournalSize bounds limits.journal_size: the in-memory journal is
+	// defaultMaxBodyBytes is the body limit: 12 KiB, the vendor's "12k".
+	defaultMaxBodyBytes = 12 * 1024
+	// defaultMaxStreams is how many streams the server keeps at once.
+	defaultMaxStreams = 100_000
+	// defaultStreamTTL is how long a stream is kept after its last call.
+	defaultStreamTTL = time.Hour
+	// maxJournalSize bounds limits.journal_size: the in-memory journal is
 	// allocated whole when the server starts.
-	MaxJournalSize = 1_000_000
-	// MaxStreamBytesLimit bounds limits.max_stream_bytes.
-	MaxStreamBytesLimit = 64 << 20
-	// MaxStoreBytesLimit bounds limits.max_store_bytes.
-	MaxStoreBytesLimit = 16 << 30
+	maxJournalSize = 1_000_000
+	// maxStreamBytesLimit bounds limits.max_stream_bytes.
+	maxStreamBytesLimit = 64 << 20
+	// maxStoreBytesLimit bounds limits.max_store_bytes.
+	maxStoreBytesLimit = 16 << 30
 )
 
 // Maximums of a configuration, past which it is refused with an error that
@@ -50,23 +50,23 @@ const (
 // to some 200 times the file's size (YAML nodes, the schema's checks), so
 // counts are checked before the schema is.
 const (
-	// MaxConfigBytes bounds a configuration file: 1 MiB.
-	MaxConfigBytes = 1 << 20
-	// MaxApps bounds apps.
-	MaxApps = 1000
-	// MaxAdmins bounds the admins of one app.
-	MaxAdmins = 100
-	// MaxSecretKeyBytes bounds an app's secret_key (real keys have 64
+	// maxConfigBytes bounds a configuration file: 1 MiB.
+	maxConfigBytes = 1 << 20
+	// maxApps bounds apps.
+	maxApps = 1000
+	// maxAdmins bounds the admins of one app.
+	maxAdmins = 100
+	// maxSecretKeyBytes bounds an app's secret_key (real keys have 64
 	// characters).
-	MaxSecretKeyBytes = 1024
-	// MaxIdentifierBytes bounds an administrator's identifier.
-	MaxIdentifierBytes = 256
-	// MaxConfigSessions bounds sessions.ids (the admin API can open more,
-	// up to MaxSessions).
-	MaxConfigSessions = 10_000
-	// MaxCodeOverrides bounds the keys of codes (only known checks are
+	maxSecretKeyBytes = 1024
+	// maxIdentifierBytes bounds an administrator's identifier.
+	maxIdentifierBytes = 256
+	// maxConfigSessions bounds sessions.ids (the admin API can open more,
+	// up to maxSessions).
+	maxConfigSessions = 10_000
+	// maxCodeOverrides bounds the keys of codes (only known checks are
 	// accepted, one per check and one per endpoint and check).
-	MaxCodeOverrides = 256
+	maxCodeOverrides = 256
 	// MaxCodeInfoBytes bounds the info of a code override.
 	MaxCodeInfoBytes = 4096
 )
@@ -164,7 +164,7 @@ type Limits struct {
 	// open ones.
 	MaxStoreBytes int64 `json:"max_store_bytes"`
 	// JournalBytes bounds the bytes the in-memory journal keeps (see
-	// DefaultJournalBytes); at most MaxJournalBytes.
+	// defaultJournalBytes); at most maxJournalBytes.
 	JournalBytes int64 `json:"journal_bytes"`
 	// JournalFileBytes is the size at which serve --journal rotates its
 	// file (see DefaultJournalFileBytes); at most MaxJournalFileBytes.
@@ -219,7 +219,7 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1)) // no more than one byte past the limit
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1)) // no more than one byte past the limit
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -237,8 +237,8 @@ func parseConfig(name string, b []byte) (Config, error) {
 		}
 		return Config{}, fmt.Errorf("config %s: %s: %s", name, field, fmt.Sprintf(format, args...))
 	}
-	if len(b) > MaxConfigBytes {
-		return fail("", "more than %d bytes, the most a configuration may have", MaxConfigBytes)
+	if len(b) > maxConfigBytes {
+		return fail("", "more than %d bytes, the most a configuration may have", maxConfigBytes)
 	}
 	var jsonText []byte
 	if strings.EqualFold(filepath.Ext(name), ".json") {
@@ -297,27 +297,27 @@ func parseConfig(name string, b []byte) (Config, error) {
 func checkCounts(v any) error {
 	top, _ := v.(map[string]any)
 	apps, _ := top["apps"].([]any)
-	if err := countAtMost("apps", len(apps), MaxApps, "apps"); err != nil {
+	if err := countAtMost("apps", len(apps), maxApps, "apps"); err != nil {
 		return err
 	}
 	for i, a := range apps {
 		app, _ := a.(map[string]any)
 		admins, _ := app["admins"].([]any)
-		if err := countAtMost(fmt.Sprintf("apps/%d/admins", i), len(admins), MaxAdmins, "administrators"); err != nil {
+		if err := countAtMost(fmt.Sprintf("apps/%d/admins", i), len(admins), maxAdmins, "administrators"); err != nil {
 			return err
 		}
 	}
 	sessions, _ := top["sessions"].(map[string]any)
 	ids, _ := sessions["ids"].([]any)
-	if err := countAtMost("sessions/ids", len(ids), MaxConfigSessions, "sessions"); err != nil {
+	if err := countAtMost("sessions/ids", len(ids), maxConfigSessions, "sessions"); err != nil {
 		return err
 	}
 	faults, _ := top["faults"].([]any)
-	if err := countAtMost("faults", len(faults), MaxFaults, "rules"); err != nil {
+	if err := countAtMost("faults", len(faults), maxFaults, "rules"); err != nil {
 		return err
 	}
 	overrides, _ := top["codes"].(map[string]any)
-	return countAtMost("codes", len(overrides), MaxCodeOverrides, "overrides")
+	return countAtMost("codes", len(overrides), maxCodeOverrides, "overrides")
 }
 
 // countAtMost refuses n things at key past max, naming both.
@@ -362,13 +362,13 @@ func yamlToJSON(v any) any {
 
 func (c *Config) applyDefaults() {
 	l := &c.Limits
-	orDefault(&l.MaxBodyBytes, DefaultMaxBodyBytes)
-	orDefault(&l.MaxStreams, DefaultMaxStreams)
-	orDefault(&l.JournalSize, DefaultJournalSize)
-	orDefault(&l.StreamTTL, Duration(DefaultStreamTTL))
-	orDefault(&l.MaxStreamBytes, DefaultMaxStreamBytes)
-	orDefault(&l.MaxStoreBytes, DefaultMaxStoreBytes)
-	orDefault(&l.JournalBytes, DefaultJournalBytes)
+	orDefault(&l.MaxBodyBytes, defaultMaxBodyBytes)
+	orDefault(&l.MaxStreams, defaultMaxStreams)
+	orDefault(&l.JournalSize, defaultJournalSize)
+	orDefault(&l.StreamTTL, Duration(defaultStreamTTL))
+	orDefault(&l.MaxStreamBytes, defaultMaxStreamBytes)
+	orDefault(&l.MaxStoreBytes, defaultMaxStoreBytes)
+	orDefault(&l.JournalBytes, defaultJournalBytes)
 	orDefault(&l.JournalFileBytes, DefaultJournalFileBytes)
 	orDefault(&l.JournalFiles, DefaultJournalFiles)
 }
@@ -425,11 +425,11 @@ func (c *Config) Validate() error {
 	if c.Limits.StreamTTL <= 0 {
 		return fmt.Errorf("limits/stream_ttl: must be positive")
 	}
-	if c.Limits.MaxStreamBytes < 1 || c.Limits.MaxStreamBytes > MaxStreamBytesLimit {
-		return fmt.Errorf("limits/max_stream_bytes: %d is not in 1..%d", c.Limits.MaxStreamBytes, MaxStreamBytesLimit)
+	if c.Limits.MaxStreamBytes < 1 || c.Limits.MaxStreamBytes > maxStreamBytesLimit {
+		return fmt.Errorf("limits/max_stream_bytes: %d is not in 1..%d", c.Limits.MaxStreamBytes, maxStreamBytesLimit)
 	}
-	if c.Limits.MaxStoreBytes < 1 || c.Limits.MaxStoreBytes > MaxStoreBytesLimit {
-		return fmt.Errorf("limits/max_store_bytes: %d is not in 1..%d", c.Limits.MaxStoreBytes, MaxStoreBytesLimit)
+	if c.Limits.MaxStoreBytes < 1 || c.Limits.MaxStoreBytes > maxStoreBytesLimit {
+		return fmt.Errorf("limits/max_store_bytes: %d is not in 1..%d", c.Limits.MaxStoreBytes, maxStoreBytesLimit)
 	}
 	for _, v := range slices.Sorted(maps.Keys(c.Endpoints)) {
 		if _, ok := endpointOf(v); !ok {
@@ -442,11 +442,11 @@ func (c *Config) Validate() error {
 	if err := validKeyOrder(c.Envelope.KeyOrder); err != nil {
 		return fmt.Errorf("envelope/key_order: %w", err)
 	}
-	if c.Limits.JournalSize < 1 || c.Limits.JournalSize > MaxJournalSize {
-		return fmt.Errorf("limits/journal_size: %d is not in 1..%d", c.Limits.JournalSize, MaxJournalSize)
+	if c.Limits.JournalSize < 1 || c.Limits.JournalSize > maxJournalSize {
+		return fmt.Errorf("limits/journal_size: %d is not in 1..%d", c.Limits.JournalSize, maxJournalSize)
 	}
-	if c.Limits.JournalBytes < 1 || c.Limits.JournalBytes > MaxJournalBytes {
-		return fmt.Errorf("limits/journal_bytes: %d is not in 1..%d", c.Limits.JournalBytes, MaxJournalBytes)
+	if c.Limits.JournalBytes < 1 || c.Limits.JournalBytes > maxJournalBytes {
+		return fmt.Errorf("limits/journal_bytes: %d is not in 1..%d", c.Limits.JournalBytes, maxJournalBytes)
 	}
 	if c.Limits.JournalFileBytes < 1 || c.Limits.JournalFileBytes > MaxJournalFileBytes {
 		return fmt.Errorf("limits/journal_file_bytes: %d is not in 1..%d", c.Limits.JournalFileBytes, MaxJournalFileBytes)
@@ -459,8 +459,8 @@ func (c *Config) Validate() error {
 		if err := c.Faults[i].Validate(); err != nil {
 			return fmt.Errorf("faults/%d/%s", i, err)
 		}
-		if n := faultBytes(&c.Faults[i]); n > MaxFaultBytes {
-			return fmt.Errorf("faults/%d: %d bytes as JSON, more than the %d a fault rule may have", i, n, MaxFaultBytes)
+		if n := faultBytes(&c.Faults[i]); n > maxFaultBytes {
+			return fmt.Errorf("faults/%d: %d bytes as JSON, more than the %d a fault rule may have", i, n, maxFaultBytes)
 		}
 		if id := c.Faults[i].ID; id != "" {
 			if ids[id] {
@@ -478,32 +478,32 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// checkSizes refuses a configuration past its maximums (MaxApps and the
+// checkSizes refuses a configuration past its maximums (maxApps and the
 // others), naming the key and the maximum.
 func checkSizes(c *Config) error {
-	if err := countAtMost("apps", len(c.Apps), MaxApps, "apps"); err != nil {
+	if err := countAtMost("apps", len(c.Apps), maxApps, "apps"); err != nil {
 		return err
 	}
 	for i, a := range c.Apps {
-		if err := bytesAtMost(fmt.Sprintf("apps/%d/secret_key", i), a.SecretKey, MaxSecretKeyBytes); err != nil {
+		if err := bytesAtMost(fmt.Sprintf("apps/%d/secret_key", i), a.SecretKey, maxSecretKeyBytes); err != nil {
 			return err
 		}
-		if err := countAtMost(fmt.Sprintf("apps/%d/admins", i), len(a.Admins), MaxAdmins, "administrators"); err != nil {
+		if err := countAtMost(fmt.Sprintf("apps/%d/admins", i), len(a.Admins), maxAdmins, "administrators"); err != nil {
 			return err
 		}
 		for j, id := range a.Admins {
-			if err := bytesAtMost(fmt.Sprintf("apps/%d/admins/%d", i, j), id, MaxIdentifierBytes); err != nil {
+			if err := bytesAtMost(fmt.Sprintf("apps/%d/admins/%d", i, j), id, maxIdentifierBytes); err != nil {
 				return err
 			}
 		}
 	}
-	if err := countAtMost("sessions/ids", len(c.Sessions.IDs), MaxConfigSessions, "sessions"); err != nil {
+	if err := countAtMost("sessions/ids", len(c.Sessions.IDs), maxConfigSessions, "sessions"); err != nil {
 		return err
 	}
-	if err := countAtMost("faults", len(c.Faults), MaxFaults, "rules"); err != nil {
+	if err := countAtMost("faults", len(c.Faults), maxFaults, "rules"); err != nil {
 		return err
 	}
-	if err := countAtMost("codes", len(c.Codes), MaxCodeOverrides, "overrides"); err != nil {
+	if err := countAtMost("codes", len(c.Codes), maxCodeOverrides, "overrides"); err != nil {
 		return err
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Codes)) {

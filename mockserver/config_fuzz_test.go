@@ -73,7 +73,7 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("accepted, yet invalid: %v", err)
 		}
 		l := cfg.Limits
-		if l.MaxBodyBytes < 1 || l.MaxStreams < 1 || l.StreamTTL <= 0 || l.JournalSize < 1 || l.JournalSize > MaxJournalSize {
+		if l.MaxBodyBytes < 1 || l.MaxStreams < 1 || l.StreamTTL <= 0 || l.JournalSize < 1 || l.JournalSize > maxJournalSize {
 			t.Fatalf("limits %+v", l)
 		}
 		if _, err := New(cfg); err != nil {

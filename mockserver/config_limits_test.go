@@ -96,28 +96,28 @@ func TestConfigMaximums(t *testing.T) {
 		text string
 		want []string // "" when accepted
 	}{
-		{"apps at the limit", limitConfig{apps: MaxApps}.yaml(), nil},
-		{"apps past it", limitConfig{apps: MaxApps + 1}.yaml(), []string{"apps: 1001 apps, more than the 1000"}},
-		{"admins at the limit", limitConfig{admins: MaxAdmins}.yaml(), nil},
-		{"admins past it", limitConfig{admins: MaxAdmins + 1}.yaml(), []string{"apps/0/admins: 101 administrators, more than the 100"}},
-		{"secret key at the limit", limitConfig{key: strings.Repeat("k", MaxSecretKeyBytes)}.yaml(), nil},
-		{"secret key past it", limitConfig{key: strings.Repeat("k", MaxSecretKeyBytes+1)}.yaml(), []string{": apps/0/secret_key", "1024"}},
-		{"identifier at the limit", limitConfig{admin: strings.Repeat("a", MaxIdentifierBytes)}.yaml(), nil},
-		{"identifier past it", limitConfig{admin: strings.Repeat("a", MaxIdentifierBytes+1)}.yaml(), []string{": apps/0/admins/0", "256"}},
-		{"session IDs at the limit", limitConfig{sessions: MaxConfigSessions}.yaml(), nil},
-		{"session IDs past it", limitConfig{sessions: MaxConfigSessions + 1}.yaml(), []string{"sessions/ids: 10001 sessions, more than the 10000"}},
-		{"fault rules at the limit", limitConfig{faults: MaxFaults}.yaml(), nil},
-		{"fault rules past it", limitConfig{faults: MaxFaults + 1}.yaml(), []string{"faults: 1001 rules, more than the 1000"}},
-		{"a fault rule at the limit", limitConfig{faultBody: faultBodyOf(MaxFaultBytes)}.yaml(), nil},
-		{"a fault rule past it", limitConfig{faultBody: faultBodyOf(MaxFaultBytes + 1)}.yaml(), []string{"faults/0: 65537 bytes as JSON, more than the 65536"}},
+		{"apps at the limit", limitConfig{apps: maxApps}.yaml(), nil},
+		{"apps past it", limitConfig{apps: maxApps + 1}.yaml(), []string{"apps: 1001 apps, more than the 1000"}},
+		{"admins at the limit", limitConfig{admins: maxAdmins}.yaml(), nil},
+		{"admins past it", limitConfig{admins: maxAdmins + 1}.yaml(), []string{"apps/0/admins: 101 administrators, more than the 100"}},
+		{"secret key at the limit", limitConfig{key: strings.Repeat("k", maxSecretKeyBytes)}.yaml(), nil},
+		{"secret key past it", limitConfig{key: strings.Repeat("k", maxSecretKeyBytes+1)}.yaml(), []string{": apps/0/secret_key", "1024"}},
+		{"identifier at the limit", limitConfig{admin: strings.Repeat("a", maxIdentifierBytes)}.yaml(), nil},
+		{"identifier past it", limitConfig{admin: strings.Repeat("a", maxIdentifierBytes+1)}.yaml(), []string{": apps/0/admins/0", "256"}},
+		{"session IDs at the limit", limitConfig{sessions: maxConfigSessions}.yaml(), nil},
+		{"session IDs past it", limitConfig{sessions: maxConfigSessions + 1}.yaml(), []string{"sessions/ids: 10001 sessions, more than the 10000"}},
+		{"fault rules at the limit", limitConfig{faults: maxFaults}.yaml(), nil},
+		{"fault rules past it", limitConfig{faults: maxFaults + 1}.yaml(), []string{"faults: 1001 rules, more than the 1000"}},
+		{"a fault rule at the limit", limitConfig{faultBody: faultBodyOf(maxFaultBytes)}.yaml(), nil},
+		{"a fault rule past it", limitConfig{faultBody: faultBodyOf(maxFaultBytes + 1)}.yaml(), []string{"faults/0: 65537 bytes as JSON, more than the 65536"}},
 		{"code overrides: every check and endpoint", everyCheck(), nil},
-		{"code overrides past the limit", limitConfig{codes: MaxCodeOverrides + 1}.yaml(), []string{"codes: 257 overrides, more than the 256"}},
+		{"code overrides past the limit", limitConfig{codes: maxCodeOverrides + 1}.yaml(), []string{"codes: 257 overrides, more than the 256"}},
 		{"code info at the limit", limitConfig{info: strings.Repeat("i", MaxCodeInfoBytes)}.yaml(), nil},
 		{"code info past it", limitConfig{info: strings.Repeat("i", MaxCodeInfoBytes+1)}.yaml(), []string{": codes/not-admin/info", "4096"}},
 		{"journal files at the limit", limitConfig{journalFiles: MaxJournalFiles}.yaml(), nil},
 		{"journal files past it", limitConfig{journalFiles: MaxJournalFiles + 1}.yaml(), []string{": limits/journal_files", "100"}},
-		{"file at the limit", padTo(limitConfig{}.yaml(), MaxConfigBytes), nil},
-		{"file past it", padTo(limitConfig{}.yaml(), MaxConfigBytes+1), []string{"more than 1048576 bytes, the most a configuration may have"}},
+		{"file at the limit", padTo(limitConfig{}.yaml(), maxConfigBytes), nil},
+		{"file past it", padTo(limitConfig{}.yaml(), maxConfigBytes+1), []string{"more than 1048576 bytes, the most a configuration may have"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,15 +157,15 @@ func TestValidateMaximums(t *testing.T) {
 		want   string
 	}{
 		{"apps", func(c *Config) {
-			for i := range MaxApps {
+			for i := range maxApps {
 				c.Apps = append(c.Apps, App{SDKAppID: uint64(i + 2), SecretKey: "k", Admins: []string{"a"}})
 			}
 		}, "apps: 1001 apps, more than the 1000"},
-		{"secret key", func(c *Config) { c.Apps[0].SecretKey = strings.Repeat("k", MaxSecretKeyBytes+1) }, "apps/0/secret_key: 1025 bytes, more than the 1024"},
-		{"admins", func(c *Config) { c.Apps[0].Admins = make([]string, MaxAdmins+1) }, "apps/0/admins: 101 administrators, more than the 100"},
-		{"identifier", func(c *Config) { c.Apps[0].Admins = []string{strings.Repeat("a", MaxIdentifierBytes+1)} }, "apps/0/admins/0: 257 bytes, more than the 256"},
-		{"sessions", func(c *Config) { c.Sessions.IDs = make([]string, MaxConfigSessions+1) }, "sessions/ids: 10001 sessions, more than the 10000"},
-		{"faults", func(c *Config) { c.Faults = make([]Fault, MaxFaults+1) }, "faults: 1001 rules, more than the 1000"},
+		{"secret key", func(c *Config) { c.Apps[0].SecretKey = strings.Repeat("k", maxSecretKeyBytes+1) }, "apps/0/secret_key: 1025 bytes, more than the 1024"},
+		{"admins", func(c *Config) { c.Apps[0].Admins = make([]string, maxAdmins+1) }, "apps/0/admins: 101 administrators, more than the 100"},
+		{"identifier", func(c *Config) { c.Apps[0].Admins = []string{strings.Repeat("a", maxIdentifierBytes+1)} }, "apps/0/admins/0: 257 bytes, more than the 256"},
+		{"sessions", func(c *Config) { c.Sessions.IDs = make([]string, maxConfigSessions+1) }, "sessions/ids: 10001 sessions, more than the 10000"},
+		{"faults", func(c *Config) { c.Faults = make([]Fault, maxFaults+1) }, "faults: 1001 rules, more than the 1000"},
 		{"code info", func(c *Config) {
 			c.Codes = map[codes.Check]codes.Override{"not-admin": {Info: strings.Repeat("i", MaxCodeInfoBytes+1)}}
 		}, "codes/not-admin/info: 4097 bytes, more than the 4096"},

@@ -17,7 +17,7 @@ func TestDefaultConfig(t *testing.T) {
 	if len(cfg.Apps) != 1 || cfg.Apps[0].SDKAppID != 1400000001 || cfg.Apps[0].Admins[0] != "administrator" || !cfg.Apps[0].IsDesk() {
 		t.Errorf("default app %+v", cfg.Apps)
 	}
-	if cfg.Limits.MaxBodyBytes != 12288 || cfg.Limits.MaxStreams != DefaultMaxStreams || time.Duration(cfg.Limits.StreamTTL) != time.Hour {
+	if cfg.Limits.MaxBodyBytes != 12288 || cfg.Limits.MaxStreams != defaultMaxStreams || time.Duration(cfg.Limits.StreamTTL) != time.Hour {
 		t.Errorf("default limits %+v", cfg.Limits)
 	}
 }
@@ -42,7 +42,7 @@ func TestLoadConfigYAMLAndJSONAgree(t *testing.T) {
 		},
 		Sessions: Sessions{Strict: true, IDs: []string{testSession}},
 		Limits: Limits{MaxBodyBytes: 12000, MaxStreams: 500, StreamTTL: Duration(10 * time.Minute), JournalSize: 100,
-			JournalBytes: DefaultJournalBytes, JournalFileBytes: DefaultJournalFileBytes, JournalFiles: DefaultJournalFiles, MaxStreamBytes: DefaultMaxStreamBytes, MaxStoreBytes: DefaultMaxStoreBytes},
+			JournalBytes: defaultJournalBytes, JournalFileBytes: DefaultJournalFileBytes, JournalFiles: DefaultJournalFiles, MaxStreamBytes: defaultMaxStreamBytes, MaxStoreBytes: defaultMaxStoreBytes},
 		Codes:  map[codes.Check]codes.Override{"usersig-expired": {Code: 20002}, "session-not-found": {Info: "Session is gone."}},
 		Faults: []Fault{{Match: FaultMatch{Nth: 3}, Action: FaultAction{HTTPStatus: 502}, Times: 1}},
 	}

@@ -12,12 +12,12 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Bounds on a number of a configuration file. The schema library turns
-// numbers into exact fractions, so 1e999999999 would take it gigabytes and
-// minutes, or crash it; no field needs more than these.
+// Bounds on a number of a configuration file or a request body. The schema
+// library turns numbers into exact fractions, so 1e999999999 would take it
+// gigabytes and minutes, or crash it; no field needs more than these.
 const (
 	maxNumberLen      = 64
-	maxNumberExponent = 1000
+	maxNumberExponent = 400
 )
 
 // numberProblem says why a number's literal is refused, or "".
@@ -25,13 +25,21 @@ func numberProblem(lit string) string {
 	if len(lit) > maxNumberLen {
 		return fmt.Sprintf("a number of %d characters, more than the %d deskmock reads", len(lit), maxNumberLen)
 	}
-	if i := strings.IndexAny(lit, "eE"); i >= 0 {
-		exp, err := strconv.Atoi(lit[i+1:])
-		if err != nil || exp < -maxNumberExponent || exp > maxNumberExponent {
-			return fmt.Sprintf("%s has an exponent outside ±%d, which deskmock does not read", lit, maxNumberExponent)
-		}
+	if !exponentInBounds(lit) {
+		return fmt.Sprintf("%s has an exponent outside ±%d, which deskmock does not read", lit, maxNumberExponent)
 	}
 	return ""
+}
+
+// exponentInBounds reports whether a number's literal has no exponent or
+// one within ±maxNumberExponent.
+func exponentInBounds(lit string) bool {
+	i := strings.IndexAny(lit, "eE")
+	if i < 0 {
+		return true
+	}
+	exp, err := strconv.Atoi(strings.TrimPrefix(lit[i+1:], "+"))
+	return err == nil && exp >= -maxNumberExponent && exp <= maxNumberExponent
 }
 
 // checkJSONNumbers refuses the numbers of a JSON text that numberProblem

@@ -74,18 +74,18 @@ func TestConfigSchemaStatesTheBounds(t *testing.T) {
 		path []string
 		want float64
 	}{
-		{append(limits, "journal_size", "maximum"), MaxJournalSize},
-		{append(limits, "journal_bytes", "maximum"), MaxJournalBytes},
+		{append(limits, "journal_size", "maximum"), maxJournalSize},
+		{append(limits, "journal_bytes", "maximum"), maxJournalBytes},
 		{append(limits, "journal_file_bytes", "maximum"), MaxJournalFileBytes},
-		{[]string{"$defs", "fault", "properties", "action", "properties", "delay_ms", "maximum"}, MaxFaultDelayMS},
-		{[]string{"properties", "faults", "maxItems"}, MaxFaults},
-		{[]string{"properties", "sessions", "properties", "ids", "maxItems"}, MaxConfigSessions},
+		{[]string{"$defs", "fault", "properties", "action", "properties", "delay_ms", "maximum"}, maxFaultDelayMS},
+		{[]string{"properties", "faults", "maxItems"}, maxFaults},
+		{[]string{"properties", "sessions", "properties", "ids", "maxItems"}, maxConfigSessions},
 		{append(limits, "journal_files", "maximum"), MaxJournalFiles},
-		{[]string{"properties", "apps", "maxItems"}, MaxApps},
-		{[]string{"properties", "apps", "items", "properties", "admins", "maxItems"}, MaxAdmins},
-		{[]string{"properties", "apps", "items", "properties", "admins", "items", "maxLength"}, MaxIdentifierBytes},
-		{[]string{"properties", "apps", "items", "properties", "secret_key", "maxLength"}, MaxSecretKeyBytes},
-		{[]string{"properties", "codes", "maxProperties"}, MaxCodeOverrides},
+		{[]string{"properties", "apps", "maxItems"}, maxApps},
+		{[]string{"properties", "apps", "items", "properties", "admins", "maxItems"}, maxAdmins},
+		{[]string{"properties", "apps", "items", "properties", "admins", "items", "maxLength"}, maxIdentifierBytes},
+		{[]string{"properties", "apps", "items", "properties", "secret_key", "maxLength"}, maxSecretKeyBytes},
+		{[]string{"properties", "codes", "maxProperties"}, maxCodeOverrides},
 		{[]string{"properties", "codes", "additionalProperties", "properties", "info", "maxLength"}, MaxCodeInfoBytes},
 	}
 	for _, tt := range tests {
@@ -95,9 +95,9 @@ func TestConfigSchemaStatesTheBounds(t *testing.T) {
 	}
 	// Validate refuses what the schema refuses.
 	for _, mutate := range []func(*Config){
-		func(c *Config) { c.Limits.JournalBytes = MaxJournalBytes + 1 },
+		func(c *Config) { c.Limits.JournalBytes = maxJournalBytes + 1 },
 		func(c *Config) { c.Limits.JournalFileBytes = MaxJournalFileBytes + 1 },
-		func(c *Config) { c.Faults = []Fault{{Action: FaultAction{DelayMS: MaxFaultDelayMS + 1}}} },
+		func(c *Config) { c.Faults = []Fault{{Action: FaultAction{DelayMS: maxFaultDelayMS + 1}}} },
 	} {
 		cfg := DefaultConfig()
 		mutate(&cfg)

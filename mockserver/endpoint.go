@@ -104,7 +104,7 @@ var endpointV1 = &endpoint{
 var endpointV2 = &endpoint{
 	version: V2, name: "send_stream_msg_v2", path: EndpointV2Path, schema: schemas.RequestV2File,
 	validate:  schemaValidator(schemas.RequestV2File),
-	bodyLimit: func(Limits) int { return DefaultMaxBodyBytesV2 },
+	bodyLimit: func(Limits) int { return defaultMaxBodyBytesV2 },
 	rules: StreamRules{
 		IdleTimeout:     15 * time.Second,
 		RefuseAfterEnd:  true,
@@ -122,7 +122,7 @@ var endpoints = []*endpoint{endpointV1, endpointV2}
 // unknownAPI stands for a path under /v4/ that is no endpoint: its
 // requests are read (within the default body limit) and journaled like an
 // endpoint's, but not decoded, and answered 60009 (serveUnknown).
-var unknownAPI = &endpoint{name: "unknown_api", bodyLimit: func(Limits) int { return DefaultMaxBodyBytes }}
+var unknownAPI = &endpoint{name: "unknown_api", bodyLimit: func(Limits) int { return defaultMaxBodyBytes }}
 
 // endpointOf returns the endpoint of a version.
 func endpointOf(version string) (*endpoint, bool) {

@@ -64,12 +64,12 @@ func (d *RuleDuration) UnmarshalJSON(b []byte) error {
 
 // Bounds of the stream rules and limits, as the config schema states them.
 const (
-	// MaxCallsPerSecond bounds calls_per_second.
-	MaxCallsPerSecond = 1000
-	// DefaultMaxBodyBytesV2 is v2's body limit: room for a whole 128 KB
+	// maxCallsPerSecond bounds calls_per_second.
+	maxCallsPerSecond = 1000
+	// defaultMaxBodyBytesV2 is v2's body limit: room for a whole 128 KB
 	// message with its JSON around it (inferred: the vendor states only the
 	// message limit).
-	DefaultMaxBodyBytesV2 = 256 * 1024
+	defaultMaxBodyBytesV2 = 256 * 1024
 )
 
 // apply returns rules with the set fields of c.
@@ -95,8 +95,8 @@ func (c EndpointConfig) validate(prefix string) error {
 	switch {
 	case c.MaxBodyBytes < 0:
 		return fmt.Errorf("%s/max_body_bytes: %d is negative", prefix, c.MaxBodyBytes)
-	case c.CallsPerSecond != nil && (*c.CallsPerSecond < 0 || *c.CallsPerSecond > MaxCallsPerSecond):
-		return fmt.Errorf("%s/calls_per_second: %d is not in 0..%d", prefix, *c.CallsPerSecond, MaxCallsPerSecond)
+	case c.CallsPerSecond != nil && (*c.CallsPerSecond < 0 || *c.CallsPerSecond > maxCallsPerSecond):
+		return fmt.Errorf("%s/calls_per_second: %d is not in 0..%d", prefix, *c.CallsPerSecond, maxCallsPerSecond)
 	case c.MaxMessageBytes != nil && *c.MaxMessageBytes < 0:
 		return fmt.Errorf("%s/max_message_bytes: %d is negative", prefix, *c.MaxMessageBytes)
 	}
@@ -107,17 +107,17 @@ func (c EndpointConfig) validate(prefix string) error {
 type Envelope struct {
 	// KeyOrder is the order of the reply's keys: a permutation of
 	// ActionStatus, ErrorInfo, ErrorCode, MsgKey, RequestId. Empty means
-	// DefaultKeyOrder. Real replies do not keep one order, so a client
+	// defaultKeyOrder. Real replies do not keep one order, so a client
 	// must parse them rather than compare strings.
 	KeyOrder []string `json:"key_order,omitempty"`
 }
 
 // Reply keys, in the order the vendor's Desk pages write them, RequestId
 // last.
-var DefaultKeyOrder = []string{"ActionStatus", "ErrorInfo", "ErrorCode", "MsgKey", "RequestId"}
+var defaultKeyOrder = []string{"ActionStatus", "ErrorInfo", "ErrorCode", "MsgKey", "RequestId"}
 
-// AltKeyOrder is the order of the vendor's newer pages.
-var AltKeyOrder = []string{"ErrorCode", "ErrorInfo", "ActionStatus", "RequestId", "MsgKey"}
+// altKeyOrder is the order of the vendor's newer pages.
+var altKeyOrder = []string{"ErrorCode", "ErrorInfo", "ActionStatus", "RequestId", "MsgKey"}
 
 // validKeyOrder checks that order names each reply key once.
 func validKeyOrder(order []string) error {
@@ -125,9 +125,9 @@ func validKeyOrder(order []string) error {
 		return nil
 	}
 	got := slices.Sorted(slices.Values(order))
-	want := slices.Sorted(slices.Values(DefaultKeyOrder))
+	want := slices.Sorted(slices.Values(defaultKeyOrder))
 	if !slices.Equal(got, want) {
-		return fmt.Errorf("%v is not an order of %s", order, strings.Join(DefaultKeyOrder, ", "))
+		return fmt.Errorf("%v is not an order of %s", order, strings.Join(defaultKeyOrder, ", "))
 	}
 	return nil
 }

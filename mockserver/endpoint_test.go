@@ -20,10 +20,10 @@ func TestConfiguredEndpoints(t *testing.T) {
 		v1Schema       int // the code of body-schema on v1
 		v2Schema       int
 	}{
-		{"defaults", "", DefaultMaxBodyBytes, DefaultMaxBodyBytesV2, 15 * time.Second, 90010, 90010},
-		{"v1 follows limits.max_body_bytes", "limits: {max_body_bytes: 100}\n", 100, DefaultMaxBodyBytesV2, 15 * time.Second, 90010, 90010},
+		{"defaults", "", defaultMaxBodyBytes, defaultMaxBodyBytesV2, 15 * time.Second, 90010, 90010},
+		{"v1 follows limits.max_body_bytes", "limits: {max_body_bytes: 100}\n", 100, defaultMaxBodyBytesV2, 15 * time.Second, 90010, 90010},
 		{"the entries win", "limits: {max_body_bytes: 100}\nendpoints:\n  v1: {max_body_bytes: 50}\n  v2: {max_body_bytes: 70, idle_timeout: \"off\"}\n", 50, 70, 0, 90010, 90010},
-		{"an endpoint's own code", "codes:\n  v2/body-schema: {code: 90002}\n", DefaultMaxBodyBytes, DefaultMaxBodyBytesV2, 15 * time.Second, 90010, 90002},
+		{"an endpoint's own code", "codes:\n  v2/body-schema: {code: 90002}\n", defaultMaxBodyBytes, defaultMaxBodyBytesV2, 15 * time.Second, 90010, 90002},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +55,7 @@ func TestConfiguredEndpoints(t *testing.T) {
 					t.Errorf("%s: no row of path", ep.name)
 				}
 			}
-			if s.unknown.maxBody != DefaultMaxBodyBytes || s.unknown.read != nil {
+			if s.unknown.maxBody != defaultMaxBodyBytes || s.unknown.read != nil {
 				t.Errorf("the unknown API reads %d bytes, a reader: %v", s.unknown.maxBody, s.unknown.read != nil)
 			}
 		})

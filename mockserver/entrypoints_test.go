@@ -54,7 +54,7 @@ var generated = regexp.MustCompile(`("RequestId":")[^"]*(")|("MsgKey":")[^"]*(")
 // as "seq check code: detail", from the admin API.
 func newestExchange(t *testing.T, client *http.Client, base string) string {
 	t.Helper()
-	resp, err := client.Get(base + AdminPrefix + "/requests?limit=1")
+	resp, err := client.Get(base + adminPrefix + "/requests?limit=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestEntryPointsAnswerAlike(t *testing.T) {
 	}
 	query := "?" + Query(app.SDKAppID, app.Admins[0], sig, 7)
 	v1, v2 := EndpointPath+query, EndpointV2Path+query
-	over := DefaultMaxBodyBytes + 1
+	over := defaultMaxBodyBytes + 1
 	first := `{"SessionId":"` + testSession + `","Chunk":"Hello, "}`
 	tests := []struct {
 		name, method, target, body string

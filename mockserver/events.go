@@ -10,13 +10,13 @@ import (
 // falls further behind is dropped: its dashboard reconnects and loads the
 // state afresh. The hub keeps nothing for subscribers beyond these queues.
 const (
-	// SubscriberQueueLen is how many events may wait for one subscriber
+	// subscriberQueueLen is how many events may wait for one subscriber
 	// (each holds an Exchange, about 300 bytes besides its text): enough
 	// for 20 ms of 200,000 requests a second.
-	SubscriberQueueLen = 4096
-	// SubscriberQueueBytes bounds the text (bodies, replies, query strings)
+	subscriberQueueLen = 4096
+	// subscriberQueueBytes bounds the text (bodies, replies, query strings)
 	// of the events waiting for one subscriber.
-	SubscriberQueueBytes = 4 << 20
+	subscriberQueueBytes = 4 << 20
 )
 
 // Event kinds, as the dashboard's event stream names them.
@@ -85,7 +85,7 @@ type eventHub struct {
 
 // subscribe adds a subscriber.
 func (h *eventHub) subscribe() *subscriber {
-	sub := &subscriber{ch: make(chan *event, SubscriberQueueLen), gone: make(chan struct{})}
+	sub := &subscriber{ch: make(chan *event, subscriberQueueLen), gone: make(chan struct{})}
 	h.mu.Lock()
 	if h.subs == nil {
 		h.subs = make(map[*subscriber]struct{})
@@ -148,7 +148,7 @@ func (h *eventHub) send(ev *event) {
 	var slow []*subscriber
 	h.mu.RLock()
 	for sub := range h.subs {
-		if sub.bytes.Add(ev.size) > SubscriberQueueBytes {
+		if sub.bytes.Add(ev.size) > subscriberQueueBytes {
 			sub.bytes.Add(-ev.size)
 			slow = append(slow, sub)
 			continue

@@ -81,7 +81,7 @@ type FaultAction struct {
 	// closes the connection.
 	Truncate bool `json:"truncate,omitempty"`
 	// KeyOrder writes the envelope with its keys in this order (a
-	// permutation of DefaultKeyOrder), alone or with any other action.
+	// permutation of defaultKeyOrder), alone or with any other action.
 	KeyOrder []string `json:"key_order,omitempty"`
 }
 
@@ -126,7 +126,7 @@ func (f *Fault) Validate() error {
 		{a.ErrorInfo != "" && a.ErrorCode == 0, "action/error_info: goes with error_code"},
 		{a.HTTPStatus != 0 && (a.HTTPStatus < 200 || a.HTTPStatus > 599), fmt.Sprintf("action/http_status: %d is not in 200..599", a.HTTPStatus)},
 		{a.Body != nil && a.HTTPStatus == 0, "action/body: goes with http_status"},
-		{a.DelayMS < 0 || a.DelayMS > MaxFaultDelayMS, fmt.Sprintf("action/delay_ms: %d is not in 0..%d", a.DelayMS, MaxFaultDelayMS)},
+		{a.DelayMS < 0 || a.DelayMS > maxFaultDelayMS, fmt.Sprintf("action/delay_ms: %d is not in 0..%d", a.DelayMS, maxFaultDelayMS)},
 		{a.When != "" && !a.Reset, "action/when: goes with reset"},
 		{a.When != "" && a.When != ResetBeforeApply && a.When != ResetAfterApply, fmt.Sprintf("action/when: %q is neither %q nor %q", a.When, ResetBeforeApply, ResetAfterApply)},
 		{f.Times < 0, "times: must not be negative"},
@@ -218,7 +218,7 @@ func (r *faultRule) own() int {
 	return n
 }
 
-// faultSet holds the rules in order, at most MaxFaults of them.
+// faultSet holds the rules in order, at most maxFaults of them.
 type faultSet struct {
 	mu     sync.Mutex
 	rules  []*faultRule
@@ -241,12 +241,12 @@ func (fs *faultSet) add(f Fault) (string, error) {
 		return "", err
 	}
 	size := faultBytes(&f)
-	if size > MaxFaultBytes {
-		return "", fmt.Errorf("%w: %d bytes as JSON, more than %d", ErrFaultTooLarge, size, MaxFaultBytes)
+	if size > maxFaultBytes {
+		return "", fmt.Errorf("%w: %d bytes as JSON, more than %d", ErrFaultTooLarge, size, maxFaultBytes)
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if len(fs.rules) >= MaxFaults {
+	if len(fs.rules) >= maxFaults {
 		return "", fmt.Errorf("%w: %d rules are in force already; remove some first", ErrTooManyFaults, len(fs.rules))
 	}
 	fs.nextID++
@@ -290,7 +290,7 @@ func (fs *faultSet) fire(a *arrival) (Fault, bool) {
 }
 
 func (fs *faultSet) list() []Fault {
-	out, _ := fs.page(0, MaxFaults)
+	out, _ := fs.page(0, maxFaults)
 	return out
 }
 

@@ -10,9 +10,9 @@ import (
 	"github.com/deskmock/deskmock/internal/shellquote"
 )
 
-// ExampleSessionID is the SessionId of the vendor's example, used in the
+// exampleSessionID is the SessionId of the vendor's example, used in the
 // command of FirstCall.
-const ExampleSessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+const exampleSessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 
 // FirstCallLifetime is how long the UserSig in the command of FirstCall is
 // valid.
@@ -40,10 +40,10 @@ type FirstCall struct {
 // first app: a well-known test key, published in the README.
 var testKey = sync.OnceValue(func() string { return DefaultConfig().Apps[0].SecretKey })
 
-// IsTestKey reports whether key is the well-known test key of the
+// isTestKey reports whether key is the well-known test key of the
 // embedded default configuration. A UserSig signed with it is no secret;
 // one signed with any other key is a credential.
-func IsTestKey(key string) bool { return key == testKey() }
+func isTestKey(key string) bool { return key == testKey() }
 
 // FirstCall returns the command that sends a first chunk to the server at
 // base (such as "http://127.0.0.1:8780"), as the first administrator of
@@ -56,7 +56,7 @@ func IsTestKey(key string) bool { return key == testKey() }
 func (s *Server) FirstCall(base string) (FirstCall, error) {
 	app := s.cfg.Apps[0] // a valid configuration has at least one app
 	admin := app.Admins[0]
-	sessionID, notes := ExampleSessionID, []string(nil)
+	sessionID, notes := exampleSessionID, []string(nil)
 	if s.cfg.Sessions.Strict {
 		if len(s.cfg.Sessions.IDs) > 0 {
 			sessionID = s.cfg.Sessions.IDs[0]
@@ -66,7 +66,7 @@ func (s *Server) FirstCall(base string) (FirstCall, error) {
 	}
 	random := rand.Uint32()
 	f := FirstCall{Body: `{"SessionId":` + strconv.Quote(sessionID) + `,"Chunk":"Hello, "}`}
-	if IsTestKey(app.SecretKey) {
+	if isTestKey(app.SecretKey) {
 		sig, err := s.UserSig(app.SDKAppID, admin, FirstCallLifetime)
 		if err != nil {
 			return FirstCall{}, err

@@ -5,18 +5,17 @@ import (
 	"encoding/json"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 
+	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
-// DefaultJournalSize is how many exchanges the journal keeps in memory.
-const DefaultJournalSize = 10_000
+// defaultJournalSize is how many exchanges the journal keeps in memory.
+const defaultJournalSize = 10_000
 
 // Exchange is one request to the endpoint and what the server did with it,
 // as the journal records it. UserSigs are redacted.
@@ -104,17 +103,17 @@ func (f ExchangeFilter) match(e *Exchange) bool {
 		(f.Code == nil || e.Code == *f.Code)
 }
 
-// DefaultJournalBytes bounds the bytes the in-memory journal keeps: every
+// defaultJournalBytes bounds the bytes the in-memory journal keeps: every
 // string of its exchanges (method, path, query, body, reply, detail,
 // session ID, MsgKey, chunk and the rest) and each exchange's fixed part.
 // Past it the oldest exchanges are forgotten even before the journal holds
 // journal_size of them. 10,000 exchanges of ordinary chunks take a few
 // MiB; 10,000 bodies at the 12 KiB limit would take 120 MiB, which this
 // bounds to 32 MiB. Configurable as limits.journal_bytes.
-const DefaultJournalBytes = 32 << 20
+const defaultJournalBytes = 32 << 20
 
-// MaxJournalBytes bounds limits.journal_bytes.
-const MaxJournalBytes = 1 << 30
+// maxJournalBytes bounds limits.journal_bytes.
+const maxJournalBytes = 1 << 30
 
 // The longest method and path the journal keeps whole; longer ones are cut
 // and end with a marker such as "...[cut: 61440 bytes]".
@@ -147,7 +146,7 @@ type journal struct {
 }
 
 // newJournal returns a journal of size exchanges and budget bytes (see
-// DefaultJournalBytes), writing to sink when it is not nil.
+// defaultJournalBytes), writing to sink when it is not nil.
 func newJournal(size int, budget int64, sink io.Writer) *journal {
 	j := &journal{size: max(size, 1), budget: budget}
 	if sink != nil {
@@ -207,19 +206,6 @@ func (e *Exchange) own() {
 	}
 }
 
-// cut returns s whole when it is at most max bytes long, or else its
-// beginning (on a UTF-8 boundary) and a marker that gives its length.
-func cut(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	n := max
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "...[cut: " + strconv.Itoa(len(s)) + " bytes]"
-}
-
 // add records an exchange, which the journal keeps: the caller must not
 // change it afterwards. The journal cuts its method and path and gives its
 // strings an allocation of their own (own). Lines go to the sink as
@@ -227,7 +213,7 @@ func cut(s string, max int) string {
 // e.Query may still hold the UserSig: the journal redacts it on the way
 // out (see Exchange.redacted).
 func (j *journal) add(e *Exchange) error {
-	e.Method, e.Path = cut(e.Method, maxJournalMethod), cut(e.Path, maxJournalPath)
+	e.Method, e.Path = textcut.Cut(e.Method, maxJournalMethod), textcut.Cut(e.Path, maxJournalPath)
 	e.own()
 	j.mu.Lock()
 	if j.count == j.size {

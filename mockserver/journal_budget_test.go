@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 // Every string an exchange holds counts against the journal's budget.
@@ -61,7 +63,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 	if n := len(j.list(ExchangeFilter{})); n < 50 {
 		t.Errorf("only %d exchanges kept: the cut parts still count", n)
 	}
-	if short := (&Exchange{Path: EndpointPath, Method: "POST"}); cut(short.Path, maxJournalPath) != EndpointPath || cut(short.Method, maxJournalMethod) != "POST" {
+	if short := (&Exchange{Path: EndpointPath, Method: "POST"}); textcut.Cut(short.Path, maxJournalPath) != EndpointPath || textcut.Cut(short.Method, maxJournalMethod) != "POST" {
 		t.Error("a short path or method is changed")
 	}
 	// The method and query share the request line's memory; once the
@@ -75,7 +77,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 			t.Errorf("the journal keeps %.20q, a part of the 60 KB request line", field)
 		}
 	}
-	if got := cut("ab中", 3); got != "ab...[cut: 5 bytes]" {
+	if got := textcut.Cut("ab中", 3); got != "ab...[cut: 5 bytes]" {
 		t.Errorf("cut in the middle of a rune: %q", got)
 	}
 }
@@ -83,7 +85,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 // Before and Limit page back through the journal, newest page first; a
 // listing with a Limit never holds more than Limit exchanges.
 func TestJournalPages(t *testing.T) {
-	j := newJournal(100, DefaultJournalBytes, nil)
+	j := newJournal(100, defaultJournalBytes, nil)
 	for i := 1; i <= 25; i++ {
 		j.add(journalEntry(i, "b"))
 	}
@@ -103,7 +105,7 @@ func TestJournalPages(t *testing.T) {
 }
 
 // limits.journal_bytes sets the journal's budget; its default is
-// DefaultJournalBytes.
+// defaultJournalBytes.
 func TestJournalBytesFromConfig(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Limits.JournalBytes = 100_000
@@ -114,7 +116,7 @@ func TestJournalBytesFromConfig(t *testing.T) {
 	if s.journal.budget != 100_000 {
 		t.Errorf("budget %d, want 100000", s.journal.budget)
 	}
-	if s, _ := New(DefaultConfig()); s.journal.budget != DefaultJournalBytes {
+	if s, _ := New(DefaultConfig()); s.journal.budget != defaultJournalBytes {
 		t.Errorf("default budget %d", s.journal.budget)
 	}
 }

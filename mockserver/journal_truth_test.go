@@ -21,7 +21,7 @@ func TestJournalNamesTheRuleThatActed(t *testing.T) {
 	}{
 		{"truncate", FaultAction{Truncate: true}, "truncate"},
 		{"reset after apply", FaultAction{Reset: true, When: ResetAfterApply}, "reset"},
-		{"key order", FaultAction{KeyOrder: AltKeyOrder}, "key_order"},
+		{"key order", FaultAction{KeyOrder: altKeyOrder}, "key_order"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

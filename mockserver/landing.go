@@ -28,8 +28,8 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		l.Endpoints = append(l.Endpoints, dashboard.Endpoint{Method: "POST", Path: ep.path, What: "the mock of " + ep.name + " (" + ep.version + ")"})
 	}
 	l.Endpoints = append(l.Endpoints,
-		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/health", What: "health"},
-		dashboard.Endpoint{Method: "GET", Path: AdminPrefix + "/", What: "the admin API's routes (faults, sessions, requests, streams, codes, clock, reset), as JSON"},
+		dashboard.Endpoint{Method: "GET", Path: adminPrefix + "/health", What: "health"},
+		dashboard.Endpoint{Method: "GET", Path: adminPrefix + "/", What: "the admin API's routes (faults, sessions, requests, streams, codes, clock, reset), as JSON"},
 		dashboard.Endpoint{Method: "GET", Path: UIPath, What: "the live dashboard"},
 	)
 	if first, err := s.FirstCall(base); err == nil {

@@ -64,7 +64,7 @@ func TestHugeBodyIsRefusedWithoutReadingIt(t *testing.T) {
 				kept = 0
 			}
 			ex := ts.Requests(ExchangeFilter{Limit: 1})
-			if len(ex) != 1 || ex[0].Code != 93000 || !ex[0].Truncated || len(ex[0].Body) != kept || ex[0].BodySize <= DefaultMaxBodyBytes {
+			if len(ex) != 1 || ex[0].Code != 93000 || !ex[0].Truncated || len(ex[0].Body) != kept || ex[0].BodySize <= defaultMaxBodyBytes {
 				t.Errorf("journal %+v", ex)
 			}
 		})

@@ -18,22 +18,22 @@ import (
 
 // Defaults of ListenOptions: the timeouts and limits of the HTTP server.
 const (
-	// DefaultReadHeaderTimeout bounds the reading of a request's line and
+	// defaultReadHeaderTimeout bounds the reading of a request's line and
 	// headers: a client that sends them slowly (slowloris) is cut off.
-	DefaultReadHeaderTimeout = 10 * time.Second
-	// DefaultReadTimeout bounds the reading of a whole request, body
+	defaultReadHeaderTimeout = 10 * time.Second
+	// defaultReadTimeout bounds the reading of a whole request, body
 	// included.
-	DefaultReadTimeout = 30 * time.Second
-	// DefaultWriteTimeout bounds the writing of a reply. It counts from the
+	defaultReadTimeout = 30 * time.Second
+	// defaultWriteTimeout bounds the writing of a reply. It counts from the
 	// reply's first byte, not from the end of the request, so that a delay
 	// fault of any allowed length (up to 600000 ms) still answers.
-	DefaultWriteTimeout = 30 * time.Second
-	// DefaultIdleTimeout is how long an idle keep-alive connection is kept.
-	DefaultIdleTimeout = 2 * time.Minute
-	// DefaultMaxHeaderBytes bounds the request line and headers; a longer
+	defaultWriteTimeout = 30 * time.Second
+	// defaultIdleTimeout is how long an idle keep-alive connection is kept.
+	defaultIdleTimeout = 2 * time.Minute
+	// defaultMaxHeaderBytes bounds the request line and headers; a longer
 	// one (such as a 1 MiB query string) gets 431 Request Header Fields
 	// Too Large from net/http and the connection is closed.
-	DefaultMaxHeaderBytes = 64 << 10
+	defaultMaxHeaderBytes = 64 << 10
 	// DefaultShutdownTimeout is how long a shutdown waits for the requests
 	// in flight before it closes their connections.
 	DefaultShutdownTimeout = 10 * time.Second
@@ -45,7 +45,7 @@ const (
 const forcedShutdownWait = 2 * time.Second
 
 // ListenOptions say where and how ListenAndServeWith serves. Zero fields take
-// the defaults (DefaultReadHeaderTimeout and so on); a negative duration
+// the defaults (defaultReadHeaderTimeout and so on); a negative duration
 // turns that timeout off.
 type ListenOptions struct {
 	// Addr is the host:port of the endpoint (and, without AdminAddr, of the
@@ -91,13 +91,13 @@ func (o ListenOptions) withDefaults() ListenOptions {
 			*d = 0 // off, for net/http
 		}
 	}
-	def(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	def(&o.ReadTimeout, DefaultReadTimeout)
-	def(&o.WriteTimeout, DefaultWriteTimeout)
-	def(&o.IdleTimeout, DefaultIdleTimeout)
+	def(&o.ReadHeaderTimeout, defaultReadHeaderTimeout)
+	def(&o.ReadTimeout, defaultReadTimeout)
+	def(&o.WriteTimeout, defaultWriteTimeout)
+	def(&o.IdleTimeout, defaultIdleTimeout)
 	def(&o.ShutdownTimeout, DefaultShutdownTimeout)
 	if o.MaxHeaderBytes <= 0 {
-		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+		o.MaxHeaderBytes = defaultMaxHeaderBytes
 	}
 	return o
 }
@@ -314,13 +314,13 @@ func (w *deadlineWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // isAdminPath reports whether a path belongs to the admin API.
-func isAdminPath(p string) bool { return strings.HasPrefix(p, AdminPrefix) }
+func isAdminPath(p string) bool { return strings.HasPrefix(p, adminPrefix) }
 
 // withoutAdmin serves h but the admin API, except health, for the endpoint's
 // listener when the admin API has its own.
 func withoutAdmin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isAdminPath(r.URL.Path) && r.URL.Path != AdminPrefix+"/health" {
+		if isAdminPath(r.URL.Path) && r.URL.Path != adminPrefix+"/health" {
 			adminError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path+": the admin API listens on its own address")
 			return
 		}
@@ -332,7 +332,7 @@ func withoutAdmin(h http.Handler) http.Handler {
 func onlyAdmin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isAdminPath(r.URL.Path) {
-			adminError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path+": this address serves only the admin API ("+AdminPrefix+"/)")
+			adminError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path+": this address serves only the admin API ("+adminPrefix+"/)")
 			return
 		}
 		h.ServeHTTP(w, r)

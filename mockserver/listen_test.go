@@ -354,7 +354,7 @@ func TestSlowReaderIsCutOff(t *testing.T) {
 	l := listen(t, cfg, ListenOptions{WriteTimeout: writeTimeout})
 	// Fill the journal with 1000 exchanges of 12 KiB: a 12 MiB listing.
 	h := l.srv.Handler()
-	body := `{"SessionId":"` + testSession + `","Chunk":"` + strings.Repeat("x", DefaultMaxBodyBytes-80) + `"}`
+	body := `{"SessionId":"` + testSession + `","Chunk":"` + strings.Repeat("x", defaultMaxBodyBytes-80) + `"}`
 	target := l.endpoint(t)
 	for range 1000 {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", target, strings.NewReader(body)))

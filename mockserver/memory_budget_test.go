@@ -189,13 +189,13 @@ var memoryStores = []storeBudget{
 		name:  "streams (count cap, 100,000 padded first chunks)",
 		store: "streams",
 		fill: func(bh *budgetHarness) {
-			for n := 0; n < DefaultMaxStreams+1000; n++ {
+			for n := 0; n < defaultMaxStreams+1000; n++ {
 				bh.post(bh.target, `{"SessionId":"`+budgetUUID(n)+`",`+pad(12_000)+`"Chunk":"hi"}`)
 			}
 		},
 		counted: func(s *Server) int64 { return s.streams.held() },
 		full: func(s *Server) error {
-			if n := s.streams.len(); n != DefaultMaxStreams {
+			if n := s.streams.len(); n != defaultMaxStreams {
 				return fmt.Errorf("%d streams", n)
 			}
 			return nil
@@ -207,7 +207,7 @@ var memoryStores = []storeBudget{
 		fill: func(bh *budgetHarness) {
 			long := "&pad=" + strings.Repeat("q", 30_000)
 			validKey := "99999999999999999999_99999999999999999999_fffffffffffffffffffffffff"
-			for n := 0; n < 2*DefaultJournalSize; n++ {
+			for n := 0; n < 2*defaultJournalSize; n++ {
 				id := budgetUUID(n)
 				switch n % 8 {
 				case 0:
@@ -241,7 +241,7 @@ var memoryStores = []storeBudget{
 		name:  "call counter",
 		store: "calls",
 		fill: func(bh *budgetHarness) {
-			for n := 0; n < DefaultMaxStreams+1000; n++ {
+			for n := 0; n < defaultMaxStreams+1000; n++ {
 				id := budgetUUID(n)
 				switch n % 3 {
 				case 0: // no credentials: refused after the count
@@ -255,7 +255,7 @@ var memoryStores = []storeBudget{
 		},
 		counted: func(s *Server) int64 { return s.calls.held() },
 		full: func(s *Server) error {
-			if n := len(s.calls.count); n != DefaultMaxStreams {
+			if n := len(s.calls.count); n != defaultMaxStreams {
 				return fmt.Errorf("%d sessions counted", n)
 			}
 			return nil
@@ -265,7 +265,7 @@ var memoryStores = []storeBudget{
 		name:  "sessions",
 		store: "sessions",
 		fill: func(bh *budgetHarness) {
-			for n := 0; n < MaxSessions+100; n++ {
+			for n := 0; n < maxSessions+100; n++ {
 				id := budgetUUID(n)
 				switch n % 3 {
 				case 0:
@@ -279,7 +279,7 @@ var memoryStores = []storeBudget{
 		},
 		counted: func(s *Server) int64 { return s.sessions.held() },
 		full: func(s *Server) error {
-			if n := len(s.sessions.list()); n != MaxSessions {
+			if n := len(s.sessions.list()); n != maxSessions {
 				return fmt.Errorf("%d sessions", n)
 			}
 			return nil
@@ -289,7 +289,7 @@ var memoryStores = []storeBudget{
 		name:  "fault rules",
 		store: "faults",
 		fill: func(bh *budgetHarness) {
-			for n := 0; n < MaxFaults+10; n++ {
+			for n := 0; n < maxFaults+10; n++ {
 				var rule string
 				switch n % 5 {
 				case 0:
@@ -303,14 +303,14 @@ var memoryStores = []storeBudget{
 				case 4:
 					rule = `{"match":{"chunk_contains":"` + strings.Repeat("é", 20_000) + `","finish":true,"has_msg_key":false},"action":{"reset":true,"when":"after_apply"}}`
 				}
-				if code, rep := bh.do(http.MethodPost, "/__admin/faults", rule); code != http.StatusCreated && n < MaxFaults {
+				if code, rep := bh.do(http.MethodPost, "/__admin/faults", rule); code != http.StatusCreated && n < maxFaults {
 					bh.t.Errorf("rule %d: %d %s", n, code, rep)
 				}
 			}
 		},
 		counted: func(s *Server) int64 { return s.faults.held() },
 		full: func(s *Server) error {
-			if n := len(s.faults.rules); n != MaxFaults {
+			if n := len(s.faults.rules); n != maxFaults {
 				return fmt.Errorf("%d rules", n)
 			}
 			return nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deskmock/deskmock/internal/redact"
+	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 	"github.com/deskmock/deskmock/schemas"
@@ -124,7 +125,7 @@ func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
 	var in incoming
 	var out outcome
 	s.arrive(s.unknown, r, &in)
-	s.refuse(&out, fail(codes.CheckPath, "no API at "+clip(r.URL.Path, 200)))
+	s.refuse(&out, fail(codes.CheckPath, "no API at "+textcut.Cut(r.URL.Path, 200)))
 	s.finish(s.unknown, w, r, &in, &out)
 }
 
@@ -143,7 +144,7 @@ func (s *Server) serveEndpoint(ep *endpoint, w http.ResponseWriter, r *http.Requ
 		if p == http.ErrAbortHandler {
 			panic(p)
 		}
-		s.log.Error("internal error", slog.String("path", cut(redact.Text(r.URL.Path), maxLogValue)), slog.String("panic", cut(fmt.Sprint(p), maxLogDetail)), slog.String("stack", cut(string(debug.Stack()), maxLogStack)))
+		s.log.Error("internal error", slog.String("path", textcut.Cut(redact.Text(r.URL.Path), maxLogValue)), slog.String("panic", textcut.Cut(fmt.Sprint(p), maxLogDetail)), slog.String("stack", textcut.Cut(string(debug.Stack()), maxLogStack)))
 		if out.recorded {
 			return // the reply may be on its way: nothing more can be sent
 		}
@@ -363,7 +364,7 @@ func checkBody(ep *endpoint, in *incoming) verdict {
 func (s *Server) checkSession(in *incoming, out *outcome) verdict {
 	id := in.call.sessionID
 	if !in.sessionOK {
-		return fail(codes.CheckSessionIDMalformed, "SessionId "+clip(strconv.Quote(id), 64)+" is not a UUID (8-4-4-4-12 hexadecimal digits)")
+		return fail(codes.CheckSessionIDMalformed, "SessionId "+textcut.Cut(strconv.Quote(id), 64)+" is not a UUID (8-4-4-4-12 hexadecimal digits)")
 	}
 	if code, n, ok := parseTrigger(id); ok && (n == 0 || n == in.arrival.call) {
 		if out.fault == "" {
@@ -401,7 +402,7 @@ func (s *Server) streamDetail(c codes.Check, ep *endpoint, call *streamCall, key
 	rules := ep.rules
 	switch c {
 	case codes.CheckMsgKeyUnknown:
-		return "MsgKey " + clip(strconv.Quote(key), 80) + " was never issued by " + ep.name + ", or its stream was evicted"
+		return "MsgKey " + textcut.Cut(strconv.Quote(key), 80) + " was never issued by " + ep.name + ", or its stream was evicted"
 	case codes.CheckMsgKeyForeign:
 		return "MsgKey " + key + " belongs to another session"
 	case codes.CheckStreamFinished:
@@ -489,14 +490,14 @@ func (s *Server) record(ep *endpoint, r *http.Request, in *incoming, out *outcom
 			attrs = append(attrs, slog.Int("status", status))
 		}
 		if out.verdict.check != "" {
-			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", cut(redact.Text(out.verdict.detail), maxLogDetail)))
+			attrs = append(attrs, slog.String("check", string(out.verdict.check)), slog.String("detail", textcut.Cut(redact.Text(out.verdict.detail), maxLogDetail)))
 		}
 		if out.fault != "" {
-			attrs = append(attrs, slog.String("fault", cut(out.fault, maxLogValue)))
+			attrs = append(attrs, slog.String("fault", textcut.Cut(out.fault, maxLogValue)))
 		}
 		attrs = append(attrs,
-			slog.String("session_id", cut(redact.Text(in.arrival.sessionID), maxLogValue)),
-			slog.String("msg_key", cut(redact.Text(key), maxLogValue)),
+			slog.String("session_id", textcut.Cut(redact.Text(in.arrival.sessionID), maxLogValue)),
+			slog.String("msg_key", textcut.Cut(redact.Text(key), maxLogValue)),
 			slog.String("request_id", out.rep.requestID),
 			slog.Duration("took", took),
 		)
@@ -595,16 +596,8 @@ func validRandom(s string) bool {
 	return err == nil && n <= 4294967295
 }
 
-// maxNumberDigits and maxExponent bound the numbers a body may hold: far
-// past any field's range, and well within what the schema library computes
-// with.
-const (
-	maxNumberDigits = 64
-	maxExponent     = 400
-)
-
 // checkNumbers refuses numbers the schema library cannot handle: more than
-// maxNumberDigits characters, or an exponent beyond ±maxExponent. The
+// maxNumberLen characters, or an exponent beyond ±maxNumberExponent. The
 // error names the number's place, as a JSON pointer.
 func checkNumbers(v any) error {
 	at, bad := badNumber(v)
@@ -614,7 +607,7 @@ func checkNumbers(v any) error {
 	if at == "" {
 		at = "(body)"
 	}
-	if len(bad) > maxNumberDigits {
+	if len(bad) > maxNumberLen {
 		return fmt.Errorf("%s: the number %s… is too long", at, bad[:16])
 	}
 	return fmt.Errorf("%s: the number %s is out of range", at, bad)
@@ -626,14 +619,8 @@ func badNumber(v any) (at, bad string) {
 	switch v := v.(type) {
 	case json.Number:
 		s := string(v)
-		if len(s) > maxNumberDigits {
+		if len(s) > maxNumberLen || !exponentInBounds(s) {
 			return "", s
-		}
-		if i := strings.IndexAny(s, "eE"); i >= 0 {
-			e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
-			if err != nil || e > maxExponent || e < -maxExponent {
-				return "", s
-			}
 		}
 	case map[string]any:
 		for k, x := range v {
@@ -649,14 +636,6 @@ func badNumber(v any) (at, bad string) {
 		}
 	}
 	return "", ""
-}
-
-// clip shortens s to at most n bytes, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // sleep waits for d or until the client goes away; it reports whether the

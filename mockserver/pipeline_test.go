@@ -140,7 +140,7 @@ func TestPipelineChecks(t *testing.T) {
 		{"usersig wrong key", "POST", EndpointPath, q("1400000001", "administrator", sign(t, "wrong-key", 1400000001, "administrator", now, 86400), "1", "json"), body(""), codes.CheckUserSigSignature, false},
 		{"not an administrator", "POST", EndpointPath, q("1400000001", "bob", sign(t, key, 1400000001, "bob", now, 86400), "1", "json"), body(""), codes.CheckNotAdmin, false},
 		{"not a Desk app", "POST", EndpointPath, q(strconv.Itoa(nonDeskApp), "administrator", sign(t, "other-key", nonDeskApp, "administrator", now, 86400), "1", "json"), body(""), codes.CheckNotDesk, false},
-		{"body one byte too long", "POST", EndpointPath, okQuery, bodyOfSize(DefaultMaxBodyBytes + 1), codes.CheckBodyTooLarge, false},
+		{"body one byte too long", "POST", EndpointPath, okQuery, bodyOfSize(defaultMaxBodyBytes + 1), codes.CheckBodyTooLarge, false},
 		{"body empty", "POST", EndpointPath, okQuery, "", codes.CheckBodyNotJSON, false},
 		{"body truncated JSON", "POST", EndpointPath, okQuery, `{"SessionId":`, codes.CheckBodyNotJSON, false},
 		{"body two values", "POST", EndpointPath, okQuery, body("") + "{}", codes.CheckBodyNotJSON, false},
@@ -167,7 +167,7 @@ func TestPipelineChecks(t *testing.T) {
 		{"MsgKey empty", "POST", EndpointPath, okQuery, body(`,"MsgKey":""`), codes.CheckMsgKeyUnknown, false},
 		{"MsgKey of another session", "POST", EndpointPath, okQuery, body(`,"MsgKey":"` + otherOpen.MsgKey + `"`), codes.CheckMsgKeyForeign, false},
 		{"stream finished", "POST", EndpointPath, okQuery, body(`,"MsgKey":"` + first.MsgKey + `"`), codes.CheckStreamFinished, false},
-		{"v2 body one byte too long", "POST", EndpointV2Path, okQuery, strings.Repeat(" ", DefaultMaxBodyBytesV2+1), codes.CheckBodyTooLarge, false},
+		{"v2 body one byte too long", "POST", EndpointV2Path, okQuery, strings.Repeat(" ", defaultMaxBodyBytesV2+1), codes.CheckBodyTooLarge, false},
 		{"v2 body not JSON", "POST", EndpointV2Path, okQuery, `{"SessionId"`, codes.CheckBodyNotJSON, false},
 		{"v2 a v1 body", "POST", EndpointV2Path, okQuery, body(""), codes.CheckBodySchema, false},
 		{"v2 no chunks", "POST", EndpointV2Path, okQuery, v2(""), codes.CheckBodySchema, false},
@@ -248,7 +248,7 @@ func TestPipelineAccepts(t *testing.T) {
 		query string
 		body  string
 	}{
-		{"body exactly at the limit", Query(1400000001, "administrator", sig, 1), bodyOfSize(DefaultMaxBodyBytes)},
+		{"body exactly at the limit", Query(1400000001, "administrator", sig, 1), bodyOfSize(defaultMaxBodyBytes)},
 		{"random 0", Query(1400000001, "administrator", sig, 0), `{"SessionId":"` + testSession + `","Chunk":"x"}`},
 		{"random max", Query(1400000001, "administrator", sig, 4294967295), `{"SessionId":"` + testSession + `","Chunk":"x"}`},
 		{"random with leading zeros", "sdkappid=1400000001&identifier=administrator&usersig=" + sig + "&random=007&contenttype=json", `{"SessionId":"` + testSession + `","Chunk":"x"}`},

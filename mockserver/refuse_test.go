@@ -68,7 +68,7 @@ func TestRefuseEarlyFollowsTheTable(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Codes = map[codes.Check]codes.Override{codes.CheckBodyTooLarge: {Code: 20001, Info: "too long"}}
 	l := listen(t, cfg, ListenOptions{})
-	resp, err := http.Post("http://"+l.addr+l.endpoint(t), "application/json", strings.NewReader(strings.Repeat("x", DefaultMaxBodyBytes+1)))
+	resp, err := http.Post("http://"+l.addr+l.endpoint(t), "application/json", strings.NewReader(strings.Repeat("x", defaultMaxBodyBytes+1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ type reply struct {
 }
 
 // appendReply writes the vendor's envelope with its keys in order (a
-// permutation of DefaultKeyOrder; MsgKey only on a success that issued
+// permutation of defaultKeyOrder; MsgKey only on a success that issued
 // one), for example
 // {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"...","RequestId":"..."}.
 func appendReply(b []byte, r reply, order []string) []byte {

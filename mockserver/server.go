@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/deskmock/deskmock/internal/redact"
+	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
@@ -66,7 +67,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: newSessionStore(cfg.Sessions),
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
 		byPath:   make(map[string]*endpoint, len(endpoints)),
-		keyOrder: DefaultKeyOrder,
+		keyOrder: defaultKeyOrder,
 		faults:   &faultSet{},
 		calls:    newCallCounter(cfg.Limits.MaxStreams),
 		userSigs: usersig.NewCache(0),
@@ -172,16 +173,16 @@ func (s *Server) Stream(msgKey string) (Stream, bool) { return s.streams.get(msg
 func (s *Server) Sessions() []SessionInfo { return s.sessions.list() }
 
 // OpenSession marks a session open (needed in strict mode). Past
-// MaxSessions it returns an error wrapping ErrTooManySessions.
+// maxSessions it returns an error wrapping ErrTooManySessions.
 func (s *Server) OpenSession(id string) error { return s.setSession(id, SessionOpen) }
 
 // EndSession ends a session: later calls on it get 141005. Past
-// MaxSessions it returns an error wrapping ErrTooManySessions.
+// maxSessions it returns an error wrapping ErrTooManySessions.
 func (s *Server) EndSession(id string) error { return s.setSession(id, SessionEnded) }
 
 func (s *Server) setSession(id string, state SessionState) error {
 	if !ValidSessionID(id) {
-		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", cut(id, 64))
+		return fmt.Errorf("mockserver: %q is not a well-formed SessionId", textcut.Cut(id, 64))
 	}
 	if err := s.sessions.set(id, state); err != nil {
 		return fmt.Errorf("mockserver: session: %w", err)

@@ -97,12 +97,12 @@ func (st *sessionStore) open(id string) bool {
 	return !st.strict
 }
 
-// set records the state of a session; a new session past MaxSessions is
+// set records the state of a session; a new session past maxSessions is
 // refused with ErrTooManySessions.
 func (st *sessionStore) set(id string, s SessionState) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, known := st.state[id]; !known && len(st.state) >= MaxSessions {
+	if _, known := st.state[id]; !known && len(st.state) >= maxSessions {
 		return fmt.Errorf("%w: the server keeps %d already; reset it, or end sessions it knows", ErrTooManySessions, len(st.state))
 	}
 	st.put(id, s)
@@ -125,7 +125,7 @@ func (st *sessionStore) reset(s Sessions) {
 
 // list returns the sessions with an explicit state, sorted by ID.
 func (st *sessionStore) list() []SessionInfo {
-	out, _ := st.page("", MaxSessions)
+	out, _ := st.page("", maxSessions)
 	return out
 }
 

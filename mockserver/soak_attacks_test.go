@@ -90,19 +90,19 @@ func soakAttacks(b *testing.B) {
 				b.Errorf("a 1 MiB rule: status %d", c)
 			}
 		}
-		if created != MaxFaults {
-			b.Errorf("%d rules created, want the cap %d", created, MaxFaults)
+		if created != maxFaults {
+			b.Errorf("%d rules created, want the cap %d", created, maxFaults)
 		}
 	})
 	phase("session spam", func() {
 		opened := 0
-		for n := range MaxSessions + 10_000 {
+		for n := range maxSessions + 10_000 {
 			if do("POST", "/__admin/sessions", `{"session_id":"`+uuidOf(n)+`"}`).Code == http.StatusCreated {
 				opened++
 			}
 		}
-		if opened != MaxSessions {
-			b.Errorf("%d sessions opened, want the cap %d", opened, MaxSessions)
+		if opened != maxSessions {
+			b.Errorf("%d sessions opened, want the cap %d", opened, maxSessions)
 		}
 	})
 	aborted := false

@@ -239,10 +239,10 @@ func (l *streamList) moveToBack(st *stream) {
 
 // Default byte bounds of the stream store.
 const (
-	// DefaultMaxStreamBytes caps one stream's text.
-	DefaultMaxStreamBytes = 1 << 20
-	// DefaultMaxStoreBytes caps what all streams hold together.
-	DefaultMaxStoreBytes = 128 << 20
+	// defaultMaxStreamBytes caps one stream's text.
+	defaultMaxStreamBytes = 1 << 20
+	// defaultMaxStoreBytes caps what all streams hold together.
+	defaultMaxStoreBytes = 128 << 20
 )
 
 // streamStore keeps streams by MsgKey, bounded by a count, by bytes (per
@@ -270,7 +270,7 @@ type streamStore struct {
 var keySeed = [32]byte([]byte("deskmock: the digits of MsgKeys."))
 
 func newStreamStore(max int, ttl time.Duration) *streamStore {
-	return &streamStore{max: max, ttl: ttl, maxText: DefaultMaxStreamBytes, maxBytes: DefaultMaxStoreBytes,
+	return &streamStore{max: max, ttl: ttl, maxText: defaultMaxStreamBytes, maxBytes: defaultMaxStoreBytes,
 		bySeq: make(map[uint64]*stream), keys: rand.NewChaCha8(keySeed)}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
@@ -179,7 +180,7 @@ func TestStreamRulesPerEndpoint(t *testing.T) {
 				}
 			}
 			if st, _ := ts.Stream(first.MsgKey); st.Text != tt.text {
-				t.Errorf("text %q, want %q", clip(st.Text, 40), clip(tt.text, 40))
+				t.Errorf("text %q, want %q", textcut.Cut(st.Text, 40), textcut.Cut(tt.text, 40))
 			}
 		})
 	}
@@ -229,7 +230,7 @@ func TestStreamStoreBytesBounded(t *testing.T) {
 // a fault rule can change it for the requests it matches.
 func TestEnvelopeRequestIDAndKeyOrder(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Envelope.KeyOrder = AltKeyOrder
+	cfg.Envelope.KeyOrder = altKeyOrder
 	ts := NewTestServer(t, WithConfig(cfg))
 	raw := func(url, body string) string {
 		resp, err := http.Post(url, "application/json", strings.NewReader(body))
@@ -250,7 +251,7 @@ func TestEnvelopeRequestIDAndKeyOrder(t *testing.T) {
 	if !strings.HasPrefix(bad, `{"ErrorCode":90010,"ErrorInfo":"The JSON format`) {
 		t.Errorf("error reply in the newer order: %s", bad)
 	}
-	if _, err := ts.AddFault(Fault{Match: FaultMatch{ChunkContains: "reorder"}, Action: FaultAction{KeyOrder: DefaultKeyOrder}}); err != nil {
+	if _, err := ts.AddFault(Fault{Match: FaultMatch{ChunkContains: "reorder"}, Action: FaultAction{KeyOrder: defaultKeyOrder}}); err != nil {
 		t.Fatal(err)
 	}
 	got := raw(ts.EndpointV2URL(), v2Body(testSession, "", v2Chunk{1, "reorder me", false}))
@@ -314,7 +315,7 @@ func TestEndpointConfig(t *testing.T) {
 			if v2.IdleTimeout != 0 || v2.CallsPerSecond != 5 || v1.CallsPerSecond != 7 || v1.IdleTimeout != 0 || !v1.RefuseAfterEnd {
 				t.Errorf("rules v1 %+v v2 %+v", v1, v2)
 			}
-			if s.byPath[EndpointPath].maxBody != 100 || s.byPath[EndpointV2Path].maxBody != DefaultMaxBodyBytesV2 {
+			if s.byPath[EndpointPath].maxBody != 100 || s.byPath[EndpointV2Path].maxBody != defaultMaxBodyBytesV2 {
 				t.Errorf("body limits %d %d", s.byPath[EndpointPath].maxBody, s.byPath[EndpointV2Path].maxBody)
 			}
 		}},

@@ -17,11 +17,11 @@ import (
 )
 
 // UIPath is the path of the dashboard.
-const UIPath = AdminPrefix + "/ui/"
+const UIPath = adminPrefix + "/ui/"
 
 const (
 	uiAssets = UIPath + "assets/"
-	uiAPI    = AdminPrefix + "/ui/api"
+	uiAPI    = adminPrefix + "/ui/api"
 )
 
 // What the dashboard's state holds at most: the newest exchanges and
@@ -58,7 +58,7 @@ func (s *Server) versionText() string {
 // changes go through the admin API's own handlers, behind the dashboard's
 // guard against cross-site requests.
 func (s *Server) uiRoutes(r *mux.Router) {
-	r.Handle(AdminPrefix+"/ui", http.RedirectHandler(UIPath, http.StatusMovedPermanently))
+	r.Handle(adminPrefix+"/ui", http.RedirectHandler(UIPath, http.StatusMovedPermanently))
 	r.Handle(UIPath, s.uiGuard(s.uiPage, false)).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix(uiAssets).Handler(s.uiGuard(http.StripPrefix(uiAssets, http.FileServerFS(dashboard.Assets)).ServeHTTP, false)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(uiAPI+"/state", s.uiGuard(s.read(s.uiGetState), true)).Methods(http.MethodGet)

@@ -23,8 +23,8 @@ func TestEventHubDropsWhoFallsBehind(t *testing.T) {
 		ex   *Exchange
 		fits int // events that fit the queue
 	}{
-		{"count", small, SubscriberQueueLen},
-		{"bytes", big, SubscriberQueueBytes / (1 << 20)},
+		{"count", small, subscriberQueueLen},
+		{"bytes", big, subscriberQueueBytes / (1 << 20)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,8 +53,8 @@ func TestEventHubDropsWhoFallsBehind(t *testing.T) {
 			if got := h.count.Load(); got != 1 {
 				t.Errorf("%d subscribers left, want 1", got)
 			}
-			if got := slow.bytes.Load(); got > SubscriberQueueBytes {
-				t.Errorf("the dropped queue held %d bytes, over %d", got, SubscriberQueueBytes)
+			if got := slow.bytes.Load(); got > subscriberQueueBytes {
+				t.Errorf("the dropped queue held %d bytes, over %d", got, subscriberQueueBytes)
 			}
 		})
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 // sameAsVerify fails unless the cache answers exactly what Verify answers.
@@ -13,7 +15,7 @@ func sameAsVerify(t *testing.T, c *Cache, key string, app uint64, id, token stri
 	t.Helper()
 	_, want := Verify(key, app, id, token, now)
 	if got := c.Check(key, app, id, token, now); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("%s at %d: cache error %v, Verify %v", clip([]byte(token)), now.Unix(), got, want)
+		t.Fatalf("%s at %d: cache error %v, Verify %v", textcut.Cut(token, 40), now.Unix(), got, want)
 	}
 }
 

@@ -32,6 +32,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 // Claims is the content of a decoded UserSig v2.
@@ -209,23 +211,23 @@ func parseClaims(data []byte) (*Claims, error) {
 			}
 			key, err := unquote(rawKey)
 			if err != nil {
-				return nil, undecodable("bad JSON key %s: %v", clip(rawKey), err)
+				return nil, undecodable("bad JSON key %s: %v", textcut.Cut(string(rawKey), 40), err)
 			}
 			s.ws()
 			if s.peek() != ':' {
-				return nil, undecodable("bad JSON: no colon after key %s", clip(rawKey))
+				return nil, undecodable("bad JSON: no colon after key %s", textcut.Cut(string(rawKey), 40))
 			}
 			s.i++
 			s.ws()
 			val, ok := s.value()
 			if !ok {
-				return nil, undecodable("bad JSON: malformed value of %s", clip(rawKey))
+				return nil, undecodable("bad JSON: malformed value of %s", textcut.Cut(string(rawKey), 40))
 			}
 			bit := fieldBit(key)
 			if bit == 0 {
 				for _, name := range fieldNames {
 					if utf8.Valid(key) && bytes.EqualFold(key, []byte(name)) {
-						return nil, undecodable("key %q differs from %q only in case", clip(key), name)
+						return nil, undecodable("key %q differs from %q only in case", textcut.Cut(string(key), 40), name)
 					}
 				}
 			} else {
@@ -247,7 +249,7 @@ func parseClaims(data []byte) (*Claims, error) {
 			case '}':
 				s.i++
 			default:
-				return nil, undecodable("bad JSON: expected , or } after %s", clip(rawKey))
+				return nil, undecodable("bad JSON: expected , or } after %s", textcut.Cut(string(rawKey), 40))
 			}
 			break
 		}
@@ -282,7 +284,7 @@ func (c *Claims) set(bit int, key string, val []byte) error {
 		switch bit {
 		case fVer:
 			if string(str) != "2.0" {
-				return undecodable("TLS.ver is %q, want \"2.0\"", clip(str))
+				return undecodable("TLS.ver is %q, want \"2.0\"", textcut.Cut(string(str), 40))
 			}
 			c.Version = "2.0"
 		case fIdentifier:
@@ -318,7 +320,7 @@ func (c *Claims) set(bit int, key string, val []byte) error {
 			return undecodable("%s is %s, want an integer", key, kind(val[0]))
 		}
 		if val[0] == '-' {
-			return undecodable("%s is %s, want a non-negative integer", key, clip(val))
+			return undecodable("%s is %s, want a non-negative integer", key, textcut.Cut(string(val), 40))
 		}
 		var max uint64 = math.MaxInt64
 		if bit == fSDKAppID {
@@ -327,11 +329,11 @@ func (c *Claims) set(bit int, key string, val []byte) error {
 		var v uint64
 		for _, ch := range val {
 			if ch < '0' || ch > '9' {
-				return undecodable("%s is %s, want an integer", key, clip(val))
+				return undecodable("%s is %s, want an integer", key, textcut.Cut(string(val), 40))
 			}
 			d := uint64(ch - '0')
 			if v > (max-d)/10 {
-				return undecodable("%s %s is out of range", key, clip(val))
+				return undecodable("%s %s is out of range", key, textcut.Cut(string(val), 40))
 			}
 			v = v*10 + d
 		}
@@ -381,15 +383,6 @@ func unquote(q []byte) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(s), nil
-}
-
-// clip shortens b for an error message.
-func clip(b []byte) string {
-	const max = 40
-	if len(b) <= max {
-		return string(b)
-	}
-	return string(b[:max]) + "..."
 }
 
 // scanner walks a JSON text already checked by json.Valid. Its methods

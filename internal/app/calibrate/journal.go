@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-	"unicode/utf8"
 
 	"github.com/deskmock/deskmock/internal/redact"
 )
@@ -62,17 +61,4 @@ func writeJournal(w io.Writer, e Exchange) error {
 		return fmt.Errorf("calibrate: journal: %w", err)
 	}
 	return nil
-}
-
-// clip returns at most n bytes of s, cut on a rune boundary, marked when
-// cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("…(%d bytes in all)", len(s))
 }

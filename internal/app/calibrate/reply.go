@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/textcut"
 )
 
 // envelope is the vendor's reply; pointers tell a missing field.
@@ -58,7 +60,7 @@ func excerpt(b []byte) string {
 	if s == "" {
 		return "empty body"
 	}
-	return clip(s, 120)
+	return textcut.Cut(s, 120)
 }
 
 // send makes one HTTP request, bounded by timeout, and reads the envelope

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -151,7 +152,7 @@ func (o *Options) skip(p Probe) string {
 
 func newResult(p Probe, req Request) Result {
 	return Result{Probe: p.Name, API: p.API.Name, Check: p.Check, What: p.What,
-		Method: req.Method, Target: req.Redacted, Body: clip(req.Body, MaxJournalBody), BodyBytes: len(req.Body)}
+		Method: req.Method, Target: req.Redacted, Body: textcut.Cut(req.Body, MaxJournalBody), BodyBytes: len(req.Body)}
 }
 
 // runner is one calibration run in progress.
@@ -384,8 +385,8 @@ func (r *runner) sendRecorded(ctx context.Context, base string, req Request, rec
 	e := Exchange{
 		Seq: len(r.exchanges) + 1, Probe: rec.probe, Time: at, Setup: rec.setup,
 		Method: req.Method, URL: base + req.Redacted,
-		Body: clip(req.Body, MaxJournalBody), BodySize: len(req.Body),
-		Status: a.Status, Reply: clip(reply, MaxJournalReply), Error: a.Error, Millis: a.Millis,
+		Body: textcut.Cut(req.Body, MaxJournalBody), BodySize: len(req.Body),
+		Status: a.Status, Reply: textcut.Cut(reply, MaxJournalReply), Error: a.Error, Millis: a.Millis,
 	}
 	r.exchanges = append(r.exchanges, e)
 	if r.opts.Journal != nil {

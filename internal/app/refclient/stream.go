@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
@@ -203,7 +204,7 @@ func (c *client) post(ctx context.Context, path string, payload []byte) (string,
 	}
 	var r reply
 	if err := json.Unmarshal(raw, &r); err != nil || r.ErrorCode == nil {
-		return "", &failure{info: "the reply is not the vendor's envelope: " + clip(string(raw)), retryable: true}
+		return "", &failure{info: "the reply is not the vendor's envelope: " + textcut.Cut(string(raw), 120), retryable: true}
 	}
 	if *r.ErrorCode != 0 || r.ActionStatus != "OK" {
 		code := *r.ErrorCode
@@ -238,11 +239,4 @@ func queryEscape(s string) string {
 		}
 	}
 	return b.String()
-}
-
-func clip(s string) string {
-	if len(s) > 120 {
-		return s[:120] + "..."
-	}
-	return s
 }
