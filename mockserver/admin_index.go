@@ -13,7 +13,7 @@ type adminRoute struct {
 // TestAdminIndexListsEveryRoute holds it to the router and the README.
 var adminIndex = []adminRoute{
 	{"GET", adminPrefix + "/", "this list"},
-	{"GET", adminPrefix + "/health", `200 {"status":"ok"} once the server is ready`},
+	{"GET", adminPrefix + "/health", `200 {"status":"ok"} once the server is ready; 503 "degraded", with the problems, while the journal file or the log is failing`},
 	{"POST", adminPrefix + "/faults", "adds a fault rule: 201 {\"id\":\"f1\"}"},
 	{"GET", adminPrefix + "/faults", "the rules, with how often each fired; limit, cursor"},
 	{"DELETE", adminPrefix + "/faults/{id}", "removes a rule (204; 404 if unknown)"},
