@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -43,7 +44,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	warmup := fs.Duration("warmup", 500*time.Millisecond, "load before measuring, not counted")
 	conns := fs.Int("conns", 32, "keep-alive connections")
 	caseList := fs.String("cases", strings.Join(caseNames(), ","), "comma-separated cases")
-	serverList := fs.String("servers", "bare,deskmock,deskmock-quiet", "comma-separated servers: bare, deskmock (default logging), deskmock-quiet (--log-level error)")
+	serverList := fs.String("servers", "bare,ceiling,deskmock,deskmock-quiet", "comma-separated servers: bare, ceiling (an empty request path behind serve's), deskmock (default logging), deskmock-quiet (--log-level error)")
 	deskmockBin := fs.String("deskmock", "", "a deskmock `binary` to run instead of building ./cmd/deskmock")
 	pos, code, done := fs.Parse(args)
 	if done {
@@ -73,9 +74,12 @@ type server struct {
 	// args start it on an address (after the binary).
 	args func(addr string) []string
 	bin  string
-	// checked servers must answer each case's code; the bare handler
-	// answers every request alike.
+	// checked servers must answer each case's code; the bare handler and
+	// the ceiling answer every request alike.
 	checked bool
+	// level, for deskmock, is its log level, at which its Handler() is
+	// also measured in this process.
+	level *slog.Level
 }
 
 // result is one server's figures on one case in one round.
@@ -95,8 +99,11 @@ func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, con
 		return fmt.Errorf("loadtest: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	bare := filepath.Join(dir, "bare")
+	bare, ceiling := filepath.Join(dir, "bare"), filepath.Join(dir, "ceiling")
 	if err := build(bare, "./internal/app/loadtest/bare"); err != nil {
+		return err
+	}
+	if err := build(ceiling, "./internal/app/loadtest/ceiling"); err != nil {
 		return err
 	}
 	if deskmockBin == "" {
@@ -105,10 +112,12 @@ func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, con
 			return err
 		}
 	}
+	info, quiet := slog.LevelInfo, slog.LevelError
 	known := map[string]*server{
 		"bare":           {name: "bare", bin: bare, args: func(a string) []string { return []string{"--addr", a} }},
-		"deskmock":       {name: "deskmock", bin: deskmockBin, checked: true, args: func(a string) []string { return []string{"serve", "--addr", a} }},
-		"deskmock-quiet": {name: "deskmock-quiet", bin: deskmockBin, checked: true, args: func(a string) []string { return []string{"serve", "--addr", a, "--log-level", "error"} }},
+		"ceiling":        {name: "ceiling", bin: ceiling, args: func(a string) []string { return []string{"--addr", a} }},
+		"deskmock":       {name: "deskmock", bin: deskmockBin, checked: true, level: &info, args: func(a string) []string { return []string{"serve", "--addr", a} }},
+		"deskmock-quiet": {name: "deskmock-quiet", bin: deskmockBin, checked: true, level: &quiet, args: func(a string) []string { return []string{"serve", "--addr", a, "--log-level", "error"} }},
 	}
 	var servers []*server
 	for _, n := range serverNames {
@@ -142,10 +151,30 @@ func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, con
 			}
 		}
 	}
+	// The allocations of deskmock's request path, which another process
+	// does not show: its Handler() serving the same requests here.
+	allocs := map[string]map[string]inProcess{} // case, server
+	for _, c := range cases {
+		allocs[c.name] = map[string]inProcess{}
+		for _, s := range servers {
+			if s.level == nil {
+				continue
+			}
+			a, failed, err := inProcessAllocs(c, *s.level)
+			if err != nil {
+				return fmt.Errorf("%s on %s in process: %w", c.name, s.name, err)
+			}
+			if failed > 0 {
+				return fmt.Errorf("%s on %s in process: %d replies without the expected code", c.name, s.name, failed)
+			}
+			allocs[c.name][s.name] = inProcess{allocs: a, ok: true}
+		}
+	}
 	fmt.Fprintf(stdout, "%d rounds of %s per case and server (after %s of warm-up), %d keep-alive connections, GOMAXPROCS of the servers: all %d cores\n",
 		runs, duration, warmup, conns, runtime.NumCPU())
+	fmt.Fprintf(stdout, "allocs/req: deskmock's Handler() in this process, over %d requests of the case after %d\n", allocCount, allocWarm)
 	for _, c := range cases {
-		report(stdout, c.name, servers, out[c.name])
+		report(stdout, c.name, servers, out[c.name], allocs[c.name])
 	}
 	return nil
 }
@@ -180,17 +209,16 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 		return result{}, err
 	}
 	cs := make([]*rawhttp.Conn, conns)
-	reqs := make([][]byte, conns)
+	scripts := make([]script, conns)
 	for i := range cs {
 		if cs[i], err = rawhttp.Dial(addr); err != nil {
 			return result{}, err
 		}
 		defer cs[i].Close()
-		if reqs[i], err = c.prepare(cs[i], addr, i+1); err != nil {
+		if scripts[i], err = c.start(conn{do: cs[i].Do, host: addr, w: i + 1, now: time.Now}); err != nil {
 			return result{}, err
 		}
 	}
-	want := []byte(`"ErrorCode":` + c.wantCode + `,`)
 	var stage atomic.Int32 // 0 warm-up, 1 measuring, 2 done
 	var count, failures atomic.Int64
 	hists := make([]histogram, conns)
@@ -206,17 +234,19 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 				if st == 2 {
 					return
 				}
+				req, want := scripts[i].next()
 				var body []byte
 				var err error
 				if st == 1 {
-					body, err = timedDo(cs[i], reqs[i], &hists[i])
+					body, err = timedDo(cs[i], req, &hists[i])
 				} else {
-					body, err = cs[i].Do(reqs[i])
+					body, err = cs[i].Do(req)
 				}
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
 					return
 				}
+				scripts[i].got(body)
 				if stage.Load() == 1 && st == 1 {
 					count.Add(1)
 					if s.checked && !bytes.Contains(body, want) {
@@ -291,33 +321,47 @@ func waitHealthy(addr string) error {
 	return fmt.Errorf("loadtest: %s did not answer health within 10s", addr)
 }
 
+// inProcess is a server's allocations per request measured in this
+// process; ok is false for a server not measured so.
+type inProcess struct {
+	allocs float64
+	ok     bool
+}
+
 // report prints one case's table: medians over the rounds, spread of
-// req/s and of the ratio as min–max.
-func report(w io.Writer, name string, servers []*server, res map[string][]result) {
+// req/s and of the ratios as min–max, the ratios to the bare handler and
+// to the ceiling of the same round, and the in-process allocations.
+func report(w io.Writer, name string, servers []*server, res map[string][]result, allocs map[string]inProcess) {
 	fmt.Fprintf(w, "\n%s\n", name)
-	fmt.Fprintf(w, "%-15s %22s %18s %8s %8s %8s %10s %9s\n", "server", "req/s [min-max]", "x bare [min-max]", "p50 µs", "p90 µs", "p99 µs", "CPU µs/req", "peak RSS")
-	bare := res["bare"]
+	fmt.Fprintf(w, "%-15s %22s %18s %19s %8s %8s %8s %10s %9s %11s\n", "server", "req/s [min-max]", "x bare [min-max]", "x ceiling [min-max]", "p50 µs", "p90 µs", "p99 µs", "CPU µs/req", "peak RSS", "allocs/req")
+	ratio := func(rs, base []result, same bool) string {
+		if base == nil || same {
+			return "-"
+		}
+		rt := make([]float64, len(rs))
+		for i := range rs {
+			rt[i] = rs[i].reqs / base[i].reqs
+		}
+		lo, med, hi := spread(rt)
+		return fmt.Sprintf("%.2f [%.2f-%.2f]", med, lo, hi)
+	}
 	for _, s := range servers {
 		rs := res[s.name]
-		ratio := "-"
-		if bare != nil && s.name != "bare" {
-			rt := make([]float64, len(rs))
-			for i := range rs {
-				rt[i] = rs[i].reqs / bare[i].reqs
-			}
-			lo, med, hi := spread(rt)
-			ratio = fmt.Sprintf("%.2f [%.2f-%.2f]", med, lo, hi)
-		}
 		lo, med, hi := spread(pick(rs, func(r result) float64 { return r.reqs }))
 		us := func(f func(result) time.Duration) float64 {
 			_, m, _ := spread(pick(rs, func(r result) float64 { return float64(f(r)) / 1e3 }))
 			return m
 		}
 		_, rss, _ := spread(pick(rs, func(r result) float64 { return float64(r.peakRSS) / (1 << 20) }))
-		fmt.Fprintf(w, "%-15s %22s %18s %8.0f %8.0f %8.0f %10.1f %6.1f MiB",
-			s.name, fmt.Sprintf("%.0f [%.0f-%.0f]", med, lo, hi), ratio,
+		a := "-"
+		if ip := allocs[s.name]; ip.ok {
+			a = fmt.Sprintf("%.1f", ip.allocs)
+		}
+		fmt.Fprintf(w, "%-15s %22s %18s %19s %8.0f %8.0f %8.0f %10.1f %5.1f MiB %11s",
+			s.name, fmt.Sprintf("%.0f [%.0f-%.0f]", med, lo, hi),
+			ratio(rs, res["bare"], s.name == "bare"), ratio(rs, res["ceiling"], s.name == "ceiling"),
 			us(func(r result) time.Duration { return r.p50 }), us(func(r result) time.Duration { return r.p90 }),
-			us(func(r result) time.Duration { return r.p99 }), us(func(r result) time.Duration { return r.cpuPer }), rss)
+			us(func(r result) time.Duration { return r.p99 }), us(func(r result) time.Duration { return r.cpuPer }), rss, a)
 		var failed int64
 		for _, r := range rs {
 			failed += r.failures
