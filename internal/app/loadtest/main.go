@@ -1,12 +1,14 @@
-// Package loadtest is the end-to-end benchmark: it builds deskmock and a
-// bare net/http handler, starts each as its own process on loopback
-// (deskmock as the README starts it, its log read as a terminal would),
-// and drives each kind of request from N keep-alive connections for a
-// fixed time, one server at a time, the bare handler first in each round.
-// For every case and server it prints requests per second, latency
-// percentiles, CPU per request (utime+stime from /proc), peak RSS (VmHWM)
-// and the ratio to the bare handler of the same round; each figure is the
-// median over the rounds, with the spread.
+// Package loadtest is the end-to-end benchmark: it builds deskmock, a
+// bare net/http handler and the ceiling (an empty request path behind
+// serve's timeouts, write deadline and log line), starts each as its own
+// process on loopback (deskmock as the README starts it, its log read as a
+// terminal would), and drives each case from N keep-alive connections for
+// a fixed time, one server at a time, the bare handler first in each
+// round. For every case and server it prints requests per second, latency
+// percentiles, CPU per request (utime+stime from /proc), peak RSS (VmHWM),
+// the ratios to the bare handler and to the ceiling of the same round, and
+// deskmock's allocations per request, counted in this process through its
+// Handler(); each figure is the median over the rounds, with the spread.
 //
 //	go run ./cmd/loadtest -runs 5 -duration 3s
 //
@@ -60,11 +62,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 const description = `
-The end-to-end benchmark: builds deskmock and a bare net/http handler, starts
+The end-to-end benchmark: builds deskmock, a bare net/http handler and the
+ceiling (an empty request path behind serve's timeouts and log line), starts
 each as its own process on loopback and drives each case from keep-alive
 connections, one server at a time; prints each figure's median over the
-rounds with its spread, and the ratio to the bare handler. Run it from the
-module's root; it needs Linux (/proc) and the go command.`
+rounds with its spread, the ratios to the bare handler and to the ceiling,
+and deskmock's allocations per request counted in this process. Run it from
+the module's root; it needs Linux (/proc) and the go command.`
 
 func split(s string) []string { return strings.Split(s, ",") }
 
