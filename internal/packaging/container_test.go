@@ -21,8 +21,9 @@ import (
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
-// engine is a container engine's command line: the program and its global
-// flags, from $CONTAINER_ENGINE (as for .ci/release), podman by default.
+// engine is podman's command line: the program and its global flags, from
+// $CONTAINER_ENGINE (as for .ci/release), "podman" by default. The tests use
+// podman's commands ("healthcheck run", a JSON --health-cmd).
 type engine []string
 
 // newEngine reads $CONTAINER_ENGINE.
