@@ -2,6 +2,9 @@
 #
 # deskmock in a container: a static binary (CGO_ENABLED=0) alone in an
 # otherwise empty root (FROM scratch), run by a non-root user (65532).
+# .ci/release builds the same image from its release binaries with
+# .ci/Containerfile.release; go test ./internal/packaging checks that the two
+# final stages hold the same user, ports, health check, labels and entrypoint.
 #
 #   docker build -t deskmock .
 #   docker run --rm -p 8780:8780 -e DESKMOCK_ADMIN_TOKEN=change-me deskmock
@@ -38,7 +41,11 @@ EXPOSE 8780
 # "deskmock health" exits 0 when GET /__admin/health answers 200, 1 otherwise.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
   CMD ["/deskmock", "health", "--url", "http://127.0.0.1:8780"]
-# On "docker stop" (SIGTERM) serve stops accepting, lets the requests in
-# flight finish for at most 5 s, writes the journal out and exits 0, well
-# within Docker's default 10 s before SIGKILL.
+ARG VERSION=""
+LABEL org.opencontainers.image.title="deskmock" \
+      org.opencontainers.image.source="https://github.com/deskmock/deskmock" \
+      org.opencontainers.image.version="${VERSION}"
+# On a stop (SIGTERM) serve stops accepting, lets the requests in flight
+# finish for at most 5 s, writes the journal out and exits 0, well within
+# the engines' default 10 s before SIGKILL.
 ENTRYPOINT ["/deskmock", "serve", "--addr", "0.0.0.0:8780", "--shutdown-timeout", "5s"]

@@ -262,3 +262,49 @@ func checkStatic(t *testing.T, bin string) {
 		t.Errorf("%s needs shared libraries %q (%v): it is not static", bin, libs, err)
 	}
 }
+
+// TestContainerfileMatchesDockerfile checks that the release image
+// (.ci/Containerfile.release, from the release binary) and the Dockerfile's
+// final stage (built from source) give the same image: FROM scratch, the
+// binary at /deskmock, and the same USER, EXPOSE, HEALTHCHECK, LABEL and
+// ENTRYPOINT, in exec form where they run something.
+func TestContainerfileMatchesDockerfile(t *testing.T) {
+	docker := parseDockerfile(t, filepath.Join(moduleRoot, "Dockerfile"))
+	release := parseDockerfile(t, filepath.Join(moduleRoot, ".ci", "Containerfile.release"))
+	if len(release) != 1 || release[0].from != "scratch" {
+		t.Fatalf("the Containerfile has %d stages, want one FROM scratch", len(release))
+	}
+	final := docker[len(docker)-1]
+	layout := func(st stage) map[string][]string {
+		m := map[string][]string{}
+		for _, in := range st.body {
+			switch in.cmd {
+			case "USER", "EXPOSE", "HEALTHCHECK", "LABEL", "ENTRYPOINT", "CMD", "STOPSIGNAL":
+				m[in.cmd] = append(m[in.cmd], strings.Join(strings.Fields(in.args), " "))
+			case "COPY":
+				f := strings.Fields(in.args)
+				m["COPY to"] = append(m["COPY to"], f[len(f)-1])
+			}
+		}
+		return m
+	}
+	d, r := layout(final), layout(release[0])
+	for _, cmd := range []string{"USER", "EXPOSE", "HEALTHCHECK", "LABEL", "ENTRYPOINT", "CMD", "STOPSIGNAL", "COPY to"} {
+		if strings.Join(d[cmd], "\n") != strings.Join(r[cmd], "\n") {
+			t.Errorf("%s differs:\n Dockerfile:             %q\n Containerfile.release: %q", cmd, d[cmd], r[cmd])
+		}
+	}
+	for _, label := range []string{"org.opencontainers.image.title=", "org.opencontainers.image.source=", "org.opencontainers.image.version=\"${VERSION}\""} {
+		if !strings.Contains(strings.Join(r["LABEL"], " "), label) {
+			t.Errorf("the images lack the label %s", label)
+		}
+	}
+	for _, in := range release[0].body {
+		if in.cmd == "COPY" && in.args != "deskmock_${VERSION}_${TARGETOS}_${TARGETARCH} /deskmock" {
+			t.Errorf("COPY %s: want the release binary of the target alone", in.args)
+		}
+		if in.cmd == "RUN" || in.cmd == "ADD" {
+			t.Errorf("%s %s: the release image holds the release binary only", in.cmd, in.args)
+		}
+	}
+}
