@@ -1,4 +1,4 @@
-module github.com/deskmock/deskmock/testcontainers
+module github.com/deskmock/deskmock/mockserver/testcontainers
 
 go 1.26.0
 
@@ -66,4 +66,4 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-replace github.com/deskmock/deskmock => ../
+replace github.com/deskmock/deskmock => ../../

@@ -12,7 +12,7 @@ import (
 
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/usersig"
-	deskmock "github.com/deskmock/deskmock/testcontainers"
+	deskmock "github.com/deskmock/deskmock/mockserver/testcontainers"
 	"github.com/testcontainers/testcontainers-go"
 )
 
