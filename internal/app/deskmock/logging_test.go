@@ -389,7 +389,9 @@ func TestServeSaysLogLinesWereLost(t *testing.T) {
 	last := regexp.MustCompile(`msg=stopped\ndeskmock serve: log: (\d+) lines dropped; the last because writing failed: write /dev/stderr: broken pipe\n$`)
 	if m := last.FindStringSubmatch(out); m == nil {
 		t.Errorf("stderr does not end with the stop line and the count of lines lost:\n%s", out)
-	} else if n, _ := strconv.Atoi(m[1]); n != dropped {
-		t.Errorf("%d lines lost, health said %d", n, dropped)
+	} else if n, _ := strconv.Atoi(m[1]); n < dropped {
+		// Health is a snapshot: a line may still be lost after it (a
+		// slow machine's server warnings), never fewer than it said.
+		t.Errorf("%d lines lost in all, fewer than the %d health said", n, dropped)
 	}
 }
