@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/deskmock/deskmock/mockserver"
-	"github.com/deskmock/deskmock/mockserver/usersig"
 	deskmock "github.com/deskmock/deskmock/mockserver/testcontainers"
+	"github.com/deskmock/deskmock/mockserver/usersig"
 	"github.com/testcontainers/testcontainers-go"
 )
 
