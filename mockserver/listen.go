@@ -1,12 +1,10 @@
 package mockserver
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/deskmock/deskmock/internal/inflight"
 )
 
 // Defaults of ListenOptions: the timeouts and limits of the HTTP server.
@@ -137,7 +137,7 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	var inflight handlers
+	var inflight inflight.Handlers
 	h := s.Handler()
 	type listener struct {
 		ln  net.Listener
@@ -190,13 +190,13 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 	wg.Wait()
 	if forced.Load() {
 		s.log.Warn("shutdown: requests still in flight after the shutdown timeout; their connections were closed",
-			slog.Duration("shutdown_timeout", o.ShutdownTimeout), slog.Int64("in_flight", inflight.n.Load()))
+			slog.Duration("shutdown_timeout", o.ShutdownTimeout), slog.Int64("in_flight", inflight.Count()))
 	}
 	// Cancel the requests still running (a delay in progress) and wait
 	// for their handlers, including those of hijacked connections, which
 	// Shutdown does not track, to journal them.
 	cancelBase()
-	if n := inflight.wait(forcedShutdownWait); n > 0 {
+	if n := inflight.Wait(forcedShutdownWait); n > 0 {
 		s.log.Error("shutdown: handlers still running", slog.Int64("in_flight", n))
 	}
 	for ; running > 0; running-- {
@@ -212,9 +212,9 @@ func (s *Server) ListenAndServeWith(ctx context.Context, o ListenOptions) error 
 
 // httpServer returns the http.Server of one listener, with the timeouts and
 // limits of o, counting its handlers in flight: transport only, h answers.
-func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *handlers) *http.Server {
+func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Context, inflight *inflight.Handlers) *http.Server {
 	srv := &http.Server{
-		Handler:           trackHandler(h, inflight, o.WriteTimeout),
+		Handler:           inflight.Wrap(h, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,
@@ -226,92 +226,6 @@ func (s *Server) httpServer(h http.Handler, o ListenOptions, base context.Contex
 	srv.RegisterOnShutdown(s.ui.hub.dropAll) // end the dashboards' event streams
 	return srv
 }
-
-// handlers counts the handlers running, for a shutdown to wait for.
-type handlers struct {
-	wg sync.WaitGroup
-	n  atomic.Int64 // how many, for the log
-}
-
-// wait waits at most d for the handlers running to return; it returns how
-// many still run.
-func (h *handlers) wait(d time.Duration) int64 {
-	done := make(chan struct{})
-	go func() { h.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d):
-	}
-	return h.n.Load()
-}
-
-// trackHandler counts the handlers running and, when writeTimeout is set,
-// restarts the write deadline when the reply starts.
-func trackHandler(h http.Handler, inflight *handlers, writeTimeout time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inflight.wg.Add(1)
-		inflight.n.Add(1)
-		defer inflight.wg.Done()
-		defer inflight.n.Add(-1)
-		if writeTimeout > 0 {
-			w = &deadlineWriter{ResponseWriter: w, timeout: writeTimeout}
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// deadlineWriter sets the connection's write deadline to timeout from the
-// reply's first byte. net/http sets it from the end of the request, which
-// would cut off the reply of a delay fault longer than the timeout.
-type deadlineWriter struct {
-	http.ResponseWriter
-	timeout time.Duration
-	armed   bool
-}
-
-func (w *deadlineWriter) arm() {
-	if !w.armed {
-		w.armed = true
-		http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.timeout))
-	}
-}
-
-func (w *deadlineWriter) WriteHeader(code int) {
-	w.arm()
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *deadlineWriter) Write(b []byte) (int, error) {
-	w.arm()
-	return w.ResponseWriter.Write(b)
-}
-
-// WriteString writes s without copying it to a byte slice first, as
-// net/http's own writer does.
-func (w *deadlineWriter) WriteString(s string) (int, error) {
-	w.arm()
-	return io.WriteString(w.ResponseWriter, s)
-}
-
-// Flush lets http.Flusher and http.ResponseController reach the writer.
-func (w *deadlineWriter) Flush() {
-	w.arm()
-	http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-// Hijack hands over the connection with a write deadline of timeout (net/http
-// clears the deadlines of a hijacked connection).
-func (w *deadlineWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.armed = true
-	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err == nil {
-		conn.SetWriteDeadline(time.Now().Add(w.timeout))
-	}
-	return conn, rw, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // isAdminPath reports whether a path belongs to the admin API.
 func isAdminPath(p string) bool { return strings.HasPrefix(p, adminPrefix) }

@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"io"
@@ -20,11 +19,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/inflight"
 	"github.com/deskmock/deskmock/internal/logwriter"
 	"github.com/deskmock/deskmock/mockserver"
 )
@@ -58,7 +56,7 @@ func main() {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ln, err := net.Listen("tcp", *addr)
 	if err == nil {
-		err = newServer(log, &handlers{}).Serve(ln)
+		err = newServer(log, &inflight.Handlers{}).Serve(ln)
 	}
 	log.Error("ceiling: " + err.Error())
 	logs.Close()
@@ -66,9 +64,9 @@ func main() {
 }
 
 // newServer returns serve's http.Server around the empty handler.
-func newServer(log *slog.Logger, inflight *handlers) *http.Server {
+func newServer(log *slog.Logger, inflight *inflight.Handlers) *http.Server {
 	return &http.Server{
-		Handler:           trackHandler(emptyHandler(log), inflight, writeTimeout),
+		Handler:           inflight.Wrap(emptyHandler(log), writeTimeout),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -102,77 +100,3 @@ func emptyHandler(log *slog.Logger) http.Handler {
 		}
 	})
 }
-
-// The rest reproduces mockserver's listen.go (trackHandler, handlers and
-// deadlineWriter, which it does not export) line for line.
-
-// handlers counts the handlers running, for a shutdown to wait for.
-type handlers struct {
-	wg sync.WaitGroup
-	n  atomic.Int64
-}
-
-// trackHandler counts the handlers running and, when writeTimeout is set,
-// restarts the write deadline when the reply starts.
-func trackHandler(h http.Handler, inflight *handlers, writeTimeout time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inflight.wg.Add(1)
-		inflight.n.Add(1)
-		defer inflight.wg.Done()
-		defer inflight.n.Add(-1)
-		if writeTimeout > 0 {
-			w = &deadlineWriter{ResponseWriter: w, timeout: writeTimeout}
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// deadlineWriter sets the connection's write deadline to timeout from the
-// reply's first byte.
-type deadlineWriter struct {
-	http.ResponseWriter
-	timeout time.Duration
-	armed   bool
-}
-
-func (w *deadlineWriter) arm() {
-	if !w.armed {
-		w.armed = true
-		http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.timeout))
-	}
-}
-
-func (w *deadlineWriter) WriteHeader(code int) {
-	w.arm()
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *deadlineWriter) Write(b []byte) (int, error) {
-	w.arm()
-	return w.ResponseWriter.Write(b)
-}
-
-// WriteString writes s without copying it to a byte slice first.
-func (w *deadlineWriter) WriteString(s string) (int, error) {
-	w.arm()
-	return io.WriteString(w.ResponseWriter, s)
-}
-
-// Flush lets http.Flusher and http.ResponseController reach the writer.
-func (w *deadlineWriter) Flush() {
-	w.arm()
-	http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-// Hijack hands over the connection with a write deadline of timeout.
-func (w *deadlineWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.armed = true
-	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err == nil {
-		conn.SetWriteDeadline(time.Now().Add(w.timeout))
-	}
-	return conn, rw, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
