@@ -40,7 +40,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	r.Handle(p+"/sessions", s.requireToken(allowParams(s.postSession))).Methods(http.MethodPost)
 	r.Handle(p+"/sessions", s.requireToken(allowParams(s.read(s.getSessions), list...))).Methods(http.MethodGet)
 	r.Handle(p+"/sessions/{id}", s.requireToken(allowParams(s.deleteSession))).Methods(http.MethodDelete)
-	r.Handle(p+"/requests", s.requireToken(allowParams(s.read(s.getRequests), "session_id", "msg_key", "code", "limit", "cursor"))).Methods(http.MethodGet)
+	r.Handle(p+"/requests", s.requireToken(allowParams(s.read(s.getRequests), "session_id", "conversation", "msg_key", "code", "limit", "cursor"))).Methods(http.MethodGet)
 	r.Handle(p+"/requests", s.requireToken(allowParams(s.deleteRequests))).Methods(http.MethodDelete)
 	r.Handle(p+"/streams", s.requireToken(allowParams(s.read(s.getStreams), "limit", "cursor", "text"))).Methods(http.MethodGet)
 	r.Handle(p+"/streams/{msgKey}", s.requireToken(allowParams(s.read(s.getStream)))).Methods(http.MethodGet)
@@ -244,7 +244,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 // exchanges that arrived before it.
 func (s *Server) getRequests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := ExchangeFilter{SessionID: q.Get("session_id"), MsgKey: q.Get("msg_key")}
+	f := ExchangeFilter{SessionID: q.Get("session_id"), Conversation: q.Get("conversation"), MsgKey: q.Get("msg_key")}
 	if v := q.Get("code"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {

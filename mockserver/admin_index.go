@@ -21,7 +21,7 @@ var adminIndex = []adminRoute{
 	{"POST", adminPrefix + "/sessions", `opens a session {"session_id":"…"} (needed in strict mode)`},
 	{"DELETE", adminPrefix + "/sessions/{id}", "ends a session: later calls get 141005"},
 	{"GET", adminPrefix + "/sessions", "the sessions configured, opened or ended; limit, cursor"},
-	{"GET", adminPrefix + "/requests", "the journal, newest page first; filters session_id, msg_key, code; limit, cursor"},
+	{"GET", adminPrefix + "/requests", "the journal, newest page first; filters session_id, conversation, msg_key, code; limit, cursor"},
 	{"DELETE", adminPrefix + "/requests", "empties the journal"},
 	{"GET", adminPrefix + "/streams", "a page of streams, as summaries unless text=1; limit, cursor, text"},
 	{"GET", adminPrefix + "/streams/{msgKey}", "one stream, with its chunks and text"},

@@ -150,7 +150,7 @@ func writePieces(w http.ResponseWriter, pieces ...[]byte) {
 // JSON escape takes at most 6 bytes for a byte of text.
 func fitExchange(e Exchange, room int) Exchange {
 	fields := []*string{&e.Method, &e.Path, &e.Query, &e.Body, &e.Reply, &e.RequestID, &e.Detail,
-		&e.SessionID, &e.MsgKey, &e.Chunk, &e.SentMsgKey, &e.IssuedMsgKey, &e.Fault, &e.Action, &e.Version}
+		&e.SessionID, &e.Conversation, &e.MsgKey, &e.Chunk, &e.SentMsgKey, &e.IssuedMsgKey, &e.Fault, &e.Action, &e.Version}
 	share := max((room-4096)/(6*(len(fields)+1)), 64)
 	for _, f := range fields {
 		*f = textcut.Cut(*f, share)

@@ -243,17 +243,32 @@ func TestCallCounterBytesBounded(t *testing.T) {
 	}
 }
 
-// A session ID that cannot be valid is neither counted nor copied: 12 KB
-// IDs with no credentials hold nothing.
+// A conversation whose names cannot be valid is neither counted nor
+// copied: 12 KB IDs with no credentials hold nothing.
 func TestCallCounterIgnoresInvalidIDs(t *testing.T) {
-	c := newCallCounter(100)
-	for _, id := range []string{"", "s1", strings.Repeat("a", 12<<10), uuidOf(1) + "0", "g0000000-0000-0000-0000-000000000000"} {
-		n, kept := c.next(id)
-		if n != 0 || kept != id || (id != "" && unsafe.StringData(kept) != unsafe.StringData(id)) {
-			t.Errorf("%.40q: call %d, a copy: %v", id, n, unsafe.StringData(kept) != unsafe.StringData(id))
+	ts := NewTestServer(t)
+	url := func(path string) string {
+		return ts.URL + path + "?" + Query(1400000001, "administrator", ts.SignUserSig(), 1)
+	}
+	long := strings.Repeat("a", 12<<10)
+	bodies := []struct{ path, body string }{
+		{EndpointPath, `{"SessionId":"","Chunk":"x"}`},
+		{EndpointPath, `{"SessionId":"s1","Chunk":"x"}`},
+		{EndpointPath, `{"SessionId":"` + long + `","Chunk":"x"}`},
+		{EndpointPath, `{"SessionId":"` + uuidOf(1) + `0","Chunk":"x"}`},
+		{EndpointV2Path, v2Body("g0000000-0000-0000-0000-000000000000", "", v2Chunk{1, "x", false})},
+		{EndpointC2CPath, c2cBody("", long, "", v2Chunk{1, "x", false})},
+		{EndpointC2CPath, c2cBody(long, "user01", "", v2Chunk{1, "x", false})},
+		{EndpointGroupPath, groupBody(long, "", "", v2Chunk{1, "x", false})},
+		{EndpointGroupPath, groupBody("", "", "", v2Chunk{1, "x", false})},
+	}
+	for _, b := range bodies {
+		if r := post(t, url(b.path), b.body); r.ErrorCode == 0 {
+			t.Errorf("%.60s: accepted", b.body)
 		}
 	}
+	c := ts.calls
 	if len(c.count) != 0 || len(c.order) != 0 || c.bytes != 0 {
-		t.Errorf("the counter holds %d sessions, %d bytes", len(c.count), c.bytes)
+		t.Errorf("the counter holds %d conversations, %d bytes", len(c.count), c.bytes)
 	}
 }

@@ -61,7 +61,8 @@ const (
 	maxSecretKeyBytes = 1024
 	// maxIdentifierBytes bounds an administrator's identifier.
 	maxIdentifierBytes = 256
-	// maxConfigSessions bounds sessions.ids (the admin API can open more,
+	// maxConfigSessions bounds sessions.ids, accounts.ids and groups.ids
+	// each (the admin API can open more sessions,
 	// up to maxSessions).
 	maxConfigSessions = 10_000
 	// maxCodeOverrides bounds the keys of codes (only known checks are
@@ -81,6 +82,12 @@ type Config struct {
 	Apps []App `json:"apps"`
 	// Sessions says which Desk sessions are open.
 	Sessions Sessions `json:"sessions"`
+	// Accounts says which accounts (UserIDs) the C2C and group streams
+	// know: any by default, only IDs when strict.
+	Accounts Directory `json:"accounts"`
+	// Groups says which groups the group stream knows: any by default,
+	// only IDs when strict.
+	Groups Directory `json:"groups"`
 	// Limits bound the body and the stream store.
 	Limits Limits `json:"limits"`
 	// Codes overrides the code or text answered by a check of the pipeline,
@@ -142,6 +149,14 @@ type Sessions struct {
 	// admin API); otherwise every well-formed SessionId is open until ended.
 	Strict bool `json:"strict"`
 	// IDs are sessions open from the start.
+	IDs []string `json:"ids,omitempty"`
+}
+
+// Directory configures which accounts or groups exist.
+type Directory struct {
+	// Strict knows only the IDs; otherwise every well-formed name exists.
+	Strict bool `json:"strict"`
+	// IDs exist from the start.
 	IDs []string `json:"ids,omitempty"`
 }
 
@@ -307,10 +322,12 @@ func checkCounts(v any) error {
 			return err
 		}
 	}
-	sessions, _ := top["sessions"].(map[string]any)
-	ids, _ := sessions["ids"].([]any)
-	if err := countAtMost("sessions/ids", len(ids), maxConfigSessions, "sessions"); err != nil {
-		return err
+	for _, name := range []string{"sessions", "accounts", "groups"} {
+		dir, _ := top[name].(map[string]any)
+		ids, _ := dir["ids"].([]any)
+		if err := countAtMost(name+"/ids", len(ids), maxConfigSessions, name); err != nil {
+			return err
+		}
 	}
 	faults, _ := top["faults"].([]any)
 	if err := countAtMost("faults", len(faults), maxFaults, "rules"); err != nil {
@@ -416,6 +433,16 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("sessions/ids/%d: %q is not a well-formed SessionId (a UUID, 8-4-4-4-12 hexadecimal digits)", i, id)
 		}
 	}
+	for i, id := range c.Accounts.IDs {
+		if why := accountProblem("account", id); why != "" {
+			return fmt.Errorf("accounts/ids/%d: %s", i, why)
+		}
+	}
+	for i, id := range c.Groups.IDs {
+		if id == "" || len(id) > maxGroupIDBytes {
+			return fmt.Errorf("groups/ids/%d: %q is empty or longer than %d bytes", i, id, maxGroupIDBytes)
+		}
+	}
 	if c.Limits.MaxBodyBytes < 1 {
 		return fmt.Errorf("limits/max_body_bytes: %d is not positive", c.Limits.MaxBodyBytes)
 	}
@@ -498,6 +525,12 @@ func checkSizes(c *Config) error {
 		}
 	}
 	if err := countAtMost("sessions/ids", len(c.Sessions.IDs), maxConfigSessions, "sessions"); err != nil {
+		return err
+	}
+	if err := countAtMost("accounts/ids", len(c.Accounts.IDs), maxConfigSessions, "accounts"); err != nil {
+		return err
+	}
+	if err := countAtMost("groups/ids", len(c.Groups.IDs), maxConfigSessions, "groups"); err != nil {
 		return err
 	}
 	if err := countAtMost("faults", len(c.Faults), maxFaults, "rules"); err != nil {

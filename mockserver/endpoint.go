@@ -19,13 +19,19 @@ const (
 	EndpointPath = "/v4/desk_http_svc/send_stream_msg"
 	// EndpointV2Path is the path of send_stream_msg_v2.
 	EndpointV2Path = "/v4/desk_http_svc/send_stream_msg_v2"
+	// EndpointC2CPath is the path of the native C2C stream.
+	EndpointC2CPath = "/v4/stream_msg/send_c2c_stream_msg"
+	// EndpointGroupPath is the path of the native group stream.
+	EndpointGroupPath = "/v4/stream_msg/send_group_stream_msg"
 )
 
-// Endpoint versions, as the journal, the streams and the configuration name
-// them.
+// Endpoint names, as the journal, the streams, the fault rules, the codes
+// table and the configuration name them.
 const (
-	V1 = "v1"
-	V2 = "v2"
+	V1    = "v1"    // Desk's send_stream_msg
+	V2    = "v2"    // Desk's send_stream_msg_v2
+	C2C   = "c2c"   // the native send_c2c_stream_msg
+	Group = "group" // the native send_group_stream_msg
 )
 
 // endpoint is one streaming API, everything about it in one value: where
@@ -33,12 +39,12 @@ const (
 // how a body becomes a stream call (and what fault rules see of it), and
 // the rows of the check→code table it runs. Every endpoint runs the same
 // pipeline (pipeline.go). The values below hold the defaults; a Server
-// runs configured copies of them (configured). Adding
-// an endpoint (the vendor also has C2C and group stream APIs) is a schema
-// in schemas/, one more value in endpoints and, where the body differs,
-// one more read function.
+// runs configured copies of them (configured). Adding an endpoint is a
+// schema in schemas/, one more value in endpoints and, where the body
+// differs, one more read function; the conversation its streams belong to
+// (a Desk session, a C2C pair, a group) is what read finds in the body.
 type endpoint struct {
-	// version names the endpoint: "v1", "v2".
+	// version names the endpoint: "v1", "v2", "c2c", "group".
 	version string
 	// name is the API's command, as the log line shows it.
 	name string
@@ -57,6 +63,12 @@ type endpoint struct {
 	// indexed is true when chunks carry an Index that starts at 1 and
 	// strictly increases across the stream.
 	indexed bool
+	// conversation is what its streams belong to: a Desk session, a C2C
+	// pair or a group; read finds its names in the body.
+	conversation conversationKind
+	// keyName is the name of the stream's key in the body and the reply:
+	// "MsgKey", or the native streams' "StreamMsgID".
+	keyName string
 	// read reads a decoded body, valid or not, into the call it asks for,
 	// once: fault rules match on what it found, and once the body passed
 	// the schema the call is whole. What is missing or of another type is
@@ -97,6 +109,7 @@ var endpointV1 = &endpoint{
 	validate:  schemaValidator(schemas.RequestFile),
 	bodyLimit: func(l Limits) int { return l.MaxBodyBytes },
 	rules:     StreamRules{RefuseAfterEnd: true},
+	keyName:   "MsgKey",
 	read:      readV1,
 }
 
@@ -105,19 +118,49 @@ var endpointV2 = &endpoint{
 	version: V2, name: "send_stream_msg_v2", path: EndpointV2Path, schema: schemas.RequestV2File,
 	validate:  schemaValidator(schemas.RequestV2File),
 	bodyLimit: func(Limits) int { return defaultMaxBodyBytesV2 },
-	rules: StreamRules{
-		IdleTimeout:     15 * time.Second,
-		RefuseAfterEnd:  true,
-		CallsPerSecond:  5,
-		MaxMessageBytes: 128 * 1024,
-	},
-	indexed: true,
-	read:    readV2,
+	rules:     vendorStreamRules,
+	indexed:   true,
+	keyName:   "MsgKey",
+	read:      readV2,
+}
+
+// vendorStreamRules are the rules the vendor states for the streams of
+// TIMStreamElem (v2, C2C, group): 15 s between calls, no call after the
+// end, 5 continuation calls a second, messages under 128 KB.
+var vendorStreamRules = StreamRules{
+	IdleTimeout:     15 * time.Second,
+	RefuseAfterEnd:  true,
+	CallsPerSecond:  5,
+	MaxMessageBytes: 128 * 1024,
+}
+
+// endpointC2C is the native send_c2c_stream_msg, with v2's rules.
+var endpointC2C = &endpoint{
+	version: C2C, name: "send_c2c_stream_msg", path: EndpointC2CPath, schema: schemas.RequestC2CFile,
+	validate:     schemaValidator(schemas.RequestC2CFile),
+	bodyLimit:    func(Limits) int { return defaultMaxBodyBytesV2 },
+	rules:        vendorStreamRules,
+	indexed:      true,
+	keyName:      "StreamMsgID",
+	conversation: inC2C,
+	read:         readC2C,
+}
+
+// endpointGroup is the native send_group_stream_msg, with v2's rules.
+var endpointGroup = &endpoint{
+	version: Group, name: "send_group_stream_msg", path: EndpointGroupPath, schema: schemas.RequestGroupFile,
+	validate:     schemaValidator(schemas.RequestGroupFile),
+	bodyLimit:    func(Limits) int { return defaultMaxBodyBytesV2 },
+	rules:        vendorStreamRules,
+	indexed:      true,
+	keyName:      "StreamMsgID",
+	conversation: inGroup,
+	read:         readGroup,
 }
 
 // endpoints are the APIs the server serves, in the order the README lists
 // them.
-var endpoints = []*endpoint{endpointV1, endpointV2}
+var endpoints = []*endpoint{endpointV1, endpointV2, endpointC2C, endpointGroup}
 
 // unknownAPI stands for a path under /v4/ that is no endpoint: its
 // requests are read (within the default body limit) and journaled like an
@@ -134,7 +177,13 @@ func endpointOf(version string) (*endpoint, bool) {
 	return nil, false
 }
 
-// versions lists the endpoint versions.
+// knownEndpoint reports whether name is an endpoint's.
+func knownEndpoint(name string) bool {
+	_, ok := endpointOf(name)
+	return ok
+}
+
+// versions lists the endpoint names.
 func versions() []string {
 	out := make([]string, len(endpoints))
 	for i, ep := range endpoints {
@@ -163,7 +212,10 @@ type StreamRules struct {
 
 // streamCall is what one request asks of a stream, whatever the endpoint.
 type streamCall struct {
-	sessionID string
+	// conv is the conversation the call names; key is its key once the
+	// call counter counted it (the counter's copy), "" before.
+	conv      conversation
+	key       string
 	msgKey    string
 	hasMsgKey bool
 	// text is the text of the call's chunks joined.
@@ -211,7 +263,7 @@ func joinText(chunks []chunk) string {
 
 // readV1 reads a v1 body: {"SessionId","Chunk","MsgKey","Finish"}.
 func readV1(m map[string]any) (c streamCall, err error) {
-	c.sessionID, _ = m["SessionId"].(string)
+	c.conv.id, _ = m["SessionId"].(string)
 	c.text, _ = m["Chunk"].(string)
 	var key any
 	key, c.hasMsgKey = m["MsgKey"]
@@ -223,23 +275,62 @@ func readV1(m map[string]any) (c streamCall, err error) {
 	return c, nil
 }
 
-// errIsLastNotLast is the schema failure the schema cannot express.
-var errIsLastNotLast = errors.New("IsLast: true is only allowed on the call's last chunk")
-
 // readV2 reads a v2 body: SessionId, MsgKey at the top level (inferred),
-// and MsgBody's MsgContent: its Chunks and CompatibleText. The schema
-// allows one MsgBody element; last is set by an IsLast: true anywhere.
+// and its TIMStreamElem.
 func readV2(m map[string]any) (c streamCall, err error) {
-	c.sessionID, _ = m["SessionId"].(string)
+	c.conv.id, _ = m["SessionId"].(string)
 	var key any
 	key, c.hasMsgKey = m["MsgKey"]
 	c.msgKey, _ = key.(string)
+	err = readStreamElem(m, &c, false)
+	return c, err
+}
+
+// readC2C reads a send_c2c_stream_msg body: From_Account (absent: the
+// administrator), To_Account, and its TIMStreamElem with the StreamMsgID.
+func readC2C(m map[string]any) (c streamCall, err error) {
+	c.conv.id, _ = m["To_Account"].(string)
+	readFrom(m, &c.conv)
+	err = readStreamElem(m, &c, true)
+	return c, err
+}
+
+// readGroup reads a send_group_stream_msg body: GroupId, From_Account
+// (absent: the administrator), and its TIMStreamElem with the StreamMsgID.
+func readGroup(m map[string]any) (c streamCall, err error) {
+	c.conv.id, _ = m["GroupId"].(string)
+	readFrom(m, &c.conv)
+	err = readStreamElem(m, &c, true)
+	return c, err
+}
+
+// readFrom reads a body's From_Account into the conversation.
+func readFrom(m map[string]any, conv *conversation) {
+	var from any
+	from, conv.hasFrom = m["From_Account"]
+	conv.from, _ = from.(string)
+}
+
+// errIsLastNotLast is the schema failure the schema cannot express.
+var errIsLastNotLast = errors.New("IsLast: true is only allowed on the call's last chunk")
+
+// readStreamElem reads the TIMStreamElem of a body's MsgBody: its Chunks,
+// CompatibleText and, where keyInContent, the StreamMsgID that names the
+// stream. The schema allows one MsgBody element; last is set by an IsLast:
+// true anywhere.
+func readStreamElem(m map[string]any, c *streamCall, keyInContent bool) (err error) {
 	body, _ := m["MsgBody"].([]any)
 	for _, el := range body {
 		el, _ := el.(map[string]any)
 		content, _ := el["MsgContent"].(map[string]any)
 		if t, ok := content["CompatibleText"].(string); ok {
 			c.compatibleText = t
+		}
+		if keyInContent {
+			var key any
+			if key, c.hasMsgKey = content["StreamMsgID"]; c.hasMsgKey {
+				c.msgKey, _ = key.(string)
+			}
 		}
 		list, _ := content["Chunks"].([]any)
 		if c.chunks == nil {
@@ -258,7 +349,7 @@ func readV2(m map[string]any) (c streamCall, err error) {
 		}
 	}
 	c.text = joinText(c.chunks)
-	return c, err
+	return err
 }
 
 // chunkIndex reads a chunk's Index: an integer the schema allowed, maybe

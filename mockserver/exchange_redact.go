@@ -12,7 +12,7 @@ func (e *Exchange) redacted() Exchange {
 	out := *e
 	out.Query = redact.Query(out.Query)
 	for _, s := range [...]*string{&out.Method, &out.Path, &out.Query, &out.Body, &out.Reply, &out.Detail,
-		&out.SessionID, &out.MsgKey, &out.Chunk, &out.SentMsgKey, &out.IssuedMsgKey, &out.RequestID} {
+		&out.SessionID, &out.Conversation, &out.MsgKey, &out.Chunk, &out.SentMsgKey, &out.IssuedMsgKey, &out.RequestID} {
 		*s = redact.Text(*s)
 	}
 	return out

@@ -36,9 +36,14 @@ type Fault struct {
 
 // FaultMatch selects requests. The zero FaultMatch matches every request.
 type FaultMatch struct {
-	// SessionID matches the body's SessionId.
+	// Endpoint matches the endpoint's name ("v1", "v2", "c2c", "group").
+	Endpoint string `json:"endpoint,omitempty"`
+	// SessionID matches the body's SessionId (Desk's endpoints).
 	SessionID string `json:"session_id,omitempty"`
-	// Call matches the Nth request that names the session (1-based),
+	// Conversation matches the key of the conversation the body names:
+	// a SessionId, "c2c:FROM:TO" or "group:GROUP:FROM" (see Stream).
+	Conversation string `json:"conversation,omitempty"`
+	// Call matches the Nth request that names the conversation (1-based),
 	// counting every request whose body names it, failed ones included.
 	Call int `json:"call,omitempty"`
 	// Nth matches the Nth request to the endpoint overall (1-based).
@@ -134,6 +139,7 @@ func (f *Fault) Validate() error {
 		{f.Match.Call < 0, "match/call: must be positive"},
 		{f.Match.Nth < 0, "match/nth: must be positive"},
 		{f.Match.SessionID != "" && !ValidSessionID(f.Match.SessionID), fmt.Sprintf("match/session_id: %q is not a well-formed SessionId", f.Match.SessionID)},
+		{f.Match.Endpoint != "" && !knownEndpoint(f.Match.Endpoint), fmt.Sprintf("match/endpoint: %q is no endpoint (known: %s)", f.Match.Endpoint, strings.Join(versions(), ", "))},
 	}
 	for _, p := range problems {
 		if p.bad {
@@ -145,16 +151,20 @@ func (f *Fault) Validate() error {
 
 // arrival is what fault matching knows of a request.
 type arrival struct {
-	nth       uint64
-	sessionID string
-	call      int    // the request's number on its session; 0 without one
-	chunk     string // the text of the call's chunks
-	hasMsgKey bool
-	finish    bool
+	nth          uint64
+	endpoint     string
+	conversation string // the conversation's key
+	sessionID    string // the conversation's key, on a Desk endpoint
+	call         int    // the request's number on its conversation; 0 without one
+	chunk        string // the text of the call's chunks
+	hasMsgKey    bool
+	finish       bool
 }
 
 func (m *FaultMatch) matches(a *arrival) bool {
-	return (m.SessionID == "" || m.SessionID == a.sessionID) &&
+	return (m.Endpoint == "" || m.Endpoint == a.endpoint) &&
+		(m.SessionID == "" || m.SessionID == a.sessionID) &&
+		(m.Conversation == "" || m.Conversation == a.conversation) &&
 		(m.Call == 0 || m.Call == a.call) &&
 		(m.Nth == 0 || uint64(m.Nth) == a.nth) &&
 		(m.ChunkContains == "" || strings.Contains(a.chunk, m.ChunkContains)) &&
@@ -187,10 +197,11 @@ const faultRuleOverhead = int(unsafe.Sizeof(faultRule{})) + 8 + int(unsafe.Sizeo
 //	+ 16×cap(KeyOrder) + the length of each of its keys
 func (r *faultRule) own() int {
 	f := &r.Fault
-	for _, p := range [...]*string{&f.ID, &f.Match.SessionID, &f.Match.ChunkContains, &f.Action.ErrorInfo, &f.Action.When} {
+	n := faultRuleOverhead
+	for _, p := range [...]*string{&f.ID, &f.Match.Endpoint, &f.Match.SessionID, &f.Match.Conversation, &f.Match.ChunkContains, &f.Action.ErrorInfo, &f.Action.When} {
 		*p = strings.Clone(*p)
+		n += len(*p)
 	}
-	n := faultRuleOverhead + len(f.ID) + len(f.Match.SessionID) + len(f.Match.ChunkContains) + len(f.Action.ErrorInfo) + len(f.Action.When)
 	if b := f.Action.Body; b != nil {
 		c := strings.Clone(*b)
 		f.Action.Body = &c
@@ -347,8 +358,26 @@ func TriggerSessionID(code, call int) string {
 	return fmt.Sprintf("%s%04d-%012d", triggerPrefix, call, code)
 }
 
-// parseTrigger reads a trigger SessionId.
+// Trigger names do for the native streams what trigger SessionIds do for
+// Desk: a To_Account or GroupId "trigger-C" answers code C on every call
+// of its conversation, "trigger-C-N" on its Nth call only (C and N
+// decimal, no sign, no leading zero).
+const triggerNamePrefix = "trigger-"
+
+// TriggerName returns the trigger account or group ID that answers code on
+// the call-th call of its conversation, or on every call when call is 0.
+func TriggerName(code, call int) string {
+	if call == 0 {
+		return triggerNamePrefix + strconv.Itoa(code)
+	}
+	return triggerNamePrefix + strconv.Itoa(code) + "-" + strconv.Itoa(call)
+}
+
+// parseTrigger reads a trigger SessionId or trigger name.
 func parseTrigger(id string) (code, call int, ok bool) {
+	if strings.HasPrefix(id, triggerNamePrefix) {
+		return parseTriggerName(id[len(triggerNamePrefix):])
+	}
 	if len(id) != 36 || !strings.HasPrefix(id, triggerPrefix) || id[23] != '-' {
 		return 0, 0, false
 	}
@@ -357,6 +386,42 @@ func parseTrigger(id string) (code, call int, ok bool) {
 	if err1 != nil || err2 != nil || code == 0 || strings.ContainsAny(id[19:], "+") {
 		return 0, 0, false
 	}
+	return catalogued(code, call)
+}
+
+// parseTriggerName reads "C" or "C-N" of a trigger name.
+func parseTriggerName(s string) (code, call int, ok bool) {
+	codeText, callText, hasCall := strings.Cut(s, "-")
+	code, ok = plainNumber(codeText)
+	if !ok {
+		return 0, 0, false
+	}
+	if hasCall {
+		if call, ok = plainNumber(callText); !ok {
+			return 0, 0, false
+		}
+	}
+	return catalogued(code, call)
+}
+
+// plainNumber reads a positive decimal number written without a sign or
+// leading zero, of at most 9 digits.
+func plainNumber(s string) (int, bool) {
+	if s == "" || len(s) > 9 || s[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// catalogued returns code and call when code is in the catalogue: only
+// those trigger.
+func catalogued(code, call int) (int, int, bool) {
 	if _, known := codes.Lookup(code); !known {
 		return 0, 0, false
 	}
@@ -398,15 +463,12 @@ func newCallCounter(max int) *callCounter {
 	return &callCounter{max: max, budget: callCounterBytes, count: make(map[string]sessionCount)}
 }
 
-// next counts one more request on the session and returns its number and
-// the counter's copy of the session's ID, which the caller may keep: the
-// counter never keeps session itself, which may be a part of a larger
-// string such as a request body. A session that is not a well-formed
-// SessionId is neither counted nor copied: next returns 0 and session.
+// next counts one more request on the conversation of key session and
+// returns its number and the counter's copy of the key, which the caller
+// may keep: the counter never keeps session itself, which may be a part of
+// a larger string such as a request body. The caller counts only
+// well-formed conversations (conversation.malformed).
 func (c *callCounter) next(session string) (int, string) {
-	if !ValidSessionID(session) {
-		return 0, session
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.count[session]

@@ -16,6 +16,7 @@ type wireReply struct {
 	ErrorInfo    string
 	ErrorCode    int
 	MsgKey       string
+	StreamMsgID  string
 }
 
 // post sends a body to a URL and decodes the envelope, checking that the
@@ -96,6 +97,16 @@ type v2Chunk struct {
 
 // v2Body writes a send_stream_msg_v2 body; key is left out when empty.
 func v2Body(session, key string, chunks ...v2Chunk) string {
+	body := map[string]any{"SessionId": session, "MsgBody": streamElemBody("", chunks)}
+	if key != "" {
+		body["MsgKey"] = key
+	}
+	return mustJSON(body)
+}
+
+// streamElemBody writes a TIMStreamElem MsgBody whose MsgContent carries
+// the StreamMsgID key when it is not empty.
+func streamElemBody(key string, chunks []v2Chunk) []any {
 	type jsonChunk struct {
 		EventType string
 		Index     int
@@ -106,17 +117,35 @@ func v2Body(session, key string, chunks ...v2Chunk) string {
 	for i, c := range chunks {
 		list[i] = jsonChunk{"data", c.Index, c.Markdown, c.IsLast}
 	}
-	body := map[string]any{
-		"SessionId": session,
-		"MsgBody": []any{map[string]any{
-			"MsgType":    "TIMStreamElem",
-			"MsgContent": map[string]any{"CompatibleText": "Please upgrade to see this message.", "Chunks": list},
-		}},
-	}
+	content := map[string]any{"CompatibleText": "Please upgrade to see this message.", "Chunks": list}
 	if key != "" {
-		body["MsgKey"] = key
+		content["StreamMsgID"] = key
 	}
-	b, err := json.Marshal(body)
+	return []any{map[string]any{"MsgType": "TIMStreamElem", "MsgContent": content}}
+}
+
+// c2cBody writes a send_c2c_stream_msg body; from and key are left out
+// when empty.
+func c2cBody(from, to, key string, chunks ...v2Chunk) string {
+	body := map[string]any{"To_Account": to, "MsgRandom": 1, "MsgBody": streamElemBody(key, chunks)}
+	if from != "" {
+		body["From_Account"] = from
+	}
+	return mustJSON(body)
+}
+
+// groupBody writes a send_group_stream_msg body; from and key are left
+// out when empty.
+func groupBody(group, from, key string, chunks ...v2Chunk) string {
+	body := map[string]any{"GroupId": group, "Random": 1, "MsgBody": streamElemBody(key, chunks)}
+	if from != "" {
+		body["From_Account"] = from
+	}
+	return mustJSON(body)
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
 	}

@@ -58,13 +58,17 @@ type Exchange struct {
 	Check codes.Check `json:"check,omitempty"`
 	// Detail says why the check failed, as the log line does.
 	Detail string `json:"detail,omitempty"`
-	// SessionID, MsgKey, Chunk and Finish are read from the body when it
-	// parses. MsgKey is the request's or, on a first call, the issued one.
-	// Chunk is a v2 call's Markdown joined, and Finish its IsLast.
-	SessionID string `json:"session_id,omitempty"`
-	MsgKey    string `json:"msg_key,omitempty"`
-	Chunk     string `json:"chunk,omitempty"`
-	Finish    bool   `json:"finish,omitempty"`
+	// SessionID, Conversation, MsgKey, Chunk and Finish are read from the
+	// body when it parses. SessionID is a Desk call's; Conversation is the
+	// key of the conversation of every endpoint (see Stream). MsgKey is the
+	// request's (a native stream's StreamMsgID) or, on a first call, the
+	// issued one. Chunk is a TIMStreamElem's Markdown joined, and Finish
+	// its IsLast.
+	SessionID    string `json:"session_id,omitempty"`
+	Conversation string `json:"conversation,omitempty"`
+	MsgKey       string `json:"msg_key,omitempty"`
+	Chunk        string `json:"chunk,omitempty"`
+	Finish       bool   `json:"finish,omitempty"`
 	// SentMsgKey is the MsgKey the request carried; IssuedMsgKey the one a
 	// first call was given.
 	SentMsgKey   string `json:"sent_msg_key,omitempty"`
@@ -86,10 +90,11 @@ type Exchange struct {
 
 // ExchangeFilter selects exchanges; zero fields match everything.
 type ExchangeFilter struct {
-	SessionID string
-	MsgKey    string
-	Code      *int
-	Limit     int // the most recent Limit exchanges; 0 for all
+	SessionID    string
+	Conversation string
+	MsgKey       string
+	Code         *int
+	Limit        int // the most recent Limit exchanges; 0 for all
 	// Before, when not 0, selects only exchanges with a Seq below it. With
 	// Limit it pages back through the journal: the next page's Before is
 	// the Seq of the oldest exchange of this one.
@@ -99,6 +104,7 @@ type ExchangeFilter struct {
 func (f ExchangeFilter) match(e *Exchange) bool {
 	return (f.Before == 0 || e.Seq < f.Before) &&
 		(f.SessionID == "" || e.SessionID == f.SessionID) &&
+		(f.Conversation == "" || e.Conversation == f.Conversation) &&
 		(f.MsgKey == "" || e.MsgKey == f.MsgKey) &&
 		(f.Code == nil || e.Code == *f.Code)
 }
@@ -167,7 +173,7 @@ func newJournal(size int, budget int64, sink io.Writer) *journal {
 //	+ 8×cap(Indexes)
 func entryBytes(e *Exchange) int64 {
 	n := len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) + len(e.Reply) +
-		len(e.Check) + len(e.Detail) + len(e.SessionID) + len(e.MsgKey) + len(e.Chunk) +
+		len(e.Check) + len(e.Detail) + len(e.SessionID) + len(e.Conversation) + len(e.MsgKey) + len(e.Chunk) +
 		len(e.Fault) + len(e.Action) + len(e.Version) + len(e.RequestID) + len(e.SentMsgKey) +
 		len(e.IssuedMsgKey) + 8*cap(e.Indexes)
 	return int64(n) + exchangeFixedBytes
@@ -182,7 +188,7 @@ func entryBytes(e *Exchange) int64 {
 // the sent or issued key it equals.
 func (e *Exchange) own() {
 	fields := [...]*string{&e.Method, &e.Path, &e.Query, &e.Body, &e.Reply, &e.Detail,
-		&e.SessionID, &e.SentMsgKey, &e.IssuedMsgKey, &e.Chunk, &e.Fault, &e.RequestID}
+		&e.SessionID, &e.Conversation, &e.SentMsgKey, &e.IssuedMsgKey, &e.Chunk, &e.Fault, &e.RequestID}
 	n := 0
 	for _, f := range fields {
 		n += len(*f)

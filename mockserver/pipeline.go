@@ -45,9 +45,11 @@ type incoming struct {
 	// it is whole once the body passed the schema and callErr is nil.
 	call    streamCall
 	callErr error
-	// sessionOK is true when call.sessionID is a well-formed SessionId
-	// (the call counter counted it); it is then the counter's copy.
-	sessionOK bool
+	// malformed is the check that the call's conversation fails because a
+	// name in it is not well formed (detail says why); "" when the call
+	// counter counted it, and call.key is the counter's copy of its key.
+	malformed codes.Check
+	detail    string
 }
 
 // outcomeKind is how an exchange ends on the wire.
@@ -201,14 +203,22 @@ func (s *Server) arrive(ep *endpoint, r *http.Request, in *incoming) {
 	}
 	in.call, in.callErr = ep.read(m)
 	c := &in.call
-	// The counter checks the SessionId's shape, once: it counts only a
-	// well-formed one. From here on that ID is the counter's copy, which
-	// the streams share, rather than a part of the body.
-	in.arrival.call, c.sessionID = s.calls.next(c.sessionID)
-	in.sessionOK = in.arrival.call > 0
+	c.conv.kind = ep.conversation
+	// The conversation's names are checked once, here: the counter counts
+	// only a well-formed conversation, and from here on its key is the
+	// counter's copy, which the streams share, rather than a part of the
+	// body. A malformed one keeps its key as sent, for the journal.
+	key := c.conv.key()
+	if in.malformed, in.detail = c.conv.malformed(); in.malformed == "" {
+		in.arrival.call, key = s.calls.next(key)
+		c.key = key
+	}
 	a := &in.arrival
-	a.sessionID, a.hasMsgKey, a.finish = c.sessionID, c.hasMsgKey, c.last
-	a.chunk = c.text
+	a.conversation, a.hasMsgKey, a.finish = key, c.hasMsgKey, c.last
+	if c.conv.kind == inSession {
+		a.sessionID = key
+	}
+	a.endpoint, a.chunk = ep.version, c.text
 }
 
 // decide runs the fault rules, then the pipeline, and fills out.
@@ -279,7 +289,7 @@ func (s *Server) run(ep *endpoint, r *http.Request, in *incoming, now time.Time,
 	if r.Method != http.MethodPost {
 		return fail(codes.CheckMethod, "method "+r.Method+"; only POST is served")
 	}
-	if v := s.checkQuery(r, now); v.failed() {
+	if v := s.checkQuery(ep, r, now); v.failed() {
 		return v
 	}
 	if v := checkBody(ep, in); v.failed() {
@@ -289,14 +299,15 @@ func (s *Server) run(ep *endpoint, r *http.Request, in *incoming, now time.Time,
 		return fail(codes.CheckBodySchema, in.callErr.Error())
 	}
 	out.hasCall, out.sentKey = true, in.call.msgKey
-	if v := s.checkSession(in, out); v.failed() {
+	if v := s.checkConversation(in, out); v.failed() {
 		return v
 	}
 	return s.applyCall(ep, &in.call, now, out)
 }
 
-// checkQuery checks the URL's query string and the caller's identity.
-func (s *Server) checkQuery(r *http.Request, now time.Time) verdict {
+// checkQuery checks the URL's query string and the caller's identity, and
+// that the app may call the endpoint.
+func (s *Server) checkQuery(ep *endpoint, r *http.Request, now time.Time) verdict {
 	q, v := parseIMQuery(r.URL.RawQuery)
 	if v.failed() {
 		return v
@@ -331,7 +342,7 @@ func (s *Server) checkQuery(r *http.Request, now time.Time) verdict {
 	if !app.isAdmin(identifier) {
 		return fail(codes.CheckNotAdmin, "identifier "+strconv.Quote(identifier)+" is not an administrator of app "+q[qSDKAppID])
 	}
-	if !app.IsDesk() {
+	if _, runs := ep.rows[codes.CheckNotDesk]; runs && !app.IsDesk() {
 		return fail(codes.CheckNotDesk, "app "+q[qSDKAppID]+" is configured with desk: false")
 	}
 	return verdict{}
@@ -359,21 +370,21 @@ func checkBody(ep *endpoint, in *incoming) verdict {
 	return verdict{}
 }
 
-// checkSession checks the call's SessionId (its shape as arrive found it),
-// then answers trigger sessions, then asks whether the session is open.
-func (s *Server) checkSession(in *incoming, out *outcome) verdict {
-	id := in.call.sessionID
-	if !in.sessionOK {
-		return fail(codes.CheckSessionIDMalformed, "SessionId "+textcut.Cut(strconv.Quote(id), 64)+" is not a UUID (8-4-4-4-12 hexadecimal digits)")
+// checkConversation checks the call's conversation: its names (as arrive
+// found them), then trigger IDs, then whether the server knows it (an open
+// session; in strict mode, a configured account or group).
+func (s *Server) checkConversation(in *incoming, out *outcome) verdict {
+	if in.malformed != "" {
+		return fail(in.malformed, in.detail)
 	}
-	if code, n, ok := parseTrigger(id); ok && (n == 0 || n == in.arrival.call) {
+	if code, n, ok := parseTrigger(in.call.conv.id); ok && (n == 0 || n == in.arrival.call) {
 		if out.fault == "" {
 			out.fault, out.action = "trigger", "error_code"
 		}
-		return verdict{check: checkTrigger, code: code, detail: "trigger session: code " + strconv.Itoa(code)}
+		return verdict{check: checkTrigger, code: code, detail: "trigger " + in.call.conv.id + ": code " + strconv.Itoa(code)}
 	}
-	if !s.sessions.open(id) {
-		return fail(codes.CheckSessionNotFound, "session "+id+" was ended, or is not open in strict mode")
+	if c, why := s.missing(in.call.conv); c != "" {
+		return fail(c, why)
 	}
 	return verdict{}
 }
@@ -387,7 +398,7 @@ func (s *Server) applyCall(ep *endpoint, call *streamCall, now time.Time, out *o
 		if c != "" {
 			return fail(c, s.streamDetail(c, ep, call, ""))
 		}
-		out.issuedKey, out.rep.msgKey, out.applied = key, key, true
+		out.issuedKey, out.rep.msgKey, out.rep.keyName, out.applied = key, key, ep.keyName, true
 		return verdict{}
 	}
 	if c := s.streams.continue1(ep, call, now); c != "" {
@@ -402,9 +413,9 @@ func (s *Server) streamDetail(c codes.Check, ep *endpoint, call *streamCall, key
 	rules := ep.rules
 	switch c {
 	case codes.CheckMsgKeyUnknown:
-		return "MsgKey " + textcut.Cut(strconv.Quote(key), 80) + " was never issued by " + ep.name + ", or its stream was evicted"
+		return ep.keyName + " " + textcut.Cut(strconv.Quote(key), 80) + " was never issued by " + ep.name + ", or its stream was evicted"
 	case codes.CheckMsgKeyForeign:
-		return "MsgKey " + key + " belongs to another session"
+		return ep.keyName + " " + key + " belongs to another conversation"
 	case codes.CheckStreamFinished:
 		return "the stream " + key + " has ended; " + ep.version + " refuses calls after the end"
 	case codes.CheckStreamIdleEnded:
@@ -496,7 +507,7 @@ func (s *Server) record(ep *endpoint, r *http.Request, in *incoming, out *outcom
 			attrs = append(attrs, slog.String("fault", textcut.Cut(out.fault, maxLogValue)))
 		}
 		attrs = append(attrs,
-			slog.String("session_id", textcut.Cut(redact.Text(in.arrival.sessionID), maxLogValue)),
+			slog.String(ep.conversationAttr(), textcut.Cut(redact.Text(in.arrival.conversation), maxLogValue)),
 			slog.String("msg_key", textcut.Cut(redact.Text(key), maxLogValue)),
 			slog.String("request_id", out.rep.requestID),
 			slog.Duration("took", took),
@@ -520,6 +531,7 @@ func (s *Server) record(ep *endpoint, r *http.Request, in *incoming, out *outcom
 		Check:        out.verdict.check,
 		Detail:       out.verdict.detail,
 		SessionID:    in.arrival.sessionID,
+		Conversation: in.arrival.conversation,
 		MsgKey:       key,
 		SentMsgKey:   out.sentKey,
 		IssuedMsgKey: out.issuedKey,

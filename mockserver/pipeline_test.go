@@ -49,7 +49,11 @@ func pipelineServerClock(t *testing.T) (*TestServer, *stoppedClock) {
 	t.Helper()
 	no := false
 	clk := &stoppedClock{at: time.Now()}
-	ts := NewTestServer(t, WithClock(clk.now), WithApp(App{SDKAppID: nonDeskApp, SecretKey: "other-key", Admins: []string{"administrator"}, Desk: &no}))
+	ts := NewTestServer(t, WithClock(clk.now), WithApp(App{SDKAppID: nonDeskApp, SecretKey: "other-key", Admins: []string{"administrator"}, Desk: &no}),
+		Option(func(c *Config) {
+			c.Accounts = Directory{Strict: true, IDs: []string{"@RBT#bot", "user01", "user02"}}
+			c.Groups = Directory{Strict: true, IDs: []string{"group01"}}
+		}))
 	if err := ts.EndSession(endedSession); err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +93,19 @@ func TestPipelineChecks(t *testing.T) {
 	v2 := func(key string, chunks ...v2Chunk) string { return v2Body(testSession, key, chunks...) }
 	v2URL := ts.URL + EndpointV2Path + "?" + okQuery
 	idle := post(t, v2URL, v2(``, v2Chunk{1, "a", false}))
+	c2cURL, groupURL := ts.URL+EndpointC2CPath+"?"+okQuery, ts.URL+EndpointGroupPath+"?"+okQuery
+	c2c := func(key string, chunks ...v2Chunk) string { return c2cBody("@RBT#bot", "user01", key, chunks...) }
+	grp := func(key string, chunks ...v2Chunk) string { return groupBody("group01", "@RBT#bot", key, chunks...) }
+	native := map[string]struct{ done, open, fresh, idle, busy wireReply }{}
+	for name, url := range map[string]string{C2C: c2cURL, Group: groupURL} {
+		body := c2c
+		if name == Group {
+			body = grp
+		}
+		r := native[name]
+		r.idle = post(t, url, body("", v2Chunk{1, "a", false}))
+		native[name] = r
+	}
 	if err := ts.AdvanceClock(16 * time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -103,9 +120,36 @@ func TestPipelineChecks(t *testing.T) {
 	if post(t, v2URL, v2(open2.MsgKey, v2Chunk{2, "a", false})).ErrorCode != 0 || idle.ErrorCode != 0 || done2.ErrorCode != 0 {
 		t.Fatalf("setup of the v2 streams failed")
 	}
+	// The native streams, on the same instant: on each, a finished stream,
+	// an open one of another conversation and one that made its five calls
+	// of this second (the idle one was opened before the clock moved).
+	for _, n := range []struct {
+		name, url string
+		body      func(string, ...v2Chunk) string
+		other     string
+	}{
+		{C2C, c2cURL, c2c, c2cBody("@RBT#bot", "user02", "", v2Chunk{1, "a", false})},
+		{Group, groupURL, grp, groupBody("group01", "user02", "", v2Chunk{1, "a", false})},
+	} {
+		r := native[n.name]
+		r.done = post(t, n.url, n.body("", v2Chunk{1, "a", true}))
+		r.open = post(t, n.url, n.other)
+		r.fresh = post(t, n.url, n.body("", v2Chunk{1, "a", false}))
+		r.busy = post(t, n.url, n.body("", v2Chunk{1, "a", false}))
+		for i := 2; i <= 5; i++ {
+			if got := post(t, n.url, n.body(r.busy.StreamMsgID, v2Chunk{i, "a", false})); got.ErrorCode != 0 {
+				t.Fatalf("setup: call %d of the busy %s stream: %+v", i, n.name, got)
+			}
+		}
+		if r.idle.StreamMsgID == "" || r.done.StreamMsgID == "" || r.fresh.StreamMsgID == "" || r.open.StreamMsgID == "" || r.busy.StreamMsgID == "" {
+			t.Fatalf("setup of the %s streams failed: %+v", n.name, r)
+		}
+		native[n.name] = r
+	}
+	nc, ng := native[C2C], native[Group]
 	before := ts.Streams()
 
-	tests := []struct {
+	type row struct {
 		name   string
 		method string
 		path   string
@@ -114,7 +158,8 @@ func TestPipelineChecks(t *testing.T) {
 		check  codes.Check
 		// panics makes the mock fail while answering.
 		panics bool
-	}{
+	}
+	tests := []row{
 		{"unknown API", "POST", "/v4/desk_http_svc/no_such_api", okQuery, body(""), codes.CheckPath, false},
 		{"GET", "GET", EndpointPath, okQuery, "", codes.CheckMethod, false},
 		{"PUT", "PUT", EndpointPath, okQuery, body(""), codes.CheckMethod, false},
@@ -186,11 +231,71 @@ func TestPipelineChecks(t *testing.T) {
 		{"v2 stream finished", "POST", EndpointV2Path, okQuery, v2(done2.MsgKey, v2Chunk{2, "a", false}), codes.CheckStreamFinished, false},
 		{"v2 stream idle past 15 s", "POST", EndpointV2Path, okQuery, v2(idle.MsgKey, v2Chunk{2, "a", false}), codes.CheckStreamIdleEnded, false},
 		{"v2 sixth call in one second", "POST", EndpointV2Path, okQuery, v2(busy.MsgKey, v2Chunk{6, "a", false}), codes.CheckStreamRate, false},
-		{"the mock fails", "POST", EndpointV2Path, okQuery, v2("", v2Chunk{1, "a", false}), codes.CheckInternal, true},
+		{"the mock fails", "POST", EndpointPath, okQuery, body(""), codes.CheckInternal, true},
+		{"v2 the mock fails", "POST", EndpointV2Path, okQuery, v2("", v2Chunk{1, "a", false}), codes.CheckInternal, true},
+
+		{"c2c body one byte too long", "POST", EndpointC2CPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytesV2+1), codes.CheckBodyTooLarge, false},
+		{"c2c body not JSON", "POST", EndpointC2CPath, okQuery, `{"To_Account"`, codes.CheckBodyNotJSON, false},
+		{"c2c a v2 body", "POST", EndpointC2CPath, okQuery, v2("", v2Chunk{1, "a", false}), codes.CheckBodySchema, false},
+		{"c2c MsgRandom negative", "POST", EndpointC2CPath, okQuery, strings.Replace(c2c("", v2Chunk{1, "a", false}), `"MsgRandom":1`, `"MsgRandom":-1`, 1), codes.CheckBodySchema, false},
+		{"c2c To_Account empty", "POST", EndpointC2CPath, okQuery, c2cBody("@RBT#bot", "", "", v2Chunk{1, "a", false}), codes.CheckAccountMalformed, false},
+		{"c2c From_Account of 33 bytes", "POST", EndpointC2CPath, okQuery, c2cBody(strings.Repeat("b", 33), "user01", "", v2Chunk{1, "a", false}), codes.CheckAccountMalformed, false},
+		{"c2c To_Account unknown (strict)", "POST", EndpointC2CPath, okQuery, c2cBody("@RBT#bot", "stranger", "", v2Chunk{1, "a", false}), codes.CheckAccountUnknown, false},
+		{"c2c From_Account unknown (strict)", "POST", EndpointC2CPath, okQuery, c2cBody("stranger", "user01", "", v2Chunk{1, "a", false}), codes.CheckAccountUnknown, false},
+		{"c2c first Index not 1", "POST", EndpointC2CPath, okQuery, c2c("", v2Chunk{2, "a", false}), codes.CheckChunkIndex, false},
+		{"c2c message of 128 KB", "POST", EndpointC2CPath, okQuery, c2c("", v2Chunk{1, strings.Repeat("x", 128*1024), false}), codes.CheckMessageTooLarge, false},
+		{"c2c StreamMsgID of group", "POST", EndpointC2CPath, okQuery, c2c(ng.open.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckMsgKeyUnknown, false},
+		{"c2c StreamMsgID of another conversation", "POST", EndpointC2CPath, okQuery, c2c(nc.open.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckMsgKeyForeign, false},
+		{"c2c stream finished", "POST", EndpointC2CPath, okQuery, c2c(nc.done.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckStreamFinished, false},
+		{"c2c stream idle past 15 s", "POST", EndpointC2CPath, okQuery, c2c(nc.idle.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckStreamIdleEnded, false},
+		{"c2c sixth call in one second", "POST", EndpointC2CPath, okQuery, c2c(nc.busy.StreamMsgID, v2Chunk{6, "a", false}), codes.CheckStreamRate, false},
+		{"c2c the mock fails", "POST", EndpointC2CPath, okQuery, c2c("", v2Chunk{1, "a", false}), codes.CheckInternal, true},
+
+		{"group body one byte too long", "POST", EndpointGroupPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytesV2+1), codes.CheckBodyTooLarge, false},
+		{"group body not JSON", "POST", EndpointGroupPath, okQuery, `[`, codes.CheckBodyNotJSON, false},
+		{"group GroupId missing", "POST", EndpointGroupPath, okQuery, c2c("", v2Chunk{1, "a", false}), codes.CheckBodySchema, false},
+		{"group GroupId empty", "POST", EndpointGroupPath, okQuery, groupBody("", "@RBT#bot", "", v2Chunk{1, "a", false}), codes.CheckGroupIDMalformed, false},
+		{"group GroupId of 49 bytes", "POST", EndpointGroupPath, okQuery, groupBody(strings.Repeat("g", 49), "@RBT#bot", "", v2Chunk{1, "a", false}), codes.CheckGroupIDMalformed, false},
+		{"group From_Account empty", "POST", EndpointGroupPath, okQuery, strings.Replace(grp("", v2Chunk{1, "a", false}), `"From_Account":"@RBT#bot"`, `"From_Account":""`, 1), codes.CheckAccountMalformed, false},
+		{"group unknown (strict)", "POST", EndpointGroupPath, okQuery, groupBody("group02", "@RBT#bot", "", v2Chunk{1, "a", false}), codes.CheckGroupUnknown, false},
+		{"group sender unknown (strict)", "POST", EndpointGroupPath, okQuery, groupBody("group01", "stranger", "", v2Chunk{1, "a", false}), codes.CheckAccountUnknown, false},
+		{"group Index repeated", "POST", EndpointGroupPath, okQuery, grp(ng.fresh.StreamMsgID, v2Chunk{1, "a", false}), codes.CheckChunkIndex, false},
+		{"group message of 128 KB", "POST", EndpointGroupPath, okQuery, grp("", v2Chunk{1, strings.Repeat("x", 128*1024), false}), codes.CheckMessageTooLarge, false},
+		{"group StreamMsgID never issued", "POST", EndpointGroupPath, okQuery, grp("1_1600045926_716f784b2bbd6ce9415027715", v2Chunk{2, "a", false}), codes.CheckMsgKeyUnknown, false},
+		{"group StreamMsgID of another sender", "POST", EndpointGroupPath, okQuery, grp(ng.open.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckMsgKeyForeign, false},
+		{"group stream finished", "POST", EndpointGroupPath, okQuery, grp(ng.done.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckStreamFinished, false},
+		{"group stream idle past 15 s", "POST", EndpointGroupPath, okQuery, grp(ng.idle.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckStreamIdleEnded, false},
+		{"group sixth call in one second", "POST", EndpointGroupPath, okQuery, grp(ng.busy.StreamMsgID, v2Chunk{6, "a", false}), codes.CheckStreamRate, false},
+		{"group the mock fails", "POST", EndpointGroupPath, okQuery, grp("", v2Chunk{1, "a", false}), codes.CheckInternal, true},
 	}
-	covered := map[codes.Check]bool{}
+	// The transport and identity rows, on every endpoint other than v1
+	// (which the rows above run them on), each with a valid body.
+	valid := map[string]string{V2: v2("", v2Chunk{1, "a", false}), C2C: c2c("", v2Chunk{1, "a", false}), Group: grp("", v2Chunk{1, "a", false})}
+	var more []row
+	for _, ep := range endpoints[1:] {
+		ep := ts.byPath[ep.path]
+		for _, tt := range tests {
+			if _, runs := ep.rows[tt.check]; tt.path != EndpointPath || tt.panics || !sharedCheck(tt.check) || !runs {
+				continue
+			}
+			tt.name, tt.path = ep.version+" "+tt.name, ep.path
+			if tt.body != "" {
+				tt.body = valid[ep.version]
+			}
+			more = append(more, tt)
+		}
+	}
+	tests = append(tests, more...)
+	covered := map[string]map[codes.Check]bool{}
 	for _, tt := range tests {
-		covered[tt.check] = true
+		ep := ts.byPath[tt.path]
+		if ep == nil {
+			ep = ts.unknown
+		}
+		if covered[ep.version] == nil {
+			covered[ep.version] = map[codes.Check]bool{}
+		}
+		covered[ep.version][tt.check] = true
 		t.Run(tt.name, func(t *testing.T) {
 			ts.ClearRequests()
 			clk.panicNext.Store(tt.panics)
@@ -207,7 +312,7 @@ func TestPipelineChecks(t *testing.T) {
 				t.Fatalf("status %d, want 200", resp.StatusCode)
 			}
 			got := decodeReply(t, raw)
-			want := ts.table.Rule(tt.check)
+			want := ts.table.RuleFor(ep.version, tt.check)
 			if got.ErrorCode != want.Code || got.ErrorInfo != want.Info || got.ActionStatus != "FAIL" {
 				t.Errorf("reply %+v, want code %d %q", got, want.Code, want.Info)
 			}
@@ -220,17 +325,49 @@ func TestPipelineChecks(t *testing.T) {
 			}
 		})
 	}
-	for _, r := range codes.Defaults() {
-		if !covered[r.Check] {
-			t.Errorf("no test provokes check %s (code %d)", r.Check, r.Code)
+	for _, ep := range ts.byPath {
+		for c, r := range ep.rows {
+			if !covered[ep.version][c] && c != codes.CheckPath && ruleIsOn(ep, c) {
+				t.Errorf("no test provokes check %s (code %d) on %s", c, r.Code, ep.version)
+			}
 		}
 	}
-	if got := ts.Streams(); len(got) != 6 || got[0].Text != "a" || got[1].Text != "a" {
+	if !covered[""][codes.CheckPath] {
+		t.Errorf("no test provokes check %s", codes.CheckPath)
+	}
+	if got := ts.Streams(); len(got) != 16 || got[0].Text != "a" || got[1].Text != "a" {
 		t.Errorf("rejected requests changed the streams: %+v", got)
 	}
 	if diff := cmp.Diff(before, ts.Streams(), cmpopts.IgnoreFields(Stream{}, "State")); diff != "" {
 		t.Errorf("rejected requests changed the streams (-before +after):\n%s", diff)
 	}
+}
+
+// ruleIsOn reports whether an endpoint's stream rules let a check fail:
+// a rule switched off (v1's by default) cannot.
+func ruleIsOn(ep *endpoint, c codes.Check) bool {
+	switch c {
+	case codes.CheckStreamRate:
+		return ep.rules.CallsPerSecond > 0
+	case codes.CheckStreamIdleEnded:
+		return ep.rules.IdleTimeout > 0
+	case codes.CheckMessageTooLarge:
+		return ep.rules.MaxMessageBytes > 0
+	}
+	return true
+}
+
+// sharedCheck reports whether a check is one of the transport and
+// identity checks that every endpoint runs the same way, whatever its
+// body.
+func sharedCheck(c codes.Check) bool {
+	switch c {
+	case codes.CheckMethod, codes.CheckQuery, codes.CheckSDKAppIDMissing, codes.CheckRandom, codes.CheckContentType,
+		codes.CheckSDKAppIDUnknown, codes.CheckUserSigUndecodable, codes.CheckUserSigApp, codes.CheckUserSigIdentifier,
+		codes.CheckUserSigExpired, codes.CheckUserSigSignature, codes.CheckNotAdmin, codes.CheckNotDesk:
+		return true
+	}
+	return false
 }
 
 // bodyOfSize returns a valid request body of exactly n bytes.

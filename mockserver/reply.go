@@ -12,9 +12,12 @@ import (
 
 // reply is what the endpoint answers: HTTP 200 and the vendor's envelope.
 type reply struct {
-	code      int
-	info      string
-	msgKey    string
+	code   int
+	info   string
+	msgKey string
+	// keyName is the name msgKey goes by: "MsgKey" when empty, or the
+	// native streams' "StreamMsgID". A key order names it MsgKey.
+	keyName   string
 	requestID string
 }
 
@@ -34,7 +37,11 @@ func appendReply(b []byte, r reply, order []string) []byte {
 		}
 		first = false
 		b = append(b, '"')
-		b = append(b, k...)
+		if k == "MsgKey" && r.keyName != "" {
+			b = append(b, r.keyName...)
+		} else {
+			b = append(b, k...)
+		}
 		b = append(b, '"', ':')
 		switch k {
 		case "ActionStatus":

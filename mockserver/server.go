@@ -30,6 +30,10 @@ type Server struct {
 	apps     map[uint64]*App
 	table    *codes.Table
 	sessions *sessionStore
+	// accounts and groups are the C2C and group streams' directories:
+	// "open" is known, "ended" removed.
+	accounts *sessionStore
+	groups   *sessionStore
 	streams  *streamStore
 	faults   *faultSet
 	calls    *callCounter
@@ -64,7 +68,9 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		apps:     make(map[uint64]*App, len(cfg.Apps)),
 		table:    table,
-		sessions: newSessionStore(cfg.Sessions),
+		sessions: newSessionStore(cfg.Sessions.Strict, cfg.Sessions.IDs),
+		accounts: newSessionStore(cfg.Accounts.Strict, cfg.Accounts.IDs),
+		groups:   newSessionStore(cfg.Groups.Strict, cfg.Groups.IDs),
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
 		byPath:   make(map[string]*endpoint, len(endpoints)),
 		keyOrder: defaultKeyOrder,
@@ -197,7 +203,9 @@ func (s *Server) setSession(id string, state SessionState) error {
 func (s *Server) Reset() {
 	s.clock.reset()
 	s.streams.reset()
-	s.sessions.reset(s.cfg.Sessions)
+	s.sessions.reset(s.cfg.Sessions.Strict, s.cfg.Sessions.IDs)
+	s.accounts.reset(s.cfg.Accounts.Strict, s.cfg.Accounts.IDs)
+	s.groups.reset(s.cfg.Groups.Strict, s.cfg.Groups.IDs)
 	s.calls.reset()
 	s.journal.clear()
 	s.nth.Store(0)

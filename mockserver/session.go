@@ -61,9 +61,11 @@ type sessionStore struct {
 // 56) and the rounding of the ID's allocation.
 const sessionEntryBytes = 64
 
-func newSessionStore(s Sessions) *sessionStore {
-	st := &sessionStore{strict: s.Strict, state: make(map[string]SessionState, len(s.IDs))}
-	for _, id := range s.IDs {
+// newSessionStore keeps the sessions (or accounts, or groups: the store
+// serves all three) ids open, and in strict mode no other.
+func newSessionStore(strict bool, ids []string) *sessionStore {
+	st := &sessionStore{strict: strict, state: make(map[string]SessionState, len(ids))}
+	for _, id := range ids {
 		st.put(id, SessionOpen)
 	}
 	return st
@@ -116,8 +118,8 @@ type SessionInfo struct {
 }
 
 // reset forgets every change: the sessions are as configured.
-func (st *sessionStore) reset(s Sessions) {
-	fresh := newSessionStore(s)
+func (st *sessionStore) reset(strict bool, ids []string) {
+	fresh := newSessionStore(strict, ids)
 	st.mu.Lock()
 	st.state, st.bytes = fresh.state, fresh.bytes
 	st.mu.Unlock()

@@ -32,8 +32,13 @@ type Stream struct {
 	MsgKey string `json:"msg_key"`
 	// Version is the endpoint that opened the stream: "v1" or "v2".
 	Version string `json:"version"`
-	// SessionID is the session the stream belongs to.
+	// SessionID is the Desk session the stream belongs to; empty on the
+	// native streams.
 	SessionID string `json:"session_id"`
+	// Conversation is the key of the conversation the stream belongs to:
+	// the SessionId on Desk, "c2c:FROM:TO" or "group:GROUP:FROM" (FROM
+	// empty when the administrator sends).
+	Conversation string `json:"conversation"`
 	// State is open, finished or timed-out.
 	State StreamState `json:"state"`
 	// Chunks are the accepted chunks, in the order the server accepted
@@ -68,7 +73,7 @@ type stream struct {
 	unix    int64  // the key's time
 	hi, lo  uint64 // the key's random digits: 16 from hi, 9 from lo's top
 	version string
-	session string
+	conv    string // the conversation's key
 	text    []byte // the chunks joined
 	ends    []int  // where each chunk but the last ends in text
 	indexes []int  // v2: each chunk's Index
@@ -87,7 +92,7 @@ type stream struct {
 // streamOverhead is what a stream costs beyond its text and slices: the
 // struct (rounded up to its allocation), its entry in the map by sequence
 // number (a 16-byte slot at the map's load, about 48 bytes) and the rounding
-// of its session ID's allocation.
+// of its conversation key's allocation.
 const streamOverhead = int(unsafe.Sizeof(stream{})) + 8 + 48 + 16
 
 // size is what the stream counts against the store's byte budget: what it
@@ -95,14 +100,14 @@ const streamOverhead = int(unsafe.Sizeof(stream{})) + 8 + 48 + 16
 // keeps, so nothing of a request outlives it through a stream:
 //
 //	streamOverhead            the struct, map entry, allocation rounding
-//	+ len(session)            its copy of the SessionId
+//	+ len(conv)               its copy of the conversation's key
 //	+ cap(text)               the chunks joined
 //	+ 8×cap(ends)             where each chunk ends
 //	+ 8×cap(indexes)          v2's Index of each chunk
 //	+ len(compat)             its copy of the CompatibleText
 //	+ 24×cap(recent)          the times of the last calls (rate rule)
 func (st *stream) size() int {
-	return streamOverhead + len(st.session) + cap(st.text) + 8*cap(st.ends) + 8*cap(st.indexes) + len(st.compat) + 24*cap(st.recent)
+	return streamOverhead + len(st.conv) + cap(st.text) + 8*cap(st.ends) + 8*cap(st.indexes) + len(st.compat) + 24*cap(st.recent)
 }
 
 // chunkCount returns how many chunks the stream holds.
@@ -172,7 +177,7 @@ func (st *stream) snapshot(now time.Time, summary bool) Stream {
 	out := Stream{
 		MsgKey:         st.key(),
 		Version:        st.version,
-		SessionID:      st.session,
+		Conversation:   st.conv,
 		State:          st.stateAt(now),
 		TextBytes:      len(st.text),
 		CompatibleText: st.compat,
@@ -180,6 +185,9 @@ func (st *stream) snapshot(now time.Time, summary bool) Stream {
 		Calls:          st.calls,
 		Opened:         st.opened,
 		Updated:        st.updated,
+	}
+	if st.policy.conversation == inSession {
+		out.SessionID = st.conv
 	}
 	if summary {
 		out.CompatibleText = ""
@@ -276,19 +284,19 @@ func newStreamStore(max int, ttl time.Duration) *streamStore {
 
 // create opens a v1 stream with its first chunk and returns its key.
 func (s *streamStore) create(session, text string, finish bool, now time.Time) string {
-	key, _ := s.open1(endpointV1, &streamCall{sessionID: session, chunks: []chunk{{text: text}}, last: finish}, now)
+	key, _ := s.open1(endpointV1, &streamCall{key: session, chunks: []chunk{{text: text}}, last: finish}, now)
 	return key
 }
 
 // add appends a chunk to an open v1 stream of the session. It returns the
 // check that failed, or "" when the chunk was appended.
 func (s *streamStore) add(key, session, text string, finish bool, now time.Time) codes.Check {
-	return s.continue1(endpointV1, &streamCall{sessionID: session, msgKey: key, hasMsgKey: true, chunks: []chunk{{text: text}}, last: finish}, now)
+	return s.continue1(endpointV1, &streamCall{key: session, msgKey: key, hasMsgKey: true, chunks: []chunk{{text: text}}, last: finish}, now)
 }
 
 // open1 opens a stream with a call that has no MsgKey and returns its
 // key, or the check that refused the call. The store keeps copies of the
-// call's session, chunks and compatible text: they may be parts of the
+// call's conversation key, chunks and compatible text: they may be parts of the
 // request's body, which a stream must not keep alive.
 func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, codes.Check) {
 	if p.indexed && c.chunks[0].index != 1 {
@@ -300,7 +308,7 @@ func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, 
 	if s.tooLarge(p, 0, c) {
 		return "", codes.CheckMessageTooLarge
 	}
-	st := &stream{unix: now.Unix(), version: p.version, session: strings.Clone(c.sessionID),
+	st := &stream{unix: now.Unix(), version: p.version, conv: strings.Clone(c.key),
 		compat: strings.Clone(c.compatibleText), state: StreamOpen, opened: now, updated: now, policy: p}
 	st.appendChunks(c.chunks, p.indexed)
 	st.calls = 1
@@ -337,7 +345,7 @@ func (s *streamStore) continue1(p *endpoint, c *streamCall, now time.Time) codes
 	switch {
 	case !ok || st.version != p.version:
 		return codes.CheckMsgKeyUnknown
-	case st.session != c.sessionID:
+	case st.conv != c.key:
 		return codes.CheckMsgKeyForeign
 	}
 	if st.stateAt(now) == StreamTimedOut {

@@ -6,17 +6,18 @@ import (
 )
 
 // MarshalJSON writes a stream as the admin API documents it. A whole
-// stream (Chunks not nil) always has "chunks" and "text", even empty, and a
-// v2 one always has "indexes" and "compatible_text"; a summary has none of
+// stream (Chunks not nil) always has "chunks" and "text", even empty, and
+// one of TIMStreamElem (v2, c2c, group) always has "indexes" and
+// "compatible_text"; a summary has none of
 // them, only "text_bytes".
 func (s Stream) MarshalJSON() ([]byte, error) {
 	out := streamJSON{
-		MsgKey: s.MsgKey, Version: s.Version, SessionID: s.SessionID, State: s.State,
+		MsgKey: s.MsgKey, Version: s.Version, SessionID: s.SessionID, Conversation: s.Conversation, State: s.State,
 		TextBytes: s.TextBytes, Finished: s.Finished, Calls: s.Calls, Opened: s.Opened, Updated: s.Updated,
 	}
 	if s.Chunks != nil {
 		out.Chunks, out.Text = &s.Chunks, &s.Text
-		if s.Version == V2 {
+		if s.Version != V1 {
 			indexes := s.Indexes
 			if indexes == nil {
 				indexes = []int{}
@@ -33,6 +34,7 @@ type streamJSON struct {
 	MsgKey         string      `json:"msg_key"`
 	Version        string      `json:"version"`
 	SessionID      string      `json:"session_id"`
+	Conversation   string      `json:"conversation"`
 	State          StreamState `json:"state"`
 	Chunks         *[]string   `json:"chunks,omitempty"`
 	Indexes        *[]int      `json:"indexes,omitempty"`

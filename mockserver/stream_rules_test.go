@@ -40,7 +40,7 @@ func TestV2StreamLife(t *testing.T) {
 		t.Fatal("no stream")
 	}
 	want := Stream{
-		MsgKey: first.MsgKey, Version: V2, SessionID: testSession, State: StreamFinished,
+		MsgKey: first.MsgKey, Version: V2, SessionID: testSession, Conversation: testSession, State: StreamFinished,
 		Chunks: []string{"**Hello**, ", "this is ", "Tencent ", "Cloud."}, Indexes: []int{1, 2, 3, 5},
 		Text: "**Hello**, this is Tencent Cloud.", TextBytes: 33, CompatibleText: "Please upgrade to see this message.",
 		Finished: true, Calls: 3,
@@ -363,15 +363,15 @@ func TestReadBody(t *testing.T) {
 		wantErr bool
 	}{
 		{"v1", endpointV1, `{"SessionId":"s","Chunk":"a","MsgKey":"k","Finish":1}`,
-			streamCall{sessionID: "s", msgKey: "k", hasMsgKey: true, text: "a", last: true}, false},
+			streamCall{conv: conversation{id: "s"}, msgKey: "k", hasMsgKey: true, text: "a", last: true}, false},
 		{"v1 of other types", endpointV1, `{"SessionId":7,"Chunk":[],"MsgKey":null,"Finish":"1"}`,
 			streamCall{hasMsgKey: true}, false},
 		{"v2 indexes as the schema allows", endpointV2, `{"SessionId":"s","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"c","Chunks":[{"EventType":"data","Index":1.0,"Markdown":"a"},{"EventType":"data","Index":2e0,"Markdown":"b","IsLast":true}]}}]}`,
-			streamCall{sessionID: "s", text: "ab", chunks: []chunk{{1, "a"}, {2, "b"}}, last: true, compatibleText: "c"}, false},
+			streamCall{conv: conversation{id: "s"}, text: "ab", chunks: []chunk{{1, "a"}, {2, "b"}}, last: true, compatibleText: "c"}, false},
 		{"v2 IsLast before the last chunk", endpointV2, `{"SessionId":"s","MsgKey":"k","MsgBody":[{"MsgContent":{"Chunks":[{"Index":1,"Markdown":"a","IsLast":true},{"Index":2,"Markdown":"b"}]}}]}`,
-			streamCall{sessionID: "s", msgKey: "k", hasMsgKey: true, text: "ab", chunks: []chunk{{1, "a"}, {2, "b"}}, last: true}, true},
+			streamCall{conv: conversation{id: "s"}, msgKey: "k", hasMsgKey: true, text: "ab", chunks: []chunk{{1, "a"}, {2, "b"}}, last: true}, true},
 		{"v2 of other types", endpointV2, `{"SessionId":"s","MsgBody":[{"MsgContent":{"Chunks":[{"Index":"1","Markdown":5},7]}}]}`,
-			streamCall{sessionID: "s", chunks: []chunk{{}, {}}}, false},
+			streamCall{conv: conversation{id: "s"}, chunks: []chunk{{}, {}}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -380,7 +380,7 @@ func TestReadBody(t *testing.T) {
 				t.Fatal(err)
 			}
 			c, err := tt.ep.read(v.(map[string]any))
-			if (err != nil) != tt.wantErr || !cmp.Equal(c, tt.want, cmp.AllowUnexported(streamCall{}, chunk{})) {
+			if (err != nil) != tt.wantErr || !cmp.Equal(c, tt.want, cmp.AllowUnexported(streamCall{}, chunk{}, conversation{})) {
 				t.Errorf("call %+v, %v; want %+v, error %v", c, err, tt.want, tt.wantErr)
 			}
 		})

@@ -38,7 +38,7 @@ func TestStreamLife(t *testing.T) {
 		t.Fatal("stream not found")
 	}
 	want := Stream{
-		MsgKey: first.MsgKey, Version: V1, SessionID: testSession, State: StreamFinished,
+		MsgKey: first.MsgKey, Version: V1, SessionID: testSession, Conversation: testSession, State: StreamFinished,
 		Chunks: []string{"Hello, ", "this is ", "Tencent Cloud."},
 		Text:   "Hello, this is Tencent Cloud.", TextBytes: 29, Finished: true, Calls: 3,
 	}

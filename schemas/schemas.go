@@ -27,6 +27,13 @@ const (
 	RequestFile = "request.schema.json"
 	// RequestV2File describes a send_stream_msg_v2 request body.
 	RequestV2File = "request-v2.schema.json"
+	// RequestC2CFile describes a send_c2c_stream_msg request body.
+	RequestC2CFile = "request-c2c.schema.json"
+	// RequestGroupFile describes a send_group_stream_msg request body.
+	RequestGroupFile = "request-group.schema.json"
+	// StreamChunksFile describes the Chunks of a TIMStreamElem, which the
+	// v2, C2C and group request schemas refer to.
+	StreamChunksFile = "stream-chunks.schema.json"
 	// ReplyOKFile describes a success reply.
 	ReplyOKFile = "reply-ok.schema.json"
 	// ReplyErrorFile describes an error reply.
@@ -48,7 +55,7 @@ var (
 
 // Names lists the embedded schema files.
 func Names() []string {
-	return []string{RequestFile, RequestV2File, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+	return []string{RequestFile, RequestV2File, RequestC2CFile, RequestGroupFile, StreamChunksFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
 }
 
 // Source returns the text of an embedded schema file.

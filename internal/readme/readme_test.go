@@ -45,6 +45,10 @@ func TestCodeTableMatchesTheCode(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("README's check→code table drifted from mockserver/codes (-code +README):\n%s\nPaste the code's table:\n%s", diff, want)
 	}
+	got, want = section(t, readme(t), "codes-variants"), codes.Markdown(codes.Variants())
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("README's table of endpoints' own codes drifted from mockserver/codes (-code +README):\n%s\nPaste the code's table:\n%s", diff, want)
+	}
 }
 
 func TestTriggerTableNamesRealCodes(t *testing.T) {

@@ -17,6 +17,12 @@ const (
 	// SourceDesk is the Desk REST error-code page, which send_stream_msg_v2
 	// refers to.
 	SourceDesk Source = "desk-rest"
+	// SourceRobot is the error table of the chatbot APIs
+	// (openim_robot_http_svc: send_stream_msg, create_robot, ...).
+	SourceRobot Source = "openim-robot"
+	// SourceGroup is the IM group APIs' error table; the native group
+	// stream's pages list no codes, so deskmock's use of these is inferred.
+	SourceGroup Source = "im-group"
 )
 
 // Entry is one error code of the catalogue.
@@ -78,6 +84,14 @@ var catalogue = []Entry{
 	{70050, "UserSig verification failed and the rate of failures is over the limit. Try again in 1 minute.", SourceDesk},
 	{70051, "The account is on the blacklist.", SourceDesk},
 	{70107, "The account has not been imported.", SourceREST},
+	{90003, "Invalid format of To_Account", SourceREST},
+
+	{10002, "Internal error, please retry.", SourceRobot},
+	{10004, "Invalid parameter: a required field is missing or malformed.", SourceRobot},
+	{10008, "Illegal request: it needs App administrator permissions, or the chatbot limit was reached.", SourceRobot},
+
+	{10010, "The group does not exist, or it was disbanded.", SourceGroup},
+	{10015, "Invalid group ID.", SourceGroup},
 }
 
 var byCode = func() map[int]Entry {
@@ -116,7 +130,7 @@ func APICodes() []int {
 // Retryable reports whether the vendor's text asks the caller to retry.
 func Retryable(code int) bool {
 	switch code {
-	case 20004, 20005, 141002:
+	case 10002, 20004, 20005, 141002:
 		return true
 	}
 	return false

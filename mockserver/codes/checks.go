@@ -30,6 +30,10 @@ const (
 	CheckBodySchema         Check = "body-schema"
 	CheckSessionIDMalformed Check = "sessionid-malformed"
 	CheckSessionNotFound    Check = "session-not-found"
+	CheckAccountMalformed   Check = "account-malformed"
+	CheckAccountUnknown     Check = "account-unknown"
+	CheckGroupIDMalformed   Check = "groupid-malformed"
+	CheckGroupUnknown       Check = "group-unknown"
 	CheckMsgKeyUnknown      Check = "msgkey-unknown"
 	CheckMsgKeyForeign      Check = "msgkey-other-session"
 	CheckStreamFinished     Check = "stream-finished"
@@ -47,12 +51,15 @@ type Rule struct {
 	// Info is the ErrorInfo text sent with the code.
 	Info string `json:"info"`
 	// Documented is true when the vendor documents this code for this
-	// condition; false when the mapping is deskmock's inference.
+	// condition on the rule's endpoints; false when the mapping is
+	// deskmock's inference. A rule of every endpoint is documented for
+	// Desk's (DocumentedEndpoints) only: RuleFor clears it on the others.
 	Documented bool `json:"documented"`
 	// When says in words what fails the check.
 	When string `json:"when"`
 	// Endpoints names the endpoints whose pipeline runs the check ("v1",
-	// "v2"); empty means every endpoint.
+	// "v2", "c2c", ...); empty means every endpoint. Of an endpoint's own
+	// default (Variants), the endpoints it is the default of.
 	Endpoints []string `json:"endpoints,omitempty"`
 }
 
@@ -64,7 +71,23 @@ func rule(c Check, code int, documented bool, when string, endpoints ...string) 
 	return Rule{Check: c, Code: code, Info: e.Info, Documented: documented, When: when, Endpoints: endpoints}
 }
 
-// defaults is the check→code table, in pipeline order.
+// Endpoint names, as the table's rules and overrides name them.
+const (
+	desk1   = "v1"
+	desk2   = "v2"
+	c2c     = "c2c"
+	group   = "group"
+	chatbot = "chatbot"
+)
+
+// DocumentedEndpoints are the endpoints whose vendor pages the rules of
+// every endpoint (defaults) cite: Desk's streams. On any other endpoint a
+// default rule is inferred unless a variant says otherwise.
+var DocumentedEndpoints = []string{desk1, desk2}
+
+// defaults is the check→code table, in pipeline order: for each check, the
+// rule of every endpoint that runs it (Endpoints) and has no default of its
+// own (variants).
 var defaults = []Rule{
 	rule(CheckPath, 60009, false, "the path under /v4/ is not an API that deskmock serves"),
 	rule(CheckMethod, 60002, false, "the method is not POST"),
@@ -79,20 +102,49 @@ var defaults = []Rule{
 	rule(CheckUserSigExpired, 70001, false, "now is later than the UserSig's time + expire"),
 	rule(CheckUserSigSignature, 70009, false, "the UserSig's HMAC does not match the app's secret key"),
 	rule(CheckNotAdmin, 90009, true, "identifier is not an administrator of the app"),
-	rule(CheckNotDesk, 141000, true, "the app is not a Desk app"),
-	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the endpoint's limit (v1: 12288 bytes by default; v2: 262144, inferred)"),
+	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2),
+	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the endpoint's limit (v1: 12288 bytes by default; v2, c2c, group: 262144, inferred)"),
 	rule(CheckBodyNotJSON, 90001, true, "the body is not one JSON value in valid UTF-8"),
 	rule(CheckBodySchema, 90010, true, "the body does not match the request schema (a field missing or of the wrong type, Finish not 0 or 1)"),
-	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)"),
-	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode"),
-	rule(CheckMsgKeyUnknown, 141004, false, "MsgKey was never issued, or its stream was evicted"),
-	rule(CheckMsgKeyForeign, 141004, false, "MsgKey belongs to a stream of another session"),
+	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)", desk1, desk2),
+	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode", desk1, desk2),
+	rule(CheckAccountMalformed, 90003, false, "From_Account or To_Account is empty or longer than 32 bytes", c2c, group, chatbot),
+	rule(CheckAccountUnknown, 70107, false, "in strict accounts mode, From_Account or To_Account is not a known account", c2c, group, chatbot),
+	rule(CheckGroupIDMalformed, 10015, false, "GroupId is empty or longer than 48 bytes", group),
+	rule(CheckGroupUnknown, 10010, false, "the group was removed, or is not configured in strict groups mode", group),
+	rule(CheckMsgKeyUnknown, 141004, false, "MsgKey (StreamMsgID) was never issued, or its stream was evicted"),
+	rule(CheckMsgKeyForeign, 141004, false, "MsgKey (StreamMsgID) belongs to a stream of another conversation"),
 	rule(CheckStreamFinished, 141004, false, "MsgKey names a stream that already ended (Finish: 1, IsLast: true or the idle timeout), where the endpoint refuses calls after the end"),
-	rule(CheckStreamIdleEnded, 141004, false, "the stream ended by itself: its last call was longer ago than the endpoint's idle timeout (v2: 15 s)"),
-	rule(CheckStreamRate, 60007, false, "the stream got more continuation calls in one second than the endpoint's rate allows (v2: 5)"),
-	rule(CheckMessageTooLarge, 93000, false, "the stream's text would reach the endpoint's message limit (v2: 128 KB) or the store's per-stream cap"),
-	rule(CheckChunkIndex, 141004, false, "a chunk's Index is not 1 on a stream's first call, or not greater than the stream's last Index", "v2"),
+	rule(CheckStreamIdleEnded, 141004, false, "the stream ended by itself: its last call was longer ago than the endpoint's idle timeout (v2, c2c, group: 15 s)"),
+	rule(CheckStreamRate, 60007, false, "the stream got more continuation calls in one second than the endpoint's rate allows (v2, c2c, group: 5)"),
+	rule(CheckMessageTooLarge, 93000, false, "the stream's text would reach the endpoint's message limit (v2, c2c, group: 128 KB) or the store's per-stream cap"),
+	rule(CheckChunkIndex, 141004, false, "a chunk's Index is not 1 on a stream's first call, or not greater than the stream's last Index", desk2, c2c, group),
 	rule(CheckInternal, 141002, true, "the mock itself failed while answering (a bug in deskmock: please report it)"),
+}
+
+// variants are the defaults of single endpoints where the vendor (or
+// deskmock's inference) answers another code than defaults' rule: the
+// native streams speak IM's codes, the chatbot APIs their own table.
+var variants = []Rule{
+	rule(CheckBodySchema, 10004, true, "the body does not match the request schema (a field missing or of the wrong type, Finish not 0 or 1)", chatbot),
+	rule(CheckAccountMalformed, 10004, true, "From_Account or To_Account is empty or longer than 32 bytes", chatbot),
+	rule(CheckMsgKeyUnknown, 10004, false, "MsgKey was never issued, or its stream was evicted", chatbot),
+	rule(CheckMsgKeyForeign, 10004, false, "MsgKey belongs to a stream of another conversation", chatbot),
+	rule(CheckStreamFinished, 10004, false, "MsgKey names a stream that already ended (Finish: 1), which the chatbot stream refuses like the newer streams", chatbot),
+	rule(CheckNotAdmin, 10008, false, "identifier is not an administrator of the app (10008 is documented for create, delete and get_all_robots)", chatbot),
+	rule(CheckInternal, 10002, true, "the mock itself failed while answering (a bug in deskmock: please report it)", chatbot),
+	rule(CheckMsgKeyUnknown, 90010, false, "StreamMsgID was never issued, or its stream was evicted", c2c, group),
+	rule(CheckMsgKeyForeign, 90010, false, "StreamMsgID belongs to a stream of another conversation", c2c, group),
+	rule(CheckStreamFinished, 90010, false, "StreamMsgID names a stream that already ended (IsLast: true or the idle timeout)", c2c, group),
+	rule(CheckStreamIdleEnded, 90010, false, "the stream ended by itself: its last call was longer ago than 15 s", c2c, group),
+	rule(CheckChunkIndex, 90010, false, "a chunk's Index is not 1 on a stream's first call, or not greater than the stream's last Index", c2c, group),
+	rule(CheckInternal, 20005, false, "the mock itself failed while answering (a bug in deskmock: please report it)", c2c, group),
+}
+
+// Variants returns the defaults of single endpoints, in pipeline order of
+// their checks.
+func Variants() []Rule {
+	return append([]Rule(nil), variants...)
 }
 
 // Defaults returns the default check→code table, in pipeline order.
@@ -133,7 +185,8 @@ type Table struct {
 // overrides is a check, which applies to every endpoint, or an endpoint and
 // a check ("v2/body-schema", see EndpointCheck), which applies on top of
 // the first to that endpoint only; endpoints are the names such keys may
-// use. NewTable fails on an override of a check that does not exist, of an
+// use, and the endpoints whose own defaults (variants) it keeps: all when
+// none is given. NewTable fails on an override of a check that does not exist, of an
 // endpoint not in endpoints or whose pipeline does not run the check, or of
 // a code with no text.
 func NewTable(overrides map[Check]Override, endpoints ...string) (*Table, error) {
@@ -141,6 +194,17 @@ func NewTable(overrides map[Check]Override, endpoints ...string) (*Table, error)
 	for _, r := range defaults {
 		t.rules[r.Check] = r
 		t.order = append(t.order, r.Check)
+	}
+	for _, r := range variants {
+		for _, ep := range r.Endpoints {
+			if len(endpoints) > 0 && !contains(endpoints, ep) {
+				continue // an endpoint the caller does not serve
+			}
+			if t.byEndpoint[ep] == nil {
+				t.byEndpoint[ep] = map[Check]Rule{}
+			}
+			t.byEndpoint[ep][r.Check] = r
+		}
 	}
 	names := make([]string, 0, len(overrides))
 	for c := range overrides {
@@ -162,6 +226,10 @@ func NewTable(overrides map[Check]Override, endpoints ...string) (*Table, error)
 			if endpoint == "" {
 				t.rules[c] = r
 				continue
+			}
+			if own, ok := t.byEndpoint[endpoint][c]; ok {
+				// An endpoint's own default: its override applies to that.
+				r = overrideRule(own, overrides[Check(name)])
 			}
 			if t.byEndpoint[endpoint] == nil {
 				t.byEndpoint[endpoint] = map[Check]Rule{}
@@ -187,6 +255,16 @@ func (t *Table) overridden(name, endpoint string, c Check, o Override, endpoints
 			return Rule{}, fmt.Errorf("codes: %q: endpoint %s does not run check %s (it runs on %s)", name, endpoint, c, strings.Join(r.Endpoints, ", "))
 		}
 	}
+	r = overrideRule(r, o)
+	if r.Info == "" {
+		return Rule{}, fmt.Errorf("codes: check %q: code %d is not in the catalogue, so it needs an info text", name, r.Code)
+	}
+	return r, nil
+}
+
+// overrideRule applies an override to a rule: a new code takes its
+// catalogue text (empty when it has none) and is no longer documented.
+func overrideRule(r Rule, o Override) Rule {
 	if o.Code != 0 && o.Code != r.Code {
 		r.Code = o.Code
 		r.Documented = false
@@ -198,10 +276,7 @@ func (t *Table) overridden(name, endpoint string, c Check, o Override, endpoints
 	if o.Info != "" {
 		r.Info = o.Info
 	}
-	if r.Info == "" {
-		return Rule{}, fmt.Errorf("codes: check %q: code %d is not in the catalogue, so it needs an info text", name, r.Code)
-	}
-	return r, nil
+	return r
 }
 
 func contains(list []string, s string) bool {
@@ -232,16 +307,22 @@ func (t *Table) Rule(c Check) Rule {
 }
 
 // RuleFor returns the rule of a check on one endpoint: the endpoint's own
-// override if it has one, else Rule(c).
+// (its default, with its overrides) if it has one, else Rule(c), which is
+// documented on DocumentedEndpoints only.
 func (t *Table) RuleFor(endpoint string, c Check) Rule {
 	if r, ok := t.byEndpoint[endpoint][c]; ok {
 		return r
 	}
-	return t.Rule(c)
+	r := t.Rule(c)
+	if r.Documented && !contains(DocumentedEndpoints, endpoint) {
+		r.Documented = false
+	}
+	return r
 }
 
-// EndpointRules returns, per endpoint, the rules that its own overrides
-// change, in pipeline order; endpoints without one are absent.
+// EndpointRules returns, per endpoint, its own rules (its defaults that
+// differ from every endpoint's, and its overrides), in pipeline order;
+// endpoints without one are absent.
 func (t *Table) EndpointRules() map[string][]Rule {
 	out := map[string][]Rule{}
 	for endpoint, rules := range t.byEndpoint {
@@ -263,14 +344,18 @@ func (t *Table) Rules() []Rule {
 	return out
 }
 
-// Markdown renders the rules as the Markdown table printed in the README.
+// Markdown renders the rules as a Markdown table printed in the README. A
+// documented rule of every endpoint says on which it is documented.
 func Markdown(rules []Rule) string {
 	var b strings.Builder
 	b.WriteString("| # | check | endpoints | fails when | code | documented | ErrorInfo |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for i, r := range rules {
 		doc := "inferred"
-		if r.Documented {
+		switch {
+		case r.Documented && len(r.Endpoints) == 0:
+			doc = "on " + strings.Join(DocumentedEndpoints, ", ")
+		case r.Documented:
 			doc = "yes"
 		}
 		eps := "all"

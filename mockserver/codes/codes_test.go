@@ -22,6 +22,30 @@ func TestEveryRuleNamesACatalogueCode(t *testing.T) {
 	}
 }
 
+// An endpoint's own default names a catalogue code, of the table of its
+// API when it is marked documented, and replaces a check its endpoint runs.
+func TestEveryVariantNamesACatalogueCode(t *testing.T) {
+	common := map[Check]Rule{}
+	for _, r := range Defaults() {
+		common[r.Check] = r
+	}
+	for _, r := range Variants() {
+		e, ok := Lookup(r.Code)
+		if !ok || e.Info != r.Info || len(r.Endpoints) == 0 {
+			t.Errorf("variant %s %v: code %d text %q, catalogue %q", r.Check, r.Endpoints, r.Code, r.Info, e.Info)
+		}
+		if r.Documented && e.Source != SourceRobot {
+			t.Errorf("variant %s %v is marked documented but %d is not in the chatbot APIs' table", r.Check, r.Endpoints, r.Code)
+		}
+		c, ok := common[r.Check]
+		for _, ep := range r.Endpoints {
+			if !ok || len(c.Endpoints) > 0 && !contains(c.Endpoints, ep) {
+				t.Errorf("variant %s for %s: the endpoint does not run the check", r.Check, ep)
+			}
+		}
+	}
+}
+
 func TestAPICodesAreTheVendorTable(t *testing.T) {
 	want := "20001 20002 20003 20004 20005 20006 90001 90002 90005 90007 90009 90010 93000 141000 141002 141004 141005 141006"
 	var got []string

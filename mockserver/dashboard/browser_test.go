@@ -431,6 +431,8 @@ func TestConfigPanelShowsStreamRules(t *testing.T) {
 	want := [][]string{
 		{"v1 send_stream_msg", mockserver.EndpointPath, "30s", "yes", "no limit", "no rule"},
 		{"v2 send_stream_msg_v2", mockserver.EndpointV2Path, "15s", "yes", "5", "131072 bytes"},
+		{"c2c send_c2c_stream_msg", mockserver.EndpointC2CPath, "15s", "yes", "5", "131072 bytes"},
+		{"group send_group_stream_msg", mockserver.EndpointGroupPath, "15s", "yes", "5", "131072 bytes"},
 	}
 	if fmt.Sprint(rules) != fmt.Sprint(want) {
 		t.Errorf("stream rules shown:\n%q\nwant\n%q", rules, want)
