@@ -1,6 +1,7 @@
 package packaging
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -173,8 +174,9 @@ func readmeYAML(t *testing.T, heading string) ([]any, string) {
 }
 
 // placeholder is the image reference the README's "Your image in a
-// registry" names for the recipes: the first one in a registry.
-func placeholder(t *testing.T) string {
+// registry" names for the recipes: the first one in a registry. The
+// section's port and health command are the release image's.
+func placeholder(t *testing.T, rel released) string {
 	t.Helper()
 	doc, err := readme.Read(moduleRoot)
 	if err != nil {
@@ -184,6 +186,12 @@ func placeholder(t *testing.T) string {
 	m := regexp.MustCompile("`([a-z0-9.-]+\\.[a-z]+/[a-z0-9/._-]+/deskmock:v[0-9]+\\.[0-9]+\\.[0-9]+)`").FindStringSubmatch(text)
 	if m == nil {
 		t.Fatal(`README.md's "Your image in a registry" names no image such as registry.example.com/you/deskmock:v1.2.3`)
+	}
+	health, _ := json.Marshal(rel.health)
+	for _, want := range []string{"listens on port " + rel.port, "`" + strings.ReplaceAll(string(health), `","`, `", "`) + "`"} {
+		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
+			t.Errorf(`README.md's "Your image in a registry" does not say %s`, want)
+		}
 	}
 	for _, sh := range readme.Blocks(text, "sh") {
 		if !strings.Contains(sh, "push --format docker ") || !strings.Contains(sh, " "+m[1]+"\n") {
@@ -201,7 +209,7 @@ func placeholder(t *testing.T) string {
 // shell), and a service reached by a name lets the admin API answer to it.
 func TestCIRecipes(t *testing.T) {
 	rel := readRelease(t)
-	image := placeholder(t)
+	image := placeholder(t, rel)
 	tests := []struct {
 		heading string
 		parse   func(t *testing.T, y any, text string) recipe
