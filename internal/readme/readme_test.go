@@ -21,22 +21,21 @@ import (
 
 func readme(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	doc, err := Read("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return doc
 }
 
 // section returns the text between <!-- name:begin --> and <!-- name:end -->.
 func section(t *testing.T, doc, name string) string {
 	t.Helper()
-	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
-	i, j := strings.Index(doc, begin), strings.Index(doc, end)
-	if i < 0 || j < i {
+	text, ok := Marked(doc, name)
+	if !ok {
 		t.Fatalf("README has no %s section", name)
 	}
-	return doc[i+len(begin) : j]
+	return text
 }
 
 func TestCodeTableMatchesTheCode(t *testing.T) {
