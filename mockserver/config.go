@@ -138,6 +138,9 @@ type App struct {
 	// Desk is false for an app that is not a Desk app (calls get 141000);
 	// nil means true.
 	Desk *bool `json:"desk,omitempty"`
+	// Robots are the app's chatbot accounts from the start (UserIDs that
+	// start with @RBT#, at most 20); create_robot adds more.
+	Robots []string `json:"robots,omitempty"`
 }
 
 // IsDesk reports whether the app is a Desk app.
@@ -425,6 +428,14 @@ func (c *Config) Validate() error {
 		for j, id := range a.Admins {
 			if id == "" {
 				return fmt.Errorf("apps/%d/admins/%d: empty identifier", i, j)
+			}
+		}
+		if len(a.Robots) > maxRobotsPerApp {
+			return fmt.Errorf("apps/%d/robots: %d chatbots; an app has at most %d", i, len(a.Robots), maxRobotsPerApp)
+		}
+		for j, id := range a.Robots {
+			if !validRobotID(id) {
+				return fmt.Errorf("apps/%d/robots/%d: %q does not start with %s or is longer than %d bytes", i, j, id, robotPrefix, maxAccountBytes)
 			}
 		}
 	}

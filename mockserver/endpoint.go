@@ -23,15 +23,25 @@ const (
 	EndpointC2CPath = "/v4/stream_msg/send_c2c_stream_msg"
 	// EndpointGroupPath is the path of the native group stream.
 	EndpointGroupPath = "/v4/stream_msg/send_group_stream_msg"
+	// EndpointChatbotPath is the path of a chatbot's stream.
+	EndpointChatbotPath = "/v4/openim_robot_http_svc/send_stream_msg"
+	// Paths of the chatbot accounts' endpoints.
+	CreateRobotPath  = "/v4/openim_robot_http_svc/create_robot"
+	DeleteRobotPath  = "/v4/openim_robot_http_svc/delete_robot"
+	GetAllRobotsPath = "/v4/openim_robot_http_svc/get_all_robots"
 )
 
 // Endpoint names, as the journal, the streams, the fault rules, the codes
 // table and the configuration name them.
 const (
-	V1    = "v1"    // Desk's send_stream_msg
-	V2    = "v2"    // Desk's send_stream_msg_v2
-	C2C   = "c2c"   // the native send_c2c_stream_msg
-	Group = "group" // the native send_group_stream_msg
+	V1           = "v1"             // Desk's send_stream_msg
+	V2           = "v2"             // Desk's send_stream_msg_v2
+	C2C          = "c2c"            // the native send_c2c_stream_msg
+	Group        = "group"          // the native send_group_stream_msg
+	Chatbot      = "chatbot"        // a chatbot's openim_robot_http_svc/send_stream_msg
+	CreateRobot  = "create_robot"   // creates a chatbot account
+	DeleteRobot  = "delete_robot"   // marks a chatbot account deleted
+	GetAllRobots = "get_all_robots" // lists an app's chatbot accounts
 )
 
 // endpoint is one streaming API, everything about it in one value: where
@@ -69,6 +79,16 @@ type endpoint struct {
 	// keyName is the name of the stream's key in the body and the reply:
 	// "MsgKey", or the native streams' "StreamMsgID".
 	keyName string
+	// act answers a body that passed its checks, on an endpoint that does
+	// not stream (the chatbot accounts'); nil on a streaming endpoint,
+	// whose body is a call (read) that a stream takes.
+	act func(s *Server, in *incoming, out *outcome) verdict
+	// fromRobot is true when the stream's sender must be a valid chatbot
+	// of the app.
+	fromRobot bool
+	// chatbotMessage is true when the user sees the stream as the
+	// chatbots' custom message (Stream.ChatbotMessage).
+	chatbotMessage bool
 	// read reads a decoded body, valid or not, into the call it asks for,
 	// once: fault rules match on what it found, and once the body passed
 	// the schema the call is whole. What is missing or of another type is
@@ -158,9 +178,45 @@ var endpointGroup = &endpoint{
 	read:         readGroup,
 }
 
+// chatbotRate is the rate the vendor states for every chatbot API: 200
+// calls a second (per app, inferred).
+const chatbotRate = 200
+
+// endpointChatbot is a chatbot's stream to a user: v1's body with the
+// accounts of a C2C chat; the sender must be a valid chatbot. The vendor
+// states no stream rule; like every stream of the family it takes no call
+// after its end.
+var endpointChatbot = &endpoint{
+	version: Chatbot, name: "robot send_stream_msg", path: EndpointChatbotPath, schema: schemas.RequestChatbotFile,
+	validate:       schemaValidator(schemas.RequestChatbotFile),
+	bodyLimit:      func(l Limits) int { return l.MaxBodyBytes },
+	rules:          StreamRules{RefuseAfterEnd: true, AppCallsPerSecond: chatbotRate},
+	keyName:        "MsgKey",
+	conversation:   inC2C,
+	fromRobot:      true,
+	chatbotMessage: true,
+	read:           readChatbot,
+}
+
+// robotEndpoint is one of the chatbot accounts' endpoints, which answer
+// with act rather than stream.
+func robotEndpoint(version, path, schema string, act func(*Server, *incoming, *outcome) verdict) *endpoint {
+	return &endpoint{
+		version: version, name: version, path: path, schema: schema,
+		validate:  schemaValidator(schema),
+		bodyLimit: func(l Limits) int { return l.MaxBodyBytes },
+		rules:     StreamRules{AppCallsPerSecond: chatbotRate},
+		act:       act,
+	}
+}
+
 // endpoints are the APIs the server serves, in the order the README lists
 // them.
-var endpoints = []*endpoint{endpointV1, endpointV2, endpointC2C, endpointGroup}
+var endpoints = []*endpoint{endpointV1, endpointV2, endpointC2C, endpointGroup, endpointChatbot,
+	robotEndpoint(CreateRobot, CreateRobotPath, schemas.RequestCreateRobotFile, (*Server).createRobot),
+	robotEndpoint(DeleteRobot, DeleteRobotPath, schemas.RequestDeleteRobotFile, (*Server).deleteRobot),
+	robotEndpoint(GetAllRobots, GetAllRobotsPath, schemas.RequestGetAllRobotsFile, (*Server).getAllRobots),
+}
 
 // unknownAPI stands for a path under /v4/ that is no endpoint: its
 // requests are read (within the default body limit) and journaled like an
@@ -208,6 +264,9 @@ type StreamRules struct {
 	// MaxMessageBytes bounds the text of one stream: the chunks joined must
 	// stay shorter; 0 leaves only the store's per-stream cap.
 	MaxMessageBytes int
+	// AppCallsPerSecond is how many calls one app may make to the endpoint
+	// in any one second; 0 is no limit.
+	AppCallsPerSecond int
 }
 
 // streamCall is what one request asks of a stream, whatever the endpoint.
@@ -264,6 +323,22 @@ func joinText(chunks []chunk) string {
 // readV1 reads a v1 body: {"SessionId","Chunk","MsgKey","Finish"}.
 func readV1(m map[string]any) (c streamCall, err error) {
 	c.conv.id, _ = m["SessionId"].(string)
+	readChunk(m, &c)
+	return c, nil
+}
+
+// readChatbot reads a chatbot's body: {"From_Account","To_Account","Chunk",
+// "MsgKey","Finish"}.
+func readChatbot(m map[string]any) (c streamCall, err error) {
+	c.conv.id, _ = m["To_Account"].(string)
+	readFrom(m, &c.conv)
+	readChunk(m, &c)
+	return c, nil
+}
+
+// readChunk reads the Chunk, MsgKey and Finish of a body of one chunk a
+// call.
+func readChunk(m map[string]any, c *streamCall) {
 	c.text, _ = m["Chunk"].(string)
 	var key any
 	key, c.hasMsgKey = m["MsgKey"]
@@ -272,7 +347,6 @@ func readV1(m map[string]any) (c streamCall, err error) {
 		n, _ := f.Float64()
 		c.last = n == 1
 	}
-	return c, nil
 }
 
 // readV2 reads a v2 body: SessionId, MsgKey at the top level (inferred),

@@ -27,6 +27,9 @@ type EndpointConfig struct {
 	// MaxMessageBytes bounds a stream's text (the chunks joined must stay
 	// shorter); 0 switches the rule off (the store's per-stream cap stays).
 	MaxMessageBytes *int `json:"max_message_bytes,omitempty"`
+	// AppCallsPerSecond limits the calls one app makes to the endpoint in
+	// any one second (the chatbot APIs' 200); 0 switches the limit off.
+	AppCallsPerSecond *int `json:"app_calls_per_second,omitempty"`
 }
 
 // RuleDuration is a rule's duration: a Go duration string, or "off" (also
@@ -66,6 +69,8 @@ func (d *RuleDuration) UnmarshalJSON(b []byte) error {
 const (
 	// maxCallsPerSecond bounds calls_per_second.
 	maxCallsPerSecond = 1000
+	// maxAppCallsPerSecond bounds app_calls_per_second.
+	maxAppCallsPerSecond = 1_000_000
 	// defaultMaxBodyBytesV2 is v2's body limit: room for a whole 128 KB
 	// message with its JSON around it (inferred: the vendor states only the
 	// message limit).
@@ -86,6 +91,9 @@ func (c EndpointConfig) apply(rules StreamRules) StreamRules {
 	if c.MaxMessageBytes != nil {
 		rules.MaxMessageBytes = *c.MaxMessageBytes
 	}
+	if c.AppCallsPerSecond != nil {
+		rules.AppCallsPerSecond = *c.AppCallsPerSecond
+	}
 	return rules
 }
 
@@ -99,6 +107,8 @@ func (c EndpointConfig) validate(prefix string) error {
 		return fmt.Errorf("%s/calls_per_second: %d is not in 0..%d", prefix, *c.CallsPerSecond, maxCallsPerSecond)
 	case c.MaxMessageBytes != nil && *c.MaxMessageBytes < 0:
 		return fmt.Errorf("%s/max_message_bytes: %d is negative", prefix, *c.MaxMessageBytes)
+	case c.AppCallsPerSecond != nil && (*c.AppCallsPerSecond < 0 || *c.AppCallsPerSecond > maxAppCallsPerSecond):
+		return fmt.Errorf("%s/app_calls_per_second: %d is not in 0..%d", prefix, *c.AppCallsPerSecond, maxAppCallsPerSecond)
 	}
 	return nil
 }

@@ -41,6 +41,8 @@ type incoming struct {
 	readErr  error
 	value    any   // the decoded body
 	jsonErr  error // why the body did not decode
+	// app is the caller's app, once the query named a configured one.
+	app *App
 	// call is what the body asks of a stream, read once by the endpoint;
 	// it is whole once the body passed the schema and callErr is nil.
 	call    streamCall
@@ -187,18 +189,19 @@ func (s *Server) finish(ep *endpoint, w http.ResponseWriter, r *http.Request, in
 
 // arrive reads the request once: the body (bounded), its decoded value,
 // the call it asks for and what fault rules match on, the request's number
-// overall and on its session. An endpoint without a reader (an unknown
-// API) has its body read but not decoded.
+// overall and on its conversation. An endpoint without a schema (an
+// unknown API) has its body read but not decoded, one without a reader
+// (the chatbot accounts') has no call.
 func (s *Server) arrive(ep *endpoint, r *http.Request, in *incoming) {
 	in.start = s.now()
 	in.arrival.nth = s.nth.Add(1)
 	in.body, in.bodySize, in.tooLarge, in.readErr = readBodyText(r, ep.maxBody)
-	if in.tooLarge || in.readErr != nil || ep.read == nil {
+	if in.tooLarge || in.readErr != nil || ep.validate == nil {
 		return
 	}
 	in.value, in.jsonErr = decodeJSON(in.body)
 	m, ok := in.value.(map[string]any)
-	if !ok {
+	if !ok || ep.read == nil {
 		return
 	}
 	in.call, in.callErr = ep.read(m)
@@ -289,17 +292,25 @@ func (s *Server) run(ep *endpoint, r *http.Request, in *incoming, now time.Time,
 	if r.Method != http.MethodPost {
 		return fail(codes.CheckMethod, "method "+r.Method+"; only POST is served")
 	}
-	if v := s.checkQuery(ep, r, now); v.failed() {
+	if v := s.checkQuery(ep, r, now, in); v.failed() {
 		return v
 	}
+	if n := ep.rules.AppCallsPerSecond; n > 0 && !s.appRate.allow(in.app.SDKAppID, ep.version, n, now) {
+		return fail(codes.CheckAppRate, fmt.Sprintf("app %d made %d calls to %s in this second already", in.app.SDKAppID, n, ep.name))
+	}
 	if v := checkBody(ep, in); v.failed() {
+		return v
+	}
+	if ep.act != nil {
+		v := ep.act(s, in, out)
+		out.applied = !v.failed()
 		return v
 	}
 	if in.callErr != nil {
 		return fail(codes.CheckBodySchema, in.callErr.Error())
 	}
 	out.hasCall, out.sentKey = true, in.call.msgKey
-	if v := s.checkConversation(in, out); v.failed() {
+	if v := s.checkConversation(ep, in, out); v.failed() {
 		return v
 	}
 	return s.applyCall(ep, &in.call, now, out)
@@ -307,7 +318,7 @@ func (s *Server) run(ep *endpoint, r *http.Request, in *incoming, now time.Time,
 
 // checkQuery checks the URL's query string and the caller's identity, and
 // that the app may call the endpoint.
-func (s *Server) checkQuery(ep *endpoint, r *http.Request, now time.Time) verdict {
+func (s *Server) checkQuery(ep *endpoint, r *http.Request, now time.Time, in *incoming) verdict {
 	q, v := parseIMQuery(r.URL.RawQuery)
 	if v.failed() {
 		return v
@@ -335,6 +346,7 @@ func (s *Server) checkQuery(ep *endpoint, r *http.Request, now time.Time) verdic
 	if !ok {
 		return fail(codes.CheckSDKAppIDUnknown, "sdkappid "+q[qSDKAppID]+" is not configured; known: "+s.knownApps)
 	}
+	in.app = app
 	identifier := q[qIdentifier]
 	if err := s.userSigs.Check(app.SecretKey, sdkappid, identifier, q[qUserSig], now); err != nil {
 		return fail(userSigCheck(err), err.Error())
@@ -373,7 +385,7 @@ func checkBody(ep *endpoint, in *incoming) verdict {
 // checkConversation checks the call's conversation: its names (as arrive
 // found them), then trigger IDs, then whether the server knows it (an open
 // session; in strict mode, a configured account or group).
-func (s *Server) checkConversation(in *incoming, out *outcome) verdict {
+func (s *Server) checkConversation(ep *endpoint, in *incoming, out *outcome) verdict {
 	if in.malformed != "" {
 		return fail(in.malformed, in.detail)
 	}
@@ -382,6 +394,9 @@ func (s *Server) checkConversation(in *incoming, out *outcome) verdict {
 			out.fault, out.action = "trigger", "error_code"
 		}
 		return verdict{check: checkTrigger, code: code, detail: "trigger " + in.call.conv.id + ": code " + strconv.Itoa(code)}
+	}
+	if conv := in.call.conv; ep.fromRobot && !s.robots.valid(in.app.SDKAppID, conv.from) {
+		return fail(codes.CheckNotRobot, "From_Account "+strconv.Quote(conv.from)+" is not a chatbot of app "+strconv.FormatUint(in.app.SDKAppID, 10)+" (create it with create_robot, or list it in the app's robots)")
 	}
 	if c, why := s.missing(in.call.conv); c != "" {
 		return fail(c, why)

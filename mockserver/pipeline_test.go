@@ -51,7 +51,7 @@ func pipelineServerClock(t *testing.T) (*TestServer, *stoppedClock) {
 	clk := &stoppedClock{at: time.Now()}
 	ts := NewTestServer(t, WithClock(clk.now), WithApp(App{SDKAppID: nonDeskApp, SecretKey: "other-key", Admins: []string{"administrator"}, Desk: &no}),
 		Option(func(c *Config) {
-			c.Accounts = Directory{Strict: true, IDs: []string{"@RBT#bot", "user01", "user02"}}
+			c.Accounts = Directory{Strict: true, IDs: []string{"@RBT#bot", "@RBT#my_bot", "user01", "user02"}}
 			c.Groups = Directory{Strict: true, IDs: []string{"group01"}}
 		}))
 	if err := ts.EndSession(endedSession); err != nil {
@@ -147,6 +147,30 @@ func TestPipelineChecks(t *testing.T) {
 		native[n.name] = r
 	}
 	nc, ng := native[C2C], native[Group]
+
+	// The chatbot: a finished stream and an open one to another user; the
+	// app's chatbots filled to the limit (the default app has @RBT#my_bot);
+	// and the rate of the second app spent on every chatbot API.
+	chatbotURL := ts.URL + EndpointChatbotPath + "?" + okQuery
+	bot := func(fields string) string {
+		return `{"From_Account":"@RBT#my_bot","To_Account":"user01","Chunk":"a"` + fields + `}`
+	}
+	botDone := post(t, chatbotURL, bot(`,"Finish":1`))
+	botOpen := post(t, chatbotURL, `{"From_Account":"@RBT#my_bot","To_Account":"user02","Chunk":"a"}`)
+	if botDone.MsgKey == "" || botOpen.MsgKey == "" {
+		t.Fatalf("setup of the chatbot streams failed: %+v %+v", botDone, botOpen)
+	}
+	for i := len(ts.Robots()); i < maxRobotsPerApp; i++ {
+		if r := post(t, ts.URL+CreateRobotPath+"?"+okQuery, `{"UserID":"@RBT#bot`+strconv.Itoa(i)+`"}`); r.ErrorCode != 0 {
+			t.Fatalf("setup: creating chatbot %d: %+v", i, r)
+		}
+	}
+	for _, ep := range []string{Chatbot, CreateRobot, DeleteRobot, GetAllRobots} {
+		for range chatbotRate {
+			ts.appRate.allow(nonDeskApp, ep, chatbotRate, ts.now())
+		}
+	}
+	otherApp := q(strconv.Itoa(nonDeskApp), "administrator", sign(t, "other-key", nonDeskApp, "administrator", now, 86400), "1", "json")
 	before := ts.Streams()
 
 	type row struct {
@@ -267,10 +291,49 @@ func TestPipelineChecks(t *testing.T) {
 		{"group stream idle past 15 s", "POST", EndpointGroupPath, okQuery, grp(ng.idle.StreamMsgID, v2Chunk{2, "a", false}), codes.CheckStreamIdleEnded, false},
 		{"group sixth call in one second", "POST", EndpointGroupPath, okQuery, grp(ng.busy.StreamMsgID, v2Chunk{6, "a", false}), codes.CheckStreamRate, false},
 		{"group the mock fails", "POST", EndpointGroupPath, okQuery, grp("", v2Chunk{1, "a", false}), codes.CheckInternal, true},
+
+		{"chatbot: the app's 201st call in one second", "POST", EndpointChatbotPath, otherApp, bot(""), codes.CheckAppRate, false},
+		{"chatbot body one byte too long", "POST", EndpointChatbotPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"chatbot body not JSON", "POST", EndpointChatbotPath, okQuery, `{"Chunk"`, codes.CheckBodyNotJSON, false},
+		{"chatbot From_Account missing", "POST", EndpointChatbotPath, okQuery, `{"To_Account":"user01","Chunk":"a"}`, codes.CheckBodySchema, false},
+		{"chatbot Finish 2", "POST", EndpointChatbotPath, okQuery, bot(`,"Finish":2`), codes.CheckBodySchema, false},
+		{"chatbot To_Account empty", "POST", EndpointChatbotPath, okQuery, `{"From_Account":"@RBT#my_bot","To_Account":"","Chunk":"a"}`, codes.CheckAccountMalformed, false},
+		{"chatbot From_Account empty", "POST", EndpointChatbotPath, okQuery, `{"From_Account":"","To_Account":"user01","Chunk":"a"}`, codes.CheckAccountMalformed, false},
+		{"chatbot sender not @RBT#", "POST", EndpointChatbotPath, okQuery, `{"From_Account":"user02","To_Account":"user01","Chunk":"a"}`, codes.CheckNotRobot, false},
+		{"chatbot sender never created", "POST", EndpointChatbotPath, okQuery, `{"From_Account":"@RBT#ghost","To_Account":"user01","Chunk":"a"}`, codes.CheckNotRobot, false},
+		{"chatbot To_Account unknown (strict)", "POST", EndpointChatbotPath, okQuery, `{"From_Account":"@RBT#my_bot","To_Account":"stranger","Chunk":"a"}`, codes.CheckAccountUnknown, false},
+		{"chatbot MsgKey of v1", "POST", EndpointChatbotPath, okQuery, bot(`,"MsgKey":"` + otherOpen.MsgKey + `"`), codes.CheckMsgKeyUnknown, false},
+		{"chatbot MsgKey of another user", "POST", EndpointChatbotPath, okQuery, bot(`,"MsgKey":"` + botOpen.MsgKey + `"`), codes.CheckMsgKeyForeign, false},
+		{"chatbot stream finished", "POST", EndpointChatbotPath, okQuery, bot(`,"MsgKey":"` + botDone.MsgKey + `"`), codes.CheckStreamFinished, false},
+		{"chatbot the mock fails", "POST", EndpointChatbotPath, okQuery, bot(""), codes.CheckInternal, true},
+
+		{"create_robot: the app's 201st call in one second", "POST", CreateRobotPath, otherApp, `{"UserID":"@RBT#x"}`, codes.CheckAppRate, false},
+		{"create_robot body one byte too long", "POST", CreateRobotPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"create_robot body not JSON", "POST", CreateRobotPath, okQuery, `{`, codes.CheckBodyNotJSON, false},
+		{"create_robot UserID missing", "POST", CreateRobotPath, okQuery, `{"Nick":"n"}`, codes.CheckBodySchema, false},
+		{"create_robot SelfSignature of 501 bytes", "POST", CreateRobotPath, okQuery, `{"UserID":"@RBT#x","SelfSignature":"` + strings.Repeat("s", 501) + `"}`, codes.CheckBodySchema, false},
+		{"create_robot SelfSignature of 501 bytes in 167 characters", "POST", CreateRobotPath, okQuery, `{"UserID":"@RBT#x","SelfSignature":"` + strings.Repeat("字", 167) + `"}`, codes.CheckBodySchema, false},
+		{"create_robot UserID without @RBT#", "POST", CreateRobotPath, okQuery, `{"UserID":"bot"}`, codes.CheckRobotIDMalformed, false},
+		{"create_robot UserID of 33 bytes", "POST", CreateRobotPath, okQuery, `{"UserID":"@RBT#` + strings.Repeat("b", 28) + `"}`, codes.CheckRobotIDMalformed, false},
+		{"create_robot: a 21st chatbot", "POST", CreateRobotPath, okQuery, `{"UserID":"@RBT#one_more"}`, codes.CheckRobotLimit, false},
+		{"create_robot the mock fails", "POST", CreateRobotPath, okQuery, `{"UserID":"@RBT#x"}`, codes.CheckInternal, true},
+		{"delete_robot: the app's 201st call in one second", "POST", DeleteRobotPath, otherApp, `{"Robot_Account":"@RBT#x"}`, codes.CheckAppRate, false},
+		{"delete_robot body one byte too long", "POST", DeleteRobotPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"delete_robot body not JSON", "POST", DeleteRobotPath, okQuery, `x`, codes.CheckBodyNotJSON, false},
+		{"delete_robot Robot_Account a number", "POST", DeleteRobotPath, okQuery, `{"Robot_Account":1}`, codes.CheckBodySchema, false},
+		{"delete_robot Robot_Account without @RBT#", "POST", DeleteRobotPath, okQuery, `{"Robot_Account":"user01"}`, codes.CheckRobotIDMalformed, false},
+		{"delete_robot a chatbot never created", "POST", DeleteRobotPath, okQuery, `{"Robot_Account":"@RBT#ghost"}`, codes.CheckRobotUnknown, false},
+		{"delete_robot the mock fails", "POST", DeleteRobotPath, okQuery, `{"Robot_Account":"@RBT#bot1"}`, codes.CheckInternal, true},
+		{"get_all_robots: the app's 201st call in one second", "POST", GetAllRobotsPath, otherApp, `{}`, codes.CheckAppRate, false},
+		{"get_all_robots body one byte too long", "POST", GetAllRobotsPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"get_all_robots body not JSON", "POST", GetAllRobotsPath, okQuery, ``, codes.CheckBodyNotJSON, false},
+		{"get_all_robots body an array", "POST", GetAllRobotsPath, okQuery, `[]`, codes.CheckBodySchema, false},
+		{"get_all_robots the mock fails", "POST", GetAllRobotsPath, okQuery, `{}`, codes.CheckInternal, true},
 	}
 	// The transport and identity rows, on every endpoint other than v1
 	// (which the rows above run them on), each with a valid body.
-	valid := map[string]string{V2: v2("", v2Chunk{1, "a", false}), C2C: c2c("", v2Chunk{1, "a", false}), Group: grp("", v2Chunk{1, "a", false})}
+	valid := map[string]string{V2: v2("", v2Chunk{1, "a", false}), C2C: c2c("", v2Chunk{1, "a", false}), Group: grp("", v2Chunk{1, "a", false}),
+		Chatbot: bot(""), CreateRobot: `{"UserID":"@RBT#x"}`, DeleteRobot: `{"Robot_Account":"@RBT#bot1"}`, GetAllRobots: `{}`}
 	var more []row
 	for _, ep := range endpoints[1:] {
 		ep := ts.byPath[ep.path]
@@ -335,7 +398,7 @@ func TestPipelineChecks(t *testing.T) {
 	if !covered[""][codes.CheckPath] {
 		t.Errorf("no test provokes check %s", codes.CheckPath)
 	}
-	if got := ts.Streams(); len(got) != 16 || got[0].Text != "a" || got[1].Text != "a" {
+	if got := ts.Streams(); len(got) != 18 || got[0].Text != "a" || got[1].Text != "a" {
 		t.Errorf("rejected requests changed the streams: %+v", got)
 	}
 	if diff := cmp.Diff(before, ts.Streams(), cmpopts.IgnoreFields(Stream{}, "State")); diff != "" {

@@ -19,6 +19,9 @@ type reply struct {
 	// native streams' "StreamMsgID". A key order names it MsgKey.
 	keyName   string
 	requestID string
+	// extra is more of a success's members, written last as they are
+	// (get_all_robots' "Robot_Account":[...]).
+	extra []byte
 }
 
 // appendReply writes the vendor's envelope with its keys in order (a
@@ -63,6 +66,12 @@ func appendReply(b []byte, r reply, order []string) []byte {
 		case "RequestId":
 			b = appendJSONString(b, r.requestID)
 		}
+	}
+	if r.code == 0 && len(r.extra) > 0 {
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, r.extra...)
 	}
 	return append(b, '}')
 }

@@ -34,6 +34,8 @@ type Server struct {
 	// "open" is known, "ended" removed.
 	accounts *sessionStore
 	groups   *sessionStore
+	robots   *robotStore
+	appRate  *appRate
 	streams  *streamStore
 	faults   *faultSet
 	calls    *callCounter
@@ -71,6 +73,8 @@ func New(cfg Config) (*Server, error) {
 		sessions: newSessionStore(cfg.Sessions.Strict, cfg.Sessions.IDs),
 		accounts: newSessionStore(cfg.Accounts.Strict, cfg.Accounts.IDs),
 		groups:   newSessionStore(cfg.Groups.Strict, cfg.Groups.IDs),
+		robots:   newRobotStore(cfg.Apps),
+		appRate:  newAppRate(),
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
 		byPath:   make(map[string]*endpoint, len(endpoints)),
 		keyOrder: defaultKeyOrder,
@@ -175,6 +179,10 @@ func (s *Server) StreamPage(after uint64, limit int, text bool) ([]Stream, uint6
 // Stream returns the stream of a MsgKey.
 func (s *Server) Stream(msgKey string) (Stream, bool) { return s.streams.get(msgKey, s.now()) }
 
+// Robots returns the chatbot accounts of every app, configured or created,
+// valid or deleted, by app and UserID.
+func (s *Server) Robots() []Robot { return s.robots.list(0, false) }
+
 // Sessions returns the sessions that were configured, opened or ended.
 func (s *Server) Sessions() []SessionInfo { return s.sessions.list() }
 
@@ -206,6 +214,8 @@ func (s *Server) Reset() {
 	s.sessions.reset(s.cfg.Sessions.Strict, s.cfg.Sessions.IDs)
 	s.accounts.reset(s.cfg.Accounts.Strict, s.cfg.Accounts.IDs)
 	s.groups.reset(s.cfg.Groups.Strict, s.cfg.Groups.IDs)
+	s.robots.reset(s.cfg.Apps)
+	s.appRate.reset()
 	s.calls.reset()
 	s.journal.clear()
 	s.nth.Store(0)

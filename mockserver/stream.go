@@ -54,6 +54,9 @@ type Stream struct {
 	// CompatibleText is the last v2 CompatibleText the stream was sent:
 	// what clients too old to render a stream show.
 	CompatibleText string `json:"compatible_text,omitempty"`
+	// ChatbotMessage is what the user's client shows of a chatbot's stream
+	// (the chatbot endpoint's only; nil in summaries).
+	ChatbotMessage *ChatbotMessage `json:"chatbot_message,omitempty"`
 	// Finished is true once the stream ended with its last chunk.
 	Finished bool `json:"finished"`
 	// Calls counts the accepted calls.
@@ -62,6 +65,19 @@ type Stream struct {
 	Opened time.Time `json:"opened"`
 	// Updated is when the last call was accepted.
 	Updated time.Time `json:"updated"`
+}
+
+// ChatbotMessage is the custom message a chatbot's stream shows as in the
+// user's client, as the vendor's client-side protocol describes it: its
+// Data {"chatbotPlugin":2,"src":2,"chunks":[...],"isFinished":0|1}, first
+// received, then modified with every chunk. Which chatbotPlugin value the
+// chatbot stream itself produces is not documented: 2, the console's
+// chatbots', is inferred.
+type ChatbotMessage struct {
+	ChatbotPlugin int      `json:"chatbotPlugin"`
+	Src           int      `json:"src"`
+	Chunks        []string `json:"chunks"`
+	IsFinished    int      `json:"isFinished"`
 }
 
 // stream is the stored form of a Stream. Its MsgKey is kept as the numbers
@@ -200,6 +216,13 @@ func (st *stream) snapshot(now time.Time, summary bool) Stream {
 		start = end
 	}
 	out.Chunks = append(chunks, string(st.text[start:]))
+	if st.policy.chatbotMessage {
+		m := &ChatbotMessage{ChatbotPlugin: 2, Src: 2, Chunks: out.Chunks}
+		if st.state == StreamFinished {
+			m.IsFinished = 1
+		}
+		out.ChatbotMessage = m
+	}
 	out.Text = string(st.text)
 	out.Indexes = slices.Clone(st.indexes)
 	return out

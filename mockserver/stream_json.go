@@ -17,7 +17,8 @@ func (s Stream) MarshalJSON() ([]byte, error) {
 	}
 	if s.Chunks != nil {
 		out.Chunks, out.Text = &s.Chunks, &s.Text
-		if s.Version != V1 {
+		out.ChatbotMessage = s.ChatbotMessage
+		if s.Version != V1 && s.Version != Chatbot {
 			indexes := s.Indexes
 			if indexes == nil {
 				indexes = []int{}
@@ -31,18 +32,19 @@ func (s Stream) MarshalJSON() ([]byte, error) {
 // streamJSON is a Stream as JSON: a nil pointer is a field left out, so
 // that an empty text is written as "" in a whole stream.
 type streamJSON struct {
-	MsgKey         string      `json:"msg_key"`
-	Version        string      `json:"version"`
-	SessionID      string      `json:"session_id"`
-	Conversation   string      `json:"conversation"`
-	State          StreamState `json:"state"`
-	Chunks         *[]string   `json:"chunks,omitempty"`
-	Indexes        *[]int      `json:"indexes,omitempty"`
-	Text           *string     `json:"text,omitempty"`
-	TextBytes      int         `json:"text_bytes"`
-	CompatibleText *string     `json:"compatible_text,omitempty"`
-	Finished       bool        `json:"finished"`
-	Calls          int         `json:"calls"`
-	Opened         time.Time   `json:"opened"`
-	Updated        time.Time   `json:"updated"`
+	MsgKey         string          `json:"msg_key"`
+	Version        string          `json:"version"`
+	SessionID      string          `json:"session_id"`
+	Conversation   string          `json:"conversation"`
+	State          StreamState     `json:"state"`
+	Chunks         *[]string       `json:"chunks,omitempty"`
+	Indexes        *[]int          `json:"indexes,omitempty"`
+	Text           *string         `json:"text,omitempty"`
+	TextBytes      int             `json:"text_bytes"`
+	CompatibleText *string         `json:"compatible_text,omitempty"`
+	ChatbotMessage *ChatbotMessage `json:"chatbot_message,omitempty"`
+	Finished       bool            `json:"finished"`
+	Calls          int             `json:"calls"`
+	Opened         time.Time       `json:"opened"`
+	Updated        time.Time       `json:"updated"`
 }

@@ -197,9 +197,12 @@ type uiSnapshot struct {
 // uiEndpoint is one endpoint and the stream rules in force on it, as the
 // configuration names them.
 type uiEndpoint struct {
-	Version string         `json:"version"`
-	Name    string         `json:"name"`
-	Path    string         `json:"path"`
+	Version string `json:"version"`
+	Name    string `json:"name"`
+	Path    string `json:"path"`
+	// Streams is false for an endpoint that does not stream (the chatbot
+	// accounts'), whose stream rules do not apply.
+	Streams bool           `json:"streams"`
 	Rules   EndpointConfig `json:"rules"`
 }
 
@@ -209,9 +212,10 @@ func (s *Server) uiEndpoints() []uiEndpoint {
 	for _, ep := range endpoints {
 		rules, _ := s.StreamRules(ep.version)
 		idle := RuleDuration(rules.IdleTimeout)
-		out = append(out, uiEndpoint{Version: ep.version, Name: ep.name, Path: ep.path, Rules: EndpointConfig{
+		out = append(out, uiEndpoint{Version: ep.version, Name: ep.name, Path: ep.path, Streams: ep.read != nil, Rules: EndpointConfig{
 			IdleTimeout: &idle, RefuseAfterEnd: &rules.RefuseAfterEnd,
 			CallsPerSecond: &rules.CallsPerSecond, MaxMessageBytes: &rules.MaxMessageBytes,
+			AppCallsPerSecond: &rules.AppCallsPerSecond,
 		}})
 	}
 	return out

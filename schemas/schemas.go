@@ -31,6 +31,15 @@ const (
 	RequestC2CFile = "request-c2c.schema.json"
 	// RequestGroupFile describes a send_group_stream_msg request body.
 	RequestGroupFile = "request-group.schema.json"
+	// RequestChatbotFile describes an openim_robot_http_svc/send_stream_msg
+	// request body.
+	RequestChatbotFile = "request-chatbot.schema.json"
+	// RequestCreateRobotFile describes a create_robot request body.
+	RequestCreateRobotFile = "request-create-robot.schema.json"
+	// RequestDeleteRobotFile describes a delete_robot request body.
+	RequestDeleteRobotFile = "request-delete-robot.schema.json"
+	// RequestGetAllRobotsFile describes a get_all_robots request body.
+	RequestGetAllRobotsFile = "request-get-all-robots.schema.json"
 	// StreamChunksFile describes the Chunks of a TIMStreamElem, which the
 	// v2, C2C and group request schemas refer to.
 	StreamChunksFile = "stream-chunks.schema.json"
@@ -55,7 +64,8 @@ var (
 
 // Names lists the embedded schema files.
 func Names() []string {
-	return []string{RequestFile, RequestV2File, RequestC2CFile, RequestGroupFile, StreamChunksFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+	return []string{RequestFile, RequestV2File, RequestC2CFile, RequestGroupFile, RequestChatbotFile,
+		RequestCreateRobotFile, RequestDeleteRobotFile, RequestGetAllRobotsFile, StreamChunksFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
 }
 
 // Source returns the text of an embedded schema file.

@@ -25,6 +25,7 @@ const (
 	CheckUserSigSignature   Check = "usersig-signature"
 	CheckNotAdmin           Check = "not-admin"
 	CheckNotDesk            Check = "not-desk"
+	CheckAppRate            Check = "app-rate"
 	CheckBodyTooLarge       Check = "body-too-large"
 	CheckBodyNotJSON        Check = "body-not-json"
 	CheckBodySchema         Check = "body-schema"
@@ -34,6 +35,10 @@ const (
 	CheckAccountUnknown     Check = "account-unknown"
 	CheckGroupIDMalformed   Check = "groupid-malformed"
 	CheckGroupUnknown       Check = "group-unknown"
+	CheckNotRobot           Check = "sender-not-robot"
+	CheckRobotIDMalformed   Check = "robot-id-malformed"
+	CheckRobotLimit         Check = "robot-limit"
+	CheckRobotUnknown       Check = "robot-unknown"
 	CheckMsgKeyUnknown      Check = "msgkey-unknown"
 	CheckMsgKeyForeign      Check = "msgkey-other-session"
 	CheckStreamFinished     Check = "stream-finished"
@@ -78,6 +83,16 @@ const (
 	c2c     = "c2c"
 	group   = "group"
 	chatbot = "chatbot"
+	create  = "create_robot"
+	remove  = "delete_robot"
+	getAll  = "get_all_robots"
+)
+
+// streaming are the endpoints that stream; robots the chatbot account
+// endpoints, which do not.
+var (
+	streaming = []string{desk1, desk2, c2c, group, chatbot}
+	robots    = []string{create, remove, getAll}
 )
 
 // DocumentedEndpoints are the endpoints whose vendor pages the rules of
@@ -103,6 +118,7 @@ var defaults = []Rule{
 	rule(CheckUserSigSignature, 70009, false, "the UserSig's HMAC does not match the app's secret key"),
 	rule(CheckNotAdmin, 90009, true, "identifier is not an administrator of the app"),
 	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2),
+	rule(CheckAppRate, 60011, false, "the app made more calls to the endpoint in one second than its rate allows (chatbot APIs: 200)", chatbot, create, remove, getAll),
 	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the endpoint's limit (v1: 12288 bytes by default; v2, c2c, group: 262144, inferred)"),
 	rule(CheckBodyNotJSON, 90001, true, "the body is not one JSON value in valid UTF-8"),
 	rule(CheckBodySchema, 90010, true, "the body does not match the request schema (a field missing or of the wrong type, Finish not 0 or 1)"),
@@ -112,12 +128,16 @@ var defaults = []Rule{
 	rule(CheckAccountUnknown, 70107, false, "in strict accounts mode, From_Account or To_Account is not a known account", c2c, group, chatbot),
 	rule(CheckGroupIDMalformed, 10015, false, "GroupId is empty or longer than 48 bytes", group),
 	rule(CheckGroupUnknown, 10010, false, "the group was removed, or is not configured in strict groups mode", group),
-	rule(CheckMsgKeyUnknown, 141004, false, "MsgKey (StreamMsgID) was never issued, or its stream was evicted"),
-	rule(CheckMsgKeyForeign, 141004, false, "MsgKey (StreamMsgID) belongs to a stream of another conversation"),
-	rule(CheckStreamFinished, 141004, false, "MsgKey names a stream that already ended (Finish: 1, IsLast: true or the idle timeout), where the endpoint refuses calls after the end"),
-	rule(CheckStreamIdleEnded, 141004, false, "the stream ended by itself: its last call was longer ago than the endpoint's idle timeout (v2, c2c, group: 15 s)"),
-	rule(CheckStreamRate, 60007, false, "the stream got more continuation calls in one second than the endpoint's rate allows (v2, c2c, group: 5)"),
-	rule(CheckMessageTooLarge, 93000, false, "the stream's text would reach the endpoint's message limit (v2, c2c, group: 128 KB) or the store's per-stream cap"),
+	rule(CheckNotRobot, 10004, false, "From_Account is not a chatbot of the app (created, or configured, and not deleted)", chatbot),
+	rule(CheckRobotIDMalformed, 10004, true, "the chatbot's UserID does not start with @RBT# or is longer than 32 bytes", create, remove),
+	rule(CheckRobotLimit, 10008, false, "the app has 20 chatbots already (10008 is documented for the limit; that create_robot answers it is probable)", create),
+	rule(CheckRobotUnknown, 10004, false, "the chatbot to delete was never created, or is deleted already", remove),
+	rule(CheckMsgKeyUnknown, 141004, false, "MsgKey (StreamMsgID) was never issued, or its stream was evicted", streaming...),
+	rule(CheckMsgKeyForeign, 141004, false, "MsgKey (StreamMsgID) belongs to a stream of another conversation", streaming...),
+	rule(CheckStreamFinished, 141004, false, "MsgKey names a stream that already ended (Finish: 1, IsLast: true or the idle timeout), where the endpoint refuses calls after the end", streaming...),
+	rule(CheckStreamIdleEnded, 141004, false, "the stream ended by itself: its last call was longer ago than the endpoint's idle timeout (v2, c2c, group: 15 s)", streaming...),
+	rule(CheckStreamRate, 60007, false, "the stream got more continuation calls in one second than the endpoint's rate allows (v2, c2c, group: 5)", streaming...),
+	rule(CheckMessageTooLarge, 93000, false, "the stream's text would reach the endpoint's message limit (v2, c2c, group: 128 KB) or the store's per-stream cap", streaming...),
 	rule(CheckChunkIndex, 141004, false, "a chunk's Index is not 1 on a stream's first call, or not greater than the stream's last Index", desk2, c2c, group),
 	rule(CheckInternal, 141002, true, "the mock itself failed while answering (a bug in deskmock: please report it)"),
 }
@@ -131,8 +151,11 @@ var variants = []Rule{
 	rule(CheckMsgKeyUnknown, 10004, false, "MsgKey was never issued, or its stream was evicted", chatbot),
 	rule(CheckMsgKeyForeign, 10004, false, "MsgKey belongs to a stream of another conversation", chatbot),
 	rule(CheckStreamFinished, 10004, false, "MsgKey names a stream that already ended (Finish: 1), which the chatbot stream refuses like the newer streams", chatbot),
-	rule(CheckNotAdmin, 10008, false, "identifier is not an administrator of the app (10008 is documented for create, delete and get_all_robots)", chatbot),
-	rule(CheckInternal, 10002, true, "the mock itself failed while answering (a bug in deskmock: please report it)", chatbot),
+	rule(CheckNotAdmin, 10008, false, "identifier is not an administrator of the app (10008 is documented for delete_robot and get_all_robots)", chatbot, create),
+	rule(CheckNotAdmin, 10008, true, "identifier is not an administrator of the app", remove, getAll),
+	rule(CheckBodySchema, 10004, true, "the body does not match the request schema (a field missing or of the wrong type, a UserID or Robot_Account that is not a string)", create, remove),
+	rule(CheckBodySchema, 10004, false, "the body is not a JSON object", getAll),
+	rule(CheckInternal, 10002, true, "the mock itself failed while answering (a bug in deskmock: please report it)", chatbot, create, remove, getAll),
 	rule(CheckMsgKeyUnknown, 90010, false, "StreamMsgID was never issued, or its stream was evicted", c2c, group),
 	rule(CheckMsgKeyForeign, 90010, false, "StreamMsgID belongs to a stream of another conversation", c2c, group),
 	rule(CheckStreamFinished, 90010, false, "StreamMsgID names a stream that already ended (IsLast: true or the idle timeout)", c2c, group),

@@ -429,10 +429,14 @@ func TestConfigPanelShowsStreamRules(t *testing.T) {
 	var rules [][]string
 	tb.eval(`[...document.querySelectorAll("#stream-rules tbody tr")].map(tr => [...tr.cells].map(td => td.innerText))`, &rules)
 	want := [][]string{
-		{"v1 send_stream_msg", mockserver.EndpointPath, "30s", "yes", "no limit", "no rule"},
-		{"v2 send_stream_msg_v2", mockserver.EndpointV2Path, "15s", "yes", "5", "131072 bytes"},
-		{"c2c send_c2c_stream_msg", mockserver.EndpointC2CPath, "15s", "yes", "5", "131072 bytes"},
-		{"group send_group_stream_msg", mockserver.EndpointGroupPath, "15s", "yes", "5", "131072 bytes"},
+		{"v1 send_stream_msg", mockserver.EndpointPath, "30s", "yes", "no limit", "no rule", "no limit"},
+		{"v2 send_stream_msg_v2", mockserver.EndpointV2Path, "15s", "yes", "5", "131072 bytes", "no limit"},
+		{"c2c send_c2c_stream_msg", mockserver.EndpointC2CPath, "15s", "yes", "5", "131072 bytes", "no limit"},
+		{"group send_group_stream_msg", mockserver.EndpointGroupPath, "15s", "yes", "5", "131072 bytes", "no limit"},
+		{"chatbot robot send_stream_msg", mockserver.EndpointChatbotPath, "off", "yes", "no limit", "no rule", "200"},
+		{"create_robot create_robot", mockserver.CreateRobotPath, "—", "—", "—", "—", "200"},
+		{"delete_robot delete_robot", mockserver.DeleteRobotPath, "—", "—", "—", "—", "200"},
+		{"get_all_robots get_all_robots", mockserver.GetAllRobotsPath, "—", "—", "—", "—", "200"},
 	}
 	if fmt.Sprint(rules) != fmt.Sprint(want) {
 		t.Errorf("stream rules shown:\n%q\nwant\n%q", rules, want)

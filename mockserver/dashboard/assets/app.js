@@ -491,17 +491,19 @@ function ruleText(name, v) {
     case "refuse_after_end": return v ? "yes" : "no";
     case "calls_per_second": return v ? String(v) : "no limit";
     case "max_message_bytes": return v ? v + " bytes" : "no rule";
+    case "app_calls_per_second": return v ? String(v) : "no limit";
   }
   return String(v);
 }
 
 function renderStreamRules(endpoints) {
-  const names = ["idle_timeout", "refuse_after_end", "calls_per_second", "max_message_bytes"];
+  const names = ["idle_timeout", "refuse_after_end", "calls_per_second", "max_message_bytes", "app_calls_per_second"];
   $("#stream-rules tbody").replaceChildren(...endpoints.map((ep) =>
     el("tr", { "data-version": ep.version },
       el("td", { class: "mono" }, ep.version + " " + ep.name),
       el("td", { class: "mono" }, ep.path),
-      ...names.map((n) => el("td", { "data-rule": n }, ruleText(n, (ep.rules || {})[n]))))));
+      ...names.map((n) => el("td", { "data-rule": n },
+        ep.streams || n === "app_calls_per_second" ? ruleText(n, (ep.rules || {})[n]) : "—")))));
 }
 
 // ---- reset ----

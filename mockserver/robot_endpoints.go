@@ -1,0 +1,62 @@
+package mockserver
+
+import (
+	"strconv"
+
+	"github.com/deskmock/deskmock/internal/textcut"
+	"github.com/deskmock/deskmock/mockserver/codes"
+)
+
+// This file is what the chatbot accounts' endpoints do once a request
+// passed the checks every endpoint runs: their endpoint values' act.
+
+// createRobot creates the chatbot of a create_robot body: idempotent, at
+// most maxRobotsPerApp per app.
+func (s *Server) createRobot(in *incoming, out *outcome) verdict {
+	m := in.value.(map[string]any)
+	id, _ := m["UserID"].(string)
+	if !validRobotID(id) {
+		return fail(codes.CheckRobotIDMalformed, robotIDProblem("UserID", id))
+	}
+	r := Robot{SDKAppID: in.app.SDKAppID, UserID: id}
+	r.Nick, _ = m["Nick"].(string)
+	r.FaceURL, _ = m["FaceUrl"].(string)
+	r.SelfSignature, _ = m["SelfSignature"].(string)
+	if len(r.SelfSignature) > maxRobotSignatureBytes {
+		return fail(codes.CheckBodySchema, "/SelfSignature: "+strconv.Itoa(len(r.SelfSignature))+" bytes, over the limit of "+strconv.Itoa(maxRobotSignatureBytes))
+	}
+	if !s.robots.create(r) {
+		return fail(codes.CheckRobotLimit, "app "+strconv.FormatUint(r.SDKAppID, 10)+" has "+strconv.Itoa(maxRobotsPerApp)+" chatbots already; delete one first")
+	}
+	return verdict{}
+}
+
+// deleteRobot marks the chatbot of a delete_robot body deleted.
+func (s *Server) deleteRobot(in *incoming, out *outcome) verdict {
+	id, _ := in.value.(map[string]any)["Robot_Account"].(string)
+	if !validRobotID(id) {
+		return fail(codes.CheckRobotIDMalformed, robotIDProblem("Robot_Account", id))
+	}
+	if !s.robots.remove(in.app.SDKAppID, id) {
+		return fail(codes.CheckRobotUnknown, "app "+strconv.FormatUint(in.app.SDKAppID, 10)+" has no valid chatbot "+strconv.Quote(id))
+	}
+	return verdict{}
+}
+
+// getAllRobots answers the app's valid chatbots as Robot_Account.
+func (s *Server) getAllRobots(in *incoming, out *outcome) verdict {
+	b := append(make([]byte, 0, 64), `"Robot_Account":[`...)
+	for i, r := range s.robots.list(in.app.SDKAppID, true) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, r.UserID)
+	}
+	out.rep.extra = append(b, ']')
+	return verdict{}
+}
+
+// robotIDProblem says why a chatbot's UserID is not one.
+func robotIDProblem(field, id string) string {
+	return field + " " + textcut.Cut(strconv.Quote(id), 64) + " does not start with " + robotPrefix + " or is longer than " + strconv.Itoa(maxAccountBytes) + " bytes"
+}
