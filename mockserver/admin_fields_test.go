@@ -14,9 +14,13 @@ import (
 // answer. Each answer of each route must have every one, even at its zero
 // value: a client that reads one must find it.
 var (
-	streamSummaryFields = []string{"msg_key", "version", "session_id", "state", "text_bytes", "finished", "calls"}
+	streamSummaryFields = []string{"msg_key", "version", "session_id", "conversation", "state", "text_bytes", "finished", "calls"}
 	streamTextFields    = []string{"chunks", "text"}             // with text=1, and GET /streams/{msgKey}
-	streamV2Fields      = []string{"indexes", "compatible_text"} // besides those, on a v2 stream
+	streamV2Fields      = []string{"indexes", "compatible_text"} // besides those, on a stream of TIMStreamElem (v2, c2c, group)
+	streamChatbotFields = []string{"chatbot_message"}            // besides those, on a chatbot's stream
+	accountFields       = []string{"account", "state"}
+	groupFields         = []string{"group_id", "state"}
+	robotFields         = []string{"sdkappid", "user_id", "state"}
 	pageFields          = []string{"items"}
 	exchangeFields      = []string{"seq", "time", "version", "method", "path", "query", "body", "status", "reply", "code", "request_id", "applied", "latency_ms"}
 	faultFields         = []string{"id", "match", "action", "fired"}
@@ -81,31 +85,33 @@ func TestAdminFieldsDocumented(t *testing.T) {
 	post(t, ts.EndpointURL(), `{"SessionId":"`+testSession+`","MsgKey":"`+v1.MsgKey+`","Chunk":"","Finish":1}`)
 	post(t, ts.EndpointURL(), `{"SessionId":"nope","Chunk":"x"}`)
 
-	whole := func(what string, st any, v2 bool) {
+	c2c := post(t, ts.APIURL(EndpointC2CPath), c2cBody("", "user01", "", v2Chunk{Index: 1}))
+	bot := post(t, ts.APIURL(EndpointChatbotPath), `{"From_Account":"@RBT#my_bot","To_Account":"user01","Chunk":""}`)
+
+	// whole checks a whole stream's fields: those of its kind, and none of
+	// the other kinds'.
+	whole := func(what string, st any, kind []string) {
 		t.Helper()
-		fields := slices.Concat(streamSummaryFields, streamTextFields)
-		if v2 {
-			fields = append(fields, streamV2Fields...)
-			hasFields(t, what, st, fields)
-		} else {
-			hasFields(t, what, st, fields, streamV2Fields...)
-		}
+		other := slices.DeleteFunc(slices.Concat(streamV2Fields, streamChatbotFields), func(f string) bool { return slices.Contains(kind, f) })
+		hasFields(t, what, st, slices.Concat(streamSummaryFields, streamTextFields, kind), other...)
 		if m, _ := st.(map[string]any); m != nil && m["text"] != "" {
 			t.Errorf("%s: text %v, want \"\"", what, m["text"])
 		}
 	}
-	for _, tc := range []struct {
-		key string
-		v2  bool
-	}{{v1.MsgKey, false}, {v2.MsgKey, true}} {
-		whole("GET /streams/"+tc.key, getJSON(t, ts, "GET", "/__admin/streams/"+tc.key, "", 200), tc.v2)
-		whole("GET /ui/api/streams/"+tc.key, getJSON(t, ts, "GET", uiAPI+"/streams/"+tc.key, "", 200), tc.v2)
+	kinds := []struct {
+		key  string
+		kind []string
+	}{{v1.MsgKey, nil}, {v2.MsgKey, streamV2Fields}, {c2c.StreamMsgID, streamV2Fields}, {bot.MsgKey, streamChatbotFields}}
+	for _, tc := range kinds {
+		whole("GET /streams/"+tc.key, getJSON(t, ts, "GET", "/__admin/streams/"+tc.key, "", 200), tc.kind)
+		whole("GET /ui/api/streams/"+tc.key, getJSON(t, ts, "GET", uiAPI+"/streams/"+tc.key, "", 200), tc.kind)
 	}
 	list := items(t, "GET /streams?text=1", getJSON(t, ts, "GET", "/__admin/streams?text=1", "", 200))
-	whole("stream 1 of GET /streams?text=1", list[0], false)
-	whole("stream 2 of GET /streams?text=1", list[1], true)
+	for i, tc := range kinds {
+		whole("stream "+tc.key+" of GET /streams?text=1", list[i], tc.kind)
+	}
 	for i, st := range items(t, "GET /streams", getJSON(t, ts, "GET", "/__admin/streams", "", 200)) {
-		hasFields(t, "summary of GET /streams", st, streamSummaryFields, slices.Concat(streamTextFields, streamV2Fields)...)
+		hasFields(t, "summary of GET /streams", st, streamSummaryFields, slices.Concat(streamTextFields, streamV2Fields, streamChatbotFields)...)
 		if i == 0 && st.(map[string]any)["text_bytes"] != 0.0 {
 			t.Errorf("text_bytes of an empty stream: %v", st)
 		}
@@ -136,6 +142,21 @@ func TestAdminFieldsDocumented(t *testing.T) {
 	hasFields(t, "GET /sessions", sessions, []string{"strict"})
 	for _, s := range items(t, "GET /sessions", sessions) {
 		hasFields(t, "session", s, sessionFields)
+	}
+	for _, d := range []struct {
+		path, body, id string
+		fields         []string
+	}{{"/__admin/accounts", `{"account":"user02"}`, "user02", accountFields}, {"/__admin/groups", `{"group_id":"g1"}`, "g1", groupFields}} {
+		hasFields(t, "POST "+d.path, getJSON(t, ts, "POST", d.path, d.body, 201), d.fields)
+		hasFields(t, "DELETE "+d.path+"/{id}", getJSON(t, ts, "DELETE", d.path+"/"+d.id, "", 200), d.fields)
+		list := getJSON(t, ts, "GET", d.path, "", 200)
+		hasFields(t, "GET "+d.path, list, []string{"strict"})
+		for _, e := range items(t, "GET "+d.path, list) {
+			hasFields(t, "entry of "+d.path, e, d.fields)
+		}
+	}
+	for _, r := range items(t, "GET /robots", getJSON(t, ts, "GET", "/__admin/robots", "", 200)) {
+		hasFields(t, "chatbot", r, robotFields)
 	}
 	hasFields(t, "GET /health", getJSON(t, ts, "GET", "/__admin/health", "", 200), []string{"status"})
 	hasFields(t, "GET /codes", getJSON(t, ts, "GET", "/__admin/codes", "", 200), []string{"rules", "by_endpoint"})
@@ -179,7 +200,7 @@ func TestAdminFieldsAreTheREADMEs(t *testing.T) {
 	for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(row, -1) {
 		named = append(named, m[1])
 	}
-	want := slices.Concat(streamSummaryFields, streamTextFields, streamV2Fields)
+	want := slices.Concat(streamSummaryFields, streamTextFields, streamV2Fields, streamChatbotFields)
 	sort.Strings(named)
 	sort.Strings(want)
 	if !slices.Equal(named, want) {

@@ -21,6 +21,13 @@ var adminIndex = []adminRoute{
 	{"POST", adminPrefix + "/sessions", `opens a session {"session_id":"…"} (needed in strict mode)`},
 	{"DELETE", adminPrefix + "/sessions/{id}", "ends a session: later calls get 141005"},
 	{"GET", adminPrefix + "/sessions", "the sessions configured, opened or ended; limit, cursor"},
+	{"POST", adminPrefix + "/accounts", `adds an account the C2C and group streams know {"account":"…"} (needed in strict mode)`},
+	{"DELETE", adminPrefix + "/accounts/{id}", "removes an account: later streams naming it get 70107"},
+	{"GET", adminPrefix + "/accounts", "the accounts configured, added or removed; limit, cursor"},
+	{"POST", adminPrefix + "/groups", `adds a group the group stream knows {"group_id":"…"} (needed in strict mode)`},
+	{"DELETE", adminPrefix + "/groups/{id}", "removes a group: later streams into it get 10010"},
+	{"GET", adminPrefix + "/groups", "the groups configured, added or removed; limit, cursor"},
+	{"GET", adminPrefix + "/robots", "every app's chatbot accounts, configured or created, valid or deleted"},
 	{"GET", adminPrefix + "/requests", "the journal, newest page first; filters session_id, conversation, msg_key, code; limit, cursor"},
 	{"DELETE", adminPrefix + "/requests", "empties the journal"},
 	{"GET", adminPrefix + "/streams", "a page of streams, as summaries unless text=1; limit, cursor, text"},
@@ -28,7 +35,7 @@ var adminIndex = []adminRoute{
 	{"GET", adminPrefix + "/codes", "the check→code table in force, and each endpoint's own overrides"},
 	{"GET", adminPrefix + "/clock", "the server's time and how far it was moved"},
 	{"POST", adminPrefix + "/clock", `moves the server's clock forward: {"advance":"16s"}`},
-	{"POST", adminPrefix + "/reset", "faults, journal, streams, sessions and the clock back to the configuration"},
+	{"POST", adminPrefix + "/reset", "faults, journal, streams, sessions, accounts, groups, chatbots and the clock back to the configuration"},
 	{"GET", UIPath, "the live dashboard (a page for a browser)"},
 }
 

@@ -259,8 +259,9 @@ const streamPiece = 32 << 10
 // text (up to 12 times limits.max_stream_bytes as JSON), the reply holds a
 // piece of it at once.
 func writeStream(w http.ResponseWriter, st Stream) {
-	chunks, indexes, text, compat := st.Chunks, st.Indexes, redact.Text(st.Text), redact.Text(st.CompatibleText)
-	st.Chunks, st.Indexes, st.Text, st.CompatibleText = nil, nil, "", ""
+	chunks, indexes, text, compat, chatbot := st.Chunks, st.Indexes, redact.Text(st.Text), redact.Text(st.CompatibleText), st.ChatbotMessage
+	st.Chunks, st.Indexes, st.Text, st.CompatibleText, st.ChatbotMessage = nil, nil, "", "", nil
+	streamElem := hasStreamElem(st.Version)
 	var summary bytes.Buffer
 	enc := json.NewEncoder(&summary)
 	enc.SetEscapeHTML(false)
@@ -276,18 +277,12 @@ func writeStream(w http.ResponseWriter, st Stream) {
 		return err == nil
 	}
 	b := append(make([]byte, 0, 6*streamPiece+64), head...)
-	b = append(b, `,"chunks":[`...)
-	for i, c := range chunks {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if b = appendJSONPieces(b, redact.Text(c), write); b == nil {
-			return
-		}
+	b = append(b, `,"chunks":`...)
+	if b = appendChunkPieces(b, chunks, write); b == nil {
+		return
 	}
-	b = append(b, ']')
-	if indexes == nil && st.Version == V2 {
-		indexes = []int{} // a whole v2 stream always has its indexes
+	if indexes == nil && streamElem {
+		indexes = []int{} // a whole stream of TIMStreamElem always has its indexes
 	}
 	if indexes != nil {
 		b = append(b, `,"indexes":[`...)
@@ -309,17 +304,39 @@ func writeStream(w http.ResponseWriter, st Stream) {
 	if b = appendJSONPieces(b, text, write); b == nil {
 		return
 	}
-	b = append(b, `,"text_bytes":`...)
-	if st.Version == V2 {
-		// compatible_text stands between text_bytes and finished.
-		n, rest, _ := bytes.Cut(tail, []byte(`,"finished":`))
-		b = append(append(b, n...), `,"compatible_text":`...)
+	// compatible_text and chatbot_message stand between text_bytes and
+	// finished.
+	n, rest, _ := bytes.Cut(tail, []byte(`,"finished":`))
+	b = append(append(b, `,"text_bytes":`...), n...)
+	if streamElem {
+		b = append(b, `,"compatible_text":`...)
 		b = appendJSONString(b, compat)
-		b = append(append(b, `,"finished":`...), rest...)
-		write(b)
-		return
 	}
-	write(append(b, tail...))
+	if chatbot != nil {
+		b = append(b, `,"chatbot_message":{"chatbotPlugin":`...)
+		b = strconv.AppendInt(b, int64(chatbot.ChatbotPlugin), 10)
+		b = strconv.AppendInt(append(b, `,"src":`...), int64(chatbot.Src), 10)
+		if b = appendChunkPieces(append(b, `,"chunks":`...), chatbot.Chunks, write); b == nil {
+			return
+		}
+		b = append(strconv.AppendInt(append(b, `,"isFinished":`...), int64(chatbot.IsFinished), 10), '}')
+	}
+	write(append(append(b, `,"finished":`...), rest...))
+}
+
+// appendChunkPieces appends chunks to b as a JSON array of strings, each
+// redacted and written in pieces (appendJSONPieces); nil when write failed.
+func appendChunkPieces(b []byte, chunks []string, write func([]byte) bool) []byte {
+	b = append(b, '[')
+	for i, c := range chunks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b = appendJSONPieces(b, redact.Text(c), write); b == nil {
+			return nil
+		}
+	}
+	return append(b, ']')
 }
 
 // appendJSONPieces appends s to b as a JSON string (see appendJSONString),

@@ -239,6 +239,13 @@ func knownEndpoint(name string) bool {
 	return ok
 }
 
+// hasStreamElem reports whether the streams of the endpoint of a version
+// are TIMStreamElem: indexed chunks and a CompatibleText.
+func hasStreamElem(version string) bool {
+	ep, ok := endpointOf(version)
+	return ok && ep.indexed
+}
+
 // versions lists the endpoint names.
 func versions() []string {
 	out := make([]string, len(endpoints))

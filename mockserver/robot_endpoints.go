@@ -22,8 +22,14 @@ func (s *Server) createRobot(in *incoming, out *outcome) verdict {
 	r.Nick, _ = m["Nick"].(string)
 	r.FaceURL, _ = m["FaceUrl"].(string)
 	r.SelfSignature, _ = m["SelfSignature"].(string)
-	if len(r.SelfSignature) > maxRobotSignatureBytes {
-		return fail(codes.CheckBodySchema, "/SelfSignature: "+strconv.Itoa(len(r.SelfSignature))+" bytes, over the limit of "+strconv.Itoa(maxRobotSignatureBytes))
+	for _, f := range []struct {
+		name  string
+		value string
+		max   int
+	}{{"Nick", r.Nick, maxRobotNickBytes}, {"FaceUrl", r.FaceURL, maxRobotFaceURLBytes}, {"SelfSignature", r.SelfSignature, maxRobotSignatureBytes}} {
+		if len(f.value) > f.max {
+			return fail(codes.CheckBodySchema, "/"+f.name+": "+strconv.Itoa(len(f.value))+" bytes, over the limit of "+strconv.Itoa(f.max))
+		}
 	}
 	if !s.robots.create(r) {
 		return fail(codes.CheckRobotLimit, "app "+strconv.FormatUint(r.SDKAppID, 10)+" has "+strconv.Itoa(maxRobotsPerApp)+" chatbots already; delete one first")

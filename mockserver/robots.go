@@ -17,8 +17,12 @@ const (
 	// (delete marks a chatbot invalid, it does not forget it): past it the
 	// one deleted first is forgotten.
 	maxDeletedRobotsPerApp = 20
-	// maxRobotSignatureBytes bounds SelfSignature.
+	// maxRobotSignatureBytes bounds SelfSignature, as the vendor states.
 	maxRobotSignatureBytes = 500
+	// maxRobotNickBytes and maxRobotFaceURLBytes bound Nick and FaceUrl,
+	// which the vendor does not (inferred).
+	maxRobotNickBytes    = 100
+	maxRobotFaceURLBytes = 500
 )
 
 // RobotState is where a chatbot account is in its life.

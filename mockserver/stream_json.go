@@ -18,7 +18,7 @@ func (s Stream) MarshalJSON() ([]byte, error) {
 	if s.Chunks != nil {
 		out.Chunks, out.Text = &s.Chunks, &s.Text
 		out.ChatbotMessage = s.ChatbotMessage
-		if s.Version != V1 && s.Version != Chatbot {
+		if hasStreamElem(s.Version) {
 			indexes := s.Indexes
 			if indexes == nil {
 				indexes = []int{}

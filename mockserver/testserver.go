@@ -148,13 +148,14 @@ func (ts *TestServer) SignUserSig() string {
 
 // EndpointURL returns the full URL of send_stream_msg (v1) for the App's
 // administrator: a fresh UserSig and random, contenttype json.
-func (ts *TestServer) EndpointURL() string {
-	return ts.URL + EndpointPath + "?" + Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), rand.Uint32())
-}
+func (ts *TestServer) EndpointURL() string { return ts.APIURL(EndpointPath) }
 
 // EndpointV2URL is EndpointURL for send_stream_msg_v2.
-func (ts *TestServer) EndpointV2URL() string {
-	return ts.URL + EndpointV2Path + "?" + Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), rand.Uint32())
+func (ts *TestServer) EndpointV2URL() string { return ts.APIURL(EndpointV2Path) }
+
+// APIURL is EndpointURL for the API at path, such as EndpointC2CPath.
+func (ts *TestServer) APIURL(path string) string {
+	return ts.URL + path + "?" + Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), rand.Uint32())
 }
 
 // Query encodes the query string of an IM REST call, parameters in the
