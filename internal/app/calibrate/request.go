@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deskmock/deskmock/internal/redact"
+	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
@@ -18,8 +19,21 @@ type Identity struct {
 	Identifier string
 	// SecretKey signs the UserSigs; it is never printed nor journaled.
 	SecretKey string
-	// Session is the live session of the probes marked Live; "" for none.
-	Session string
+	// Session, Account and Group are the live conversations of the probes
+	// marked Live: the Desk session of v1 and v2, the user the C2C
+	// probes write to, the group the group probes write to; "" for none.
+	Session, Account, Group string
+}
+
+// live returns the live conversation of a kind, "" when none is given.
+func (id Identity) live(kind Live) string {
+	switch kind {
+	case LiveAccount:
+		return id.Account
+	case LiveGroup:
+		return id.Group
+	}
+	return id.Session
 }
 
 // Request is a probe made concrete: what goes on the wire.
@@ -70,7 +84,7 @@ func build(p Probe, id Identity, c call, now time.Time) (Request, error) {
 	case partBurst:
 		body = p.BurstBody
 	}
-	body = strings.NewReplacer(PhSession, NoSuchSession, PhLive, id.Session, PhMsgKey, c.msgKey,
+	body = strings.NewReplacer(PhSession, NoSuchSession, PhLive, id.live(p.API.Live), PhMsgKey, c.msgKey,
 		PhIndex, strconv.Itoa(c.index)).Replace(body)
 	if !setup && p.PadTo > 0 {
 		n := p.PadTo - (len(body) - len(PhPad))
@@ -163,4 +177,29 @@ func probeRandom(name string) int {
 		h = (h ^ uint32(name[i])) * 16777619
 	}
 	return int(h >> 1)
+}
+
+// CheckLive reports a live account or group of id that is not well formed,
+// as the mock's configuration would refuse it, naming its flag.
+func (id Identity) CheckLive() error {
+	for _, c := range []struct {
+		kind Live
+		set  func(*mockserver.Config, string)
+	}{
+		{LiveAccount, func(cfg *mockserver.Config, v string) { cfg.Accounts.IDs = []string{v} }},
+		{LiveGroup, func(cfg *mockserver.Config, v string) { cfg.Groups.IDs = []string{v} }},
+	} {
+		v := id.live(c.kind)
+		if v == "" {
+			continue
+		}
+		cfg := mockserver.DefaultConfig()
+		c.set(&cfg, v)
+		if err := cfg.Validate(); err != nil {
+			_, why, _ := strings.Cut(err.Error(), ": ")
+			flag, _, _ := strings.Cut(liveFlags[c.kind], " ")
+			return fmt.Errorf("%s %q: %s", flag, v, why)
+		}
+	}
+	return nil
 }
