@@ -77,9 +77,9 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// TestWalkthrough runs the README's curl walk-throughs, v1 and v2, against
-// a real deskmock binary, built where the README's "bin/deskmock" would be,
-// with a free port in place of 8780.
+// TestWalkthrough runs the README's curl walk-throughs, v1, v2, c2c and
+// group, against a real deskmock binary, built where the README's
+// "bin/deskmock" would be, with a free port in place of 8780.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -105,6 +105,18 @@ func TestWalkthrough(t *testing.T) {
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 			`"version":"v2",.*"state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"compatible_text":"Please upgrade to see this message.","finished":true,"calls":3`,
+		}},
+		{"walkthrough-c2c", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"StreamMsgID":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`"version":"c2c",.*"conversation":"c2c:support_bot:user01","state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"finished":true,"calls":3`,
+		}},
+		{"walkthrough-group", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"StreamMsgID":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`"version":"group",.*"conversation":"group:demo_group:support_bot","state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"finished":true,"calls":3`,
 		}},
 	}
 	dir := t.TempDir()
