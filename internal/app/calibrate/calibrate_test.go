@@ -36,6 +36,8 @@ const (
 	liveSession = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 	liveAccount = "calibrate_live_user"
 	liveGroup   = "calibrate_live_group"
+	// sender is an account the upstream knows, to send from.
+	sender = "calibrate_bot"
 )
 
 // upstreamOverrides are where the test upstream differs from deskmock's
@@ -90,7 +92,7 @@ func startUpstream(t *testing.T, overrides map[codes.Check]codes.Override) (*moc
 	t.Helper()
 	cfg := mockserver.DefaultConfig()
 	cfg.Codes = overrides
-	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount}}
+	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount, sender}}
 	cfg.Groups = mockserver.Directory{Strict: true, IDs: []string{liveGroup}}
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(liveSession))
 	return up, Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey,
@@ -369,6 +371,7 @@ func TestCheckLive(t *testing.T) {
 		{Identity{Account: liveAccount, Group: liveGroup}, ""},
 		{Identity{Account: TooLongAccount}, `--account "` + TooLongAccount + `": account`},
 		{Identity{Group: TooLongGroupID}, `--group "` + TooLongGroupID + `": `},
+		{Identity{From: TooLongAccount}, `--from "` + TooLongAccount + `": account`},
 	} {
 		err := tt.id.CheckLive()
 		if got := fmt.Sprint(err); (tt.want == "") != (err == nil) || (err != nil && !strings.HasPrefix(got, tt.want)) {
@@ -633,27 +636,39 @@ func TestREADMEExampleIsARealReport(t *testing.T) {
 // Each probe's own call fails, on a deskmock upstream, exactly the check it
 // is written for; its Setup and burst calls pass.
 func TestEveryProbeProvokesItsCheck(t *testing.T) {
-	up, id := startUpstream(t, nil)
-	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)})
-	received := up.Requests(mockserver.ExchangeFilter{})
-	if len(received) != len(rep.Exchanges) {
-		t.Fatalf("the upstream received %d requests, the report has %d", len(received), len(rep.Exchanges))
-	}
-	want := map[string]codes.Check{}
-	for _, p := range Probes() {
-		want[p.Name] = p.Check
-	}
-	for i, e := range rep.Exchanges {
-		got := received[i].Check
-		switch {
-		case e.Setup && got != "":
-			t.Errorf("%s: a preparing call failed %s", e.Probe, got)
-		case !e.Setup && got != want[e.Probe]:
-			t.Errorf("%s: failed check %q, want %q", e.Probe, got, want[e.Probe])
-		}
-	}
-	if s := rep.Summary; !s.Parity || s.Match != len(Probes()) {
-		t.Errorf("summary %+v", s)
+	for _, from := range []string{"", sender} {
+		t.Run("from="+from, func(t *testing.T) {
+			up, id := startUpstream(t, nil)
+			id.From = from
+			rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)})
+			received := up.Requests(mockserver.ExchangeFilter{})
+			if len(received) != len(rep.Exchanges) {
+				t.Fatalf("the upstream received %d requests, the report has %d", len(received), len(rep.Exchanges))
+			}
+			want := map[string]codes.Check{}
+			for _, p := range Probes() {
+				want[p.Name] = p.Check
+			}
+			for i, e := range rep.Exchanges {
+				got := received[i].Check
+				switch {
+				case e.Setup && got != "":
+					t.Errorf("%s: a preparing call failed %s", e.Probe, got)
+				case !e.Setup && got != want[e.Probe]:
+					t.Errorf("%s: failed check %q, want %q", e.Probe, got, want[e.Probe])
+				}
+				// The native probes are sent by --from, save those about
+				// From_Account.
+				native := strings.HasPrefix(e.Probe, "c2c/") || strings.HasPrefix(e.Probe, "group/")
+				sent := strings.Contains(e.Body, `"From_Account":"`+from+`"`)
+				if aboutFrom := strings.HasPrefix(e.Probe, "group/account-"); native && !aboutFrom && sent != (from != "") {
+					t.Errorf("%s: From_Account %q sent: %v\n%s", e.Probe, from, sent, textcut.Cut(e.Body, 200))
+				}
+			}
+			if s := rep.Summary; !s.Parity || s.Match != len(Probes()) {
+				t.Errorf("summary %+v", s)
+			}
+		})
 	}
 }
 

@@ -120,6 +120,9 @@ const (
 	// PhIndex is replaced by a chunk Index: 2, 3, … in the burst calls,
 	// then the next in the probe's call.
 	PhIndex = "${index}"
+	// PhFrom is replaced by `,"From_Account":"USER"`, the member of the
+	// sender given with --from, or by nothing: the administrator sends.
+	PhFrom = "${from}"
 )
 
 // Probe is one request made to fail exactly one check of the pipeline. It is

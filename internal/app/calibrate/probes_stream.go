@@ -28,6 +28,9 @@ type streamShape struct {
 	// keyInContent puts the stream's key in MsgContent as "StreamMsgID"
 	// (the native streams) instead of at the top level as "MsgKey" (v2).
 	keyInContent bool
+	// from is true where the body has a From_Account: the sender given
+	// with --from goes there (PhFrom), unless a probe names another.
+	from bool
 	// missing is a well-formed conversation that does not exist, and
 	// notFound the check it fails: the probes that must not write send it.
 	missing  string
@@ -39,7 +42,8 @@ type streamShape struct {
 
 // elemCall is one call of a TIMStreamElem endpoint.
 type elemCall struct {
-	// conv names the conversation; from, when set, is the From_Account.
+	// conv names the conversation; from, when set, is the From_Account
+	// (else the one of PhFrom, where the endpoint has one).
 	conv, from string
 	// key, when set, is the stream's key (MsgKey or StreamMsgID).
 	key    string
@@ -57,11 +61,7 @@ func (s streamShape) body(c elemCall) string {
 		parts[i] = `{"EventType":"` + ch.event + `","Index":` + ch.index + `,"Markdown":"` + ch.markdown + `","IsLast":` + last + `}`
 	}
 	var b strings.Builder
-	b.WriteString(`{"` + s.conv + `":"` + c.conv + `",`)
-	if c.from != "" {
-		b.WriteString(`"From_Account":"` + c.from + `",`)
-	}
-	b.WriteString(`"MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"deskmock calibrate",`)
+	b.WriteString(s.head(c) + `,"MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"deskmock calibrate",`)
 	if c.key != "" && s.keyInContent {
 		b.WriteString(`"StreamMsgID":"` + c.key + `",`)
 	}
@@ -71,6 +71,18 @@ func (s streamShape) body(c elemCall) string {
 	}
 	b.WriteString("}")
 	return b.String()
+}
+
+// head is the start of c's body up to its MsgBody: the conversation and
+// the sender.
+func (s streamShape) head(c elemCall) string {
+	switch {
+	case c.from != "":
+		return `{"` + s.conv + `":"` + c.conv + `","From_Account":"` + c.from + `"`
+	case s.from:
+		return `{"` + s.conv + `":"` + c.conv + `"` + PhFrom
+	}
+	return `{"` + s.conv + `":"` + c.conv + `"`
 }
 
 // at is a call without a key to conversation conv.
@@ -104,9 +116,9 @@ func streamProbes(s streamShape, conv ...Probe) []Probe {
 		{Name: name("body-too-large"), API: s.api, Check: codes.CheckBodyTooLarge, Else: s.notFound,
 			What: "a 300 KiB body (the limit is 262144 bytes)", Body: missing(chunk("1", PhPad, true)), PadTo: 300 << 10},
 		{Name: name("body-not-json"), API: s.api, Check: codes.CheckBodyNotJSON, What: "a body cut short in the middle of its JSON",
-			Body: `{"` + s.conv + `":"` + s.missing + `","MsgBody":[`},
+			Body: s.head(elemCall{conv: s.missing}) + `,"MsgBody":[`},
 		{Name: name("body-schema"), API: s.api, Check: codes.CheckBodySchema, Else: s.notFound, What: "a body without MsgBody",
-			Body: `{"` + s.conv + `":"` + s.missing + `"}`},
+			Body: s.head(elemCall{conv: s.missing}) + `}`},
 		{Name: name("body-schema-index"), API: s.api, Check: codes.CheckBodySchema, Else: s.notFound, What: "a chunk with Index 0",
 			Body: missing(chunk("0", "calibrate", true))},
 		{Name: name("body-schema-islast"), API: s.api, Check: codes.CheckBodySchema, Else: s.notFound, What: "IsLast on a chunk followed by another in the same call",
@@ -144,9 +156,9 @@ func streamProbes(s streamShape, conv ...Probe) []Probe {
 var (
 	v2Shape = streamShape{api: V2, conv: "SessionId", missing: PhSession,
 		notFound: codes.CheckSessionNotFound, live: "on the live session"}
-	c2cShape = streamShape{api: C2C, conv: "To_Account", keyInContent: true, missing: NoSuchAccount,
+	c2cShape = streamShape{api: C2C, conv: "To_Account", keyInContent: true, from: true, missing: NoSuchAccount,
 		notFound: codes.CheckAccountUnknown, live: "to the live account"}
-	groupShape = streamShape{api: Group, conv: "GroupId", keyInContent: true, missing: NoSuchGroup,
+	groupShape = streamShape{api: Group, conv: "GroupId", keyInContent: true, from: true, missing: NoSuchGroup,
 		notFound: codes.CheckGroupUnknown, live: "in the live group"}
 )
 
@@ -158,8 +170,8 @@ var v2Probes = streamProbes(v2Shape,
 		Body: v2Shape.at(PhSession, chunk("1", "calibrate", true))},
 )
 
-// c2cProbes are the probes of the native send_c2c_stream_msg. From_Account
-// is left out: the administrator sends.
+// c2cProbes are the probes of the native send_c2c_stream_msg, sent by the
+// account given with --from, else by the administrator (no From_Account).
 var c2cProbes = streamProbes(c2cShape,
 	Probe{Name: "c2c/account-malformed", API: C2C, Check: codes.CheckAccountMalformed, Else: codes.CheckAccountUnknown,
 		What: "a To_Account of 33 bytes (the limit is 32, inferred)", Body: c2cShape.at(TooLongAccount, chunk("1", "calibrate", true))},
@@ -167,9 +179,9 @@ var c2cProbes = streamProbes(c2cShape,
 		Body: c2cShape.at(NoSuchAccount, chunk("1", "calibrate", true))},
 )
 
-// groupProbes are the probes of the native send_group_stream_msg.
-// From_Account is left out, so that the administrator sends, but where a
-// probe is about it.
+// groupProbes are the probes of the native send_group_stream_msg, sent by
+// the account given with --from, else by the administrator, but where a
+// probe is about From_Account.
 var groupProbes = streamProbes(groupShape,
 	Probe{Name: "group/groupid-malformed", API: Group, Check: codes.CheckGroupIDMalformed, Else: codes.CheckGroupUnknown,
 		What: "a GroupId of 49 bytes (the limit is 48, inferred)", Body: groupShape.at(TooLongGroupID, chunk("1", "calibrate", true))},

@@ -125,7 +125,11 @@ func LiveProbes(opts Options) []Probe {
 func LiveTarget(p Probe, id Identity) string { return id.live(p.API.Live) }
 
 // liveFlags are the flags that give each kind of live conversation.
-var liveFlags = map[Live]string{LiveSession: "--session ID", LiveAccount: "--account USER", LiveGroup: "--group ID"}
+var liveFlags = map[Live]string{LiveSession: "--session ID", LiveAccount: "--account USER", LiveGroup: "--group ID", liveFrom: "--from USER"}
+
+// liveFrom stands for Identity.From where the live conversations are
+// listed: the sender of the native probes, which the mock must know.
+const liveFrom Live = "from"
 
 // Plan returns, without sending anything, each probe with the request it
 // would send (UserSig redacted) and, for the probes that would be skipped,
@@ -152,7 +156,7 @@ func Plan(opts Options) ([]Result, error) {
 		}
 		if p.Burst > 0 {
 			notes = append(notes, fmt.Sprintf("then sends %d more calls on that stream and this one, %d in all within a second, unpaced: "+
-				"the one probe that goes faster than --rate, on purpose", p.Burst, p.Burst+2))
+				"only the probes of the rate rule go faster than --rate, on purpose", p.Burst, p.Burst+2))
 		}
 		out[i].Note = strings.Join(notes, "; ")
 	}
@@ -253,6 +257,9 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 		if live := opts.live(d.kind); live != "" {
 			*d.ids = append(*d.ids, live)
 		}
+	}
+	if from := opts.Identity.From; from != "" {
+		cfg.Accounts.IDs = append(cfg.Accounts.IDs, from) // it sends every native probe
 	}
 	cfg.Journal, cfg.Logger, cfg.Faults = nil, nil, nil
 	ts, err := mockserver.Start(mockserver.WithConfig(cfg))

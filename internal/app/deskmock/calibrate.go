@@ -32,11 +32,12 @@ a live conversation (a first chunk, an unknown MsgKey, a chunk after the
 end, a repeated Index, a call after 16 s idle, six calls in a second, a 128
 KB message) run only with --allow-writes and the conversation: --session ID
 for send_stream_msg and v2, --account USER for the C2C stream, --group ID
-for the group stream. They are announced first.
+for the group stream. They are announced first. The C2C and group probes
+are sent by --from USER, else by the administrator (no From_Account).
 Requests to the upstream are paced (--rate) and capped (--max-requests); the
-probe of the rate rule alone sends its six calls within one second, on
-purpose. --dry-run prints each probe and what it would send, and sends
-nothing.
+probes of the rate rule (v2, c2c, group) alone send their six calls within
+one second, on purpose. --dry-run prints each probe and what it would send,
+and sends nothing.
 
 The secret key is read from --secret-key-file, else $DESKMOCK_SECRET_KEY,
 and is never printed. UserSigs are redacted in every output, also where
@@ -61,6 +62,7 @@ type calibrateFlags struct {
 	keyFile             string
 	session             string
 	account, group      string
+	from                string
 	allowWrites, dryRun bool
 	deskmockUpstream    bool
 	mockConfig          string
@@ -83,6 +85,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.session, "session", "", "a live Desk session `ID` for the probes that write (with --allow-writes)")
 	fs.StringVar(&f.account, "account", "", "a live `user` the C2C stream's probes write to (with --allow-writes)")
 	fs.StringVar(&f.group, "group", "", "a live group `ID` the group stream's probes write to (with --allow-writes)")
+	fs.StringVar(&f.from, "from", "", "send the C2C and group probes from `user` (From_Account); default: none, the administrator sends")
 	fs.BoolVar(&f.allowWrites, "allow-writes", false, "run the probes that write to --session, --account or --group and may deliver messages there")
 	fs.StringVar(&f.mockConfig, "mock-config", "", "start the local mock from `file` (such as one --write-config wrote), with the app of the flags set in it")
 	fs.StringVar(&f.journal, "journal", "", "write the upstream's exchanges to `file` as JSON lines, UserSig redacted")
@@ -230,7 +233,7 @@ func (f *calibrateFlags) options(e *env, set map[string]bool) (opts calibrate.Op
 		opts.Mock = &cfg
 	}
 	opts.Identity = calibrate.Identity{SDKAppID: f.sdkappid, Identifier: f.identifier, SecretKey: key,
-		Session: f.session, Account: f.account, Group: f.group}
+		Session: f.session, Account: f.account, Group: f.group, From: f.from}
 	if err := opts.Identity.CheckLive(); err != nil {
 		return opts, err.Error()
 	}

@@ -95,6 +95,7 @@ func TestCalibrateUsage(t *testing.T) {
 		{"no key", runOpts{}, append(base, "--region", "china"), "$DESKMOCK_SECRET_KEY or --secret-key-file"},
 		{"writes without session", key, append(base, "--region", "china", "--allow-writes"), "--allow-writes needs --session ID, --account USER or --group ID"},
 		{"account too long", key, append(base, "--region", "china", "--account", strings.Repeat("a", 33)), `--account "` + strings.Repeat("a", 33) + `": account`},
+		{"from too long", key, append(base, "--region", "china", "--from", strings.Repeat("f", 33)), `--from "` + strings.Repeat("f", 33) + `": account`},
 		{"group too long", key, append(base, "--region", "china", "--group", strings.Repeat("g", 49)), `--group "` + strings.Repeat("g", 49) + `": `},
 		{"bad session", key, append(base, "--region", "china", "--session", "x"), `--session "x": not a SessionId`},
 		{"rate over the limit", key, append(base, "--region", "china", "--rate", "1000"), "--rate 1000"},
@@ -123,9 +124,8 @@ func TestCalibrateDryRunSendsNothingAndHidesSecrets(t *testing.T) {
 	if strings.Contains(r.stdout, "dry-secret") || !strings.Contains(r.stdout, "usersig=REDACTED") || !strings.Contains(r.stdout, "v1/stream-finished") {
 		t.Errorf("dry run output:\n%s", r.stdout)
 	}
-	// The one probe that breaks the pacing says so, as does the one that
-	// waits.
-	for _, want := range []string{"6 in all within a second, unpaced: the one probe that goes faster than --rate, on purpose", "then waits 16s"} {
+	// The probes that break the pacing say so, as do those that wait.
+	for _, want := range []string{"6 in all within a second, unpaced: only the probes of the rate rule go faster than --rate, on purpose", "then waits 16s"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, r.stdout)
 		}
