@@ -63,16 +63,21 @@ var defaultTable = func() *codes.Table {
 	return t
 }()
 
-// ownDefault reports whether an API has a default of its own for a check
-// (codes.Variants): an override of every endpoint does not change it.
-func ownDefault(api string, c codes.Check) bool {
-	for _, r := range defaultTable.EndpointRules()[api] {
-		if r.Check == c {
-			return true
+// ownDefaults are the override keys ("c2c/msgkey-unknown") of the checks
+// that an endpoint has a default of its own for (codes.Variants).
+var ownDefaults = func() map[codes.Check]bool {
+	out := map[codes.Check]bool{}
+	for _, r := range codes.Variants() {
+		for _, ep := range r.Endpoints {
+			out[codes.EndpointCheck(ep, r.Check)] = true
 		}
 	}
-	return false
-}
+	return out
+}()
+
+// ownDefault reports whether an API has a default of its own for a check:
+// an override of every endpoint does not change it.
+func ownDefault(api string, c codes.Check) bool { return ownDefaults[codes.EndpointCheck(api, c)] }
 
 // overrides derives, from the upstream answers, the code overrides that
 // make a mock with the default table answer like the upstream. On each API,
