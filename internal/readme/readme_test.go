@@ -3,12 +3,14 @@ package readme
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +70,72 @@ func TestTriggerTableNamesRealCodes(t *testing.T) {
 	}
 }
 
+// Each row of the README's table of trigger accounts and groups answers,
+// on the C2C and the group stream, the code it says on the calls it says
+// (every call, or the Nth only), and is the name mockserver.TriggerName
+// gives.
+func TestTriggerNameTableIsTrue(t *testing.T) {
+	re := regexp.MustCompile("(?m)^\\| `(trigger-([0-9]+)(?:-([0-9]+))?)` \\| ([0-9]+) ")
+	rows := re.FindAllStringSubmatch(readme(t), -1)
+	if len(rows) < 2 {
+		t.Fatalf("the README has %d rows of trigger names", len(rows))
+	}
+	ts := mockserver.NewTestServer(t)
+	for _, m := range rows {
+		name, code, call := m[1], atoi(t, m[2]), 0
+		if m[3] != "" {
+			call = atoi(t, m[3])
+		}
+		if m[4] != m[2] {
+			t.Errorf("row %s: the name says code %s, the text %s", name, m[2], m[4])
+		}
+		if got := mockserver.TriggerName(code, call); got != name {
+			t.Errorf("row %s: TriggerName(%d, %d) = %s", name, code, call, got)
+		}
+		for _, ep := range []struct{ path, conv string }{
+			{mockserver.EndpointC2CPath, `"To_Account":"` + name + `"`},
+			{mockserver.EndpointGroupPath, `"GroupId":"` + name + `"`},
+		} {
+			body := `{` + ep.conv + `,"MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1,"Markdown":"x","IsLast":true}]}}]}`
+			for n := 1; n <= 3; n++ {
+				want := 0
+				if call == 0 || call == n {
+					want = code
+				}
+				if got := postCode(t, ts, ep.path, body); got != want {
+					t.Errorf("%s on %s, call %d: ErrorCode %d, want %d", name, ep.path, n, got, want)
+				}
+			}
+		}
+	}
+}
+
+// postCode posts body to an endpoint of ts as its administrator and
+// returns the reply's ErrorCode.
+func postCode(t *testing.T, ts *mockserver.TestServer, path, body string) int {
+	t.Helper()
+	u := ts.URL + path + "?" + mockserver.Query(ts.App.SDKAppID, ts.Identifier, ts.SignUserSig(), 1)
+	resp, err := http.Post(u, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct{ ErrorCode int }
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		t.Fatal(err)
+	}
+	return env.ErrorCode
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func itoa(n int) string {
 	var b []byte
 	for n > 0 {
@@ -77,9 +145,9 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// TestWalkthrough runs the README's curl walk-throughs, v1 and v2, against
-// a real deskmock binary, built where the README's "bin/deskmock" would be,
-// with a free port in place of 8780.
+// TestWalkthrough runs the README's curl walk-throughs, v1, v2, c2c and
+// group, against a real deskmock binary, built where the README's
+// "bin/deskmock" would be, with a free port in place of 8780.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -105,6 +173,18 @@ func TestWalkthrough(t *testing.T) {
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 			`"version":"v2",.*"state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"compatible_text":"Please upgrade to see this message.","finished":true,"calls":3`,
+		}},
+		{"walkthrough-c2c", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"StreamMsgID":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`"version":"c2c",.*"conversation":"c2c:support_bot:user01","state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"finished":true,"calls":3`,
+		}},
+		{"walkthrough-group", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"StreamMsgID":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`"version":"group",.*"conversation":"group:demo_group:support_bot","state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"finished":true,"calls":3`,
 		}},
 	}
 	dir := t.TempDir()

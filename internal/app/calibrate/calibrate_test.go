@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	goldenfile "github.com/deskmock/deskmock/internal/golden"
+	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -29,8 +31,14 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // goldenDir holds the pinned console reports.
 var goldenDir = filepath.Join("..", "..", "..", "testdata", "calibrate")
 
-// liveSession is the session the live probes write to in tests.
-const liveSession = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+// The live conversations the live probes write to in tests.
+const (
+	liveSession = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+	liveAccount = "calibrate_live_user"
+	liveGroup   = "calibrate_live_group"
+	// sender is an account the upstream knows, to send from.
+	sender = "calibrate_bot"
+)
 
 // upstreamOverrides are where the test upstream differs from deskmock's
 // defaults: rows of both versions, by code, by text, and by both; some for
@@ -48,18 +56,29 @@ var upstreamOverrides = map[codes.Check]codes.Override{
 	codes.CheckChunkIndex:       {Code: 141006, Info: "Index must grow."},
 	codes.CheckStreamIdleEnded:  {Code: 141005},
 	codes.CheckStreamRate:       {Code: 60013},
+	// Rows of the native streams: one endpoint's, every endpoint's, and
+	// one where the endpoint has a default of its own.
+	c2c(codes.CheckAccountUnknown):   {Code: 20003},
+	codes.CheckGroupUnknown:          {Info: "Group is gone."},
+	group(codes.CheckStreamFinished): {Info: "Stream is over."},
 }
 
-// v1 and v2 are the override keys of one endpoint's check.
-func v1(c codes.Check) codes.Check { return codes.EndpointCheck("v1", c) }
-func v2(c codes.Check) codes.Check { return codes.EndpointCheck("v2", c) }
+// v1, v2, c2c and group are the override keys of one endpoint's check.
+func v1(c codes.Check) codes.Check    { return codes.EndpointCheck("v1", c) }
+func v2(c codes.Check) codes.Check    { return codes.EndpointCheck("v2", c) }
+func c2c(c codes.Check) codes.Check   { return codes.EndpointCheck("c2c", c) }
+func group(c codes.Check) codes.Check { return codes.EndpointCheck("group", c) }
 
 // differOnBoth are the probes that differ against an upstream with
-// upstreamOverrides: each of its rows, on each version that probes it.
+// upstreamOverrides: each of its rows, on each endpoint that probes it and
+// whose answer it changes (an override of every endpoint leaves a native
+// stream's own default alone), sorted.
 var differOnBoth = []string{
+	"c2c/account-unknown", "c2c/stream-rate",
+	"group/group-unknown", "group/stream-finished", "group/stream-rate",
 	"v1/body-not-json", "v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired",
 	"v2/body-schema", "v2/body-schema-event", "v2/body-schema-index", "v2/body-schema-islast", "v2/body-too-large",
-	"v2/chunk-index", "v2/msgkey-unknown", "v2/session-not-found", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate",
+	"v2/chunk-index", "v2/chunk-index-first", "v2/msgkey-unknown", "v2/session-not-found", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate",
 }
 
 // advancing moves a test upstream's clock instead of waiting.
@@ -67,14 +86,17 @@ func advancing(up *mockserver.TestServer) func(context.Context, time.Duration) e
 	return func(_ context.Context, d time.Duration) error { return up.AdvanceClock(d) }
 }
 
-// startUpstream starts a second deskmock, strict about sessions like the
-// real service, answering with overrides.
+// startUpstream starts a second deskmock, strict about sessions, accounts
+// and groups like the real service, answering with overrides.
 func startUpstream(t *testing.T, overrides map[codes.Check]codes.Override) (*mockserver.TestServer, Identity) {
 	t.Helper()
 	cfg := mockserver.DefaultConfig()
 	cfg.Codes = overrides
+	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount, sender}}
+	cfg.Groups = mockserver.Directory{Strict: true, IDs: []string{liveGroup}}
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(liveSession))
-	return up, Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey, Session: liveSession}
+	return up, Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey,
+		Session: liveSession, Account: liveAccount, Group: liveGroup}
 }
 
 // fixedNow stamps reports in tests.
@@ -171,6 +193,8 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		v2(codes.CheckSessionIDMalformed): {Info: "Illegal SessionId"},
 		codes.CheckStreamIdleEnded:        {Code: 141005},
 		codes.CheckMessageTooLarge:        {Code: 90002},
+		codes.CheckAccountMalformed:       {Code: 90002},
+		group(codes.CheckMsgKeyUnknown):   {Code: 10004},
 	}
 	up, id := startUpstream(t, overrides)
 	opts := Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)}
@@ -186,7 +210,7 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := file.String()
-	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended"} {
+	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended", "c2c/account-malformed", "group/msgkey-unknown"} {
 		if !strings.Contains(text, "# probe "+probe+" ") {
 			t.Errorf("the config names no probe %s:\n%s", probe, text)
 		}
@@ -264,42 +288,95 @@ func TestUpstreamFailuresAreReportedPerProbe(t *testing.T) {
 	})
 }
 
-func TestLiveProbesNeedSessionAndWrites(t *testing.T) {
-	up, id := startUpstream(t, nil)
+// A live probe runs only with writes allowed and the live conversation of
+// its endpoint given; no request reaches a conversation not given.
+func TestLiveProbesNeedTheirConversationAndWrites(t *testing.T) {
+	up, full := startUpstream(t, nil)
 	for _, tt := range []struct {
-		name        string
-		session     string
-		allowWrites bool
-		live        bool
+		name                    string
+		session, account, group string
+		allowWrites             bool
+		live                    []Live // the kinds whose probes run
 	}{
-		{"default", "", false, false},
-		{"session only", liveSession, false, false},
-		{"writes only", "", true, false},
-		{"both", liveSession, true, true},
+		{"default", "", "", "", false, nil},
+		{"session only", liveSession, "", "", false, nil},
+		{"all without writes", liveSession, liveAccount, liveGroup, false, nil},
+		{"writes only", "", "", "", true, nil},
+		{"session", liveSession, "", "", true, []Live{LiveSession}},
+		{"account", "", liveAccount, "", true, []Live{LiveAccount}},
+		{"group", "", "", liveGroup, true, []Live{LiveGroup}},
+		{"all", liveSession, liveAccount, liveGroup, true, []Live{LiveSession, LiveAccount, LiveGroup}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			id := id
-			id.Session = tt.session
-			opts := Options{Upstream: up.URL, Identity: id, AllowWrites: tt.allowWrites, Probes: v1Probes}
-			if got := len(LiveProbes(opts)) > 0; got != tt.live {
-				t.Errorf("LiveProbes: %v, want %v", got, tt.live)
+			id := full
+			id.Session, id.Account, id.Group = tt.session, tt.account, tt.group
+			opts := Options{Upstream: up.URL, Identity: id, AllowWrites: tt.allowWrites, AdvanceUpstream: advancing(up)}
+			announced := map[string]bool{}
+			for _, p := range LiveProbes(opts) {
+				announced[p.Name] = true
 			}
 			up.ClearRequests()
 			rep := run(t, opts)
 			for _, e := range up.Requests(mockserver.ExchangeFilter{}) {
-				if e.SessionID == liveSession && !tt.live {
-					t.Errorf("a request reached the live session: %s", e.Body)
+				for _, c := range []struct {
+					kind Live
+					name string
+				}{{LiveSession, liveSession}, {LiveAccount, liveAccount}, {LiveGroup, liveGroup}} {
+					if strings.Contains(e.Body, `"`+c.name+`"`) && !slices.Contains(tt.live, c.kind) {
+						t.Errorf("a request reached the live %s: %s", c.kind, textcut.Cut(e.Body, 200))
+					}
 				}
 			}
-			for i, p := range v1Probes {
-				if p.Live && (rep.Results[i].Outcome == Skipped) == tt.live {
-					t.Errorf("%s: %s", p.Name, rep.Results[i].Outcome)
+			for i, p := range Probes() {
+				if !p.Live {
+					continue
+				}
+				runs := slices.Contains(tt.live, p.API.Live)
+				if skipped := rep.Results[i].Outcome == Skipped; skipped == runs || announced[p.Name] != runs {
+					t.Errorf("%s: %s (announced %v), want it to run: %v", p.Name, rep.Results[i].Outcome, announced[p.Name], runs)
+				}
+				if !runs && !strings.Contains(rep.Results[i].Note, "needs "+liveFlags[p.API.Live]+" --allow-writes") {
+					t.Errorf("%s: note %q does not name the flag", p.Name, rep.Results[i].Note)
 				}
 			}
 			if !rep.Summary.Parity {
 				t.Errorf("summary %+v", rep.Summary)
 			}
 		})
+	}
+}
+
+// The default cap leaves room for every probe, preparing calls included.
+func TestDefaultCapFitsEveryProbe(t *testing.T) {
+	n := 0
+	for _, p := range Probes() {
+		n += 1 + p.Burst
+		if p.Setup != "" {
+			n++
+		}
+	}
+	if n > DefaultMaxRequests {
+		t.Errorf("the probes send %d requests, over the default cap of %d", n, DefaultMaxRequests)
+	}
+}
+
+// A live account or group that the mock's configuration would refuse is
+// refused at once, naming its flag.
+func TestCheckLive(t *testing.T) {
+	for _, tt := range []struct {
+		id   Identity
+		want string // "" for no error
+	}{
+		{Identity{}, ""},
+		{Identity{Account: liveAccount, Group: liveGroup}, ""},
+		{Identity{Account: TooLongAccount}, `--account "` + TooLongAccount + `": account`},
+		{Identity{Group: TooLongGroupID}, `--group "` + TooLongGroupID + `": `},
+		{Identity{From: TooLongAccount}, `--from "` + TooLongAccount + `": account`},
+	} {
+		err := tt.id.CheckLive()
+		if got := fmt.Sprint(err); (tt.want == "") != (err == nil) || (err != nil && !strings.HasPrefix(got, tt.want)) {
+			t.Errorf("%+v: %v, want %q", tt.id, err, tt.want)
+		}
 	}
 }
 
@@ -406,20 +483,23 @@ func TestProbesAreWellFormed(t *testing.T) {
 	for _, p := range Probes() {
 		covered[p.API.Name+"/"+string(p.Check)] = true
 	}
+	apis := []API{V1, V2, C2C, Group}
 	for _, u := range UnprobedRows() {
-		for _, api := range []API{V1, V2} {
+		for _, api := range apis {
 			if u.API == "" || u.API == api.Name {
 				covered[api.Name+"/"+string(u.Check)] = true
 			}
 		}
 	}
-	for _, c := range v2Shared {
+	for _, c := range sharedChecks {
 		if !covered["v1/"+string(c)] {
 			t.Errorf("check %s is shared with v1 but has no v1 probe", c)
 		}
-		covered["v2/"+string(c)] = true
+		for _, api := range apis {
+			covered[api.Name+"/"+string(c)] = true
+		}
 	}
-	for _, api := range []API{V1, V2} {
+	for _, api := range apis {
 		for _, r := range codes.Defaults() {
 			if (len(r.Endpoints) == 0 || slices.Contains(r.Endpoints, api.Name)) && !covered[api.Name+"/"+string(r.Check)] {
 				t.Errorf("row %s of %s has no probe and no reason", r.Check, api.Name)
@@ -556,27 +636,39 @@ func TestREADMEExampleIsARealReport(t *testing.T) {
 // Each probe's own call fails, on a deskmock upstream, exactly the check it
 // is written for; its Setup and burst calls pass.
 func TestEveryProbeProvokesItsCheck(t *testing.T) {
-	up, id := startUpstream(t, nil)
-	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)})
-	received := up.Requests(mockserver.ExchangeFilter{})
-	if len(received) != len(rep.Exchanges) {
-		t.Fatalf("the upstream received %d requests, the report has %d", len(received), len(rep.Exchanges))
-	}
-	want := map[string]codes.Check{}
-	for _, p := range Probes() {
-		want[p.Name] = p.Check
-	}
-	for i, e := range rep.Exchanges {
-		got := received[i].Check
-		switch {
-		case e.Setup && got != "":
-			t.Errorf("%s: a preparing call failed %s", e.Probe, got)
-		case !e.Setup && got != want[e.Probe]:
-			t.Errorf("%s: failed check %q, want %q", e.Probe, got, want[e.Probe])
-		}
-	}
-	if s := rep.Summary; !s.Parity || s.Match != len(Probes()) {
-		t.Errorf("summary %+v", s)
+	for _, from := range []string{"", sender} {
+		t.Run("from="+from, func(t *testing.T) {
+			up, id := startUpstream(t, nil)
+			id.From = from
+			rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)})
+			received := up.Requests(mockserver.ExchangeFilter{})
+			if len(received) != len(rep.Exchanges) {
+				t.Fatalf("the upstream received %d requests, the report has %d", len(received), len(rep.Exchanges))
+			}
+			want := map[string]codes.Check{}
+			for _, p := range Probes() {
+				want[p.Name] = p.Check
+			}
+			for i, e := range rep.Exchanges {
+				got := received[i].Check
+				switch {
+				case e.Setup && got != "":
+					t.Errorf("%s: a preparing call failed %s", e.Probe, got)
+				case !e.Setup && got != want[e.Probe]:
+					t.Errorf("%s: failed check %q, want %q", e.Probe, got, want[e.Probe])
+				}
+				// The native probes are sent by --from, save those about
+				// From_Account.
+				native := strings.HasPrefix(e.Probe, "c2c/") || strings.HasPrefix(e.Probe, "group/")
+				sent := strings.Contains(e.Body, `"From_Account":"`+from+`"`)
+				if aboutFrom := strings.HasPrefix(e.Probe, "group/account-"); native && !aboutFrom && sent != (from != "") {
+					t.Errorf("%s: From_Account %q sent: %v\n%s", e.Probe, from, sent, textcut.Cut(e.Body, 200))
+				}
+			}
+			if s := rep.Summary; !s.Parity || s.Match != len(Probes()) {
+				t.Errorf("summary %+v", s)
+			}
+		})
 	}
 }
 

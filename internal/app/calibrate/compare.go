@@ -54,18 +54,46 @@ func markNotProvoked(results []Result, probes []Probe) {
 	}
 }
 
+// defaultTable is the check→code table without overrides.
+var defaultTable = func() *codes.Table {
+	t, err := codes.NewTable(nil)
+	if err != nil {
+		panic(err) // the defaults are fixed: a bug
+	}
+	return t
+}()
+
+// ownDefaults are the override keys ("c2c/msgkey-unknown") of the checks
+// that an endpoint has a default of its own for (codes.Variants).
+var ownDefaults = func() map[codes.Check]bool {
+	out := map[codes.Check]bool{}
+	for _, r := range codes.Variants() {
+		for _, ep := range r.Endpoints {
+			out[codes.EndpointCheck(ep, r.Check)] = true
+		}
+	}
+	return out
+}()
+
+// ownDefault reports whether an API has a default of its own for a check:
+// an override of every endpoint does not change it.
+func ownDefault(api string, c codes.Check) bool { return ownDefaults[codes.EndpointCheck(api, c)] }
+
 // overrides derives, from the upstream answers, the code overrides that
 // make a mock with the default table answer like the upstream. On each API,
-// a check gets the override of the first probe of it that was compared; a
-// later probe calling for another one gets a note instead. When the APIs
-// that probed a check call for the same override, it is written for every
-// endpoint ("body-schema"); when they differ, each API gets its own
-// ("v1/body-schema", "v2/body-schema"). A check that the table does not
-// know (a row not in this build yet) gets a note.
+// a check gets the override of the first probe of it that was compared,
+// from the API's default for it; a later probe calling for another one gets
+// a note instead. When the APIs that probed a check call for the same
+// override, it is written for every endpoint ("body-schema"); when they
+// differ, each API gets its own ("v1/body-schema", "v2/body-schema"). An
+// API with a default of its own for the check (the native streams' 90010)
+// always gets its own, as an override of every endpoint leaves that
+// default alone. A check that the table does not know (a row not in this
+// build yet) gets a note.
 func overrides(results []Result, probes []Probe) map[codes.Check]codes.Override {
-	defaults := map[codes.Check]codes.Rule{}
+	defaults := map[codes.Check]bool{}
 	for _, r := range codes.Defaults() {
-		defaults[r.Check] = r
+		defaults[r.Check] = true
 	}
 	type found struct {
 		o      codes.Override
@@ -79,14 +107,13 @@ func overrides(results []Result, probes []Probe) map[codes.Check]codes.Override 
 		if p.Check == "" || (r.Outcome != Match && r.Outcome != Differ) || r.Upstream.Code == 0 {
 			continue // nothing to learn: the upstream did not apply the check
 		}
-		def, known := defaults[p.Check]
-		if !known {
+		if !defaults[p.Check] {
 			if r.Outcome == Differ {
 				r.Note = fmt.Sprintf("check %q is not in this build's table: no override written", p.Check)
 			}
 			continue
 		}
-		o, note := overrideFor(def, r.Upstream)
+		o, note := overrideFor(defaultTable.RuleFor(p.API.Name, p.Check), r.Upstream)
 		if note != "" {
 			r.Note = note
 		}
@@ -109,17 +136,26 @@ func overrides(results []Result, probes []Probe) map[codes.Check]codes.Override 
 			list = append(list, f)
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].at < list[j].at })
-		agree := true
+		var shared []found // the APIs an override of every endpoint acts on
 		for _, f := range list {
-			agree = agree && f.o == list[0].o
+			if !ownDefault(f.result.API, c) {
+				shared = append(shared, f)
+			}
 		}
-		for i, f := range list {
-			if f.o == (codes.Override{}) || (agree && i > 0) {
+		agree := true
+		for _, f := range shared {
+			agree = agree && f.o == shared[0].o
+		}
+		for _, f := range list {
+			if f.o == (codes.Override{}) {
 				continue
 			}
 			key := c
-			if !agree {
+			switch {
+			case ownDefault(f.result.API, c) || !agree:
 				key = codes.EndpointCheck(f.result.API, c)
+			case f.at != shared[0].at:
+				continue // written once, by the first
 			}
 			ov := f.o
 			out[key], f.result.Override, f.result.OverrideKey = ov, &ov, key

@@ -101,3 +101,52 @@ func TestConflictingProbesOfOneCheck(t *testing.T) {
 		t.Errorf("note %q, want %q", rep.Results[1].Note, want)
 	}
 }
+
+// Where the endpoints probed answer one check alike, one override is
+// written for all of them, but an endpoint with a default of its own for
+// the check (the native streams' 90010) always gets its own: an override
+// of every endpoint would not reach it, and a match on its own default
+// needs none.
+func TestOverridesOfEndpointsWithTheirOwnDefault(t *testing.T) {
+	info := func(code int) string { e, _ := codes.Lookup(code); return e.Info }
+	probe := func(api API) Probe { return Probe{Name: api.Name + "/p", API: api, Check: codes.CheckMsgKeyUnknown} }
+	tests := []struct {
+		name string
+		up   map[string]int // API → the upstream's code; the text is the catalogue's
+		want map[codes.Check]codes.Override
+	}{
+		{"every endpoint as its default", map[string]int{"v1": 141004, "v2": 141004, "c2c": 90010, "group": 90010}, map[codes.Check]codes.Override{}},
+		{"the Desk endpoints alike", map[string]int{"v1": 90002, "v2": 90002, "c2c": 90010, "group": 90010},
+			map[codes.Check]codes.Override{codes.CheckMsgKeyUnknown: {Code: 90002}}},
+		{"all four alike", map[string]int{"v1": 90002, "v2": 90002, "c2c": 90002, "group": 90002},
+			map[codes.Check]codes.Override{codes.CheckMsgKeyUnknown: {Code: 90002}, c2c(codes.CheckMsgKeyUnknown): {Code: 90002}, group(codes.CheckMsgKeyUnknown): {Code: 90002}}},
+		{"one native endpoint differs", map[string]int{"v1": 141004, "v2": 141004, "c2c": 141004, "group": 90010},
+			map[codes.Check]codes.Override{c2c(codes.CheckMsgKeyUnknown): {Code: 141004}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var probes []Probe
+			var results []Result
+			for _, api := range []API{V1, V2, C2C, Group} {
+				p := probe(api)
+				probes = append(probes, p)
+				r := Result{Probe: p.Name, API: api.Name, Check: p.Check,
+					Upstream: &Answer{Status: 200, Code: tt.up[api.Name], Info: info(tt.up[api.Name])}, Outcome: Differ}
+				results = append(results, r)
+			}
+			got := overrides(results, probes)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("overrides (-want +got):\n%s", diff)
+			}
+			table, err := codes.NewTable(got, mockserver.V1, mockserver.V2, mockserver.C2C, mockserver.Group)
+			if err != nil {
+				t.Fatalf("the overrides are refused: %v", err)
+			}
+			for api, code := range tt.up {
+				if r := table.RuleFor(api, codes.CheckMsgKeyUnknown); r.Code != code || r.Info != info(code) {
+					t.Errorf("with the overrides, %s answers %d %q, want %d", api, r.Code, r.Info, code)
+				}
+			}
+		})
+	}
+}

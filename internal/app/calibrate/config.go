@@ -79,12 +79,13 @@ func WriteConfig(w io.Writer, rep *Report, id Identity) error {
 }
 
 // alsoShown names the other probes that differ on the check of an
-// override, on its endpoint if it has one.
+// override, on the endpoints it acts on.
 func alsoShown(rep *Report, shown *Result) []string {
 	endpoint, _ := codes.SplitKey(shown.OverrideKey)
 	var out []string
 	for _, r := range rep.Results {
-		if r.Probe != shown.Probe && r.Check == shown.Check && r.Outcome == Differ && (endpoint == "" || r.API == endpoint) {
+		same := r.API == endpoint || (endpoint == "" && !ownDefault(r.API, r.Check))
+		if r.Probe != shown.Probe && r.Check == shown.Check && r.Outcome == Differ && same {
 			out = append(out, r.Probe)
 		}
 	}

@@ -1,5 +1,6 @@
 // Package calibrate measures how far deskmock's check→code table is from
-// the real send_stream_msg and send_stream_msg_v2. It sends the same fixed
+// the real send_stream_msg, send_stream_msg_v2 and the native C2C and
+// group streams (send_c2c_stream_msg, send_group_stream_msg). It sends the same fixed
 // probes, each made to fail exactly one check of the pipeline, to an
 // upstream and to a local mock configured like it, compares the ErrorCode
 // and ErrorInfo of each pair, and derives the code overrides that make the
@@ -19,15 +20,34 @@ type API struct {
 	Name string `json:"name"`
 	// Path is the endpoint's path.
 	Path string `json:"path"`
+	// Live is the kind of conversation its Live probes write to.
+	Live Live `json:"live"`
 }
 
-// The endpoints probed.
+// Live is a kind of live conversation, which Identity names one of.
+type Live string
+
+// Kinds of live conversation.
+const (
+	// LiveSession is a Desk session (Identity.Session).
+	LiveSession Live = "session"
+	// LiveAccount is a user a C2C message goes to (Identity.Account).
+	LiveAccount Live = "account"
+	// LiveGroup is a group (Identity.Group).
+	LiveGroup Live = "group"
+)
+
+// The endpoints probed. The probes of an endpoint run only when the local
+// mock answers its path.
 var (
 	// V1 is send_stream_msg.
-	V1 = API{Name: "v1", Path: mockserver.EndpointPath}
-	// V2 is send_stream_msg_v2. Its probes run only when the local mock
-	// answers its path.
-	V2 = API{Name: "v2", Path: "/v4/desk_http_svc/send_stream_msg_v2"}
+	V1 = API{Name: mockserver.V1, Path: mockserver.EndpointPath, Live: LiveSession}
+	// V2 is send_stream_msg_v2.
+	V2 = API{Name: mockserver.V2, Path: mockserver.EndpointV2Path, Live: LiveSession}
+	// C2C is the native send_c2c_stream_msg.
+	C2C = API{Name: mockserver.C2C, Path: mockserver.EndpointC2CPath, Live: LiveAccount}
+	// Group is the native send_group_stream_msg.
+	Group = API{Name: mockserver.Group, Path: mockserver.EndpointGroupPath, Live: LiveGroup}
 )
 
 // Sig says how a probe's UserSig is made. Every kind but SigGarbage is
@@ -51,7 +71,8 @@ const (
 	SigGarbage Sig = "garbage"
 )
 
-// Values the probes send; none of them can name a real app, user or session.
+// Values the probes send; none of them can name a real app, user, group or
+// session.
 const (
 	// NoSuchSession is a well-formed SessionId that no session has.
 	NoSuchSession = "ca11b8a7-0000-4000-8000-000000000000"
@@ -66,8 +87,19 @@ const (
 	WrongKey = "deskmock-calibrate-wrong-key"
 	// GarbageSig is a UserSig that does not decode.
 	GarbageSig = "deskmock-calibrate-not-a-usersig"
-	// UnknownMsgKey is shaped like a MsgKey but was never issued.
+	// UnknownMsgKey is shaped like a MsgKey (and a StreamMsgID) but was
+	// never issued.
 	UnknownMsgKey = "1_1600000000_deskmockcalibrate"
+	// NoSuchAccount is a well-formed account that no user has.
+	NoSuchAccount = "deskmock_calibrate_nobody"
+	// NoSuchGroup is a well-formed GroupId that no group has.
+	NoSuchGroup = "deskmock_calibrate_no_group"
+	// TooLongAccount is an account of 33 bytes, one over the limit
+	// (inferred).
+	TooLongAccount = "deskmock_calibrate_account_33_byt"
+	// TooLongGroupID is a GroupId of 49 bytes, one over the limit
+	// (inferred).
+	TooLongGroupID = "deskmock_calibrate_group_id_of_forty_nine_bytes_x"
 )
 
 // Omit, as a value of Probe.Query, leaves the parameter out.
@@ -77,15 +109,20 @@ const Omit = "\x00omit"
 const (
 	// PhSession is replaced by NoSuchSession.
 	PhSession = "${session}"
-	// PhLive is replaced by the live session given with --session.
+	// PhLive is replaced by the live conversation of the probe's API: the
+	// session, account or group given with --session, --account, --group.
 	PhLive = "${live}"
-	// PhMsgKey is replaced by the MsgKey the Setup call returned.
+	// PhMsgKey is replaced by the MsgKey (or StreamMsgID) the Setup call
+	// returned.
 	PhMsgKey = "${msgkey}"
 	// PhPad is replaced by as many "x" as bring the body to PadTo bytes.
 	PhPad = "${pad}"
 	// PhIndex is replaced by a chunk Index: 2, 3, … in the burst calls,
 	// then the next in the probe's call.
 	PhIndex = "${index}"
+	// PhFrom is replaced by `,"From_Account":"USER"`, the member of the
+	// sender given with --from, or by nothing: the administrator sends.
+	PhFrom = "${from}"
 )
 
 // Probe is one request made to fail exactly one check of the pipeline. It is
@@ -119,7 +156,7 @@ type Probe struct {
 	// PadTo is the body's length in bytes once PhPad is filled.
 	PadTo int `json:"pad_to,omitempty"`
 	// Setup, when set, is the body of a call made first on the same API,
-	// whose MsgKey fills PhMsgKey.
+	// whose MsgKey (or StreamMsgID) fills PhMsgKey.
 	Setup string `json:"setup,omitempty"`
 	// Wait is how long the probe's call comes after the Setup call: for
 	// rules about the gap between calls. The upstream is waited for (or
@@ -132,8 +169,9 @@ type Probe struct {
 	Burst int `json:"burst,omitempty"`
 	// BurstBody is the body of the burst calls, with placeholders.
 	BurstBody string `json:"burst_body,omitempty"`
-	// Live marks a probe that uses the live session and may deliver a
-	// message: it runs only with a session and writes allowed.
+	// Live marks a probe that uses the live conversation of its API and may
+	// deliver a message: it runs only with that conversation given and
+	// writes allowed.
 	Live bool `json:"live,omitempty"`
 }
 
@@ -175,7 +213,7 @@ func (u Unprobed) Key() string {
 // unprobed are the rows of the table without a probe.
 var unprobed = []Unprobed{
 	{"", codes.CheckNotDesk, "needs an app that is not a Desk app"},
-	{"", codes.CheckMsgKeyForeign, "needs two live sessions"},
+	{"", codes.CheckMsgKeyForeign, "needs two live conversations of one endpoint"},
 	{"", codes.CheckInternal, "not probed: provoked only by a bug in the mock"},
 	{"v1", codes.CheckStreamIdleEnded, "v1 states no idle timeout (off by default): probed on v2"},
 	{"v1", codes.CheckStreamRate, "v1 states no rate per stream (off by default): probed on v2"},
@@ -232,10 +270,13 @@ var v1Probes = []Probe{
 		Body:  `{"SessionId":"${live}","Chunk":"deskmock calibrate: after the end","MsgKey":"${msgkey}"}`, Live: true},
 }
 
-// Probes returns every probe, v1 then v2, in pipeline order.
+// Probes returns every probe, v1, v2, c2c then group, each in pipeline
+// order.
 func Probes() []Probe {
 	out := append([]Probe(nil), v1Probes...)
-	return append(out, v2Probes...)
+	out = append(out, v2Probes...)
+	out = append(out, c2cProbes...)
+	return append(out, groupProbes...)
 }
 
 // UnprobedRows returns the rows of the table that no probe provokes.

@@ -20,6 +20,8 @@ type envelope struct {
 	ErrorCode    *int    `json:"ErrorCode"`
 	ErrorInfo    *string `json:"ErrorInfo"`
 	MsgKey       string  `json:"MsgKey"`
+	// StreamMsgID is the native streams' MsgKey.
+	StreamMsgID string `json:"StreamMsgID"`
 }
 
 // parseReply reads the envelope of a reply; an HTTP status other than 200
@@ -44,6 +46,9 @@ func parseReply(resp *http.Response, body []byte) *Answer {
 		a.Info = *env.ErrorInfo
 	}
 	a.MsgKey = env.MsgKey
+	if a.MsgKey == "" {
+		a.MsgKey = env.StreamMsgID
+	}
 	return a
 }
 

@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deskmock/deskmock/internal/redact"
+	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
@@ -18,8 +20,26 @@ type Identity struct {
 	Identifier string
 	// SecretKey signs the UserSigs; it is never printed nor journaled.
 	SecretKey string
-	// Session is the live session of the probes marked Live; "" for none.
-	Session string
+	// Session, Account and Group are the live conversations of the probes
+	// marked Live: the Desk session of v1 and v2, the user the C2C
+	// probes write to, the group the group probes write to; "" for none.
+	Session, Account, Group string
+	// From is the From_Account of the C2C and group probes; "" sends
+	// none: the administrator sends.
+	From string
+}
+
+// live returns the live conversation of a kind, "" when none is given.
+func (id Identity) live(kind Live) string {
+	switch kind {
+	case LiveAccount:
+		return id.Account
+	case LiveGroup:
+		return id.Group
+	case liveFrom:
+		return id.From
+	}
+	return id.Session
 }
 
 // Request is a probe made concrete: what goes on the wire.
@@ -70,8 +90,12 @@ func build(p Probe, id Identity, c call, now time.Time) (Request, error) {
 	case partBurst:
 		body = p.BurstBody
 	}
-	body = strings.NewReplacer(PhSession, NoSuchSession, PhLive, id.Session, PhMsgKey, c.msgKey,
-		PhIndex, strconv.Itoa(c.index)).Replace(body)
+	from := ""
+	if id.From != "" {
+		from = `,"From_Account":"` + jsonText(id.From) + `"`
+	}
+	body = strings.NewReplacer(PhSession, NoSuchSession, PhLive, jsonText(id.live(p.API.Live)), PhMsgKey, c.msgKey,
+		PhIndex, strconv.Itoa(c.index), PhFrom, from).Replace(body)
 	if !setup && p.PadTo > 0 {
 		n := p.PadTo - (len(body) - len(PhPad))
 		body = strings.Replace(body, PhPad, strings.Repeat("x", max(n, 0)), 1)
@@ -133,6 +157,12 @@ func build(p Probe, id Identity, c call, now time.Time) (Request, error) {
 	}, nil
 }
 
+// jsonText is s as the inside of a JSON string.
+func jsonText(s string) string {
+	b, _ := json.Marshal(s) // a string always encodes
+	return string(b[1 : len(b)-1])
+}
+
 // sign makes a UserSig of the given kind.
 func sign(kind Sig, key string, sdkappid uint64, identifier string, now time.Time) (string, error) {
 	const day = 24 * 60 * 60
@@ -163,4 +193,31 @@ func probeRandom(name string) int {
 		h = (h ^ uint32(name[i])) * 16777619
 	}
 	return int(h >> 1)
+}
+
+// CheckLive reports a live account or group of id, or its From, that is not
+// well formed,
+// as the mock's configuration would refuse it, naming its flag.
+func (id Identity) CheckLive() error {
+	for _, c := range []struct {
+		kind Live
+		set  func(*mockserver.Config, string)
+	}{
+		{LiveAccount, func(cfg *mockserver.Config, v string) { cfg.Accounts.IDs = []string{v} }},
+		{LiveGroup, func(cfg *mockserver.Config, v string) { cfg.Groups.IDs = []string{v} }},
+		{liveFrom, func(cfg *mockserver.Config, v string) { cfg.Accounts.IDs = []string{v} }},
+	} {
+		v := id.live(c.kind)
+		if v == "" {
+			continue
+		}
+		cfg := mockserver.DefaultConfig()
+		c.set(&cfg, v)
+		if err := cfg.Validate(); err != nil {
+			_, why, _ := strings.Cut(err.Error(), ": ")
+			flag, _, _ := strings.Cut(liveFlags[c.kind], " ")
+			return fmt.Errorf("%s %q: %s", flag, v, why)
+		}
+	}
+	return nil
 }

@@ -32,7 +32,8 @@ type Answer struct {
 	// Code and Info are the envelope's ErrorCode and ErrorInfo.
 	Code int    `json:"code"`
 	Info string `json:"info"`
-	// MsgKey is the envelope's MsgKey, on success.
+	// MsgKey is the envelope's MsgKey (StreamMsgID on the native
+	// streams), on success.
 	MsgKey string `json:"msg_key,omitempty"`
 	// Error says why there is no usable envelope; "" when there is one.
 	Error string `json:"error,omitempty"`
@@ -94,8 +95,11 @@ type Report struct {
 	// SDKAppID and Identifier are the app and administrator probed as.
 	SDKAppID   uint64 `json:"sdkappid"`
 	Identifier string `json:"identifier"`
-	// Session is the live session, when live probes were allowed.
+	// Session, Account and Group are the live conversations, when live
+	// probes were allowed.
 	Session string `json:"session,omitempty"`
+	Account string `json:"account,omitempty"`
+	Group   string `json:"group,omitempty"`
 	// Started is when the run began; Duration is how long it took.
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`

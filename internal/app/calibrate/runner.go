@@ -19,8 +19,10 @@ const (
 	// under the vendor's limits (about 200/s per REST API, 5 calls/s per
 	// streamed message).
 	DefaultRate = 5
-	// DefaultMaxRequests caps the requests sent to the upstream in one run.
-	DefaultMaxRequests = 60
+	// DefaultMaxRequests caps the requests sent to the upstream in one run:
+	// room for every probe of the four endpoints, their preparing calls
+	// included (98).
+	DefaultMaxRequests = 120
 	// DefaultTimeout bounds each request, reply included.
 	DefaultTimeout = 10 * time.Second
 	// maxReply is how much of a reply is read.
@@ -91,24 +93,43 @@ func (o *Options) applyDefaults() {
 	o.Upstream = strings.TrimRight(o.Upstream, "/")
 }
 
-// livePossible reports whether the Live probes may run.
-func (o *Options) livePossible() bool { return o.AllowWrites && o.Identity.Session != "" }
+// livePossible reports whether the Live probes of an API may run.
+func (o *Options) livePossible(api API) bool {
+	return o.AllowWrites && o.Identity.live(api.Live) != ""
+}
 
-// LiveProbes returns the probes of opts that will write to the live
-// session: the caller should announce them before Run.
+// live returns the live conversation of a kind when writes are allowed,
+// else "".
+func (o *Options) live(kind Live) string {
+	if !o.AllowWrites {
+		return ""
+	}
+	return o.Identity.live(kind)
+}
+
+// LiveProbes returns the probes of opts that will write to a live
+// conversation: the caller should announce them before Run.
 func LiveProbes(opts Options) []Probe {
 	opts.applyDefaults()
-	if !opts.livePossible() {
-		return nil
-	}
 	var out []Probe
 	for _, p := range opts.Probes {
-		if p.Live {
+		if p.Live && opts.livePossible(p.API) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
+
+// LiveTarget returns the live conversation a probe writes to: the session,
+// account or group of its API in id.
+func LiveTarget(p Probe, id Identity) string { return id.live(p.API.Live) }
+
+// liveFlags are the flags that give each kind of live conversation.
+var liveFlags = map[Live]string{LiveSession: "--session ID", LiveAccount: "--account USER", LiveGroup: "--group ID", liveFrom: "--from USER"}
+
+// liveFrom stands for Identity.From where the live conversations are
+// listed: the sender of the native probes, which the mock must know.
+const liveFrom Live = "from"
 
 // Plan returns, without sending anything, each probe with the request it
 // would send (UserSig redacted) and, for the probes that would be skipped,
@@ -128,14 +149,14 @@ func Plan(opts Options) ([]Result, error) {
 			notes = append(notes, why)
 		}
 		if p.Setup != "" {
-			notes = append(notes, "first opens a stream with "+strings.ReplaceAll(p.Setup, PhLive, opts.Identity.Session))
+			notes = append(notes, "first opens a stream with "+strings.ReplaceAll(p.Setup, PhLive, opts.Identity.live(p.API.Live)))
 		}
 		if p.Wait > 0 {
 			notes = append(notes, fmt.Sprintf("then waits %s (on the local mock, moves its clock instead)", p.Wait))
 		}
 		if p.Burst > 0 {
 			notes = append(notes, fmt.Sprintf("then sends %d more calls on that stream and this one, %d in all within a second, unpaced: "+
-				"the one probe that goes faster than --rate, on purpose", p.Burst, p.Burst+2))
+				"only the probes of the rate rule go faster than --rate, on purpose", p.Burst, p.Burst+2))
 		}
 		out[i].Note = strings.Join(notes, "; ")
 	}
@@ -144,8 +165,8 @@ func Plan(opts Options) ([]Result, error) {
 
 // skip says why a probe does not run whatever the upstream, or "".
 func (o *Options) skip(p Probe) string {
-	if p.Live && !o.livePossible() {
-		return "writes to a live session: needs --session ID --allow-writes"
+	if p.Live && !o.livePossible(p.API) {
+		return fmt.Sprintf("writes to a live %s: needs %s --allow-writes", p.API.Live, liveFlags[p.API.Live])
 	}
 	return ""
 }
@@ -183,9 +204,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		Started:    opts.Now(),
 		Unprobed:   UnprobedRows(),
 	}
-	if opts.livePossible() {
-		rep.Session = opts.Identity.Session
-	}
+	rep.Session, rep.Account, rep.Group = opts.live(LiveSession), opts.live(LiveAccount), opts.live(LiveGroup)
 	start := time.Now()
 	served := map[string]bool{}
 	for _, p := range opts.Probes {
@@ -214,7 +233,6 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 	if opts.Mock != nil {
 		cfg = *opts.Mock
 		cfg.Apps = append([]mockserver.App(nil), cfg.Apps...)
-		cfg.Sessions.IDs = append([]string(nil), cfg.Sessions.IDs...)
 	}
 	id := opts.Identity
 	app := mockserver.App{SDKAppID: id.SDKAppID, SecretKey: id.SecretKey, Admins: []string{id.Identifier}}
@@ -228,9 +246,20 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 	if !found {
 		cfg.Apps = append(cfg.Apps, app)
 	}
-	cfg.Sessions.Strict = true
-	if opts.livePossible() {
-		cfg.Sessions.IDs = append(cfg.Sessions.IDs, opts.Identity.Session)
+	// Like the real service, the mock knows only the live conversations:
+	// any other session, account or group does not exist.
+	cfg.Sessions.Strict, cfg.Accounts.Strict, cfg.Groups.Strict = true, true, true
+	for _, d := range []struct {
+		ids  *[]string
+		kind Live
+	}{{&cfg.Sessions.IDs, LiveSession}, {&cfg.Accounts.IDs, LiveAccount}, {&cfg.Groups.IDs, LiveGroup}} {
+		*d.ids = append([]string(nil), *d.ids...)
+		if live := opts.live(d.kind); live != "" {
+			*d.ids = append(*d.ids, live)
+		}
+	}
+	if from := opts.Identity.From; from != "" {
+		cfg.Accounts.IDs = append(cfg.Accounts.IDs, from) // it sends every native probe
 	}
 	cfg.Journal, cfg.Logger, cfg.Faults = nil, nil, nil
 	ts, err := mockserver.Start(mockserver.WithConfig(cfg))

@@ -20,19 +20,24 @@ Measure how the real service differs from deskmock, and write the
 configuration that closes the gap. calibrate sends a fixed set of probes,
 each made to fail one check of the check→code table (bad or expired UserSig,
 unknown sdkappid, non-administrator, bad query, oversize or non-JSON body,
-schema violations, malformed or unknown SessionId...), to the upstream
-(--upstream or --region) and to a local mock configured like it (same
-sdkappid, identifier and secret key, strict sessions), then compares
-ErrorCode and ErrorInfo probe by probe.
+schema violations, malformed or unknown SessionId, account or group...), on
+send_stream_msg, send_stream_msg_v2 and the native C2C and group streams,
+to the upstream (--upstream or --region) and to a local mock configured
+like it (same sdkappid, identifier and secret key; strict sessions,
+accounts and groups), then compares ErrorCode and ErrorInfo probe by
+probe.
 
 Safety: by default only probes that cannot deliver a message run. Probes on
-a live session (a first chunk, an unknown MsgKey, a chunk after the end, a
-repeated Index, a call after 16 s idle, six calls in a second, a 128 KB
-message) run only with --session ID --allow-writes, and are announced first.
+a live conversation (a first chunk, an unknown MsgKey, a chunk after the
+end, a repeated Index, a call after 16 s idle, six calls in a second, a 128
+KB message) run only with --allow-writes and the conversation: --session ID
+for send_stream_msg and v2, --account USER for the C2C stream, --group ID
+for the group stream. They are announced first. The C2C and group probes
+are sent by --from USER, else by the administrator (no From_Account).
 Requests to the upstream are paced (--rate) and capped (--max-requests); the
-probe of the rate rule alone sends its six calls within one second, on
-purpose. --dry-run prints each probe and what it would send, and sends
-nothing.
+probes of the rate rule (v2, c2c, group) alone send their six calls within
+one second, on purpose. --dry-run prints each probe and what it would send,
+and sends nothing.
 
 The secret key is read from --secret-key-file, else $DESKMOCK_SECRET_KEY,
 and is never printed. UserSigs are redacted in every output, also where
@@ -56,6 +61,8 @@ type calibrateFlags struct {
 	identifier          string
 	keyFile             string
 	session             string
+	account, group      string
+	from                string
 	allowWrites, dryRun bool
 	deskmockUpstream    bool
 	mockConfig          string
@@ -76,7 +83,10 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.identifier, "identifier", "", "an administrator `user` of the app")
 	fs.StringVar(&f.keyFile, "secret-key-file", "", "read the app's secret key from `file`; default $"+SecretKeyEnv)
 	fs.StringVar(&f.session, "session", "", "a live Desk session `ID` for the probes that write (with --allow-writes)")
-	fs.BoolVar(&f.allowWrites, "allow-writes", false, "run the probes that write to --session and may deliver messages to it")
+	fs.StringVar(&f.account, "account", "", "a live `user` the C2C stream's probes write to (with --allow-writes)")
+	fs.StringVar(&f.group, "group", "", "a live group `ID` the group stream's probes write to (with --allow-writes)")
+	fs.StringVar(&f.from, "from", "", "send the C2C and group probes from `user` (From_Account); default: none, the administrator sends")
+	fs.BoolVar(&f.allowWrites, "allow-writes", false, "run the probes that write to --session, --account or --group and may deliver messages there")
 	fs.StringVar(&f.mockConfig, "mock-config", "", "start the local mock from `file` (such as one --write-config wrote), with the app of the flags set in it")
 	fs.StringVar(&f.journal, "journal", "", "write the upstream's exchanges to `file` as JSON lines, UserSig redacted")
 	fs.StringVar(&f.json, "json", "", "write the report as JSON to `file`")
@@ -109,12 +119,12 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 		return ExitOK
 	}
 	if live := calibrate.LiveProbes(opts); len(live) > 0 {
-		fmt.Fprintf(e.stderr, "%s %s: --allow-writes: %d probes write to session %s and may deliver messages to it:\n", progName, name, len(live), f.session)
+		fmt.Fprintf(e.stderr, "%s %s: --allow-writes: %d probes write to live conversations and may deliver messages there:\n", progName, name, len(live))
 		for _, p := range live {
-			fmt.Fprintf(e.stderr, "  %s: %s\n", p.Name, p.What)
+			fmt.Fprintf(e.stderr, "  %s (%s %s): %s\n", p.Name, p.API.Live, calibrate.LiveTarget(p, opts.Identity), p.What)
 		}
-	} else if f.session != "" {
-		fmt.Fprintf(e.stderr, "%s %s: --session without --allow-writes: the probes that write to it are skipped\n", progName, name)
+	} else if f.session != "" || f.account != "" || f.group != "" {
+		fmt.Fprintf(e.stderr, "%s %s: --session, --account or --group without --allow-writes: the probes that write are skipped\n", progName, name)
 	}
 
 	var journal *os.File
@@ -189,8 +199,8 @@ func (f *calibrateFlags) options(e *env, set map[string]bool) (opts calibrate.Op
 	if f.identifier == "" {
 		return opts, "give an administrator of the app: --identifier USER"
 	}
-	if f.allowWrites && f.session == "" {
-		return opts, "--allow-writes needs --session ID: the live session the probes write to"
+	if f.allowWrites && f.session == "" && f.account == "" && f.group == "" {
+		return opts, "--allow-writes needs --session ID, --account USER or --group ID: the live conversation the probes write to"
 	}
 	if f.session != "" && !mockserver.ValidSessionID(f.session) {
 		return opts, fmt.Sprintf("--session %q: not a SessionId (a UUID)", f.session)
@@ -222,7 +232,11 @@ func (f *calibrateFlags) options(e *env, set map[string]bool) (opts calibrate.Op
 		}
 		opts.Mock = &cfg
 	}
-	opts.Identity = calibrate.Identity{SDKAppID: f.sdkappid, Identifier: f.identifier, SecretKey: key, Session: f.session}
+	opts.Identity = calibrate.Identity{SDKAppID: f.sdkappid, Identifier: f.identifier, SecretKey: key,
+		Session: f.session, Account: f.account, Group: f.group, From: f.from}
+	if err := opts.Identity.CheckLive(); err != nil {
+		return opts, err.Error()
+	}
 	opts.AllowWrites = f.allowWrites
 	opts.Rate, opts.MaxRequests, opts.Timeout = f.rate, f.maxRequests, f.timeout
 	if f.deskmockUpstream {

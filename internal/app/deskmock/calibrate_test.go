@@ -13,8 +13,8 @@ import (
 )
 
 // calibrateUpstream starts a deskmock that differs from the defaults on
-// three rows, one of them on v2 only, strict about sessions like the real
-// service.
+// three rows, one of them on v2 only, strict about sessions, accounts and
+// groups like the real service.
 func calibrateUpstream(t *testing.T) *mockserver.TestServer {
 	t.Helper()
 	cfg := mockserver.DefaultConfig()
@@ -24,8 +24,16 @@ func calibrateUpstream(t *testing.T) *mockserver.TestServer {
 		codes.EndpointCheck(mockserver.V2, codes.CheckBodySchema): {Code: 90002},
 	}
 	cfg.Sessions.Strict = true
+	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount}}
+	cfg.Groups = mockserver.Directory{Strict: true, IDs: []string{liveGroup}}
 	return mockserver.NewTestServer(t, mockserver.WithConfig(cfg))
 }
+
+// The live account and group of the tests' upstreams.
+const (
+	liveAccount = "calibrate_user"
+	liveGroup   = "calibrate_group"
+)
 
 func TestCalibrateWritesAConfigThatGivesParity(t *testing.T) {
 	up := calibrateUpstream(t)
@@ -85,7 +93,10 @@ func TestCalibrateUsage(t *testing.T) {
 		{"bad region", key, append(base, "--region", "mars"), `--region "mars": want one of china, frankfurt`},
 		{"bad url", key, append(base, "--upstream", "console.tim.qq.com"), "want an http:// or https:// base URL"},
 		{"no key", runOpts{}, append(base, "--region", "china"), "$DESKMOCK_SECRET_KEY or --secret-key-file"},
-		{"writes without session", key, append(base, "--region", "china", "--allow-writes"), "--allow-writes needs --session ID"},
+		{"writes without session", key, append(base, "--region", "china", "--allow-writes"), "--allow-writes needs --session ID, --account USER or --group ID"},
+		{"account too long", key, append(base, "--region", "china", "--account", strings.Repeat("a", 33)), `--account "` + strings.Repeat("a", 33) + `": account`},
+		{"from too long", key, append(base, "--region", "china", "--from", strings.Repeat("f", 33)), `--from "` + strings.Repeat("f", 33) + `": account`},
+		{"group too long", key, append(base, "--region", "china", "--group", strings.Repeat("g", 49)), `--group "` + strings.Repeat("g", 49) + `": `},
 		{"bad session", key, append(base, "--region", "china", "--session", "x"), `--session "x": not a SessionId`},
 		{"rate over the limit", key, append(base, "--region", "china", "--rate", "1000"), "--rate 1000"},
 		{"no sdkappid", key, []string{"calibrate", "--region", "china", "--identifier", "a"}, "--sdkappid"},
@@ -113,9 +124,8 @@ func TestCalibrateDryRunSendsNothingAndHidesSecrets(t *testing.T) {
 	if strings.Contains(r.stdout, "dry-secret") || !strings.Contains(r.stdout, "usersig=REDACTED") || !strings.Contains(r.stdout, "v1/stream-finished") {
 		t.Errorf("dry run output:\n%s", r.stdout)
 	}
-	// The one probe that breaks the pacing says so, as does the one that
-	// waits.
-	for _, want := range []string{"6 in all within a second, unpaced: the one probe that goes faster than --rate, on purpose", "then waits 16s"} {
+	// The probes that break the pacing say so, as do those that wait.
+	for _, want := range []string{"6 in all within a second, unpaced: only the probes of the rate rule go faster than --rate, on purpose", "then waits 16s"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, r.stdout)
 		}
@@ -125,21 +135,28 @@ func TestCalibrateDryRunSendsNothingAndHidesSecrets(t *testing.T) {
 func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
 	cfg := mockserver.DefaultConfig()
 	cfg.Sessions.Strict = true
+	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount}}
+	cfg.Groups = mockserver.Directory{Strict: true, IDs: []string{liveGroup}}
 	session := "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(session))
 	start := time.Now()
 	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
-		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--allow-writes", "--upstream-is-deskmock")
+		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--account", liveAccount, "--group", liveGroup,
+		"--allow-writes", "--upstream-is-deskmock")
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("took %s: --upstream-is-deskmock should move the upstream's clock, not wait", took)
 	}
 	if r.code != ExitOK {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "probes write to session "+session) || !strings.Contains(r.stderr, "v1/first-chunk") {
-		t.Errorf("stderr does not announce the writes:\n%s", r.stderr)
+	for _, want := range []string{"v1/first-chunk (session " + session + "): ", "c2c/first-chunk (account " + liveAccount + "): ",
+		"group/first-chunk (group " + liveGroup + "): "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr does not announce the writes with %q:\n%s", want, r.stderr)
+		}
 	}
-	for _, probe := range []string{"v1/stream-finished", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate"} {
+	for _, probe := range []string{"v1/stream-finished", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate",
+		"c2c/stream-finished", "c2c/stream-idle-ended", "c2c/stream-rate", "group/account-unknown", "group/stream-finished", "group/stream-rate"} {
 		if !regexp.MustCompile(`(?m)^ok +` + probe + ` `).MatchString(r.stdout) {
 			t.Errorf("the live probe %s did not run and match:\n%s", probe, r.stdout)
 		}
