@@ -653,3 +653,45 @@ func TestResetButton(t *testing.T) {
 	}
 	tb.noProblems()
 }
+
+// Streams of every kind of conversation show their endpoint and the
+// conversation's key, and a fault rule can be limited to one endpoint from
+// the form.
+func TestConversationsShown(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 900)
+	tb.waitLive()
+	c2c := `{"From_Account":"support_bot","To_Account":"user01","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1,"Markdown":"Hello from C2C"}]}}]}`
+	group := `{"GroupId":"team","From_Account":"support_bot","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1,"Markdown":"Hello, group","IsLast":true}]}}]}`
+	bot := `{"From_Account":"@RBT#my_bot","To_Account":"user01","Chunk":"Hello from the chatbot","Finish":1}`
+	for _, c := range []struct{ path, body string }{{mockserver.EndpointC2CPath, c2c}, {mockserver.EndpointGroupPath, group}, {mockserver.EndpointChatbotPath, bot}} {
+		if r := sendTo(t, ts.APIURL(c.path), c.body); r.ErrorCode != 0 {
+			t.Fatalf("%s: %+v", c.path, r)
+		}
+	}
+	for _, want := range []string{"c2c:support_bot:user01", "group:team:support_bot", "c2c:@RBT#my_bot:user01"} {
+		tb.waitTrue("the stream of "+want, `[...document.querySelectorAll("#streams .stream-head")].some(h => h.textContent.includes("conversation `+want+`"))`, liveWithin)
+	}
+	for _, want := range []string{"endpoint c2c", "endpoint group", "endpoint chatbot"} {
+		tb.waitTrue(want, `[...document.querySelectorAll("#streams .stream-head")].some(h => h.textContent.includes("`+want+`"))`, liveWithin)
+	}
+	tb.waitTrue("the group's key in the exchanges", `[...document.querySelectorAll("#exchanges td.sid")].some(td => td.title === "group:team:support_bot")`, liveWithin)
+
+	tb.run(
+		chromedp.SetValue(`[name="match.endpoint"]`, mockserver.C2C),
+		chromedp.SendKeys(`[name="action.error_code"]`, "20004"),
+		chromedp.Click(`#fault-form button[type=submit]`),
+	)
+	tb.waitTrue("the rule in the table", `document.querySelector('#faults tbody tr[data-id="f1"]') !== null`, liveWithin)
+	if f := ts.Faults(); len(f) != 1 || f[0].Match.Endpoint != mockserver.C2C {
+		t.Fatalf("rules %+v, want one for c2c", f)
+	}
+	if r := sendTo(t, ts.APIURL(mockserver.EndpointC2CPath), c2c); r.ErrorCode != 20004 {
+		t.Errorf("c2c with the rule: %+v, want 20004", r)
+	}
+	if r := sendTo(t, ts.APIURL(mockserver.EndpointGroupPath), strings.Replace(group, `"team"`, `"team2"`, 1)); r.ErrorCode != 0 {
+		t.Errorf("group with the rule: %+v, want 0", r)
+	}
+	tb.shot("dashboard-conversations")
+	tb.noProblems()
+}

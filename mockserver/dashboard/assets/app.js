@@ -207,7 +207,7 @@ function onExchange(ex) {
   if (ex.applied && ex.msg_key) {
     let st = state.streams.get(ex.msg_key);
     if (!st) {
-      st = { msg_key: ex.msg_key, session_id: ex.session_id, chunks: [], text: "", finished: false, calls: 0 };
+      st = { msg_key: ex.msg_key, session_id: ex.session_id, conversation: ex.conversation, version: ex.version, chunks: [], text: "", finished: false, calls: 0 };
       state.streams.set(ex.msg_key, st);
       while (state.streams.size > MAX_STREAMS) state.streams.delete(state.streams.keys().next().value);
     }
@@ -283,8 +283,8 @@ function renderStreams(freshKey) {
       el("div", { class: "stream-head" },
         el("span", { class: "state " + cls }, s),
         el("span", {}, "MsgKey ", el("span", { class: "mono" }, st.msg_key)),
-        el("span", {}, "session ", el("span", { class: "mono" }, st.session_id)),
-        st.version !== undefined ? el("span", {}, "version ", el("span", { class: "mono" }, st.version)) : null,
+        el("span", {}, "conversation ", el("span", { class: "mono" }, conversationOf(st))),
+        st.version !== undefined ? el("span", {}, "endpoint ", el("span", { class: "mono" }, st.version)) : null,
         el("span", { class: "calls" }, st.calls + (st.calls === 1 ? " call" : " calls"))),
       text);
   }));
@@ -328,10 +328,16 @@ function shortID(id) {
   return id.length > SHORT_ID + 1 ? "…" + id.slice(-SHORT_ID) : id;
 }
 
+// conversationOf names what a stream or exchange belongs to: a Desk
+// SessionId, "c2c:FROM:TO" or "group:GROUP:FROM".
+function conversationOf(x) {
+  return x.conversation || x.session_id || "";
+}
+
 function matchesFilters(ex) {
   const f = (id) => $(id).value.trim().toLowerCase();
   const session = f("#f-session"), code = f("#f-code"), check = f("#f-check"), path = f("#f-path");
-  return (!session || (ex.session_id || "").toLowerCase().includes(session)) &&
+  return (!session || conversationOf(ex).toLowerCase().includes(session)) &&
     (!code || codeText(ex).toLowerCase() === code || String(ex.code) === code) &&
     (!check || (ex.check || "").toLowerCase().includes(check)) &&
     (!path || (ex.path || "").toLowerCase().includes(path) || endpointOf(ex).toLowerCase() === path);
@@ -346,7 +352,7 @@ function renderExchanges(freshSeq) {
       el("td", { class: "mono" }, new Date(ex.time).toLocaleTimeString("en-GB")),
       el("td", {}, el("span", { class: "code " + codeClass(ex) }, codeText(ex))),
       el("td", { class: "mono endpoint", title: ex.method + " " + ex.path }, endpointOf(ex)),
-      el("td", { class: "mono sid", title: ex.session_id || "" }, shortID(ex.session_id || "")),
+      el("td", { class: "mono sid", title: conversationOf(ex) }, shortID(conversationOf(ex))),
       el("td", { class: "mono", title: ex.chunk || "" }, ex.chunk || ""),
       el("td", { class: "check", title: ex.check || "" }, ex.check || ""),
       el("td", { title: ex.action || "" }, ex.fault || ""),
@@ -372,7 +378,7 @@ function showExchange(ex) {
     ["code", el("span", { class: "code " + codeClass(ex) }, codeText(ex))],
     ["check", ex.check || "(every check passed)"],
     ["detail", detailOf(ex)],
-    ["session", el("span", { class: "mono" }, ex.session_id || "")],
+    ["conversation", el("span", { class: "mono" }, conversationOf(ex))],
     ["MsgKey", el("span", { class: "mono" }, ex.msg_key || "")],
     ["applied", ex.applied ? "yes: the chunk joined its stream" : "no"],
     ["fault", ex.fault ? ex.fault + " (" + ex.action + ")" : "none"],
@@ -496,7 +502,16 @@ function ruleText(name, v) {
   return String(v);
 }
 
+// renderEndpointChoices offers the endpoints in the fault form's match.
+function renderEndpointChoices(endpoints) {
+  const sel = $("#fault-form select[name='match.endpoint']");
+  const chosen = sel.value;
+  sel.replaceChildren(el("option", { value: "" }, "any"), ...endpoints.map((ep) => el("option", { value: ep.version }, ep.version)));
+  sel.value = chosen;
+}
+
 function renderStreamRules(endpoints) {
+  renderEndpointChoices(endpoints);
   const names = ["idle_timeout", "refuse_after_end", "calls_per_second", "max_message_bytes", "app_calls_per_second"];
   $("#stream-rules tbody").replaceChildren(...endpoints.map((ep) =>
     el("tr", { "data-version": ep.version },
