@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -55,15 +56,18 @@ type call struct {
 	// mock did not keep the body (longer than the limit).
 	bodyKnown bool
 	bodyErr   string
-	sessionID string
+	// conv names the conversation as the body does, field by field, such
+	// as "SessionId=…" or "no From_Account To_Account=bob".
+	conv      string
 	chunk     string
+	keyName   string // the endpoint's name of the key: MsgKey, StreamMsgID
 	msgKey    string
 	hasMsgKey bool
-	finish    bool // Finish: 1, or on v2 IsLast: true
-	// indexes are the Index of each chunk of a v2 body; v2 is true when
-	// the body is shaped as v2's (it has MsgBody).
+	finish    bool // Finish: 1, or on an indexed endpoint IsLast: true
+	// indexes are the Index of each chunk of a TIMStreamElem body; elem is
+	// true when the body is shaped as one (it has MsgBody).
 	indexes []int
-	v2      bool
+	elem    bool
 
 	// What the client got.
 	outcome   outcome
@@ -82,9 +86,9 @@ type call struct {
 	// stream ended under it; restart marks the call that did.
 	gen     int
 	restart bool
-	// appliedEarlier marks a v2 retry refused with 141004 because an
-	// attempt whose reply was lost had been applied: for the client, a
-	// success.
+	// appliedEarlier marks a retry on an indexed endpoint refused by
+	// chunk-index (v2: 141004) because an attempt whose reply was lost had
+	// been applied: for the client, a success.
 	appliedEarlier bool
 }
 
@@ -100,8 +104,8 @@ func sortByArrival(ex []mockserver.Exchange) {
 }
 
 // analyze classifies the exchanges of a case, oldest first, against the
-// chunks the client had to send.
-func analyze(exs []mockserver.Exchange, chunks []string) []call {
+// chunks the client had to send to the endpoint ep.
+func analyze(exs []mockserver.Exchange, chunks []string, ep protocol.Endpoint) []call {
 	calls := make([]call, len(exs))
 	next := 0         // the index of the chunk due next
 	gen := 0          // the client's attempt at the message
@@ -111,8 +115,8 @@ func analyze(exs []mockserver.Exchange, chunks []string) []call {
 		c := &calls[i]
 		c.Exchange, c.n = e, i+1
 		c.stray = len(e.Path) < 4 || e.Path[:4] != "/v4/"
-		c.readBody()
-		c.readReply()
+		c.readBody(ep)
+		c.readReply(ep)
 		var prev *call
 		if i > 0 {
 			prev = &calls[i-1]
@@ -134,7 +138,7 @@ func analyze(exs []mockserver.Exchange, chunks []string) []call {
 		if c.kind != retryAttempt {
 			fateLost = false
 		}
-		if c.v2 && c.kind == retryAttempt && fateLost && c.outcome == fatal && refusedAtEnd(c.Check, codes.CheckChunkIndex) {
+		if ep.Indexed && c.elem && c.kind == retryAttempt && fateLost && c.outcome == fatal && refusedAtEnd(c.Check, codes.CheckChunkIndex) {
 			c.outcome, c.appliedEarlier = success, true
 			c.reason = fmt.Sprintf("ErrorCode %d (%s): an attempt whose reply was lost had been applied", c.code, c.Check)
 		}
@@ -181,8 +185,9 @@ func (c *call) sameChunk(prev *call) bool {
 	return c.chunk == prev.chunk
 }
 
-// readBody parses the request body.
-func (c *call) readBody() {
+// readBody parses the request body as the endpoint ep reads it.
+func (c *call) readBody(ep protocol.Endpoint) {
+	c.keyName = ep.Key
 	if c.Check == codes.CheckBodyTooLarge {
 		c.bodyErr = "longer than the body limit; not kept by the mock"
 		return
@@ -196,11 +201,14 @@ func (c *call) readBody() {
 		return
 	}
 	c.bodyKnown = true
-	c.sessionID, _ = m["SessionId"].(string)
-	c.msgKey, c.hasMsgKey = m["MsgKey"].(string)
-	if _, present := m["MsgKey"]; present {
-		c.hasMsgKey = true
+	c.conv = conversationText(ep, func(f protocol.Field) (any, bool) { v, ok := m[f.Wire]; return v, ok })
+	holder := m
+	if ep.KeyInContent {
+		holder = streamContent(m)
 	}
+	var key any
+	key, c.hasMsgKey = holder[ep.Key]
+	c.msgKey, _ = key.(string)
 	if _, ok := m["MsgBody"]; ok {
 		c.readChunksV2(m)
 		return
@@ -212,10 +220,43 @@ func (c *call) readBody() {
 	}
 }
 
-// readChunksV2 reads a v2 body's chunks, wherever they are: their Markdown
-// joined, their Index, and IsLast on any.
+// conversationText writes how a body names the conversation, field by
+// field: "Wire=value" (a value that is no string in JSON), or "no Wire"
+// for a field the body lacks.
+func conversationText(ep protocol.Endpoint, field func(protocol.Field) (any, bool)) string {
+	parts := make([]string, len(ep.Conversation))
+	for i, f := range ep.Conversation {
+		v, ok := field(f)
+		s, isString := v.(string)
+		switch {
+		case !ok:
+			parts[i] = "no " + f.Wire
+		case isString:
+			parts[i] = f.Wire + "=" + s
+		default:
+			b, _ := json.Marshal(v)
+			parts[i] = f.Wire + "=" + string(b) + " (not a string)"
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// streamContent returns the MsgContent of a body's first MsgBody element,
+// or nil.
+func streamContent(m map[string]any) map[string]any {
+	elems, _ := m["MsgBody"].([]any)
+	if len(elems) == 0 {
+		return nil
+	}
+	el, _ := elems[0].(map[string]any)
+	content, _ := el["MsgContent"].(map[string]any)
+	return content
+}
+
+// readChunksV2 reads a TIMStreamElem body's chunks, wherever they are:
+// their Markdown joined, their Index, and IsLast on any.
 func (c *call) readChunksV2(m map[string]any) {
-	c.v2 = true
+	c.elem = true
 	var text strings.Builder
 	elems, _ := m["MsgBody"].([]any)
 	for _, el := range elems {
@@ -241,16 +282,16 @@ func (c *call) readChunksV2(m map[string]any) {
 	c.chunk = text.String()
 }
 
-// envelope is the vendor's reply.
+// envelope is the vendor's reply; the stream's key is read apart, by the
+// endpoint's name of it.
 type envelope struct {
 	ActionStatus string `json:"ActionStatus"`
 	ErrorCode    *int   `json:"ErrorCode"`
 	ErrorInfo    string `json:"ErrorInfo"`
-	MsgKey       string `json:"MsgKey"`
 }
 
 // readReply decides the outcome of the call as the client saw it.
-func (c *call) readReply() {
+func (c *call) readReply(ep protocol.Endpoint) {
 	switch {
 	case c.Status == 0 && c.Action == "reset":
 		c.outcome, c.reason = retryable, "connection dropped without a reply"
@@ -276,7 +317,10 @@ func (c *call) readReply() {
 	c.code, c.info = *env.ErrorCode, env.ErrorInfo
 	switch {
 	case c.code == 0:
-		c.outcome, c.reason, c.delivered = success, "ok", env.MsgKey
+		var key map[string]any
+		json.Unmarshal([]byte(c.Reply), &key) // it parsed as an object above
+		c.delivered, _ = key[ep.Key].(string)
+		c.outcome, c.reason = success, "ok"
 	case codes.Retryable(c.code):
 		c.outcome, c.reason = retryable, fmt.Sprintf("ErrorCode %d", c.code)
 	default:

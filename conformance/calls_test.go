@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -88,7 +89,7 @@ func TestAnalyze(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			calls := analyze(tt.journal.ex, threeChunks)
+			calls := analyze(tt.journal.ex, threeChunks, v1)
 			if d := cmp.Diff(tt.want, shapes(calls), cmp.AllowUnexported(shape{})); d != "" {
 				t.Errorf("analyze (-want +got):\n%s", d)
 			}
@@ -119,23 +120,37 @@ func TestWhyUnexpected(t *testing.T) {
 
 func TestReadBody(t *testing.T) {
 	t.Parallel()
+	c2c, _ := protocol.EndpointOf(protocol.VersionC2C)
+	group, _ := protocol.EndpointOf(protocol.VersionGroup)
+	elem := func(content string) string {
+		return `"MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{` + content + `}}]`
+	}
 	tests := []struct {
+		ep                   protocol.Endpoint
 		body                 string
 		wantKnown, wantKey   bool
 		wantChunk, wantMsgKy string
 		wantFinish           bool
+		wantConv             string
 	}{
-		{`{"SessionId":"s","Chunk":"a"}`, true, false, "a", "", false},
-		{`{"SessionId":"s","Chunk":"a","MsgKey":"k","Finish":1}`, true, true, "a", "k", true},
-		{`{"SessionId":"s","Chunk":"a","MsgKey":null,"Finish":0}`, true, true, "a", "", false},
-		{`{"SessionId":"s","Chunk":"a","Finish":1.0}`, true, false, "a", "", true},
-		{`not json`, true, false, "", "", false},
+		{v1, `{"SessionId":"s","Chunk":"a"}`, true, false, "a", "", false, "SessionId=s"},
+		{v1, `{"SessionId":"s","Chunk":"a","MsgKey":"k","Finish":1}`, true, true, "a", "k", true, "SessionId=s"},
+		{v1, `{"SessionId":"s","Chunk":"a","MsgKey":null,"Finish":0}`, true, true, "a", "", false, "SessionId=s"},
+		{v1, `{"SessionId":"s","Chunk":"a","Finish":1.0}`, true, false, "a", "", true, "SessionId=s"},
+		{v1, `{"SessionId":7,"Chunk":"a"}`, true, false, "a", "", false, "SessionId=7 (not a string)"},
+		{v1, `not json`, true, false, "", "", false, ""},
+		{c2c, `{"To_Account":"bob",` + elem(`"Chunks":[{"EventType":"data","Index":1,"Markdown":"a","IsLast":false}]`) + `}`, true, false, "a", "", false, "no From_Account To_Account=bob"},
+		{c2c, `{"From_Account":"bot","To_Account":"bob",` + elem(`"StreamMsgID":"k","Chunks":[{"EventType":"data","Index":2,"Markdown":"b","IsLast":true}]`) + `}`, true, true, "b", "k", true, "From_Account=bot To_Account=bob"},
+		// A MsgKey at the top level is not where c2c carries its key.
+		{c2c, `{"To_Account":"bob","MsgKey":"k",` + elem(`"Chunks":[]`) + `}`, true, false, "", "", false, "no From_Account To_Account=bob"},
+		{group, `{"GroupId":"g","From_Account":"",` + elem(`"StreamMsgID":"k","Chunks":[]`) + `}`, true, true, "", "k", false, "GroupId=g From_Account="},
+		{group, `{"GroupId":"g","MsgBody":[]}`, true, false, "", "", false, "GroupId=g no From_Account"},
 	}
 	for _, tt := range tests {
 		c := call{Exchange: mockserver.Exchange{Body: tt.body}}
-		c.readBody()
-		if c.bodyKnown != tt.wantKnown || c.hasMsgKey != tt.wantKey || c.chunk != tt.wantChunk || c.msgKey != tt.wantMsgKy || c.finish != tt.wantFinish {
-			t.Errorf("readBody(%s) = known %v, has key %v, chunk %q, key %q, finish %v", tt.body, c.bodyKnown, c.hasMsgKey, c.chunk, c.msgKey, c.finish)
+		c.readBody(tt.ep)
+		if c.bodyKnown != tt.wantKnown || c.hasMsgKey != tt.wantKey || c.chunk != tt.wantChunk || c.msgKey != tt.wantMsgKy || c.finish != tt.wantFinish || c.conv != tt.wantConv {
+			t.Errorf("%s: readBody(%s) = known %v, has key %v, chunk %q, key %q, finish %v, conversation %q", tt.ep.Name, tt.body, c.bodyKnown, c.hasMsgKey, c.chunk, c.msgKey, c.finish, c.conv)
 		}
 	}
 }

@@ -33,14 +33,24 @@ type Case struct {
 }
 
 // CaseInput is what the client is told. Empty fields take the defaults: the
-// mock's app, its administrator, its secret key, and a SessionId derived
-// from the case name.
+// mock's app, its administrator, its secret key, and the conversation's
+// names the endpoint requires (a SessionId; a To_Account; a GroupId)
+// derived from the case name.
 type CaseInput struct {
 	// Chunks are streamed in order as one message.
 	Chunks []Chunk `json:"chunks"`
 	// SessionID, when set, is given instead of the derived one (it may be
-	// malformed on purpose, or a trigger SessionId).
+	// malformed on purpose, or a trigger SessionId); Desk's endpoints only.
 	SessionID string `json:"session_id,omitempty"`
+	// FromAccount, when set, is the sender of a c2c or group stream; when
+	// empty the client sends no From_Account.
+	FromAccount string `json:"from_account,omitempty"`
+	// ToAccount, when set, is given instead of the derived recipient of a
+	// c2c stream (it may be a trigger name such as trigger-20004-2).
+	ToAccount string `json:"to_account,omitempty"`
+	// GroupID, when set, is given instead of the derived group of a group
+	// stream (it may be a trigger name).
+	GroupID string `json:"group_id,omitempty"`
 	// SDKAppID, when set, is given instead of the app's.
 	SDKAppID uint64 `json:"sdkappid,omitempty"`
 	// Identifier, when set, is given instead of the administrator.
@@ -48,8 +58,8 @@ type CaseInput struct {
 	// SecretKey, when set, is given instead of the app's key; the given
 	// UserSig is signed with it too.
 	SecretKey string `json:"secret_key,omitempty"`
-	// Version is the endpoint the client streams to: "v1" (the default)
-	// or "v2".
+	// Version names the endpoint the client streams to: "v1" (the
+	// default), "v2", "c2c" or "group" (protocol.Endpoints).
 	Version string `json:"version,omitempty"`
 	// PausesMS are the milliseconds the client waits before each chunk.
 	PausesMS []int `json:"pauses_ms,omitempty"`
@@ -68,8 +78,13 @@ const (
 
 // MockSetup is the mock's state before the client starts.
 type MockSetup struct {
-	// Session is SessionOpen (default), SessionEnded or SessionUnknown.
+	// Session is SessionOpen (default), SessionEnded or SessionUnknown;
+	// Desk's endpoints only.
 	Session string `json:"session,omitempty"`
+	// Accounts and Groups, when set, are the mock's directories of the
+	// c2c and group streams (strict ones refuse the names they lack).
+	Accounts *mockserver.Directory `json:"accounts,omitempty"`
+	Groups   *mockserver.Directory `json:"groups,omitempty"`
 	// Desk, when false, makes the app a non-Desk app (141000).
 	Desk *bool `json:"desk,omitempty"`
 	// Faults are added in order; the first that matches a request fires.
@@ -93,8 +108,15 @@ type Expectation struct {
 	Texts *[]string `json:"texts,omitempty"`
 }
 
-// V2 reports whether the case streams to send_stream_msg_v2.
-func (c *Case) V2() bool { return c.Input.Version == protocol.VersionV2 }
+// Endpoint returns the endpoint the case streams to; v1 for a name no
+// endpoint has, which ParseCases refuses.
+func (c *Case) Endpoint() protocol.Endpoint {
+	if ep, ok := protocol.EndpointOf(c.Input.Version); ok {
+		return ep
+	}
+	ep, _ := protocol.EndpointOf(protocol.VersionV1)
+	return ep
+}
 
 // WantTexts returns the expected texts of the session's streams.
 func (c *Case) WantTexts() []string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -89,31 +90,31 @@ var allChecks = []check{
 	{CheckInfo{"client/in-time", Must, "the client ends by itself before the per-case timeout"}, checkInTime},
 	{CheckInfo{"client/reached-mock", Must, "at least one request of the client reached the mock"}, checkReachedMock},
 	{CheckInfo{"request/method", Must, "every request is a POST"}, checkMethod},
-	{CheckInfo{"request/path", Must, "every request goes to /v4/desk_http_svc/send_stream_msg (v2: send_stream_msg_v2)"}, checkPath},
+	{CheckInfo{"request/path", Must, "every request goes to the path of the case's endpoint (v1: /v4/desk_http_svc/send_stream_msg)"}, checkPath},
 	{CheckInfo{"request/query/params", Must, "every request carries sdkappid, identifier, usersig, random and contenttype once each, sdkappid and identifier as given"}, checkQueryParams},
 	{CheckInfo{"request/query/random-range", Must, "random is a decimal integer in 0..4294967295"}, checkRandomRange},
 	{CheckInfo{"request/query/random-fresh", Must, "no two requests of a case carry the same random"}, checkRandomFresh},
 	{CheckInfo{"request/query/contenttype", Must, "contenttype is json"}, checkContentType},
 	{CheckInfo{"request/query/usersig", Must, "the mock accepts the UserSig of every request it verified (a valid UserSig for the identifier)"}, checkUserSig},
-	{CheckInfo{"request/body/schema", Must, "every body is a JSON object valid against the request schema of the case's version"}, checkBodySchema},
-	{CheckInfo{"stream/session-id", Must, "every request names the session given"}, checkSessionID},
-	{CheckInfo{"stream/first-call-without-msgkey", Must, "the first call, and its retries, carry no MsgKey"}, checkFirstWithoutKey},
-	{CheckInfo{"stream/msgkey-reused", Must, "every call after the first reply carries the MsgKey that reply issued"}, checkKeyReused},
+	{CheckInfo{"request/body/schema", Must, "every body is a JSON object valid against the request schema of the case's endpoint"}, checkBodySchema},
+	{CheckInfo{"stream/conversation", Must, "every request names the conversation given: its SessionId (v1, v2), From_Account (absent when none is given) and To_Account (c2c), GroupId and From_Account (group)"}, checkConversation},
+	{CheckInfo{"stream/first-call-without-msgkey", Must, "the first call, and its retries, carry no MsgKey (c2c, group: no StreamMsgID)"}, checkFirstWithoutKey},
+	{CheckInfo{"stream/msgkey-reused", Must, "every call after the first reply carries the MsgKey (c2c, group: StreamMsgID, in MsgContent) that reply issued"}, checkKeyReused},
 	{CheckInfo{"stream/chunks-in-order", Must, "each chunk is sent once, in order (retries apart): nothing skipped, nothing repeated"}, checkChunksInOrder},
-	{CheckInfo{"stream/finish-last", Must, "Finish: 1 (v2: IsLast: true) on the last chunk's calls and on no other"}, checkFinishLast},
-	{CheckInfo{"stream/nothing-after-finish", Must, "no request after the Finish: 1 (v2: IsLast: true) call succeeded"}, checkNothingAfterFinish},
-	{CheckInfo{"stream/no-call-after-end", Must, "after a call was refused because its stream had ended (stream-idle-ended, stream-finished), no later call carries that MsgKey"}, checkNoCallAfterEnd},
+	{CheckInfo{"stream/finish-last", Must, "Finish: 1 (v2, c2c, group: IsLast: true) on the last chunk's calls and on no other"}, checkFinishLast},
+	{CheckInfo{"stream/nothing-after-finish", Must, "no request after the Finish: 1 (v2, c2c, group: IsLast: true) call succeeded"}, checkNothingAfterFinish},
+	{CheckInfo{"stream/no-call-after-end", Must, "after a call was refused because its stream had ended (stream-idle-ended, stream-finished), no later call carries that MsgKey (StreamMsgID)"}, checkNoCallAfterEnd},
 	{CheckInfo{"stream/text-equals-chunks", Must, "the text the user sees is the chunks joined: nothing lost, nothing doubled (for a failing case: what was accepted before the failure)"}, checkText},
-	{CheckInfo{"v2/index-sequence", Must, "in each v2 stream the Indexes start at 1 and increase by one per new chunk; a retry repeats the Index of the call it retries"}, checkIndexSequence},
-	{CheckInfo{"v2/paced", Should, "no v2 call was refused by the rate rule (stream-rate), and no stream got more than " + fmt.Sprint(VendorCallsPerSecond) + " calls in any one second"}, checkPaced},
+	{CheckInfo{"v2/index-sequence", Must, "in each v2, c2c or group stream the Indexes start at 1 and increase by one per new chunk; a retry repeats the Index of the call it retries"}, checkIndexSequence},
+	{CheckInfo{"v2/paced", Should, "no v2, c2c or group call was refused by the rate rule (stream-rate), and no stream got more than " + fmt.Sprint(VendorCallsPerSecond) + " calls in any one second"}, checkPaced},
 	{CheckInfo{"retry/retryable-retried", Must, "a retryable failure (20004, 20005, 141002, HTTP 5xx, dropped connection, timeout, broken reply) is retried until " + fmt.Sprint(MinAttempts) + " attempts at least"}, checkRetryableRetried},
-	{CheckInfo{"retry/same-request", Must, "a retry repeats the failed call: same SessionId, Chunk, MsgKey and Finish (v2: Index and IsLast)"}, checkSameRequest},
+	{CheckInfo{"retry/same-request", Must, "a retry repeats the failed call: same conversation, Chunk, MsgKey and Finish (v2, c2c, group: Index and IsLast)"}, checkSameRequest},
 	{CheckInfo{"retry/bounded", Must, "no chunk is attempted more than " + fmt.Sprint(MaxAttempts) + " times"}, checkBounded},
 	{CheckInfo{"retry/pause", Should, "the client pauses at least " + MinPause.String() + " before a retry"}, checkPause},
 	{CheckInfo{"retry/non-retryable-not-retried", Must, "after a non-retryable code the client sends nothing more"}, checkNonRetryable},
 	{CheckInfo{"answer/json", Must, "the client prints one JSON object on stdout, with a boolean ok"}, checkAnswerJSON},
 	{CheckInfo{"answer/ok", Must, "ok is true exactly when every chunk was accepted and the last call succeeded"}, checkAnswerOK},
-	{CheckInfo{"answer/msg-key", Must, "on success, msg_key is the MsgKey the mock issued to the client"}, checkAnswerMsgKey},
+	{CheckInfo{"answer/msg-key", Must, "on success, msg_key is the MsgKey (c2c, group: StreamMsgID) the mock issued to the client"}, checkAnswerMsgKey},
 	{CheckInfo{"answer/error-code", Must, "on failure, error_code is the ErrorCode of the last reply"}, checkAnswerErrorCode},
 	{CheckInfo{"answer/error-info", Should, "on failure, error_info is the ErrorInfo of the last reply"}, checkAnswerErrorInfo},
 	{CheckInfo{"outcome/expected", Must, "the answer's ok and error_code are the case's expectation for a careful client"}, checkExpected},
@@ -140,6 +141,7 @@ func checkByName(name string) (check, bool) {
 // evidence is everything the checks look at for one case.
 type evidence struct {
 	c         *Case
+	ep        protocol.Endpoint
 	in        Input
 	chunks    []string
 	calls     []call

@@ -102,9 +102,9 @@ func checkAnswerMsgKey(ev *evidence) verdict {
 		return notApplicable("not a success")
 	}
 	if h.msgKey != ev.answer.MsgKey {
-		return fail(diff(msgKeyField{h.msgKey}, msgKeyField{ev.answer.MsgKey}), "msg_key is not the MsgKey the first reply issued")
+		return fail(diff(msgKeyField{h.msgKey}, msgKeyField{ev.answer.MsgKey}), "msg_key is not the %s the first reply issued", ev.ep.Key)
 	}
-	return pass("msg_key is the MsgKey issued")
+	return pass("msg_key is the %s issued", ev.ep.Key)
 }
 
 type codeField struct {

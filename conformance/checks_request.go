@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/schemas"
 )
@@ -72,17 +72,9 @@ func checkMethod(ev *evidence) verdict {
 		func(c *call) string { return c.Method })
 }
 
-// path returns the path of the case's endpoint.
-func (ev *evidence) path() string {
-	if ev.c.V2() {
-		return mockserver.EndpointV2Path
-	}
-	return mockserver.EndpointPath
-}
-
 func checkPath(ev *evidence) verdict {
 	return perCall(ev, "path", all,
-		func(*call) string { return ev.path() },
+		func(*call) string { return ev.ep.Path },
 		func(c *call) string { return c.Path })
 }
 
@@ -228,10 +220,7 @@ func checkUserSig(ev *evidence) verdict {
 }
 
 func checkBodySchema(ev *evidence) verdict {
-	schema := schemas.Must(schemas.RequestFile)
-	if ev.c.V2() {
-		schema = schemas.Must(schemas.RequestV2File)
-	}
+	schema := schemas.Must(requestSchemas[ev.ep.Name])
 	var bad []string
 	checked := 0
 	for i := range ev.calls {
@@ -262,6 +251,14 @@ func checkBodySchema(ev *evidence) verdict {
 		return notApplicable("no body to look at")
 	}
 	return pass("all %d bodies the mock kept are valid", checked)
+}
+
+// requestSchemas are the request schemas of the endpoints, by name.
+var requestSchemas = map[string]string{
+	protocol.VersionV1:    schemas.RequestFile,
+	protocol.VersionV2:    schemas.RequestV2File,
+	protocol.VersionC2C:   schemas.RequestC2CFile,
+	protocol.VersionGroup: schemas.RequestGroupFile,
 }
 
 // schemaMessage flattens a validation error into "/pointer: message"

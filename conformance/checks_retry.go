@@ -42,14 +42,14 @@ func checkRetryableRetried(ev *evidence) verdict {
 
 func checkSameRequest(ev *evidence) verdict {
 	type request struct {
-		SessionID string `json:"SessionId"`
-		MsgKey    string `json:"MsgKey"`
-		Finish    bool   `json:"Finish"`
-		Index     string `json:"Index,omitempty"`
+		Conversation string `json:"conversation"`
+		MsgKey       string `json:"MsgKey"`
+		Finish       bool   `json:"Finish"`
+		Index        string `json:"Index,omitempty"`
 	}
 	of := func(c *call) request {
-		r := request{SessionID: c.sessionID, MsgKey: keyText(c), Finish: c.finish}
-		if c.v2 {
+		r := request{Conversation: c.conv, MsgKey: keyText(c), Finish: c.finish}
+		if c.elem {
 			r.Index = fmt.Sprint(c.indexes)
 		}
 		return r

@@ -6,12 +6,18 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/deskmock/deskmock/conformance/protocol"
 )
 
-func checkSessionID(ev *evidence) verdict {
-	return perCall(ev, "SessionId", func(c *call) bool { return !c.stray && c.bodyKnown },
-		func(*call) string { return "SessionId=" + ev.in.SessionID },
-		func(c *call) string { return "SessionId=" + c.sessionID })
+func checkConversation(ev *evidence) verdict {
+	want := conversationText(ev.ep, func(f protocol.Field) (any, bool) {
+		v := ev.in.Value(f)
+		return *v, !f.Optional || *v != ""
+	})
+	return perCall(ev, "conversation", func(c *call) bool { return !c.stray && c.bodyKnown },
+		func(*call) string { return want },
+		func(c *call) string { return c.conv })
 }
 
 // firstDelivered returns the position in ev.calls of the first call whose
@@ -56,26 +62,26 @@ func (ev *evidence) deliveredBefore() []*call {
 
 func keyText(c *call) string {
 	if !c.hasMsgKey {
-		return "no MsgKey"
+		return "no " + c.keyName
 	}
-	return "MsgKey=" + c.msgKey
+	return c.keyName + "=" + c.msgKey
 }
 
 func checkFirstWithoutKey(ev *evidence) verdict {
 	before := ev.deliveredBefore()
-	return perCall(ev, "calls sent before a MsgKey was issued", func(c *call) bool {
+	return perCall(ev, "calls sent before a "+ev.ep.Key+" was issued", func(c *call) bool {
 		return c.bodyKnown && !c.stray && before[c.n-1] == nil
-	}, func(*call) string { return "no MsgKey" }, keyText)
+	}, func(c *call) string { return "no " + c.keyName }, keyText)
 }
 
 func checkKeyReused(ev *evidence) verdict {
 	before := ev.deliveredBefore()
 	if ev.firstDeliveredIn(0) < 0 && ev.firstDelivered() < 0 {
-		return notApplicable("no reply issued a MsgKey, so none was to be reused")
+		return notApplicable("no reply issued a %s, so none was to be reused", ev.ep.Key)
 	}
-	return perCall(ev, "calls after the MsgKey was issued", func(c *call) bool {
+	return perCall(ev, "calls after the "+ev.ep.Key+" was issued", func(c *call) bool {
 		return c.bodyKnown && !c.stray && before[c.n-1] != nil
-	}, func(c *call) string { return "MsgKey=" + before[c.n-1].delivered }, keyText)
+	}, func(c *call) string { return c.keyName + "=" + before[c.n-1].delivered }, keyText)
 }
 
 // showChunk writes a chunk for a diff, long ones shortened with their length
@@ -157,9 +163,9 @@ func checkFinishLast(ev *evidence) verdict {
 	last := len(ev.chunks) - 1
 	finish := func(b bool) string {
 		switch {
-		case ev.c.V2() && b:
+		case ev.ep.Indexed && b:
 			return "IsLast=true"
-		case ev.c.V2():
+		case ev.ep.Indexed:
 			return "IsLast=false"
 		case b:
 			return "Finish=1"

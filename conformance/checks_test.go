@@ -70,7 +70,7 @@ func TestChecks(t *testing.T) {
 		{check: "request/body/schema", name: "not JSON", j: new(journal).add(`SessionId=1`, 200, errReply(90001)), want: Fail, wantText: "not JSON"},
 		{check: "request/body/schema", name: "over the limit is not judged", j: new(journal).add("", 200, errReply(93000), func(e *mockserver.Exchange) { e.Check = codes.CheckBodyTooLarge }), want: NotApplicable},
 
-		{check: "stream/session-id", name: "another session", j: new(journal).ok("Hello, ", "", false).ok("this is ", testKey, false).add(strings.Replace(body("Tencent Cloud.", testKey, true), testSession, "00000000-0000-0000-0000-000000000001", 1), 200, okReply), want: Fail, wantText: `+   "#3 SessionId=00000000-0000-0000-0000-000000000001"`},
+		{check: "stream/conversation", name: "another session", j: new(journal).ok("Hello, ", "", false).ok("this is ", testKey, false).add(strings.Replace(body("Tencent Cloud.", testKey, true), testSession, "00000000-0000-0000-0000-000000000001", 1), 200, okReply), want: Fail, wantText: `+   "#3 SessionId=00000000-0000-0000-0000-000000000001"`},
 		{check: "stream/first-call-without-msgkey", name: "a MsgKey on the first call", j: new(journal).add(body("Hello, ", "made-up", false), 200, errReply(141004)), want: Fail, wantText: "#1 MsgKey=made-up"},
 		{check: "stream/msgkey-reused", name: "forgotten", j: new(journal).ok("Hello, ", "", false).ok("this is ", "", false), want: Fail, wantText: `+   "#2 no MsgKey"`},
 		{check: "stream/msgkey-reused", name: "another key", j: new(journal).ok("Hello, ", "", false).ok("this is ", "2_1700000000_x", false), want: Fail, wantText: "2_1700000000_x"},

@@ -9,14 +9,14 @@ import (
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
-// VendorCallsPerSecond is how many calls one v2 stream may make in any
-// one second, as the vendor states it.
+// VendorCallsPerSecond is how many calls one v2, c2c or group stream may
+// make in any one second, as the vendor states it.
 const VendorCallsPerSecond = 5
 
 // indexText writes a call's Indexes for a diff.
 func indexText(c *call) string {
-	if !c.v2 {
-		return "no Index (not a v2 body)"
+	if !c.elem {
+		return "no Index (not a TIMStreamElem body)"
 	}
 	s := make([]string, len(c.indexes))
 	for i, n := range c.indexes {
@@ -26,8 +26,8 @@ func indexText(c *call) string {
 }
 
 func checkIndexSequence(ev *evidence) verdict {
-	if !ev.c.V2() {
-		return notApplicable("a v1 case: send_stream_msg has no Index")
+	if !ev.ep.Indexed {
+		return notApplicable("a %s case: its chunks have no Index", ev.ep.Name)
 	}
 	want := map[int]string{}
 	next, gen, last := 1, 0, ""
@@ -52,8 +52,8 @@ func checkIndexSequence(ev *evidence) verdict {
 }
 
 func checkPaced(ev *evidence) verdict {
-	if !ev.c.V2() {
-		return notApplicable("a v1 case: send_stream_msg states no rate")
+	if !ev.ep.Indexed {
+		return notApplicable("a %s case: the vendor states no rate for it", ev.ep.Name)
 	}
 	if len(ev.calls) == 0 {
 		return noCalls
@@ -104,7 +104,7 @@ func checkNoCallAfterEnd(ev *evidence) verdict {
 			continue
 		}
 		if n, ok := dead[c.msgKey]; ok {
-			bad = append(bad, fmt.Sprintf("call #%d carried the MsgKey of the stream that call #%d found ended", c.n, n))
+			bad = append(bad, fmt.Sprintf("call #%d carried the %s of the stream that call #%d found ended", c.n, ev.ep.Key, n))
 			continue
 		}
 		if refusedAtEnd(c.Check) && !c.appliedEarlier {

@@ -1,4 +1,7 @@
-// Package conformance grades a client of send_stream_msg against the mock.
+// Package conformance grades a client of the streaming APIs (Desk's
+// send_stream_msg and send_stream_msg_v2, the native C2C and group
+// streams) against the mock; protocol.Endpoints says what differs between
+// them on the wire, and the checks read each call by it.
 //
 // A run takes cases (Builtin, LoadDir, ParseCases), starts a fresh mock on
 // loopback for each, executes the client command once per case with the

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -87,6 +88,9 @@ func (j *journal) code(chunk, key string, finish bool, code int) *journal {
 func applied(e *mockserver.Exchange) { e.Applied = true }
 
 // threeChunks is the vendor's example.
+// v1 is the endpoint of the fixtures' journals.
+var v1, _ = protocol.EndpointOf(protocol.VersionV1)
+
 var threeChunks = []string{"Hello, ", "this is ", "Tencent Cloud."}
 
 // cleanJournal is a careful client's journal of threeChunks.
@@ -111,10 +115,11 @@ func streamOf(finished bool, chunks ...string) mockserver.Stream {
 // evidenceOf builds the evidence of a case from a journal, the streams and
 // the client's stdout.
 func evidenceOf(c *Case, j *journal, streams []mockserver.Stream, stdout string) *evidence {
-	in := Input{Case: c.Name, SDKAppID: 1400000001, Identifier: "administrator", SessionID: c.SessionID(), Chunks: c.Chunks()}
-	ev := &evidence{c: c, in: in, chunks: c.Chunks(), streams: streams, run: ClientRun{Stdout: stdout, Started: testStart}}
+	in := Input{Case: c.Name, SDKAppID: 1400000001, Identifier: "administrator", Version: c.Input.Version, Chunks: c.Chunks()}
+	c.nameConversation(&in)
+	ev := &evidence{c: c, ep: c.Endpoint(), in: in, chunks: c.Chunks(), streams: streams, run: ClientRun{Stdout: stdout, Started: testStart}}
 	if j != nil {
-		ev.calls = analyze(j.ex, ev.chunks)
+		ev.calls = analyze(j.ex, ev.chunks, ev.ep)
 	}
 	if a, err := parseAnswer(stdout); err != nil {
 		ev.answerErr = err

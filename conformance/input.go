@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/deskmock/deskmock/conformance/protocol"
@@ -27,11 +28,11 @@ func (c *Case) input(cfg mockserver.Config, baseURL string, now time.Time) (Inpu
 		SDKAppID:   app.SDKAppID,
 		Identifier: app.Admins[0],
 		SecretKey:  app.SecretKey,
-		SessionID:  c.SessionID(),
 		Chunks:     c.Chunks(),
 		Version:    c.Input.Version,
 		PausesMS:   c.Input.PausesMS,
 	}
+	c.nameConversation(&in)
 	if c.Input.SDKAppID != 0 {
 		in.SDKAppID = c.Input.SDKAppID
 	}
@@ -49,8 +50,44 @@ func (c *Case) input(cfg mockserver.Config, baseURL string, now time.Time) (Inpu
 	return in, nil
 }
 
-// SessionID returns the SessionId the case's client is given: the case's
-// own, or a UUID derived from the case name, the same on every run.
+// nameConversation sets the conversation's names in the input, as the
+// case's endpoint names its conversation.
+func (c *Case) nameConversation(in *Input) {
+	for _, f := range c.Endpoint().Conversation {
+		if v := in.Value(f); v != nil {
+			*v = c.conversationName(f)
+		}
+	}
+}
+
+// conversationName returns the value of a conversation field the case's
+// client is given: the case's own; for a field the endpoint requires, a
+// name derived from the case name, the same on every run; otherwise "".
+func (c *Case) conversationName(f protocol.Field) string {
+	given := c.Input.names()
+	if v := given.Value(f); v != nil && *v != "" {
+		return *v
+	}
+	switch {
+	case f.Optional:
+		return ""
+	case f.Input == "session_id":
+		return c.SessionID()
+	}
+	// An account or group name: the field's name and 8 hexadecimal
+	// digits, such as "to-account-1f3a9c20" (within 32 bytes).
+	sum := sha256.Sum256([]byte("deskmock/conformance/" + f.Input + "/" + c.Name))
+	return strings.ReplaceAll(f.Input, "_", "-") + "-" + hex.EncodeToString(sum[:4])
+}
+
+// names returns the conversation's names the case gives, in an Input.
+func (ci CaseInput) names() Input {
+	return Input{SessionID: ci.SessionID, FromAccount: ci.FromAccount, ToAccount: ci.ToAccount, GroupID: ci.GroupID}
+}
+
+// SessionID returns the SessionId the case's client is given on Desk's
+// endpoints: the case's own, or a UUID derived from the case name, the
+// same on every run.
 func (c *Case) SessionID() string {
 	if c.Input.SessionID != "" {
 		return c.Input.SessionID

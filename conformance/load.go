@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/schemas"
 )
@@ -136,7 +138,20 @@ func (c *Case) validate() error {
 			return fmt.Errorf("mock/faults/%d/%v", i, err)
 		}
 	}
+	ep, ok := protocol.EndpointOf(c.Input.Version)
+	if !ok {
+		return fmt.Errorf("input/version: %q names no endpoint", c.Input.Version)
+	}
+	given := c.Input.names()
+	for _, f := range conversationFields() {
+		if v := given.Value(f); *v != "" && !slices.Contains(ep.Conversation, f) {
+			return fmt.Errorf("input/%s: endpoint %s has no %s", f.Input, ep.Name, f.Wire)
+		}
+	}
 	if s := c.Mock.Session; s == SessionEnded || s == SessionUnknown {
+		if !slices.ContainsFunc(ep.Conversation, func(f protocol.Field) bool { return f.Wire == "SessionId" }) {
+			return fmt.Errorf("mock/session: %q is for an endpoint with a SessionId, not %s", s, ep.Name)
+		}
 		if id := c.Input.SessionID; id != "" && !mockserver.ValidSessionID(id) {
 			return fmt.Errorf("mock/session: %q needs a well-formed input/session_id", s)
 		}
@@ -155,6 +170,20 @@ func (c *Case) validate() error {
 		}
 	}
 	return nil
+}
+
+// conversationFields returns every field that names a conversation on
+// some endpoint, once each.
+func conversationFields() []protocol.Field {
+	var out []protocol.Field
+	for _, ep := range protocol.Endpoints() {
+		for _, f := range ep.Conversation {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // CheckUnique fails when two cases share a name, naming both files.

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -51,6 +53,38 @@ func TestBuiltinCoverage(t *testing.T) {
 	for name, c := range byName {
 		if !c.Expect.OK && codes.Retryable(c.Expect.ErrorCode) && !strings.HasSuffix(name, "/exhausted") {
 			t.Errorf("%s expects the retryable code %d as the final answer", name, c.Expect.ErrorCode)
+		}
+	}
+	// Each native endpoint gets the scenarios of v2 that its rules share,
+	// and the refusals of its own names.
+	for _, ep := range []string{"c2c", "group"} {
+		for _, name := range []string{
+			"basic/one-chunk", "basic/three-chunks", "from-account/present", "retry/20004/second-call",
+			"faults/reset-after-apply/middle-chunk", "stream/idle-timeout/paused", "stream/rate/burst",
+		} {
+			c, ok := byName[ep+"/"+name]
+			if !ok {
+				t.Errorf("no case %s/%s", ep, name)
+				continue
+			}
+			if c.Input.Version != ep {
+				t.Errorf("%s streams to %q, want %s", c.Name, c.Input.Version, ep)
+			}
+		}
+	}
+	for name, trigger := range map[string]string{"c2c/retry/20004/second-call": "to_account", "group/retry/20004/second-call": "group_id"} {
+		names := byName[name].Input.names()
+		if v := names.Value(protocol.Field{Input: trigger}); v == nil || *v != mockserver.TriggerName(20004, 2) {
+			t.Errorf("%s: %s is not the trigger name %s", name, trigger, mockserver.TriggerName(20004, 2))
+		}
+	}
+	for name, c := range byName {
+		for _, f := range c.Mock.Faults {
+			if c.Input.Version == "c2c" || c.Input.Version == "group" {
+				if f.Match.Endpoint != c.Input.Version {
+					t.Errorf("%s: fault %+v does not match on endpoint %s", name, f.Match, c.Input.Version)
+				}
+			}
 		}
 	}
 	if r := byName["faults/reset-after-apply/middle-chunk"].Levels["stream/text-equals-chunks"]; r != Info {
@@ -127,6 +161,14 @@ func TestParseCasesErrors(t *testing.T) {
 		{"a rule of an unknown endpoint", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"endpoints": {"v3": {}}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/endpoints", "v3"}},
 		{"a key order with a key twice", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"envelope": {"key_order": ["ErrorCode", "ErrorCode", "ActionStatus", "RequestId", "MsgKey"]}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/envelope/key_order"}},
 		{"ended session with a malformed id", `{"cases": [` + strings.Replace(valid, `"input": {`, `"mock": {"session": "ended"}, "input": {"session_id": "nope", `, 1) + `]}`, []string{"/cases/0 (x/y)/mock/session", "well-formed"}},
+		{"a To_Account on v1", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"to_account": "bob", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/to_account", "endpoint v1 has no To_Account"}},
+		{"a SessionId on c2c", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "c2c", "session_id": "s", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/session_id", "endpoint c2c has no SessionId"}},
+		{"a GroupId on c2c", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "c2c", "group_id": "g", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/group_id", "endpoint c2c has no GroupId"}},
+		{"a To_Account on group", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "group", "to_account": "bob", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/to_account", "endpoint group has no To_Account"}},
+		{"an empty From_Account", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "c2c", "from_account": "", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/from_account"}},
+		{"an ended session on group", `{"cases": [` + strings.Replace(valid, `"input": {`, `"mock": {"session": "ended"}, "input": {"version": "group", `, 1) + `]}`, []string{"/cases/0 (x/y)/mock/session", "not group"}},
+		{"accounts of the wrong shape", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"accounts": {"strict": "yes"}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/accounts/strict"}},
+		{"a group ID too long for the directory", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"groups": {"ids": ["`+strings.Repeat("g", 49)+`"]}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/groups/ids/0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,6 +239,73 @@ func TestChunkJSON(t *testing.T) {
 	c := Chunk{Repeat: "0123456789", Bytes: 25}
 	if got := c.String(); got != "0123456789012345678901234" {
 		t.Errorf("String() = %q", got)
+	}
+}
+
+// TestEndpointTable: the protocol's endpoints are the mock's, at the mock's
+// paths, and each has its request schema.
+func TestEndpointTable(t *testing.T) {
+	t.Parallel()
+	paths := map[string]string{
+		mockserver.V1: mockserver.EndpointPath, mockserver.V2: mockserver.EndpointV2Path,
+		mockserver.C2C: mockserver.EndpointC2CPath, mockserver.Group: mockserver.EndpointGroupPath,
+	}
+	for _, ep := range protocol.Endpoints() {
+		if want, ok := paths[ep.Name]; !ok || ep.Path != want {
+			t.Errorf("%s: path %s, the mock's is %q", ep.Name, ep.Path, want)
+		}
+		if _, ok := requestSchemas[ep.Name]; !ok {
+			t.Errorf("%s: no request schema", ep.Name)
+		}
+		if len(ep.Conversation) == 0 {
+			t.Errorf("%s: no field names the conversation", ep.Name)
+		}
+	}
+	if len(protocol.Endpoints()) != len(paths) || len(requestSchemas) != len(paths) {
+		t.Errorf("%d endpoints, %d schemas; the mock serves %d", len(protocol.Endpoints()), len(requestSchemas), len(paths))
+	}
+}
+
+// TestInputNamesTheConversation: each endpoint's client is given the names
+// of its conversation only: given ones as given, required ones derived
+// from the case name, From_Account only when the case gives it.
+func TestInputNamesTheConversation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   CaseInput
+		want func(c *Case, in Input) bool
+	}{
+		{CaseInput{}, func(c *Case, in Input) bool {
+			return in.SessionID == c.SessionID() && in.FromAccount+in.ToAccount+in.GroupID == ""
+		}},
+		{CaseInput{Version: "c2c"}, func(c *Case, in Input) bool {
+			return in.SessionID == "" && in.FromAccount == "" && strings.HasPrefix(in.ToAccount, "to-account-") && len(in.ToAccount) <= 32 && in.GroupID == ""
+		}},
+		{CaseInput{Version: "c2c", FromAccount: "bot", ToAccount: "trigger-20004-2"}, func(c *Case, in Input) bool {
+			return in.SessionID == "" && in.FromAccount == "bot" && in.ToAccount == "trigger-20004-2"
+		}},
+		{CaseInput{Version: "group"}, func(c *Case, in Input) bool {
+			return in.SessionID == "" && in.FromAccount == "" && strings.HasPrefix(in.GroupID, "group-id-") && in.ToAccount == ""
+		}},
+		{CaseInput{Version: "group", GroupID: "g1", FromAccount: "bot"}, func(c *Case, in Input) bool {
+			return in.GroupID == "g1" && in.FromAccount == "bot" && in.SessionID == ""
+		}},
+	}
+	cfg := mockserver.DefaultConfig()
+	for _, tt := range tests {
+		c := &Case{Name: "a/b", Input: tt.in}
+		in, err := c.input(cfg, "http://127.0.0.1:1", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tt.want(c, in) {
+			t.Errorf("input of %+v = session %q, from %q, to %q, group %q", tt.in, in.SessionID, in.FromAccount, in.ToAccount, in.GroupID)
+		}
+		again, _ := c.input(cfg, "http://127.0.0.1:1", time.Now())
+		other, _ := (&Case{Name: "a/c", Input: tt.in}).input(cfg, "http://127.0.0.1:1", time.Now())
+		if again.ToAccount != in.ToAccount || again.GroupID != in.GroupID || (in.ToAccount != "" && tt.in.ToAccount == "" && other.ToAccount == in.ToAccount) {
+			t.Errorf("derived names of %+v are not stable per case and distinct between cases", tt.in)
+		}
 	}
 }
 

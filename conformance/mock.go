@@ -41,6 +41,14 @@ func startMock(c *Case) (*caseMock, error) {
 	if c.Mock.Session == SessionUnknown {
 		cfg.Sessions.Strict = true
 	}
+	if c.Mock.Accounts != nil {
+		cfg.Accounts = *c.Mock.Accounts
+		cfg.Accounts.IDs = append([]string{}, c.Mock.Accounts.IDs...)
+	}
+	if c.Mock.Groups != nil {
+		cfg.Groups = *c.Mock.Groups
+		cfg.Groups.IDs = append([]string{}, c.Mock.Groups.IDs...)
+	}
 	cfg.Endpoints = c.Mock.Endpoints
 	cfg.Envelope = c.Mock.Envelope
 	srv, err := mockserver.New(cfg)
@@ -52,7 +60,7 @@ func startMock(c *Case) (*caseMock, error) {
 			return nil, fmt.Errorf("conformance: case %s: %w", c.Name, err)
 		}
 	}
-	rules := map[string]string{"trigger": "the trigger SessionId"}
+	rules := map[string]string{"trigger": "the trigger SessionId, account or group"}
 	for i, f := range c.Mock.Faults {
 		id, err := srv.AddFault(f)
 		if err != nil {
@@ -153,11 +161,17 @@ func (m *caseMock) exchanges() []mockserver.Exchange {
 func describeFault(f mockserver.Fault) string {
 	var when []string
 	m := f.Match
+	if m.Endpoint != "" {
+		when = append(when, "endpoint "+m.Endpoint)
+	}
+	if m.Conversation != "" {
+		when = append(when, "conversation "+m.Conversation)
+	}
 	if m.SessionID != "" {
 		when = append(when, "session "+m.SessionID)
 	}
 	if m.Call != 0 {
-		when = append(when, fmt.Sprintf("call %d of the session", m.Call))
+		when = append(when, fmt.Sprintf("call %d of the conversation", m.Call))
 	}
 	if m.Nth != 0 {
 		when = append(when, fmt.Sprintf("request %d", m.Nth))

@@ -129,7 +129,7 @@ type Entry struct {
 	// Reply is the reply body sent.
 	Reply string `json:"reply"`
 	// Fault is the ID of the fault rule that fired ("trigger" for a
-	// trigger SessionId).
+	// trigger SessionId, account or group).
 	Fault string `json:"fault,omitempty"`
 	// Action is what the fault did, as the mock's journal says it.
 	Action string `json:"action,omitempty"`

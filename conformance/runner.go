@@ -145,11 +145,13 @@ func runCase(ctx context.Context, c *Case, opts Options) (r CaseResult) {
 	m.stop()
 
 	chunks := c.Chunks()
+	ep := c.Endpoint()
 	ev := &evidence{
 		c:       c,
+		ep:      ep,
 		in:      in,
 		chunks:  chunks,
-		calls:   analyze(m.exchanges(), chunks),
+		calls:   analyze(m.exchanges(), chunks, ep),
 		streams: m.srv.Streams(),
 		run:     run,
 	}

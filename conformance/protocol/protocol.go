@@ -1,7 +1,8 @@
 // Package protocol is the conformance protocol between the runner and a
 // client under test: the case the client reads on stdin (or in its
 // environment) and the answer it prints on stdout. Clients written in Go
-// import only this package to speak it.
+// import only this package to speak it; Endpoints says what each endpoint
+// a case may name looks like on the wire.
 package protocol
 
 import (
@@ -26,12 +27,19 @@ type Input struct {
 	SecretKey string `json:"secret_key"`
 	// UserSig is a ready UserSig for Identifier, signed with SecretKey.
 	UserSig string `json:"usersig"`
-	// SessionID is the Desk session to stream on.
-	SessionID string `json:"session_id"`
+	// SessionID is the Desk session to stream on (v1, v2).
+	SessionID string `json:"session_id,omitempty"`
+	// FromAccount is the sender of a c2c or group stream; empty means the
+	// body carries no From_Account.
+	FromAccount string `json:"from_account,omitempty"`
+	// ToAccount is the recipient of a c2c stream.
+	ToAccount string `json:"to_account,omitempty"`
+	// GroupID is the group of a group stream.
+	GroupID string `json:"group_id,omitempty"`
 	// Chunks are the chunks to stream, in order, as one message.
 	Chunks []string `json:"chunks"`
-	// Version is the endpoint to stream to: VersionV1 (send_stream_msg,
-	// also when empty) or VersionV2 (send_stream_msg_v2).
+	// Version names the endpoint to stream to: VersionV1 (also when
+	// empty), VersionV2, VersionC2C or VersionGroup (see Endpoints).
 	Version string `json:"version,omitempty"`
 	// PausesMS are the milliseconds to wait before sending each chunk, as
 	// a producer that stalls would; missing entries are 0. A chunk's
@@ -39,18 +47,122 @@ type Input struct {
 	PausesMS []int `json:"pauses_ms,omitempty"`
 }
 
-// Endpoint versions an Input names.
+// Endpoint names an Input gives as its Version.
 const (
-	// VersionV1 is send_stream_msg: one Chunk per call, Finish: 1 on the
-	// last.
+	// VersionV1 is Desk's send_stream_msg: one Chunk per call, Finish: 1
+	// on the last.
 	VersionV1 = "v1"
-	// VersionV2 is send_stream_msg_v2: Markdown chunks with an Index from
-	// 1 and IsLast: true on the last.
+	// VersionV2 is Desk's send_stream_msg_v2: Markdown chunks with an
+	// Index from 1 and IsLast: true on the last.
 	VersionV2 = "v2"
+	// VersionC2C is the native send_c2c_stream_msg: v2's chunks from
+	// From_Account to To_Account, the key named StreamMsgID.
+	VersionC2C = "c2c"
+	// VersionGroup is the native send_group_stream_msg: v2's chunks in
+	// GroupId, the key named StreamMsgID.
+	VersionGroup = "group"
 )
+
+// Endpoint is what a client needs to know of one endpoint to stream to it.
+type Endpoint struct {
+	// Name is the endpoint's name, as Input.Version gives it.
+	Name string
+	// Path is the API's path, after the base URL.
+	Path string
+	// Conversation are the body's fields that name the conversation, in
+	// the order a body writes them.
+	Conversation []Field
+	// Key is the name of the stream's key in the first reply and in the
+	// later calls: "MsgKey" or "StreamMsgID".
+	Key string
+	// KeyInContent puts the key of later calls in MsgBody[0].MsgContent
+	// instead of the body's top level.
+	KeyInContent bool
+	// Indexed is true for a TIMStreamElem body (MsgBody[0].MsgContent
+	// .Chunks, each {"EventType": "data", "Index": n, "Markdown": text,
+	// "IsLast": last}, Index from 1) under the vendor's stream rules;
+	// false for a body with a Chunk and Finish: 1 on the last call.
+	Indexed bool
+	// EndedCode is the ErrorCode that refuses a continuation of an indexed
+	// stream that ended, or whose Index the stream holds.
+	EndedCode int
+}
+
+// Field is a body field that names the conversation.
+type Field struct {
+	// Wire is its name in the body, such as "To_Account".
+	Wire string
+	// Input is the JSON name of the Input field that gives its value,
+	// such as "to_account".
+	Input string
+	// Optional is true when the body leaves it out for an empty value.
+	Optional bool
+}
+
+// The conversation fields of the endpoints.
+var (
+	sessionField = Field{Wire: "SessionId", Input: "session_id"}
+	fromField    = Field{Wire: "From_Account", Input: "from_account", Optional: true}
+	toField      = Field{Wire: "To_Account", Input: "to_account"}
+	groupField   = Field{Wire: "GroupId", Input: "group_id"}
+)
+
+// endpoints are the endpoints a case may name, in the README's order.
+var endpoints = []Endpoint{
+	{Name: VersionV1, Path: "/v4/desk_http_svc/send_stream_msg", Conversation: []Field{sessionField}, Key: "MsgKey"},
+	{Name: VersionV2, Path: "/v4/desk_http_svc/send_stream_msg_v2", Conversation: []Field{sessionField}, Key: "MsgKey",
+		Indexed: true, EndedCode: 141004},
+	{Name: VersionC2C, Path: "/v4/stream_msg/send_c2c_stream_msg", Conversation: []Field{fromField, toField}, Key: "StreamMsgID",
+		KeyInContent: true, Indexed: true, EndedCode: 90010},
+	{Name: VersionGroup, Path: "/v4/stream_msg/send_group_stream_msg", Conversation: []Field{groupField, fromField}, Key: "StreamMsgID",
+		KeyInContent: true, Indexed: true, EndedCode: 90010},
+}
+
+// Endpoints returns every endpoint a case may name.
+func Endpoints() []Endpoint {
+	out := make([]Endpoint, len(endpoints))
+	for i, ep := range endpoints {
+		out[i] = ep
+		out[i].Conversation = append([]Field{}, ep.Conversation...)
+	}
+	return out
+}
+
+// EndpointOf returns the endpoint of a name; "" is VersionV1.
+func EndpointOf(name string) (Endpoint, bool) {
+	if name == "" {
+		name = VersionV1
+	}
+	for _, ep := range Endpoints() {
+		if ep.Name == name {
+			return ep, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// Endpoint returns the endpoint the input names; false for a name no
+// endpoint has.
+func (in Input) Endpoint() (Endpoint, bool) { return EndpointOf(in.Version) }
 
 // V2 reports whether the input asks for send_stream_msg_v2.
 func (in Input) V2() bool { return in.Version == VersionV2 }
+
+// Value returns the Input field that gives f's value, nil when f.Input
+// names none.
+func (in *Input) Value(f Field) *string {
+	switch f.Input {
+	case sessionField.Input:
+		return &in.SessionID
+	case fromField.Input:
+		return &in.FromAccount
+	case toField.Input:
+		return &in.ToAccount
+	case groupField.Input:
+		return &in.GroupID
+	}
+	return nil
+}
 
 // Pause returns how long to wait before sending chunk i (from 0).
 func (in Input) Pause(i int) time.Duration {
@@ -77,6 +189,9 @@ func (in Input) Env() []string {
 		"DESKMOCK_SECRET_KEY=" + in.SecretKey,
 		"DESKMOCK_USERSIG=" + in.UserSig,
 		"DESKMOCK_SESSION_ID=" + in.SessionID,
+		"DESKMOCK_FROM_ACCOUNT=" + in.FromAccount,
+		"DESKMOCK_TO_ACCOUNT=" + in.ToAccount,
+		"DESKMOCK_GROUP_ID=" + in.GroupID,
 		"DESKMOCK_CHUNKS=" + string(chunks),
 		"DESKMOCK_VERSION=" + version,
 		"DESKMOCK_PAUSES_MS=" + string(pauses),
@@ -88,7 +203,8 @@ type Answer struct {
 	// OK is true when the whole message was delivered and the stream
 	// finished.
 	OK bool `json:"ok"`
-	// MsgKey is the stream's MsgKey, when OK.
+	// MsgKey is the stream's key, when OK: the MsgKey, or on c2c and
+	// group the StreamMsgID, the first reply issued.
 	MsgKey string `json:"msg_key,omitempty"`
 	// ErrorCode is the vendor code of the failure, when not OK (0 for a
 	// failure that was no vendor reply, such as a transport failure).

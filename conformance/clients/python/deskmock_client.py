@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A send_stream_msg client that speaks the deskmock conformance protocol.
+"""A streaming client that speaks the deskmock conformance protocol.
 
 Standard library only. It reads one case as JSON on stdin, signs its own
 UserSig v2 with the case's secret key (as Tencent's official Python library
@@ -13,11 +13,16 @@ per request, retries of 20004, 20005, 141002, HTTP 5xx, dropped connections,
 timeouts and unreadable replies with the same body, at most 5 attempts per
 chunk with a doubling pause from 25 ms; any other code stops the stream.
 
-With "version": "v2" it streams to send_stream_msg_v2, one chunk per call
-(Index from 1, IsLast: true on the last), at most 5 calls in any one second
-per stream; a retry answered 141004 after a lost reply means the lost
-attempt was applied; a continuation answered 141004 otherwise means the
-stream ended: the message is sent once more in a new stream.
+"version" names the endpoint (ENDPOINTS): v1 send_stream_msg (the
+default), v2 send_stream_msg_v2, c2c send_c2c_stream_msg, group
+send_group_stream_msg. On v2, c2c and group it sends one TIMStreamElem chunk
+per call (Index from 1, IsLast: true on the last), at most 5 calls in any
+one second per stream; a retry answered the endpoint's ended code (v2:
+141004, c2c and group: 90010) after a lost reply means the lost attempt was
+applied; a continuation answered it otherwise means the stream ended: the
+message is sent once more in a new stream. On c2c and group the stream's key
+is the StreamMsgID, carried in MsgContent; From_Account is sent only when the
+case gives one.
 """
 
 import base64
@@ -34,10 +39,26 @@ import urllib.parse
 import urllib.request
 import zlib
 
-ENDPOINT = "/v4/desk_http_svc/send_stream_msg"
-ENDPOINT_V2 = "/v4/desk_http_svc/send_stream_msg_v2"
+# What differs between the endpoints: the path, the body fields that name
+# the conversation (body name, case name, optional), the stream key's name
+# and whether later calls carry it in MsgContent, whether the body is a
+# TIMStreamElem with indexed chunks, and the code that refuses a
+# continuation of an ended stream or a held Index.
+SESSION = ("SessionId", "session_id", False)
+FROM = ("From_Account", "from_account", True)
+ENDPOINTS = {
+    "v1": {"path": "/v4/desk_http_svc/send_stream_msg", "conversation": [SESSION],
+           "key": "MsgKey", "key_in_content": False, "indexed": False, "ended_code": 0},
+    "v2": {"path": "/v4/desk_http_svc/send_stream_msg_v2", "conversation": [SESSION],
+           "key": "MsgKey", "key_in_content": False, "indexed": True, "ended_code": 141004},
+    "c2c": {"path": "/v4/stream_msg/send_c2c_stream_msg",
+            "conversation": [FROM, ("To_Account", "to_account", False)],
+            "key": "StreamMsgID", "key_in_content": True, "indexed": True, "ended_code": 90010},
+    "group": {"path": "/v4/stream_msg/send_group_stream_msg",
+              "conversation": [("GroupId", "group_id", False), FROM],
+              "key": "StreamMsgID", "key_in_content": True, "indexed": True, "ended_code": 90010},
+}
 CALLS_PER_SECOND = 5
-ILLEGAL_PARAMETERS = 141004
 COMPATIBLE_TEXT = "Please upgrade to see this message."
 REQUEST_TIMEOUT = 2.0
 MAX_ATTEMPTS = 5
@@ -80,8 +101,8 @@ class Failure(Exception):
         self.retryable = retryable
 
 
-def post(case, usersig, body, endpoint=ENDPOINT):
-    """Sends one request with a fresh random and returns the reply's MsgKey."""
+def post(case, usersig, body, endpoint):
+    """Sends one request with a fresh random and returns the reply's key."""
     query = urllib.parse.urlencode(
         [
             ("sdkappid", str(case["sdkappid"])),
@@ -94,7 +115,7 @@ def post(case, usersig, body, endpoint=ENDPOINT):
     )
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     req = urllib.request.Request(
-        case["base_url"] + endpoint + "?" + query,
+        case["base_url"] + endpoint["path"] + "?" + query,
         data=data,
         method="POST",
         headers={"Content-Type": "application/json"},
@@ -114,15 +135,15 @@ def post(case, usersig, body, endpoint=ENDPOINT):
         raise Failure("the reply is not the vendor's envelope: %r" % raw[:120], retryable=True)
     if code != 0 or reply.get("ActionStatus") != "OK":
         raise Failure(reply.get("ErrorInfo", ""), code=code, retryable=code in RETRYABLE_CODES)
-    return reply.get("MsgKey", "")
+    return reply.get(endpoint["key"], "")
 
 
 class AppliedEarlier(Exception):
-    """A v2 retry got 141004 after a lost reply: the lost attempt was applied."""
+    """An indexed retry got the ended code after a lost reply: it was applied."""
 
 
 class StreamEnded(Exception):
-    """A v2 continuation that was no retry got 141004: the stream ended."""
+    """An indexed continuation that was no retry got the ended code."""
 
     def __init__(self, failure):
         super().__init__(failure.info)
@@ -150,8 +171,11 @@ class Pacer:
         self.recent = self.recent[-(CALLS_PER_SECOND - 1):] + [time.monotonic()]
 
 
-def send(case, usersig, body, endpoint=ENDPOINT, pacer=None):
-    """Makes the attempts of one call; returns the reply's MsgKey."""
+def send(case, usersig, body, endpoint, pacer=None, continuation=False):
+    """Makes the attempts of one call; returns the reply's key.
+
+    continuation is true for an indexed call that carries the stream's key.
+    """
     pause = FIRST_PAUSE
     attempt = 1
     fate_unknown = False
@@ -161,7 +185,7 @@ def send(case, usersig, body, endpoint=ENDPOINT, pacer=None):
         try:
             return post(case, usersig, body, endpoint)
         except Failure as f:
-            if pacer and "MsgKey" in body and f.code == ILLEGAL_PARAMETERS:
+            if continuation and f.code == endpoint["ended_code"]:
                 if fate_unknown:
                     raise AppliedEarlier() from f
                 raise StreamEnded(f) from f
@@ -184,25 +208,31 @@ def failed(f):
     return answer
 
 
-def body_v2(case, key, index, markdown, last):
-    """Returns the body of a v2 call with one chunk."""
-    body = {
-        "SessionId": case["session_id"],
-        "MsgBody": [{
-            "MsgType": "TIMStreamElem",
-            "MsgContent": {
-                "CompatibleText": COMPATIBLE_TEXT,
-                "Chunks": [{"EventType": "data", "Index": index, "Markdown": markdown, "IsLast": last}],
-            },
-        }],
-    }
-    if key:
-        body["MsgKey"] = key
+def conversation(case, endpoint):
+    """Returns the body fields that name the conversation, in body order."""
+    body = {}
+    for wire, name, optional in endpoint["conversation"]:
+        value = case.get(name) or ""
+        if value or not optional:
+            body[wire] = value
     return body
 
 
-def message_v2(case, usersig, paused):
-    """Sends the whole message once in a new v2 stream; returns the answer.
+def body_indexed(case, endpoint, key, index, markdown, last):
+    """Returns the body of an indexed call with one chunk."""
+    body = conversation(case, endpoint)
+    content = {"CompatibleText": COMPATIBLE_TEXT}
+    if key and endpoint["key_in_content"]:
+        content[endpoint["key"]] = key
+    elif key:
+        body[endpoint["key"]] = key
+    content["Chunks"] = [{"EventType": "data", "Index": index, "Markdown": markdown, "IsLast": last}]
+    body["MsgBody"] = [{"MsgType": "TIMStreamElem", "MsgContent": content}]
+    return body
+
+
+def message_indexed(case, endpoint, usersig, paused):
+    """Sends the whole message once in a new indexed stream; returns the answer.
 
     paused[0] counts the chunks whose pause was waited, so that a stall is
     not repeated when the message is sent anew. Raises StreamEnded.
@@ -216,9 +246,9 @@ def message_v2(case, usersig, paused):
             if i < len(pauses) and pauses[i] > 0:
                 time.sleep(pauses[i] / 1000)
             paused[0] = i + 1
-        body = body_v2(case, key, i + 1, chunk, i == len(chunks) - 1)
+        body = body_indexed(case, endpoint, key, i + 1, chunk, i == len(chunks) - 1)
         try:
-            got = send(case, usersig, body, ENDPOINT_V2, pacer)
+            got = send(case, usersig, body, endpoint, pacer, continuation=bool(key))
         except AppliedEarlier:
             continue
         except Failure as f:
@@ -228,34 +258,38 @@ def message_v2(case, usersig, paused):
     return {"ok": True, "msg_key": key}
 
 
-def stream_v2(case, usersig):
-    """Streams on send_stream_msg_v2, once more in a new stream if it ends."""
+def stream_indexed(case, endpoint, usersig):
+    """Streams on an indexed endpoint, once more in a new stream if it ends."""
     paused = [0]
     try:
-        return message_v2(case, usersig, paused)
+        return message_indexed(case, endpoint, usersig, paused)
     except StreamEnded:
         pass
     try:
-        return message_v2(case, usersig, paused)
+        return message_indexed(case, endpoint, usersig, paused)
     except StreamEnded as e:
         return failed(e.failure)
 
 
 def stream(case):
     """Streams the case's chunks as one message; returns the answer."""
+    endpoint = ENDPOINTS.get(case.get("version") or "v1")
+    if endpoint is None:
+        return {"ok": False, "error_info": "version %r names no endpoint" % case.get("version")}
     usersig = gen_usersig(case["sdkappid"], case["secret_key"], case["identifier"])
-    if case.get("version") == "v2":
-        return stream_v2(case, usersig)
+    if endpoint["indexed"]:
+        return stream_indexed(case, endpoint, usersig)
     chunks = case["chunks"]
     key = ""
     for i, chunk in enumerate(chunks):
-        body = {"SessionId": case["session_id"], "Chunk": chunk}
+        body = conversation(case, endpoint)
+        body["Chunk"] = chunk
         if key:
-            body["MsgKey"] = key
+            body[endpoint["key"]] = key
         if i == len(chunks) - 1:
             body["Finish"] = 1
         try:
-            got = send(case, usersig, body)
+            got = send(case, usersig, body, endpoint)
         except Failure as f:
             return failed(f)
         if not key:

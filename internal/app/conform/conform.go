@@ -35,9 +35,11 @@ const progName = "deskmock conform"
 
 const description = `
 Runs CLIENT_COMMAND once per conformance case, each time against a fresh mock
-of send_stream_msg on loopback, and grades it. The client reads the case as
-one JSON object on stdin (also in DESKMOCK_* environment variables) and prints
-one JSON object on stdout: {"ok": true, "msg_key": "..."} or
+of the streaming APIs on loopback, and grades it. The case's "version" names
+the endpoint: v1 send_stream_msg, v2 send_stream_msg_v2, c2c and group the
+native C2C and group streams. The client reads the case as one JSON object on
+stdin (also in DESKMOCK_* environment variables) and prints one JSON object
+on stdout: {"ok": true, "msg_key": "..."} or
 {"ok": false, "error_code": N, "error_info": "..."}. See conformance/README.md.
 
 Exit status: 0 every MUST check passed, 1 a MUST check failed or a

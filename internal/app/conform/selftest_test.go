@@ -34,7 +34,13 @@ var brokenClients = []struct {
 	checks []string
 	cases  []string
 }{
-	{name: "forgets-msgkey", checks: []string{"stream/msgkey-reused", "stream/text-equals-chunks"}},
+	{
+		// On v1 each call opens a stream of its own; on v2, c2c and group
+		// the second call, with no key and Index 2, is refused (141004,
+		// 90010) and the message fails.
+		name:   "forgets-msgkey",
+		checks: []string{"outcome/expected", "stream/msgkey-reused", "stream/text-equals-chunks"},
+	},
 	{name: "never-finishes", checks: []string{"stream/finish-last"}},
 	{
 		name:   "retries-141005-forever",
@@ -44,15 +50,27 @@ var brokenClients = []struct {
 	{
 		name:   "never-retries-20004",
 		checks: []string{"outcome/expected", "retry/retryable-retried", "stream/text-equals-chunks"},
-		cases:  []string{"retry/20004/exhausted", "retry/20004/first-chunk", "retry/20004/last-chunk", "retry/20004/middle-chunk", "v2/retry/20004/middle-chunk"},
+		cases: []string{
+			"c2c/retry/20004/second-call", "group/retry/20004/second-call",
+			"retry/20004/exhausted", "retry/20004/first-chunk", "retry/20004/last-chunk", "retry/20004/middle-chunk", "v2/retry/20004/middle-chunk",
+		},
 	},
 	{name: "doubles-chunk", checks: []string{"stream/chunks-in-order", "stream/text-equals-chunks"}},
 	{
-		// Index 0 is outside the v2 schema, so the mock answers 90010 and
-		// the message never gets through.
+		// Index 0 is outside the v2, c2c and group schemas, so the mock
+		// answers 90010 and the message never gets through.
 		name:   "v2-index-from-0",
 		checks: []string{"outcome/expected", "request/body/schema", "stream/text-equals-chunks", "v2/index-sequence"},
 		cases: []string{
+			"c2c/basic/many-chunks", "c2c/basic/one-chunk", "c2c/basic/three-chunks", "c2c/encoding/unicode-and-escapes",
+			"c2c/envelope/key-order", "c2c/errors/70107-from-account-unknown", "c2c/errors/70107-to-account-unknown",
+			"c2c/errors/90003-to-account-malformed", "c2c/faults/reset-after-apply/last-chunk",
+			"c2c/faults/reset-after-apply/middle-chunk", "c2c/from-account/present", "c2c/retry/141002/exhausted",
+			"c2c/retry/20004/second-call", "c2c/stream/idle-timeout/paused", "c2c/stream/rate/burst",
+			"group/basic/one-chunk", "group/basic/three-chunks", "group/errors/10010-group-unknown",
+			"group/errors/10015-groupid-malformed", "group/errors/70107-from-account-unknown",
+			"group/faults/reset-after-apply/middle-chunk", "group/from-account/present", "group/retry/20004/second-call",
+			"group/stream/idle-timeout/paused", "group/stream/rate/burst",
 			"v2/basic/many-chunks", "v2/basic/one-chunk", "v2/basic/three-chunks", "v2/empty/middle-chunk",
 			"v2/encoding/unicode-and-escapes", "v2/envelope/key-order", "v2/errors/141005-session-ended",
 			"v2/faults/reset-after-apply/last-chunk", "v2/faults/reset-after-apply/middle-chunk",
@@ -65,9 +83,16 @@ var brokenClients = []struct {
 		// five quick attempts of a failing chunk are too many calls too.
 		name:   "v2-no-pacing",
 		checks: []string{"outcome/expected", "stream/text-equals-chunks", "v2/paced"},
-		cases:  []string{"v2/basic/many-chunks", "v2/retry/141002/exhausted", "v2/stream/rate/burst"},
+		cases: []string{
+			"c2c/basic/many-chunks", "c2c/retry/141002/exhausted", "c2c/stream/rate/burst", "group/stream/rate/burst",
+			"v2/basic/many-chunks", "v2/retry/141002/exhausted", "v2/stream/rate/burst",
+		},
 	},
-	{name: "keeps-dead-stream", checks: []string{"stream/no-call-after-end"}, cases: []string{"v2/stream/idle-timeout/paused"}},
+	{
+		name:   "keeps-dead-stream",
+		checks: []string{"stream/no-call-after-end"},
+		cases:  []string{"c2c/stream/idle-timeout/paused", "group/stream/idle-timeout/paused", "v2/stream/idle-timeout/paused"},
+	},
 }
 
 // buildClients builds the reference client and every broken client with
@@ -240,6 +265,7 @@ func TestSelfTest(t *testing.T) {
 		{"console-doubles-chunk", "doubles-chunk", `^(stream/basic/one-chunk|stream/basic/three-chunks|errors/141004-illegal-parameters)$`},
 		{"console-never-retries-20004", "never-retries-20004", `^retry/20004/`},
 		{"console-keeps-dead-stream", "keeps-dead-stream", `^v2/stream/idle-timeout/paused$`},
+		{"console-forgets-msgkey-c2c", "forgets-msgkey", `^c2c/basic/three-chunks$`},
 	} {
 		t.Run("golden/"+g.name, func(t *testing.T) {
 			t.Parallel()

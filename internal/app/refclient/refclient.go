@@ -1,12 +1,15 @@
-// Package refclient is deskmock's reference client of send_stream_msg: a
-// careful client that speaks the conformance protocol (one case as JSON on
-// stdin, one answer as JSON on stdout) and streams the chunks the way
-// conformance/README.md asks: a fresh random per request, a timeout per
-// request, the same chunk and MsgKey on every retry, a bounded number of
-// attempts with a growing pause, and no retry of a code that is not
-// retryable. On send_stream_msg_v2 it also paces each stream's calls,
-// reuses a chunk's Index on its retries, and sends the message anew, once,
-// when its stream ended under it.
+// Package refclient is deskmock's reference client of the streaming APIs
+// (Desk's send_stream_msg and send_stream_msg_v2, the native C2C and group
+// streams): a careful client that speaks the conformance protocol (one
+// case as JSON on stdin, one answer as JSON on stdout) and streams the
+// chunks the way conformance/README.md asks: a fresh random per request, a
+// timeout per request, the same chunk and key on every retry, a bounded
+// number of attempts with a growing pause, and no retry of a code that is
+// not retryable. On the indexed endpoints (v2, c2c, group) it also paces
+// each stream's calls, reuses a chunk's Index on its retries, and sends the
+// message anew, once, when its stream ended under it. What differs between
+// the endpoints (path, conversation fields, the key's name and place) it
+// reads from protocol.Endpoints.
 //
 // Bugs switches on deliberate mistakes, so that the conformance self-test
 // can build broken clients from the same code.
@@ -61,9 +64,10 @@ type Options struct {
 
 // Bugs are deliberate mistakes, for building broken clients.
 type Bugs struct {
-	// ForgetMsgKey sends every call without the MsgKey.
+	// ForgetMsgKey sends every call without the stream's key (MsgKey,
+	// StreamMsgID).
 	ForgetMsgKey bool
-	// NeverFinish never sends Finish: 1.
+	// NeverFinish never sends Finish: 1 (IsLast: true).
 	NeverFinish bool
 	// RetryForever lists codes retried without limit, whether or not they
 	// are retryable.
@@ -71,14 +75,15 @@ type Bugs struct {
 	// NeverRetry lists retryable codes that are not retried.
 	NeverRetry []int
 	// DoubleMiddleChunk sends the second chunk twice when there are at
-	// least three chunks.
+	// least three chunks (v1 only).
 	DoubleMiddleChunk bool
-	// IndexFromZero numbers v2 chunks from 0 instead of 1.
+	// IndexFromZero numbers indexed chunks from 0 instead of 1.
 	IndexFromZero bool
-	// NoPacing sends v2 calls as fast as they come, ignoring the rate.
+	// NoPacing sends indexed calls as fast as they come, ignoring the
+	// rate.
 	NoPacing bool
-	// KeepDeadStream sends once more to a v2 stream refused as ended
-	// before it sends the message anew.
+	// KeepDeadStream sends once more to an indexed stream refused as
+	// ended before it sends the message anew.
 	KeepDeadStream bool
 }
 

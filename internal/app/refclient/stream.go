@@ -14,34 +14,51 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/usersig"
 )
 
-// The APIs' paths; the client does not import the mock.
-const (
-	endpointPath   = "/v4/desk_http_svc/send_stream_msg"
-	endpointV2Path = "/v4/desk_http_svc/send_stream_msg_v2"
-)
-
 // maxReplyBytes bounds the reply read.
 const maxReplyBytes = 64 << 10
 
-// body is one call's request body.
-type body struct {
-	SessionID string `json:"SessionId"`
-	Chunk     string `json:"Chunk"`
-	MsgKey    string `json:"MsgKey,omitempty"`
-	Finish    int    `json:"Finish,omitempty"`
+// object is a JSON object that keeps the order of its members, so that a
+// body reads as the vendor's examples write it.
+type object []member
+
+// member is one member of an object.
+type member struct {
+	name  string
+	value any
 }
 
-// reply is the vendor's envelope.
+// MarshalJSON writes the members in order, UTF-8 and HTML left as they are.
+func (o object) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, m := range o {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		name, err := marshal(m.name)
+		if err != nil {
+			return nil, err
+		}
+		value, err := marshal(m.value)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, name...), ':'), value...)
+	}
+	return append(b, '}'), nil
+}
+
+// reply is the vendor's envelope; the stream's key is read apart, by the
+// endpoint's name of it.
 type reply struct {
 	ActionStatus string `json:"ActionStatus"`
 	ErrorCode    *int   `json:"ErrorCode"`
 	ErrorInfo    string `json:"ErrorInfo"`
-	MsgKey       string `json:"MsgKey"`
 }
 
 // failure is why one attempt did not succeed.
@@ -62,16 +79,22 @@ func (f *failure) Error() string {
 // client streams one case.
 type client struct {
 	in   Input
+	ep   protocol.Endpoint
 	opts Options
 	http *http.Client
 	sig  string
 }
 
-// Stream sends in.Chunks as one message on in.SessionID and returns the
-// answer to print. It never panics on a bad server; ctx ends it early.
+// Stream sends in.Chunks as one message in the conversation the input
+// names, to the endpoint its Version names, and returns the answer to
+// print. It never panics on a bad server; ctx ends it early.
 func Stream(ctx context.Context, in Input, opts Options) Answer {
 	opts = opts.withDefaults()
-	c := &client{in: in, opts: opts, http: &http.Client{Timeout: opts.RequestTimeout}, sig: in.UserSig}
+	ep, ok := in.Endpoint()
+	if !ok {
+		return Answer{ErrorInfo: "version " + strconv.Quote(in.Version) + " names no endpoint"}
+	}
+	c := &client{in: in, ep: ep, opts: opts, http: &http.Client{Timeout: opts.RequestTimeout}, sig: in.UserSig}
 	if !opts.GivenUserSig {
 		sig, err := usersig.Generate(in.SecretKey, in.SDKAppID, in.Identifier, int64(UserSigLifetime/time.Second), time.Now())
 		if err != nil {
@@ -87,24 +110,24 @@ func (c *client) stream(ctx context.Context) Answer {
 	if len(chunks) == 0 {
 		return Answer{ErrorInfo: "no chunks to send"}
 	}
-	if c.in.V2() {
-		return c.streamV2(ctx)
+	if c.ep.Indexed {
+		return c.streamIndexed(ctx)
 	}
 	var key string
 	for i := 0; i < len(chunks); i++ {
 		last := i == len(chunks)-1
-		b := body{SessionID: c.in.SessionID, Chunk: chunks[i]}
-		if !c.opts.Bugs.ForgetMsgKey {
-			b.MsgKey = key
+		b := append(c.conversation(), member{"Chunk", chunks[i]})
+		if key != "" && !c.opts.Bugs.ForgetMsgKey {
+			b = append(b, member{c.ep.Key, key})
 		}
 		if last && !c.opts.Bugs.NeverFinish {
-			b.Finish = 1
+			b = append(b, member{"Finish", 1})
 		}
 		payload, err := marshal(b)
 		if err != nil {
 			return answerOf(err)
 		}
-		got, err := c.send(ctx, outgoing{path: endpointPath, payload: payload, index: i})
+		got, err := c.send(ctx, outgoing{path: c.ep.Path, payload: payload, index: i})
 		if err != nil {
 			return answerOf(err)
 		}
@@ -112,12 +135,26 @@ func (c *client) stream(ctx context.Context) Answer {
 			key = got
 		}
 		if c.opts.Bugs.DoubleMiddleChunk && i == 1 && len(chunks) >= 3 {
-			if _, err := c.send(ctx, outgoing{path: endpointPath, payload: payload, index: i}); err != nil {
+			if _, err := c.send(ctx, outgoing{path: c.ep.Path, payload: payload, index: i}); err != nil {
 				return Answer{ErrorInfo: err.Error()}
 			}
 		}
 	}
 	return Answer{OK: true, MsgKey: key}
+}
+
+// conversation returns the members that name the conversation, as the
+// endpoint names it: an optional field with an empty value is left out.
+func (c *client) conversation() object {
+	var o object
+	for _, f := range c.ep.Conversation {
+		v := c.in.Value(f)
+		if v == nil || (f.Optional && *v == "") {
+			continue
+		}
+		o = append(o, member{f.Wire, *v})
+	}
+	return o
 }
 
 // answerOf is the answer that reports err.
@@ -130,23 +167,26 @@ func answerOf(err error) Answer {
 }
 
 // outgoing is one call to make: its path, its body, the chunk's place
-// (from 0), and for v2 the stream's pacer and whether the call continues a
-// stream (carries a MsgKey and an Index the stream may already hold).
+// (from 0), and on an indexed endpoint the stream's pacer and whether the
+// call continues a stream (carries a key and an Index the stream may
+// already hold).
 type outgoing struct {
 	path    string
 	payload []byte
 	index   int
 	pace    *pacer
-	// indexedContinuation is a v2 call with a MsgKey: a 141004 on its
-	// retry after a lost reply means the lost attempt was applied.
+	// indexedContinuation is an indexed call with a key: the endpoint's
+	// EndedCode on its retry after a lost reply means the lost attempt
+	// was applied.
 	indexedContinuation bool
 }
 
-// errAppliedEarlier is what send returns when a v2 retry was refused with
-// 141004 after an attempt whose fate was unknown: that attempt was applied.
+// errAppliedEarlier is what send returns when an indexed retry was refused
+// with the endpoint's EndedCode after an attempt whose fate was unknown:
+// that attempt was applied.
 var errAppliedEarlier = errors.New("refclient: an earlier attempt was applied")
 
-// send makes the attempts of one call and returns the MsgKey of its reply.
+// send makes the attempts of one call and returns the key of its reply.
 func (c *client) send(ctx context.Context, o outgoing) (string, error) {
 	fateUnknown := false
 	for attempt := 1; ; attempt++ {
@@ -160,7 +200,7 @@ func (c *client) send(ctx context.Context, o outgoing) (string, error) {
 			return key, nil
 		}
 		c.opts.Logf("chunk %d attempt %d: %v", o.index+1, attempt, f)
-		if o.indexedContinuation && fateUnknown && f.code == codeIllegalParameters {
+		if o.indexedContinuation && fateUnknown && f.code == c.ep.EndedCode {
 			// The Index makes the retry safe: the mock refuses an Index
 			// it holds, so the attempt whose reply was lost was applied.
 			return "", errAppliedEarlier
@@ -177,7 +217,8 @@ func (c *client) send(ctx context.Context, o outgoing) (string, error) {
 	}
 }
 
-// post sends one request with a fresh random and reads the reply.
+// post sends one request with a fresh random, reads the reply and returns
+// the stream's key it carries, if any.
 func (c *client) post(ctx context.Context, path string, payload []byte) (string, *failure) {
 	url := c.in.BaseURL + path +
 		"?sdkappid=" + strconv.FormatUint(c.in.SDKAppID, 10) +
@@ -210,7 +251,10 @@ func (c *client) post(ctx context.Context, path string, payload []byte) (string,
 		code := *r.ErrorCode
 		return "", &failure{code: code, info: r.ErrorInfo, retryable: codes.Retryable(code)}
 	}
-	return r.MsgKey, nil
+	var members map[string]any
+	json.Unmarshal(raw, &members) // it parsed as an object above
+	key, _ := members[c.ep.Key].(string)
+	return key, nil
 }
 
 // marshal writes a body as compact JSON with UTF-8 left as is.

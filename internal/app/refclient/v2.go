@@ -6,11 +6,8 @@ import (
 	"time"
 )
 
-// codeIllegalParameters is 141004: on a v2 continuation, an Index the
-// stream already holds or a stream that has ended.
-const codeIllegalParameters = 141004
-
-// Pacing of v2 calls: the vendor allows a stream 5 calls in any one second.
+// Pacing of the calls of an indexed stream (v2, c2c, group): the vendor
+// allows a stream 5 calls in any one second.
 const (
 	// CallsPerSecond is how many calls of one stream the client makes in
 	// any one second at most.
@@ -19,74 +16,68 @@ const (
 	paceMargin = 5 * time.Millisecond
 )
 
-// CompatibleText is what the client sends as v2's CompatibleText: the text
-// clients too old to render a stream show.
+// CompatibleText is what the client sends as a TIMStreamElem's
+// CompatibleText: the text clients too old to render a stream show.
 const CompatibleText = "Please upgrade to see this message."
 
-// bodyV2 is one send_stream_msg_v2 call's body, with one chunk.
-type bodyV2 struct {
-	SessionID string   `json:"SessionId"`
-	MsgKey    string   `json:"MsgKey,omitempty"`
-	MsgBody   []elemV2 `json:"MsgBody"`
-}
-
-type elemV2 struct {
-	MsgType    string    `json:"MsgType"`
-	MsgContent contentV2 `json:"MsgContent"`
-}
-
-type contentV2 struct {
-	CompatibleText string    `json:"CompatibleText"`
-	Chunks         []chunkV2 `json:"Chunks"`
-}
-
-type chunkV2 struct {
+// chunkElem is one chunk of a TIMStreamElem.
+type chunkElem struct {
 	EventType string `json:"EventType"`
 	Index     int    `json:"Index"`
 	Markdown  string `json:"Markdown"`
 	IsLast    bool   `json:"IsLast"`
 }
 
-// newBodyV2 returns the body of the call that sends chunk number index.
-func newBodyV2(session, key string, index int, markdown string, last bool) bodyV2 {
-	return bodyV2{SessionID: session, MsgKey: key, MsgBody: []elemV2{{
-		MsgType: "TIMStreamElem",
-		MsgContent: contentV2{
-			CompatibleText: CompatibleText,
-			Chunks:         []chunkV2{{EventType: "data", Index: index, Markdown: markdown, IsLast: last}},
-		},
-	}}}
+// indexedBody returns the body of the call that sends one chunk, number
+// index, on an indexed endpoint: the conversation, the key (at the top
+// level, or in MsgContent where the endpoint carries it there, and only
+// once one was issued) and one TIMStreamElem.
+func (c *client) indexedBody(key string, index int, markdown string, last bool) object {
+	b := c.conversation()
+	content := object{{"CompatibleText", CompatibleText}}
+	if key != "" && !c.opts.Bugs.ForgetMsgKey {
+		if c.ep.KeyInContent {
+			content = append(content, member{c.ep.Key, key})
+		} else {
+			b = append(b, member{c.ep.Key, key})
+		}
+	}
+	chunk := chunkElem{EventType: "data", Index: index, Markdown: markdown, IsLast: last && !c.opts.Bugs.NeverFinish}
+	content = append(content, member{"Chunks", []chunkElem{chunk}})
+	elem := object{{"MsgType", "TIMStreamElem"}, {"MsgContent", content}}
+	return append(b, member{"MsgBody", []object{elem}})
 }
 
-// errStreamEnded is what a v2 attempt at the message returns when a
-// continuation that was no retry got 141004: the stream ended under the
-// client (idle timeout, or refused after its end).
+// errStreamEnded is what an attempt at the message on an indexed endpoint
+// returns when a continuation that was no retry got the endpoint's
+// EndedCode: the stream ended under the client (idle timeout, or refused
+// after its end).
 type errStreamEnded struct{ f *failure }
 
 func (e *errStreamEnded) Error() string { return "the stream ended: " + e.f.Error() }
 
-// streamV2 sends the message on send_stream_msg_v2, one chunk per call.
-// When the stream ends under it, it never sends to that MsgKey again and
-// sends the whole message once more in a new stream.
-func (c *client) streamV2(ctx context.Context) Answer {
+// streamIndexed sends the message on an indexed endpoint, one chunk per
+// call. When the stream ends under it, it never sends to that key again
+// and sends the whole message once more in a new stream.
+func (c *client) streamIndexed(ctx context.Context) Answer {
 	paused := 0 // the chunks whose pause was waited
-	ans, err := c.messageV2(ctx, &paused)
+	ans, err := c.message(ctx, &paused)
 	var ended *errStreamEnded
 	if !errors.As(err, &ended) {
 		return ans
 	}
 	c.opts.Logf("%v: sending the message anew in a new stream", err)
-	ans, err = c.messageV2(ctx, &paused)
+	ans, err = c.message(ctx, &paused)
 	if errors.As(err, &ended) {
 		return Answer{ErrorCode: ended.f.code, ErrorInfo: ended.f.info}
 	}
 	return ans
 }
 
-// messageV2 makes one attempt at the whole message in a new stream. paused
-// counts the chunks whose pause was already waited, so that a stall is not
-// repeated when the message is sent anew.
-func (c *client) messageV2(ctx context.Context, paused *int) (Answer, error) {
+// message makes one attempt at the whole message in a new stream of an
+// indexed endpoint. paused counts the chunks whose pause was already
+// waited, so that a stall is not repeated when the message is sent anew.
+func (c *client) message(ctx context.Context, paused *int) (Answer, error) {
 	chunks := c.in.Chunks
 	pace := &pacer{off: c.opts.Bugs.NoPacing}
 	var key string
@@ -101,18 +92,19 @@ func (c *client) messageV2(ctx context.Context, paused *int) (Answer, error) {
 		if c.opts.Bugs.IndexFromZero {
 			index = i
 		}
-		payload, err := marshal(newBodyV2(c.in.SessionID, key, index, chunk, i == len(chunks)-1))
+		payload, err := marshal(c.indexedBody(key, index, chunk, i == len(chunks)-1))
 		if err != nil {
 			return answerOf(err), err
 		}
-		o := outgoing{path: endpointV2Path, payload: payload, index: i, pace: pace, indexedContinuation: key != ""}
+		sendsKey := key != "" && !c.opts.Bugs.ForgetMsgKey
+		o := outgoing{path: c.ep.Path, payload: payload, index: i, pace: pace, indexedContinuation: sendsKey}
 		got, err := c.send(ctx, o)
 		var f *failure
 		switch {
 		case errors.Is(err, errAppliedEarlier):
-			c.opts.Logf("chunk %d: 141004 on a retry after a lost reply: it was applied", i+1)
+			c.opts.Logf("chunk %d: ErrorCode %d on a retry after a lost reply: it was applied", i+1, c.ep.EndedCode)
 			continue
-		case errors.As(err, &f) && f.code == codeIllegalParameters && o.indexedContinuation:
+		case errors.As(err, &f) && f.code == c.ep.EndedCode && o.indexedContinuation:
 			if c.opts.Bugs.KeepDeadStream && sleep(ctx, c.opts.pause(1)) == nil {
 				c.send(ctx, o) // the bug: once more to the dead stream
 			}

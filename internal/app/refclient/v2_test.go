@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
-// TestStreamV2 streams on send_stream_msg_v2 against the mock with the
-// vendor's rules (5 calls a second) or a short idle timeout, and checks
-// the streams the mock holds and the codes it answered.
+// TestStreamV2 streams on each indexed endpoint (send_stream_msg_v2, the
+// native C2C and group streams) against the mock with the vendor's rules
+// (5 calls a second) or a short idle timeout, and checks the streams the
+// mock holds and the codes it answered.
 func TestStreamV2(t *testing.T) {
 	t.Parallel()
 	three := []string{"**Hello**, ", "this is ", "Tencent Cloud."}
@@ -22,19 +22,7 @@ func TestStreamV2(t *testing.T) {
 		twelve = append(twelve, string(rune('a'+i)))
 	}
 	idle := mockserver.StreamRules{IdleTimeout: 300 * time.Millisecond, RefuseAfterEnd: true, CallsPerSecond: 5}
-	tests := []struct {
-		name      string
-		chunks    []string
-		pauses    []int
-		rules     *mockserver.StreamRules
-		faults    []mockserver.Fault
-		bugs      Bugs
-		wantOK    bool
-		wantTexts []string
-		wantCalls int
-		// wantChecks are the mock's refusals, in order.
-		wantChecks []codes.Check
-	}{
+	tests := []indexedCase{
 		{name: "three chunks", chunks: three, wantOK: true, wantTexts: []string{strings.Join(three, "")}, wantCalls: 3},
 		{name: "twelve chunks are paced", chunks: twelve, wantOK: true, wantTexts: []string{strings.Join(twelve, "")}, wantCalls: 12},
 		{
@@ -66,46 +54,86 @@ func TestStreamV2(t *testing.T) {
 			wantChecks: []codes.Check{codes.CheckStreamIdleEnded, codes.CheckStreamIdleEnded},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var opts []mockserver.Option
-			if tt.rules != nil {
-				opts = append(opts, mockserver.WithStreamRules(mockserver.V2, *tt.rules))
-			}
-			ts := mockserver.NewTestServer(t, opts...)
-			for _, f := range tt.faults {
-				if _, err := ts.AddFault(f); err != nil {
-					t.Fatal(err)
-				}
-			}
-			in := Input{
-				BaseURL: ts.URL, SDKAppID: ts.App.SDKAppID, Identifier: ts.Identifier, SecretKey: ts.App.SecretKey,
-				SessionID: "fd8a2e30-54de-4e40-bcaf-02718409c5cf", Chunks: tt.chunks,
-				Version: protocol.VersionV2, PausesMS: tt.pauses,
-			}
-			got := Stream(context.Background(), in, Options{Backoff: time.Millisecond, Bugs: tt.bugs})
-			if got.OK != tt.wantOK {
-				t.Errorf("answer = %+v, want ok %v", got, tt.wantOK)
-			}
-			var texts []string
-			for _, s := range ts.Streams() {
-				texts = append(texts, s.Text)
-			}
-			if strings.Join(texts, "|") != strings.Join(tt.wantTexts, "|") {
-				t.Errorf("stream texts = %q, want %q", texts, tt.wantTexts)
-			}
-			ex := ts.Requests(mockserver.ExchangeFilter{})
-			var refused []codes.Check
-			for _, e := range ex {
-				if e.Check != "" {
-					refused = append(refused, e.Check)
-				}
-			}
-			if len(ex) != tt.wantCalls || strings.Join(checkNames(refused), " ") != strings.Join(checkNames(tt.wantChecks), " ") {
-				t.Errorf("%d requests refused by %v, want %d refused by %v", len(ex), refused, tt.wantCalls, tt.wantChecks)
-			}
-		})
+	conversations := []struct {
+		version string
+		in      Input
+	}{
+		{mockserver.V2, Input{SessionID: "fd8a2e30-54de-4e40-bcaf-02718409c5cf"}},
+		{mockserver.C2C, Input{ToAccount: "bob"}},
+		{mockserver.C2C, Input{FromAccount: "bot", ToAccount: "bob"}},
+		{mockserver.Group, Input{GroupID: "g1", FromAccount: "bot"}},
+	}
+	for _, conv := range conversations {
+		for _, tt := range tests {
+			t.Run(conv.version+"/"+conv.in.FromAccount+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				tt.run(t, conv.version, conv.in)
+			})
+		}
+	}
+}
+
+// indexedCase is a message streamed to an indexed endpoint, and what comes
+// of it.
+type indexedCase struct {
+	name      string
+	chunks    []string
+	pauses    []int
+	rules     *mockserver.StreamRules
+	faults    []mockserver.Fault
+	bugs      Bugs
+	wantOK    bool
+	wantTexts []string
+	wantCalls int
+	// wantChecks are the mock's refusals, in order.
+	wantChecks []codes.Check
+}
+
+// run streams the case with the client, in the conversation conv names,
+// against a test server, and checks the answer, the streams and the
+// mock's refusals.
+func (tt indexedCase) run(t *testing.T, version string, conv Input) {
+	t.Helper()
+	var opts []mockserver.Option
+	if tt.rules != nil {
+		opts = append(opts, mockserver.WithStreamRules(version, *tt.rules))
+	}
+	ts := mockserver.NewTestServer(t, opts...)
+	for _, f := range tt.faults {
+		if _, err := ts.AddFault(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := conv
+	in.BaseURL, in.SDKAppID, in.Identifier, in.SecretKey = ts.URL, ts.App.SDKAppID, ts.Identifier, ts.App.SecretKey
+	in.Chunks, in.Version, in.PausesMS = tt.chunks, version, tt.pauses
+	got := Stream(context.Background(), in, Options{Backoff: time.Millisecond, Bugs: tt.bugs})
+	if got.OK != tt.wantOK {
+		t.Errorf("answer = %+v, want ok %v", got, tt.wantOK)
+	}
+	streams := ts.Streams()
+	var texts []string
+	for _, s := range streams {
+		texts = append(texts, s.Text)
+	}
+	if tt.wantOK && (len(streams) == 0 || got.MsgKey != streams[len(streams)-1].MsgKey) {
+		t.Errorf("answer's msg_key %q is not the last stream's key", got.MsgKey)
+	}
+	if strings.Join(texts, "|") != strings.Join(tt.wantTexts, "|") {
+		t.Errorf("stream texts = %q, want %q", texts, tt.wantTexts)
+	}
+	ex := ts.Requests(mockserver.ExchangeFilter{})
+	var refused []codes.Check
+	for _, e := range ex {
+		if e.Check != "" {
+			refused = append(refused, e.Check)
+		}
+		if e.Version != version {
+			t.Errorf("request #%d went to %s (%s), want %s", e.Seq, e.Version, e.Path, version)
+		}
+	}
+	if len(ex) != tt.wantCalls || strings.Join(checkNames(refused), " ") != strings.Join(checkNames(tt.wantChecks), " ") {
+		t.Errorf("%d requests refused by %v, want %d refused by %v", len(ex), refused, tt.wantCalls, tt.wantChecks)
 	}
 }
 
