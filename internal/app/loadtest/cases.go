@@ -37,6 +37,11 @@ type script interface {
 	got(reply []byte)
 }
 
+// serveRules are the stream rules deskmock serve runs with under load:
+// the chatbot APIs' rate of 200 calls a second per app is off, as the
+// in-process handler's (handlerAt), so that the load measures answers.
+var serveRules = []string{"--stream-rule", mockserver.Chatbot + ".app_calls_per_second=0"}
+
 // app is the default configuration's app, which deskmock serve serves.
 var app = mockserver.DefaultConfig().Apps[0]
 
@@ -64,6 +69,8 @@ var (
 	codeOK           = wantCode(0)
 	codeBadSignature = wantCode(70009)  // a UserSig signed with another key
 	codeMalformed    = wantCode(141006) // a SessionId that is no UUID
+	codeBadAccount   = wantCode(90003)  // an account or group that cannot be one
+	codeBadGroup     = wantCode(10015)
 )
 
 func wantCode(c int) []byte { return []byte(`"ErrorCode":` + strconv.Itoa(c) + `,`) }
@@ -74,9 +81,12 @@ const malformedSession = "not-a-uuid"
 // session returns the SessionId of connection w's nth session.
 func session(w, n int) string { return fmt.Sprintf("%08x-1111-4222-8333-%012x", w, n) }
 
+// account returns the name of connection w's nth user or group.
+func account(w, n int) string { return fmt.Sprintf("u%x_%x", w, n) }
+
 // chunk is one call on a stream.
 type chunk struct {
-	session string
+	session string // the conversation's name: SessionId, To_Account or GroupId
 	msgKey  string // empty on a first chunk
 	index   int    // v2's Index, from 1
 	last    bool
@@ -108,25 +118,74 @@ func v2Body(c chunk) string {
 	return b + `}]}}]}`
 }
 
-// endpointCalls are one endpoint's request targets and body.
+// streamElem is the MsgBody of c on the streams of TIMStreamElem; the
+// native streams carry the key in it (inKey), v2 at the top level.
+func streamElem(c chunk, inKey bool) string {
+	b := `"MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"Please upgrade to see this message.",`
+	if inKey && c.msgKey != "" {
+		b += `"StreamMsgID":"` + c.msgKey + `",`
+	}
+	b += `"Chunks":[{"EventType":"data","Index":` + strconv.Itoa(c.index) + `,"Markdown":"Hello, "`
+	if c.last {
+		b += `,"IsLast":true`
+	}
+	return b + `}]}}]`
+}
+
+// c2cBody is the body of c on send_c2c_stream_msg, from a bot.
+func c2cBody(c chunk) string {
+	return `{"From_Account":"support_bot","To_Account":"` + c.session + `","MsgRandom":1,` + streamElem(c, true) + `}`
+}
+
+// groupBody is the body of c on send_group_stream_msg.
+func groupBody(c chunk) string {
+	return `{"GroupId":"` + c.session + `","From_Account":"support_bot","Random":1,` + streamElem(c, true) + `}`
+}
+
+// chatbotBody is the body of c on a chatbot's stream, from the default
+// app's chatbot.
+func chatbotBody(c chunk) string {
+	b := `{"From_Account":"@RBT#my_bot","To_Account":"` + c.session + `","Chunk":"Hello, "`
+	if c.msgKey != "" {
+		b += `,"MsgKey":"` + c.msgKey + `"`
+	}
+	if c.last {
+		b += `,"Finish":1`
+	}
+	return b + `}`
+}
+
+// endpointCalls are one endpoint's request targets and bodies.
 type endpointCalls struct {
+	name string
 	path string
 	body func(chunk) string
+	// conv names connection w's nth conversation.
+	conv func(w, n int) string
+	// malformed is a conversation name the endpoint refuses, with code.
+	malformed     string
+	malformedCode []byte
 }
 
 var (
-	v1 = endpointCalls{mockserver.EndpointPath, v1Body}
-	v2 = endpointCalls{mockserver.EndpointV2Path, v2Body}
+	v1      = endpointCalls{mockserver.V1, mockserver.EndpointPath, v1Body, session, malformedSession, codeMalformed}
+	v2      = endpointCalls{mockserver.V2, mockserver.EndpointV2Path, v2Body, session, malformedSession, codeMalformed}
+	c2c     = endpointCalls{mockserver.C2C, mockserver.EndpointC2CPath, c2cBody, account, "", codeBadAccount}
+	group   = endpointCalls{mockserver.Group, mockserver.EndpointGroupPath, groupBody, account, "", codeBadGroup}
+	chatbot = endpointCalls{mockserver.Chatbot, mockserver.EndpointChatbotPath, chatbotBody, account, "", codeBadAccount}
 )
 
-// msgKey returns the MsgKey of a reply, or "" if it has none.
+// msgKey returns the key a reply issued (MsgKey or StreamMsgID), or "" if
+// it has none.
 func msgKey(reply []byte) string {
-	_, rest, ok := bytes.Cut(reply, []byte(`"MsgKey":"`))
-	key, _, ok2 := bytes.Cut(rest, []byte(`"`))
-	if !ok || !ok2 {
-		return ""
+	for _, name := range []string{`"MsgKey":"`, `"StreamMsgID":"`} {
+		_, rest, ok := bytes.Cut(reply, []byte(name))
+		key, _, ok2 := bytes.Cut(rest, []byte(`"`))
+		if ok && ok2 {
+			return string(key)
+		}
 	}
-	return string(key)
+	return ""
 }
 
 // same sends one request over and over.
@@ -140,23 +199,26 @@ func (s *same) got([]byte)             {}
 func fixed(ep endpointCalls, key string, want []byte) func(conn) (script, error) {
 	t := target(ep.path, key)
 	return func(c conn) (script, error) {
-		return &same{rawhttp.Request(c.host, t, ep.body(chunk{session: session(c.w, 0), index: 1})), want}, nil
+		return &same{rawhttp.Request(c.host, t, ep.body(chunk{session: ep.conv(c.w, 0), index: 1})), want}, nil
 	}
 }
 
-// continueV1 opens a v1 stream for the connection, then continues it with
-// the same chunk over and over (v1 states no rule against it).
-func continueV1(c conn) (script, error) {
-	t := target(v1.path, goodKey)
-	rep, err := c.do(rawhttp.Request(c.host, t, v1Body(chunk{session: session(c.w, 0)})))
-	if err != nil {
-		return nil, err
+// continueSame opens a stream of ep (v1's or a chatbot's, which state no
+// rule against it) for the connection, then continues it with the same
+// chunk over and over.
+func continueSame(ep endpointCalls) func(conn) (script, error) {
+	return func(c conn) (script, error) {
+		t := target(ep.path, goodKey)
+		rep, err := c.do(rawhttp.Request(c.host, t, ep.body(chunk{session: ep.conv(c.w, 0)})))
+		if err != nil {
+			return nil, err
+		}
+		key := msgKey(rep)
+		if key == "" {
+			return nil, fmt.Errorf("loadtest: opening a stream: %q", rep)
+		}
+		return &same{rawhttp.Request(c.host, t, ep.body(chunk{session: ep.conv(c.w, 0), msgKey: key})), codeOK}, nil
 	}
-	key := msgKey(rep)
-	if key == "" {
-		return nil, fmt.Errorf("loadtest: opening a stream: %q", rep)
-	}
-	return &same{rawhttp.Request(c.host, t, v1Body(chunk{session: session(c.w, 0), msgKey: key})), codeOK}, nil
 }
 
 // stream is an open stream of a connection.
@@ -180,8 +242,8 @@ const callGap = 260 * time.Millisecond
 // chunk; every refuseEvery-th request, when set, is refused instead.
 type streams struct {
 	host        string
-	target      [2]string // signed with the app's key: v1, v2
-	badTarget   [2]string // signed with another
+	target      map[string]string // by endpoint: signed with the app's key
+	badTarget   map[string]string // signed with another
 	w           int
 	eps         []endpointCalls
 	chunks      func() int // of a new stream; 0 never ends
@@ -196,22 +258,16 @@ type streams struct {
 }
 
 func newStreams(c conn, eps []endpointCalls, chunks func(*rand.Rand) int, refuseEvery int) *streams {
-	s := &streams{host: c.host, w: c.w, eps: eps, refuseEvery: refuseEvery, rnd: rand.New(rand.NewPCG(uint64(c.w), 1)), now: c.now}
+	s := &streams{host: c.host, w: c.w, eps: eps, refuseEvery: refuseEvery, rnd: rand.New(rand.NewPCG(uint64(c.w), 1)), now: c.now,
+		target: map[string]string{}, badTarget: map[string]string{}}
 	s.chunks = func() int { return chunks(s.rnd) }
-	for i, ep := range []endpointCalls{v1, v2} {
-		s.target[i] = target(ep.path, goodKey)
+	for _, ep := range eps {
+		s.target[ep.name] = target(ep.path, goodKey)
 		if refuseEvery > 0 {
-			s.badTarget[i] = target(ep.path, badKey)
+			s.badTarget[ep.name] = target(ep.path, badKey)
 		}
 	}
 	return s
-}
-
-func epIndex(ep endpointCalls) int {
-	if ep.path == v2.path {
-		return 1
-	}
-	return 0
 }
 
 func (s *streams) next() ([]byte, []byte) {
@@ -221,11 +277,10 @@ func (s *streams) next() ([]byte, []byte) {
 		// Refusals alternate between the endpoints and the two causes.
 		k := s.sent / s.refuseEvery
 		ep := s.eps[k%len(s.eps)]
-		i := epIndex(ep)
 		if k/len(s.eps)%2 == 0 {
-			return rawhttp.Request(s.host, s.badTarget[i], ep.body(chunk{session: session(s.w, s.nth), index: 1})), codeBadSignature
+			return rawhttp.Request(s.host, s.badTarget[ep.name], ep.body(chunk{session: ep.conv(s.w, s.nth), index: 1})), codeBadSignature
 		}
-		return rawhttp.Request(s.host, s.target[i], ep.body(chunk{session: malformedSession, index: 1})), codeMalformed
+		return rawhttp.Request(s.host, s.target[ep.name], ep.body(chunk{session: ep.malformed, index: 1})), ep.malformedCode
 	}
 	now := s.now()
 	if len(s.open) > 0 && now.Sub(s.open[0].last) >= callGap {
@@ -237,15 +292,13 @@ func (s *streams) next() ([]byte, []byte) {
 		if !last {
 			s.open = append(s.open, st)
 		}
-		i := epIndex(st.ep)
-		return rawhttp.Request(s.host, s.target[i], st.ep.body(chunk{session: st.session, msgKey: st.msgKey, index: st.index, last: last})), codeOK
+		return rawhttp.Request(s.host, s.target[st.ep.name], st.ep.body(chunk{session: st.session, msgKey: st.msgKey, index: st.index, last: last})), codeOK
 	}
 	ep := s.eps[s.nth%len(s.eps)]
-	st := &stream{ep: ep, session: session(s.w, s.nth), index: 1, chunks: s.chunks(), last: now}
+	st := &stream{ep: ep, session: ep.conv(s.w, s.nth), index: 1, chunks: s.chunks(), last: now}
 	s.nth++
 	s.opening = st
-	i := epIndex(ep)
-	return rawhttp.Request(s.host, s.target[i], ep.body(chunk{session: st.session, index: 1})), codeOK
+	return rawhttp.Request(s.host, s.target[ep.name], ep.body(chunk{session: st.session, index: 1})), codeOK
 }
 
 func (s *streams) got(reply []byte) {
@@ -258,15 +311,33 @@ func (s *streams) got(reply []byte) {
 	s.opening = nil
 }
 
+// paced continues streams of ep, a call on each at most every callGap,
+// which keeps the vendor's rate of 5 calls a second per stream.
+func paced(ep endpointCalls) func(conn) (script, error) {
+	return func(c conn) (script, error) {
+		return newStreams(c, []endpointCalls{ep}, func(*rand.Rand) int { return 0 }, 0), nil
+	}
+}
+
+// cases are the first chunks, continuations and refusals (a UserSig signed
+// with another key) of every endpoint, v1's without a prefix, and a mix of
+// v1 and v2 streams that resembles a CI run.
 var cases = []*loadCase{
 	{"first-chunk", fixed(v1, goodKey, codeOK)},
-	{"continuation", continueV1},
+	{"continuation", continueSame(v1)},
 	{"rejected", fixed(v1, badKey, codeBadSignature)},
 	{"v2-first-chunk", fixed(v2, goodKey, codeOK)},
-	{"v2-continuation", func(c conn) (script, error) {
-		return newStreams(c, []endpointCalls{v2}, func(*rand.Rand) int { return 0 }, 0), nil
-	}},
+	{"v2-continuation", paced(v2)},
 	{"v2-rejected", fixed(v2, badKey, codeBadSignature)},
+	{"c2c-first-chunk", fixed(c2c, goodKey, codeOK)},
+	{"c2c-continuation", paced(c2c)},
+	{"c2c-rejected", fixed(c2c, badKey, codeBadSignature)},
+	{"group-first-chunk", fixed(group, goodKey, codeOK)},
+	{"group-continuation", paced(group)},
+	{"group-rejected", fixed(group, badKey, codeBadSignature)},
+	{"chatbot-first-chunk", fixed(chatbot, goodKey, codeOK)},
+	{"chatbot-continuation", continueSame(chatbot)},
+	{"chatbot-rejected", fixed(chatbot, badKey, codeBadSignature)},
 	{"mix", func(c conn) (script, error) {
 		return newStreams(c, []endpointCalls{v1, v2}, func(r *rand.Rand) int { return 3 + r.IntN(13) }, 10), nil
 	}},

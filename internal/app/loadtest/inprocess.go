@@ -30,6 +30,7 @@ func handlerAt(level slog.Level, now func() time.Time) (http.Handler, error) {
 	cfg := mockserver.DefaultConfig()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))
 	cfg.Clock = now
+	cfg.Endpoints = map[string]mockserver.EndpointConfig{mockserver.Chatbot: {AppCallsPerSecond: new(int)}}
 	s, err := mockserver.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("loadtest: %w", err)

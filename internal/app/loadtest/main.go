@@ -120,8 +120,8 @@ func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, con
 	known := map[string]*server{
 		"bare":           {name: "bare", bin: bare, args: func(a string) []string { return []string{"--addr", a} }},
 		"ceiling":        {name: "ceiling", bin: ceiling, args: func(a string) []string { return []string{"--addr", a} }},
-		"deskmock":       {name: "deskmock", bin: deskmockBin, checked: true, level: &info, args: func(a string) []string { return []string{"serve", "--addr", a} }},
-		"deskmock-quiet": {name: "deskmock-quiet", bin: deskmockBin, checked: true, level: &quiet, args: func(a string) []string { return []string{"serve", "--addr", a, "--log-level", "error"} }},
+		"deskmock":       {name: "deskmock", bin: deskmockBin, checked: true, level: &info, args: func(a string) []string { return append([]string{"serve", "--addr", a}, serveRules...) }},
+		"deskmock-quiet": {name: "deskmock-quiet", bin: deskmockBin, checked: true, level: &quiet, args: func(a string) []string { return append([]string{"serve", "--addr", a, "--log-level", "error"}, serveRules...) }},
 	}
 	var servers []*server
 	for _, n := range serverNames {
