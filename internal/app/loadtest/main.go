@@ -118,10 +118,12 @@ func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, con
 	}
 	info, quiet := slog.LevelInfo, slog.LevelError
 	known := map[string]*server{
-		"bare":           {name: "bare", bin: bare, args: func(a string) []string { return []string{"--addr", a} }},
-		"ceiling":        {name: "ceiling", bin: ceiling, args: func(a string) []string { return []string{"--addr", a} }},
-		"deskmock":       {name: "deskmock", bin: deskmockBin, checked: true, level: &info, args: func(a string) []string { return append([]string{"serve", "--addr", a}, serveRules...) }},
-		"deskmock-quiet": {name: "deskmock-quiet", bin: deskmockBin, checked: true, level: &quiet, args: func(a string) []string { return append([]string{"serve", "--addr", a, "--log-level", "error"}, serveRules...) }},
+		"bare":     {name: "bare", bin: bare, args: func(a string) []string { return []string{"--addr", a} }},
+		"ceiling":  {name: "ceiling", bin: ceiling, args: func(a string) []string { return []string{"--addr", a} }},
+		"deskmock": {name: "deskmock", bin: deskmockBin, checked: true, level: &info, args: func(a string) []string { return append([]string{"serve", "--addr", a}, serveRules...) }},
+		"deskmock-quiet": {name: "deskmock-quiet", bin: deskmockBin, checked: true, level: &quiet, args: func(a string) []string {
+			return append([]string{"serve", "--addr", a, "--log-level", "error"}, serveRules...)
+		}},
 	}
 	var servers []*server
 	for _, n := range serverNames {
