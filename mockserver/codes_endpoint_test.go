@@ -62,7 +62,7 @@ codes:
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	if v2 := doc.ByEndpoint[V2]; len(v2) != 1 || v2[0].Check != codes.CheckBodySchema || v2[0].Code != 90002 || len(doc.ByEndpoint) != 8 || doc.ByEndpoint[C2C][0].Code != 90010 || doc.ByEndpoint[Chatbot][0].Code != 10008 {
+	if v2 := doc.ByEndpoint[V2]; len(v2) != 1 || v2[0].Check != codes.CheckBodySchema || v2[0].Code != 90002 || len(doc.ByEndpoint) != 9 || doc.ByEndpoint[C2C][0].Code != 90010 || doc.ByEndpoint[Chatbot][0].Code != 10008 {
 		t.Errorf("by_endpoint %+v", doc.ByEndpoint)
 	}
 }

@@ -67,7 +67,7 @@ const (
 	maxConfigSessions = 10_000
 	// maxCodeOverrides bounds the keys of codes (only known checks are
 	// accepted, one per check and one per endpoint and check).
-	maxCodeOverrides = 256
+	maxCodeOverrides = 1024
 	// MaxCodeInfoBytes bounds the info of a code override.
 	MaxCodeInfoBytes = 4096
 )
@@ -88,6 +88,8 @@ type Config struct {
 	// Groups says which groups the group stream knows: any by default,
 	// only IDs when strict.
 	Groups Directory `json:"groups"`
+	// Desk declares the agents behind Desk's sessions.
+	Desk Desk `json:"desk"`
 	// Limits bound the body and the stream store.
 	Limits Limits `json:"limits"`
 	// Codes overrides the code or text answered by a check of the pipeline,
@@ -443,6 +445,9 @@ func (c *Config) Validate() error {
 		if !ValidSessionID(id) {
 			return fmt.Errorf("sessions/ids/%d: %q is not a well-formed SessionId (a UUID, 8-4-4-4-12 hexadecimal digits)", i, id)
 		}
+	}
+	if err := c.Desk.validate(); err != nil {
+		return err
 	}
 	for i, id := range c.Accounts.IDs {
 		if why := accountProblem("account", id); why != "" {

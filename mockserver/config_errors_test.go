@@ -9,9 +9,9 @@ func TestConfigErrorMessages(t *testing.T) {
 	const app = "apps:\n  - sdkappid: 1400000001\n    secret_key: k\n    admins: [administrator]\n"
 	for _, tc := range []struct{ name, file, text, want string }{
 		{"unknown check", "c.yaml", app + "codes:\n  nope: {code: 90001}\n",
-			`config c.yaml: codes: unknown check "nope" (known: path, method, query, sdkappid-missing, random, contenttype, sdkappid-unknown, usersig-undecodable, usersig-app-mismatch, usersig-identifier-mismatch, usersig-expired, usersig-signature, not-admin, not-desk, app-rate, body-too-large, body-not-json, body-schema, sessionid-malformed, session-not-found, account-malformed, account-unknown, groupid-malformed, group-unknown, sender-not-robot, robot-id-malformed, robot-limit, robot-unknown, msgkey-unknown, msgkey-other-session, stream-finished, stream-idle-ended, stream-rate, message-too-large, chunk-index, internal-error)`},
+			`config c.yaml: codes: unknown check "nope" (known: path, method, query, sdkappid-missing, random, contenttype, sdkappid-unknown, usersig-undecodable, usersig-app-mismatch, usersig-identifier-mismatch, usersig-expired, usersig-signature, not-admin, not-desk, app-rate, body-too-large, body-not-json, body-schema, sessionid-malformed, session-not-found, session-not-bot, session-state, account-malformed, account-unknown, groupid-malformed, group-unknown, sender-not-robot, robot-id-malformed, robot-limit, robot-unknown, msgkey-unknown, msgkey-other-session, stream-finished, stream-idle-ended, stream-rate, message-too-large, chunk-index, internal-error)`},
 		{"unknown endpoint of a check", "c.yaml", app + "codes:\n  v9/body-schema: {code: 90001}\n",
-			`config c.yaml: codes: "v9/body-schema": unknown endpoint "v9" (known: v1, v2, c2c, group, chatbot, create_robot, delete_robot, get_all_robots)`},
+			`config c.yaml: codes: "v9/body-schema": unknown endpoint "v9" (known: v1, v2, c2c, group, chatbot, create_robot, delete_robot, get_all_robots, transfer_to_human, end_session, end_queuing, get_session_state)`},
 		{"code not in the catalogue", "c.yaml", app + "codes:\n  body-schema: {code: 12345}\n",
 			`config c.yaml: codes: check "body-schema": code 12345 is not in the catalogue, so it needs an info text`},
 		{"malformed check name", "c.yaml", app + "codes:\n  Body_Schema: {code: 90001}\n",
@@ -21,7 +21,7 @@ func TestConfigErrorMessages(t *testing.T) {
 		{"misspelt top-level key", "c.yaml", app + "limit:\n  max_streams: 5\n",
 			`config c.yaml: (top level): unknown key "limit": did you mean "limits"?`},
 		{"unknown top-level key", "c.yaml", app + "foo: 1\n",
-			`config c.yaml: (top level): unknown key "foo" (known keys: accounts, allow_hosts, apps, codes, endpoints, envelope, faults, groups, limits, sessions)`},
+			`config c.yaml: (top level): unknown key "foo" (known keys: accounts, allow_hosts, apps, codes, desk, endpoints, envelope, faults, groups, limits, sessions)`},
 		{"misspelt key of an app, required", "c.yaml", "apps:\n  - sdkappid: 1400000001\n    secretkey: k\n    admins: [administrator]\n",
 			`config c.yaml: apps/0: unknown key "secretkey": did you mean "secret_key"?`},
 		{"key in another case", "c.json", `{"apps":[{"SDKAppID":1400000001,"secret_key":"k","admins":["a"]}]}`,

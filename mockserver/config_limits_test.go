@@ -111,7 +111,7 @@ func TestConfigMaximums(t *testing.T) {
 		{"a fault rule at the limit", limitConfig{faultBody: faultBodyOf(maxFaultBytes)}.yaml(), nil},
 		{"a fault rule past it", limitConfig{faultBody: faultBodyOf(maxFaultBytes + 1)}.yaml(), []string{"faults/0: 65537 bytes as JSON, more than the 65536"}},
 		{"code overrides: every check and endpoint", everyCheck(), nil},
-		{"code overrides past the limit", limitConfig{codes: maxCodeOverrides + 1}.yaml(), []string{"codes: 257 overrides, more than the 256"}},
+		{"code overrides past the limit", limitConfig{codes: maxCodeOverrides + 1}.yaml(), []string{"codes: 1025 overrides, more than the 1024"}},
 		{"code info at the limit", limitConfig{info: strings.Repeat("i", MaxCodeInfoBytes)}.yaml(), nil},
 		{"code info past it", limitConfig{info: strings.Repeat("i", MaxCodeInfoBytes+1)}.yaml(), []string{": codes/not-admin/info", "4096"}},
 		{"journal files at the limit", limitConfig{journalFiles: MaxJournalFiles}.yaml(), nil},

@@ -110,6 +110,9 @@ func (s *Server) missing(c conversation) (codes.Check, string) {
 		if !s.sessions.open(c.id) {
 			return codes.CheckSessionNotFound, "session " + c.id + " was ended, or is not open in strict mode"
 		}
+		if st := s.life.state(c.id, true); st != DeskChatbot {
+			return codes.CheckSessionNotBot, "session " + c.id + " is " + string(st) + ": it left the Chatbot phase, and the bot may not stream into it"
+		}
 		return "", ""
 	case inC2C:
 		if !s.accounts.open(c.id) {

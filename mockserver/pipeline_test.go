@@ -171,6 +171,13 @@ func TestPipelineChecks(t *testing.T) {
 		}
 	}
 	otherApp := q(strconv.Itoa(nonDeskApp), "administrator", sign(t, "other-key", nonDeskApp, "administrator", now, 86400), "1", "json")
+
+	// A session an agent serves, after a transfer.
+	const agentSession = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+	if r := post(t, ts.URL+TransferPath+"?"+okQuery, `{"SessionId":"`+agentSession+`"}`); r.ErrorCode != 0 {
+		t.Fatalf("setup: transfer: %+v", r)
+	}
+	sessionBody := func(field, id string) string { return `{"` + field + `":"` + id + `"}` }
 	before := ts.Streams()
 
 	type row struct {
@@ -329,11 +336,42 @@ func TestPipelineChecks(t *testing.T) {
 		{"get_all_robots body not JSON", "POST", GetAllRobotsPath, okQuery, ``, codes.CheckBodyNotJSON, false},
 		{"get_all_robots body an array", "POST", GetAllRobotsPath, okQuery, `[]`, codes.CheckBodySchema, false},
 		{"get_all_robots the mock fails", "POST", GetAllRobotsPath, okQuery, `{}`, codes.CheckInternal, true},
+
+		{"v1 into a session an agent serves", "POST", EndpointPath, okQuery, `{"SessionId":"` + agentSession + `","Chunk":"hi"}`, codes.CheckSessionNotBot, false},
+		{"v2 into a session an agent serves", "POST", EndpointV2Path, okQuery, v2Body(agentSession, "", v2Chunk{1, "a", false}), codes.CheckSessionNotBot, false},
+		{"transfer body one byte too long", "POST", TransferPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"transfer body not JSON", "POST", TransferPath, okQuery, `{`, codes.CheckBodyNotJSON, false},
+		{"transfer SessionId missing", "POST", TransferPath, okQuery, `{}`, codes.CheckBodySchema, false},
+		{"transfer Priority 10", "POST", TransferPath, okQuery, `{"SessionId":"` + testSession + `","Priority":10}`, codes.CheckBodySchema, false},
+		{"transfer SessionId not a UUID", "POST", TransferPath, okQuery, sessionBody("SessionId", "abc"), codes.CheckSessionIDMalformed, false},
+		{"transfer of an ended session", "POST", TransferPath, okQuery, sessionBody("SessionId", endedSession), codes.CheckSessionNotFound, false},
+		{"transfer of a session an agent serves", "POST", TransferPath, okQuery, sessionBody("SessionId", agentSession), codes.CheckSessionState, false},
+		{"transfer the mock fails", "POST", TransferPath, okQuery, sessionBody("SessionId", testSession), codes.CheckInternal, true},
+		{"end_session body one byte too long", "POST", EndSessionPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"end_session body not JSON", "POST", EndSessionPath, okQuery, `]`, codes.CheckBodyNotJSON, false},
+		{"end_session SessionId a number", "POST", EndSessionPath, okQuery, `{"SessionId":1}`, codes.CheckBodySchema, false},
+		{"end_session SessionId not a UUID", "POST", EndSessionPath, okQuery, sessionBody("SessionId", ""), codes.CheckSessionIDMalformed, false},
+		{"end_session of an ended session", "POST", EndSessionPath, okQuery, sessionBody("SessionId", endedSession), codes.CheckSessionNotFound, false},
+		{"end_session the mock fails", "POST", EndSessionPath, okQuery, sessionBody("SessionId", testSession), codes.CheckInternal, true},
+		{"end_queuing body one byte too long", "POST", EndQueuingPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"end_queuing body not JSON", "POST", EndQueuingPath, okQuery, `"`, codes.CheckBodyNotJSON, false},
+		{"end_queuing SessionId instead of SessionID", "POST", EndQueuingPath, okQuery, sessionBody("SessionId", testSession), codes.CheckBodySchema, false},
+		{"end_queuing SessionID not a UUID", "POST", EndQueuingPath, okQuery, sessionBody("SessionID", "x"), codes.CheckSessionIDMalformed, false},
+		{"end_queuing of an ended session", "POST", EndQueuingPath, okQuery, sessionBody("SessionID", endedSession), codes.CheckSessionNotFound, false},
+		{"end_queuing of a session not queueing", "POST", EndQueuingPath, okQuery, sessionBody("SessionID", agentSession), codes.CheckSessionState, false},
+		{"end_queuing the mock fails", "POST", EndQueuingPath, okQuery, sessionBody("SessionID", testSession), codes.CheckInternal, true},
+		{"get_session_state body one byte too long", "POST", SessionStatePath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"get_session_state body not JSON", "POST", SessionStatePath, okQuery, `{"SessionId"}`, codes.CheckBodyNotJSON, false},
+		{"get_session_state body an array", "POST", SessionStatePath, okQuery, `[]`, codes.CheckBodySchema, false},
+		{"get_session_state SessionId not a UUID", "POST", SessionStatePath, okQuery, sessionBody("SessionId", "abc"), codes.CheckSessionIDMalformed, false},
+		{"get_session_state the mock fails", "POST", SessionStatePath, okQuery, sessionBody("SessionId", testSession), codes.CheckInternal, true},
 	}
 	// The transport and identity rows, on every endpoint other than v1
 	// (which the rows above run them on), each with a valid body.
 	valid := map[string]string{V2: v2("", v2Chunk{1, "a", false}), C2C: c2c("", v2Chunk{1, "a", false}), Group: grp("", v2Chunk{1, "a", false}),
-		Chatbot: bot(""), CreateRobot: `{"UserID":"@RBT#x"}`, DeleteRobot: `{"Robot_Account":"@RBT#bot1"}`, GetAllRobots: `{}`}
+		Chatbot: bot(""), CreateRobot: `{"UserID":"@RBT#x"}`, DeleteRobot: `{"Robot_Account":"@RBT#bot1"}`, GetAllRobots: `{}`,
+		Transfer: sessionBody("SessionId", testSession), EndSession: sessionBody("SessionId", testSession),
+		EndQueuing: sessionBody("SessionID", testSession), GetSessionState: sessionBody("SessionId", testSession)}
 	var more []row
 	for _, ep := range endpoints[1:] {
 		ep := ts.byPath[ep.path]

@@ -36,6 +36,7 @@ type Server struct {
 	groups   *sessionStore
 	robots   *robotStore
 	appRate  *appRate
+	life     *deskLife
 	streams  *streamStore
 	faults   *faultSet
 	calls    *callCounter
@@ -75,6 +76,7 @@ func New(cfg Config) (*Server, error) {
 		groups:   newSessionStore(cfg.Groups.Strict, cfg.Groups.IDs),
 		robots:   newRobotStore(cfg.Apps),
 		appRate:  newAppRate(),
+		life:     newDeskLife(cfg.Desk),
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
 		byPath:   make(map[string]*endpoint, len(endpoints)),
 		keyOrder: defaultKeyOrder,
@@ -216,6 +218,7 @@ func (s *Server) Reset() {
 	s.groups.reset(s.cfg.Groups.Strict, s.cfg.Groups.IDs)
 	s.robots.reset(s.cfg.Apps)
 	s.appRate.reset()
+	s.life.reset()
 	s.calls.reset()
 	s.journal.clear()
 	s.nth.Store(0)

@@ -40,6 +40,11 @@ const (
 	RequestDeleteRobotFile = "request-delete-robot.schema.json"
 	// RequestGetAllRobotsFile describes a get_all_robots request body.
 	RequestGetAllRobotsFile = "request-get-all-robots.schema.json"
+	// Request bodies of Desk's endpoints around a stream.
+	RequestTransferFile     = "request-transfer-to-human.schema.json"
+	RequestEndSessionFile   = "request-end-session.schema.json"
+	RequestEndQueuingFile   = "request-end-queuing.schema.json"
+	RequestSessionStateFile = "request-get-session-state.schema.json"
 	// StreamChunksFile describes the Chunks of a TIMStreamElem, which the
 	// v2, C2C and group request schemas refer to.
 	StreamChunksFile = "stream-chunks.schema.json"
@@ -65,7 +70,8 @@ var (
 // Names lists the embedded schema files.
 func Names() []string {
 	return []string{RequestFile, RequestV2File, RequestC2CFile, RequestGroupFile, RequestChatbotFile,
-		RequestCreateRobotFile, RequestDeleteRobotFile, RequestGetAllRobotsFile, StreamChunksFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+		RequestCreateRobotFile, RequestDeleteRobotFile, RequestGetAllRobotsFile, StreamChunksFile,
+		RequestTransferFile, RequestEndSessionFile, RequestEndQueuingFile, RequestSessionStateFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
 }
 
 // Source returns the text of an embedded schema file.

@@ -83,6 +83,8 @@ var catalogue = []Entry{
 	{70020, "The SDKAppID was not found.", SourceREST},
 	{70050, "UserSig verification failed and the rate of failures is over the limit. Try again in 1 minute.", SourceDesk},
 	{70051, "The account is on the blacklist.", SourceDesk},
+	{141009, "The API call frequency exceeds the limit.", SourceDesk},
+	{141027, "The current state of the user does not allow ending the queue.", SourceDesk},
 	{70107, "The account has not been imported.", SourceREST},
 	{90003, "Invalid format of To_Account", SourceREST},
 

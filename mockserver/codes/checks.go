@@ -31,6 +31,8 @@ const (
 	CheckBodySchema         Check = "body-schema"
 	CheckSessionIDMalformed Check = "sessionid-malformed"
 	CheckSessionNotFound    Check = "session-not-found"
+	CheckSessionNotBot      Check = "session-not-bot"
+	CheckSessionState       Check = "session-state"
 	CheckAccountMalformed   Check = "account-malformed"
 	CheckAccountUnknown     Check = "account-unknown"
 	CheckGroupIDMalformed   Check = "groupid-malformed"
@@ -86,6 +88,10 @@ const (
 	create  = "create_robot"
 	remove  = "delete_robot"
 	getAll  = "get_all_robots"
+	xfer    = "transfer_to_human"
+	endSess = "end_session"
+	endQ    = "end_queuing"
+	state   = "get_session_state"
 )
 
 // streaming are the endpoints that stream; robots the chatbot account
@@ -99,6 +105,10 @@ var (
 // every endpoint (defaults) cite: Desk's streams. On any other endpoint a
 // default rule is inferred unless a variant says otherwise.
 var DocumentedEndpoints = []string{desk1, desk2}
+
+// deskControl are Desk's endpoints around a stream, which the Desk REST
+// error-code page documents 1410xx codes for.
+var deskControl = []string{xfer, endSess, endQ, state}
 
 // defaults is the check→code table, in pipeline order: for each check, the
 // rule of every endpoint that runs it (Endpoints) and has no default of its
@@ -117,13 +127,15 @@ var defaults = []Rule{
 	rule(CheckUserSigExpired, 70001, false, "now is later than the UserSig's time + expire"),
 	rule(CheckUserSigSignature, 70009, false, "the UserSig's HMAC does not match the app's secret key"),
 	rule(CheckNotAdmin, 90009, true, "identifier is not an administrator of the app"),
-	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2),
+	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2, xfer, endSess, endQ, state),
 	rule(CheckAppRate, 60011, false, "the app made more calls to the endpoint in one second than its rate allows (chatbot APIs: 200)", chatbot, create, remove, getAll),
 	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the endpoint's limit (v1: 12288 bytes by default; v2, c2c, group: 262144, inferred)"),
 	rule(CheckBodyNotJSON, 90001, true, "the body is not one JSON value in valid UTF-8"),
 	rule(CheckBodySchema, 90010, true, "the body does not match the request schema (a field missing or of the wrong type, Finish not 0 or 1)"),
-	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)", desk1, desk2),
-	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode", desk1, desk2),
+	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)", desk1, desk2, xfer, endSess, endQ, state),
+	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode", desk1, desk2, xfer, endSess, endQ),
+	rule(CheckSessionNotBot, 141005, false, "the session left the Chatbot phase (a transfer queued it or gave it to an agent): the bot may not stream into it", desk1, desk2),
+	rule(CheckSessionState, 141004, false, "the session's state does not allow the call: a transfer outside the Chatbot phase", xfer, endQ),
 	rule(CheckAccountMalformed, 90003, false, "From_Account or To_Account is empty or longer than 32 bytes", c2c, group, chatbot),
 	rule(CheckAccountUnknown, 70107, false, "in strict accounts mode, From_Account or To_Account is not a known account", c2c, group, chatbot),
 	rule(CheckGroupIDMalformed, 10015, false, "GroupId is empty or longer than 48 bytes", group),
@@ -162,6 +174,7 @@ var variants = []Rule{
 	rule(CheckStreamIdleEnded, 90010, false, "the stream ended by itself: its last call was longer ago than 15 s", c2c, group),
 	rule(CheckChunkIndex, 90010, false, "a chunk's Index is not 1 on a stream's first call, or not greater than the stream's last Index", c2c, group),
 	rule(CheckInternal, 20005, false, "the mock itself failed while answering (a bug in deskmock: please report it)", c2c, group),
+	rule(CheckSessionState, 141027, true, "the session is not queueing: end_queuing has nothing to end", endQ),
 }
 
 // Variants returns the defaults of single endpoints, in pipeline order of

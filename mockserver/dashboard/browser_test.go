@@ -437,6 +437,10 @@ func TestConfigPanelShowsStreamRules(t *testing.T) {
 		{"create_robot create_robot", mockserver.CreateRobotPath, "—", "—", "—", "—", "200"},
 		{"delete_robot delete_robot", mockserver.DeleteRobotPath, "—", "—", "—", "—", "200"},
 		{"get_all_robots get_all_robots", mockserver.GetAllRobotsPath, "—", "—", "—", "—", "200"},
+		{"transfer_to_human transfer_to_human", mockserver.TransferPath, "—", "—", "—", "—", "no limit"},
+		{"end_session end_session", mockserver.EndSessionPath, "—", "—", "—", "—", "no limit"},
+		{"end_queuing end_queuing", mockserver.EndQueuingPath, "—", "—", "—", "—", "no limit"},
+		{"get_session_state get_session_state", mockserver.SessionStatePath, "—", "—", "—", "—", "no limit"},
 	}
 	if fmt.Sprint(rules) != fmt.Sprint(want) {
 		t.Errorf("stream rules shown:\n%q\nwant\n%q", rules, want)

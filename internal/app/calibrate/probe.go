@@ -215,6 +215,7 @@ var unprobed = []Unprobed{
 	{"", codes.CheckNotDesk, "needs an app that is not a Desk app"},
 	{"", codes.CheckMsgKeyForeign, "needs two live conversations of one endpoint"},
 	{"", codes.CheckInternal, "not probed: provoked only by a bug in the mock"},
+	{"", codes.CheckSessionNotBot, "needs a live session transferred to a human agent, which a probe must not do to a real user"},
 	{"v1", codes.CheckStreamIdleEnded, "v1 states no idle timeout (off by default): probed on v2"},
 	{"v1", codes.CheckStreamRate, "v1 states no rate per stream (off by default): probed on v2"},
 	{"v1", codes.CheckMessageTooLarge, "v1 states no message limit (off by default): probed on v2"},

@@ -1,0 +1,149 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/deskmock/deskmock/internal/textcut"
+	"github.com/deskmock/deskmock/mockserver/codes"
+	"github.com/deskmock/deskmock/schemas"
+)
+
+// Paths of Desk's endpoints around a stream.
+const (
+	TransferPath     = "/v4/desk_http_svc/transfer_to_human"
+	EndSessionPath   = "/v4/desk_http_svc/end_session"
+	EndQueuingPath   = "/v4/desk_http_svc/end_queuing"
+	SessionStatePath = "/v4/desk_http_svc/get_session_state"
+)
+
+// Names of Desk's endpoints around a stream.
+const (
+	Transfer        = "transfer_to_human"
+	EndSession      = "end_session"
+	EndQueuing      = "end_queuing"
+	GetSessionState = "get_session_state"
+)
+
+// deskEndpoint is one of Desk's endpoints around a stream, which answer
+// with act.
+func deskEndpoint(version, path, schema string, act func(*Server, *incoming, *outcome) verdict) *endpoint {
+	return &endpoint{
+		version: version, name: version, path: path, schema: schema,
+		validate:  schemaValidator(schema),
+		bodyLimit: func(l Limits) int { return l.MaxBodyBytes },
+		act:       act,
+	}
+}
+
+// deskSessionOf reads the session a body names (field: SessionId, or
+// end_queuing's SessionID) and checks that it is well formed and, when
+// mustExist, open.
+func (s *Server) deskSessionOf(in *incoming, field string, mustExist bool) (string, verdict) {
+	id, _ := in.value.(map[string]any)[field].(string)
+	if !ValidSessionID(id) {
+		return id, fail(codes.CheckSessionIDMalformed, field+" "+textcut.Cut(strconv.Quote(id), 64)+" is not a UUID (8-4-4-4-12 hexadecimal digits)")
+	}
+	if mustExist && !s.sessions.open(id) {
+		return id, fail(codes.CheckSessionNotFound, "session "+id+" was ended, or is not open in strict mode")
+	}
+	return id, verdict{}
+}
+
+// flag reads a 0|1 option of a body.
+func flag(m map[string]any, name string) bool {
+	n, _ := m[name].(json.Number)
+	return n == "1"
+}
+
+// transferToHuman hands the session to an agent, queues it, or says why
+// not, as the agents and the options allow; its events are the session's.
+func (s *Server) transferToHuman(in *incoming, out *outcome) verdict {
+	id, v := s.deskSessionOf(in, "SessionId", true)
+	if v.failed() {
+		return v
+	}
+	m := in.value.(map[string]any)
+	req := TransferRequest{
+		CheckWorkingHours:            flag(m, "CheckIfDuringWorkingHours"),
+		EndSessionWhenNoMemberOnline: flag(m, "EndSessionWhenNoMemberOnline"),
+		DisableQueuing:               flag(m, "DisableQueuing"),
+		AllowAssignBusyMember:        flag(m, "AllowAssignBusyMember"),
+	}
+	for _, a := range asSlice(m["AgentIdList"]) {
+		id, _ := a.(string)
+		req.AgentIDList = append(req.AgentIDList, id)
+	}
+	if n, ok := m["AgentGroupId"].(json.Number); ok {
+		g, _ := strconv.Atoi(string(n))
+		req.AgentGroupID = &g
+	}
+	res, ok, err := s.life.transfer(id, req, s.now())
+	switch {
+	case err != nil:
+		return verdict{check: codes.CheckInternal, detail: err.Error()}
+	case !ok:
+		return fail(codes.CheckSessionState, "session "+id+" is "+string(res.State)+": only a session in the Chatbot phase can be transferred")
+	}
+	if res.State == DeskNotInSession {
+		s.sessions.set(id, SessionEnded) // the user's session ended with the transfer
+	}
+	b := appendJSONString(append(make([]byte, 0, 64), `"AgentId":`...), res.AgentID)
+	inQueue := "0"
+	if res.InQueue {
+		inQueue = "1"
+	}
+	out.rep.extra = append(b, `,"IsInQueue":`+inQueue...)
+	return verdict{}
+}
+
+func asSlice(v any) []any { l, _ := v.([]any); return l }
+
+// endSession ends the session, whatever its phase (inferred: the vendor
+// documents it for sessions with an agent).
+func (s *Server) endSession(in *incoming, out *outcome) verdict {
+	id, v := s.deskSessionOf(in, "SessionId", true)
+	if v.failed() {
+		return v
+	}
+	if _, err := s.life.end(id, endStatusBot, s.now()); err != nil {
+		return verdict{check: codes.CheckInternal, detail: err.Error()}
+	}
+	s.sessions.set(id, SessionEnded)
+	return verdict{}
+}
+
+// endQueuing takes a queued session out of its queue, back to the bot.
+func (s *Server) endQueuing(in *incoming, out *outcome) verdict {
+	id, v := s.deskSessionOf(in, "SessionID", true)
+	if v.failed() {
+		return v
+	}
+	if !s.life.endQueuing(id, s.now()) {
+		return fail(codes.CheckSessionState, "session "+id+" is "+string(s.life.state(id, true))+", not Queueing")
+	}
+	return verdict{}
+}
+
+// getSessionState answers a session's CurrentState and, while an agent
+// has it, its AgentId; a session the server does not have open is
+// NotInSession.
+func (s *Server) getSessionState(in *incoming, out *outcome) verdict {
+	id, v := s.deskSessionOf(in, "SessionId", false)
+	if v.failed() {
+		return v
+	}
+	life := s.life.snapshot(id, s.sessions.open(id))
+	b := appendJSONString(append(make([]byte, 0, 128), `"SessionId":`...), id)
+	b = appendJSONString(append(b, `,"CurrentState":`...), string(life.CurrentState))
+	out.rep.extra = appendJSONString(append(b, `,"AgentId":`...), life.AgentID)
+	return verdict{}
+}
+
+// deskEndpoints are Desk's endpoints around a stream.
+var deskEndpoints = []*endpoint{
+	deskEndpoint(Transfer, TransferPath, schemas.RequestTransferFile, (*Server).transferToHuman),
+	deskEndpoint(EndSession, EndSessionPath, schemas.RequestEndSessionFile, (*Server).endSession),
+	deskEndpoint(EndQueuing, EndQueuingPath, schemas.RequestEndQueuingFile, (*Server).endQueuing),
+	deskEndpoint(GetSessionState, SessionStatePath, schemas.RequestSessionStateFile, (*Server).getSessionState),
+}
