@@ -16,7 +16,89 @@ func (s *Server) deskRoutes(r *mux.Router) {
 	r.Handle(p, s.requireToken(allowParams(s.read(s.getDeskSession)))).Methods(http.MethodGet)
 	r.Handle(p+"/accept", s.requireToken(allowParams(s.postAccept))).Methods(http.MethodPost)
 	r.Handle(p+"/agent-end", s.requireToken(allowParams(s.postAgentEnd))).Methods(http.MethodPost)
+	r.Handle(p+"/begin", s.requireToken(allowParams(s.postBegin))).Methods(http.MethodPost)
+	r.Handle(p+"/user-message", s.requireToken(allowParams(s.postSay(RoleUser)))).Methods(http.MethodPost)
+	r.Handle(p+"/agent-message", s.requireToken(allowParams(s.postSay(RoleService)))).Methods(http.MethodPost)
 }
+
+func (s *Server) postBegin(w http.ResponseWriter, r *http.Request) {
+	id, ok := deskSessionID(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		ClientUserID      string `json:"client_user_id"`
+		CustomerServiceID string `json:"customer_service_id"`
+		ChannelType       string `json:"channel_type"`
+	}
+	if err := decodeAdmin(r, &in); err != nil {
+		adminError(w, adminStatus(err), err.Error())
+		return
+	}
+	if err := s.BeginSession(id, in.ClientUserID, in.CustomerServiceID, in.ChannelType); err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, s.DeskSession(id))
+}
+
+// postSay makes the user (RoleUser) or the agent say a text.
+func (s *Server) postSay(role int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := deskSessionID(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Text string `json:"text"`
+		}
+		if err := decodeAdmin(r, &in); err != nil {
+			adminError(w, adminStatus(err), err.Error())
+			return
+		}
+		if err := s.Say(id, role, in.Text); err != nil {
+			adminError(w, http.StatusConflict, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, s.DeskSession(id))
+	}
+}
+
+// BeginSession starts a Desk session for a user (ClientUserId) with a
+// customer-service account (empty: the configured one) and a channel
+// (such as "SDK"), in the Chatbot phase, and notes SessionBegin.
+func (s *Server) BeginSession(id, user, customerService, channel string) error {
+	switch {
+	case !ValidSessionID(id):
+		return errors.New("mockserver: session id: not a well-formed SessionId (a UUID)")
+	case len(user) > maxAccountBytes || len(customerService) > maxAccountBytes || len(channel) > maxAccountBytes:
+		return errors.New("mockserver: client_user_id, customer_service_id and channel_type are at most 32 bytes")
+	}
+	if err := s.sessions.set(id, SessionOpen); err != nil {
+		return err
+	}
+	return s.life.begin(id, user, customerService, channel, s.now())
+}
+
+// Say makes the user (RoleUser) or the session's agent (RoleService, in
+// the Agent phase) say a text into an active session: a message of the
+// session, and the event its phase names.
+func (s *Server) Say(id string, role int, text string) error {
+	if len(text) > maxSayBytes {
+		return errors.New("mockserver: text: longer than 12 KiB")
+	}
+	state := s.life.state(id, s.sessions.open(id))
+	if state == DeskNotInSession || role != RoleUser && state != DeskAgent {
+		return errSessionState
+	}
+	now := s.now()
+	_, from := s.life.said(id, role, true, now)
+	s.messages.add(DeskMessage{SessionID: id, From: from, Role: role, MsgBody: textBody(text), Time: now})
+	return nil
+}
+
+// maxSayBytes bounds a text the admin API says in a session.
+const maxSayBytes = 12 << 10
 
 // deskSessionID reads the session of a route, answering 400 for one that
 // is not well formed.

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
@@ -136,4 +137,15 @@ func (ep *endpoint) conversationAttr() string {
 		return "session_id"
 	}
 	return "conversation"
+}
+
+// opened notes a stream that opened in a conversation: on a Desk session,
+// the bot's message, whose text is the stream's.
+func (s *Server) opened(c conversation, key string, now time.Time) {
+	if c.kind != inSession {
+		return
+	}
+	if _, from := s.life.said(c.id, RoleService, true, now); from != "" {
+		s.messages.add(DeskMessage{SessionID: c.id, From: from, Role: RoleService, MsgKey: key, Time: now})
+	}
 }

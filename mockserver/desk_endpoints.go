@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 
 	"github.com/deskmock/deskmock/internal/textcut"
@@ -15,6 +16,8 @@ const (
 	EndSessionPath   = "/v4/desk_http_svc/end_session"
 	EndQueuingPath   = "/v4/desk_http_svc/end_queuing"
 	SessionStatePath = "/v4/desk_http_svc/get_session_state"
+	SendMsgPath      = "/v4/desk_http_svc/send_msg"
+	ChatMessagesPath = "/v4/desk_http_svc/describe_chat_messages"
 )
 
 // Names of Desk's endpoints around a stream.
@@ -23,6 +26,8 @@ const (
 	EndSession      = "end_session"
 	EndQueuing      = "end_queuing"
 	GetSessionState = "get_session_state"
+	SendMsg         = "send_msg"
+	ChatMessages    = "describe_chat_messages"
 )
 
 // deskEndpoint is one of Desk's endpoints around a stream, which answer
@@ -146,4 +151,75 @@ var deskEndpoints = []*endpoint{
 	deskEndpoint(EndSession, EndSessionPath, schemas.RequestEndSessionFile, (*Server).endSession),
 	deskEndpoint(EndQueuing, EndQueuingPath, schemas.RequestEndQueuingFile, (*Server).endQueuing),
 	deskEndpoint(GetSessionState, SessionStatePath, schemas.RequestSessionStateFile, (*Server).getSessionState),
+	deskEndpoint(SendMsg, SendMsgPath, schemas.RequestSendMsgFile, (*Server).sendMsg),
+	deskEndpoint(ChatMessages, ChatMessagesPath, schemas.RequestChatMessagesFile, (*Server).describeChatMessages),
+}
+
+// sendMsg puts the bot's message into a session in the Chatbot phase:
+// named by SessionId, or as the user's session with the customer-service
+// account FromAccount.
+func (s *Server) sendMsg(in *incoming, out *outcome) verdict {
+	m := in.value.(map[string]any)
+	var id string
+	if _, bySession := m["SessionId"]; bySession {
+		var v verdict
+		if id, v = s.deskSessionOf(in, "SessionId", true); v.failed() {
+			return v
+		}
+	} else {
+		from, _ := m["FromAccount"].(string)
+		to, _ := m["ToAccount"].(string)
+		if id = s.life.userSession(to, from); id == "" {
+			return fail(codes.CheckSessionNotFound, "user "+strconv.Quote(textcut.Cut(to, 64))+" has no session with "+strconv.Quote(textcut.Cut(from, 64)))
+		}
+	}
+	if st := s.life.state(id, true); st != DeskChatbot {
+		return fail(codes.CheckSessionNotBot, "session "+id+" is "+string(st)+": the bot may not send into it")
+	}
+	now := s.now()
+	_, from := s.life.said(id, RoleService, true, now)
+	body, _ := json.Marshal(m["MsgBody"]) // a decoded body always encodes
+	s.messages.add(DeskMessage{SessionID: id, From: from, Role: RoleService, MsgBody: string(body), Time: now})
+	return verdict{}
+}
+
+// describeChatMessages answers a page of a session's messages, the
+// bot's streams with their text so far.
+func (s *Server) describeChatMessages(in *incoming, out *outcome) verdict {
+	id, v := s.deskSessionOf(in, "SessionId", false)
+	if v.failed() {
+		return v
+	}
+	m := in.value.(map[string]any)
+	limit, offset, order := 20, 0, 2
+	for name, p := range map[string]*int{"Limit": &limit, "Offset": &offset, "Order": &order} {
+		if n, ok := m[name].(json.Number); ok {
+			*p, _ = strconv.Atoi(string(n))
+		}
+	}
+	msgs := s.messages.of(id)
+	if order == 2 {
+		slices.Reverse(msgs)
+	}
+	total := len(msgs)
+	msgs = msgs[min(offset, total):min(offset+limit, total)]
+	b := strconv.AppendInt(append(make([]byte, 0, 256), `"TotalCount":`...), int64(total), 10)
+	b = append(b, `,"Messages":[`...)
+	for i, msg := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		body := msg.MsgBody
+		if msg.MsgKey != "" {
+			st, _ := s.streams.get(msg.MsgKey, s.now())
+			body = textBody(st.Text)
+		}
+		b = appendJSONString(append(b, `{"FromAccount":`...), msg.From)
+		b = strconv.AppendInt(append(b, `,"FromAccountRole":`...), int64(msg.Role), 10)
+		b = append(append(b, `,"MsgBody":`...), body...)
+		b = strconv.AppendInt(append(b, `,"Timestamp":`...), msg.Time.UnixMilli(), 10)
+		b = append(b, '}')
+	}
+	out.rep.extra = append(b, ']')
+	return verdict{}
 }

@@ -56,7 +56,15 @@ type Desk struct {
 	// WorkingHours are "HH:MM-HH:MM" in UTC, checked by a transfer with
 	// CheckIfDuringWorkingHours: 1; empty means all day.
 	WorkingHours string `json:"working_hours,omitempty"`
+	// CustomerServiceID is the customer-service account the bot speaks as
+	// in a session started without one; empty means the vendor's example,
+	// "@customer_service_account".
+	CustomerServiceID string `json:"customer_service_id,omitempty"`
 }
+
+// defaultCustomerService is the customer-service account of the vendor's
+// examples.
+const defaultCustomerService = "@customer_service_account"
 
 // Bounds of the Desk configuration.
 const (
@@ -113,6 +121,15 @@ type DeskEvent struct {
 	AgentID string    `json:"agent_id,omitempty"`
 }
 
+// The vendor's event names.
+const (
+	EventSessionBegin     = "SessionBegin"
+	EventUserSendMsg      = "ChatBot.UserSendMsg"
+	EventRobotSendMsg     = "ChatBot.RobotSendMsg"
+	EventAgentUserSendMsg = "Agent.UserSendMsg"  // inferred
+	EventAgentSendMsg     = "Agent.AgentSendMsg" // inferred
+)
+
 // Event names of a Desk session's life. The vendor's page names the
 // events for a transfer, its outcome, a closed session and the rest, but
 // the rows that give their names could not be read: these are deskmock's.
@@ -135,6 +152,9 @@ const (
 // store knows: its state, its agent and what happened.
 type deskSession struct {
 	state     DeskState
+	user      string // ClientUserId
+	cs        string // CustomerServiceId
+	channel   string // ChannelType
 	agent     string
 	endStatus string
 	events    []DeskEvent // the last maxDeskSessionEvents
@@ -142,8 +162,9 @@ type deskSession struct {
 
 // deskLife keeps the life of the Desk sessions a transfer or the admin API
 // moved; any other open session is in the Chatbot phase. It holds at most
-// maxSessions sessions, each with at most maxDeskSessionEvents events, and
-// counts len(ID) + deskSessionEntryBytes + 64 per event for each.
+// maxSessions sessions (past it an ended one is forgotten), each with at
+// most maxDeskSessionEvents events, and counts its strings +
+// deskSessionEntryBytes + 64 per event for each.
 type deskLife struct {
 	mu       sync.Mutex
 	cfg      Desk
@@ -168,7 +189,7 @@ func (d *deskLife) held() int64 {
 	defer d.mu.Unlock()
 	var n int64
 	for id, s := range d.sessions {
-		n += int64(len(id)+len(s.agent)+len(s.endStatus)) + deskSessionEntryBytes + 64*int64(len(s.events))
+		n += int64(len(id)+len(s.user)+len(s.cs)+len(s.channel)+len(s.agent)+len(s.endStatus)) + deskSessionEntryBytes + 64*int64(len(s.events))
 	}
 	return n
 }
@@ -193,12 +214,33 @@ func (d *deskLife) session(id string) (*deskSession, error) {
 	if s, ok := d.sessions[id]; ok {
 		return s, nil
 	}
-	if len(d.sessions) >= maxSessions {
-		return nil, fmt.Errorf("%w: %d sessions have a life already", ErrTooManySessions, len(d.sessions))
+	if len(d.sessions) >= maxSessions && !d.forgetEnded() {
+		return nil, fmt.Errorf("%w: %d sessions have a life already, none of them ended", ErrTooManySessions, len(d.sessions))
 	}
-	s := &deskSession{state: DeskChatbot}
+	s := &deskSession{state: DeskChatbot, cs: d.defaultCS()}
 	d.sessions[strings.Clone(id)] = s
 	return s, nil
+}
+
+// forgetEnded forgets one ended session to make room; false when no
+// session has ended. d.mu is held.
+func (d *deskLife) forgetEnded() bool {
+	for id, s := range d.sessions {
+		if s.state == DeskNotInSession {
+			delete(d.sessions, id)
+			return true
+		}
+	}
+	return false
+}
+
+// defaultCS is the customer-service account of a session started without
+// one.
+func (d *deskLife) defaultCS() string {
+	if d.cfg.CustomerServiceID != "" {
+		return d.cfg.CustomerServiceID
+	}
+	return defaultCustomerService
 }
 
 // note records an event of a session, keeping the last
@@ -379,14 +421,89 @@ func (d *deskLife) accept(id, agent string, now time.Time) bool {
 	return true
 }
 
+// begin starts a session for a user, in the Chatbot phase, and notes
+// SessionBegin; an active session keeps its state and takes the user.
+func (d *deskLife) begin(id, user, cs, channel string, now time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, err := d.session(id)
+	if err != nil {
+		return err
+	}
+	s.user, s.channel = strings.Clone(user), strings.Clone(channel)
+	if cs != "" {
+		s.cs = strings.Clone(cs)
+	}
+	if s.state == DeskNotInSession {
+		*s = deskSession{state: DeskChatbot, user: s.user, cs: s.cs, channel: s.channel}
+	}
+	s.note(EventSessionBegin, now, "")
+	return nil
+}
+
+// said notes that a message came into an active session: the user's, the
+// bot's or the agent's (role), with the event its phase names. It returns
+// the session's state, and the sender for the bot and the agent: the
+// customer-service account, the agent.
+func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskState, string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.sessions[id]
+	if !ok {
+		// A session with no life of its own is the bot's, and keeps none:
+		// streams alone do not fill the store.
+		if !open {
+			return DeskNotInSession, ""
+		}
+		if role == RoleUser {
+			return DeskChatbot, ""
+		}
+		return DeskChatbot, d.defaultCS()
+	}
+	event, from := "", s.cs
+	switch {
+	case s.state == DeskChatbot && role == RoleUser:
+		event = EventUserSendMsg
+	case s.state == DeskChatbot:
+		event = EventRobotSendMsg
+	case s.state == DeskAgent && role == RoleUser:
+		event = EventAgentUserSendMsg
+	case s.state == DeskAgent:
+		event, from = EventAgentSendMsg, s.agent
+	}
+	if event != "" {
+		s.note(event, now, "")
+	}
+	if role == RoleUser {
+		from = s.user
+	}
+	return s.state, from
+}
+
+// userSession returns the active session of a user with a customer-service
+// account, or "".
+func (d *deskLife) userSession(user, cs string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, s := range d.sessions {
+		if s.user == user && s.cs == cs && s.state != DeskNotInSession {
+			return id
+		}
+	}
+	return ""
+}
+
 // DeskSession is a Desk session's life, as the Go API and the admin API
 // show it.
 type DeskSession struct {
-	SessionID    string      `json:"session_id"`
-	CurrentState DeskState   `json:"current_state"`
-	AgentID      string      `json:"agent_id,omitempty"`
-	EndStatus    string      `json:"end_status,omitempty"`
-	Events       []DeskEvent `json:"events"`
+	SessionID         string      `json:"session_id"`
+	ClientUserID      string      `json:"client_user_id,omitempty"`
+	CustomerServiceID string      `json:"customer_service_id,omitempty"`
+	ChannelType       string      `json:"channel_type,omitempty"`
+	CurrentState      DeskState   `json:"current_state"`
+	AgentID           string      `json:"agent_id,omitempty"`
+	EndStatus         string      `json:"end_status,omitempty"`
+	Events            []DeskEvent `json:"events"`
 }
 
 // snapshot returns a session's life; open tells whether the session store
@@ -400,6 +517,7 @@ func (d *deskLife) snapshot(id string, open bool) DeskSession {
 	}
 	if s, ok := d.sessions[id]; ok {
 		out.CurrentState, out.EndStatus, out.Events = s.state, s.endStatus, slices.Clone(s.events)
+		out.ClientUserID, out.CustomerServiceID, out.ChannelType = s.user, s.cs, s.channel
 		if s.state == DeskAgent || s.state == DeskWaiting {
 			out.AgentID = s.agent
 		}

@@ -191,3 +191,88 @@ func TestAdminPlaysTheAgent(t *testing.T) {
 		}
 	}
 }
+
+// A whole conversation's messages, in order: the user's, the bot's stream
+// (with its text so far) and send_msg, the agent's after a transfer; and
+// the events each produced. send_msg finds a user's session by account.
+func TestDeskConversationMessages(t *testing.T) {
+	ts := NewTestServer(t)
+	p := "/__admin/sessions/" + testSession
+	adminCode(t, ts, "POST", p+"/begin", `{"client_user_id":"user01","channel_type":"SDK"}`, 200)
+	adminCode(t, ts, "POST", p+"/user-message", `{"text":"Where is my order?"}`, 200)
+	first := post(t, ts.EndpointURL(), ChunkBody(testSession, "", "Let me ", false))
+	post(t, ts.EndpointURL(), ChunkBody(testSession, first.MsgKey, "check.", true))
+	if r := deskCall(t, ts, SendMsgPath, `{"FromAccount":"@customer_service_account","ToAccount":"user01","MsgRandom":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"One moment."}}]}`); r["ErrorCode"] != 0.0 {
+		t.Fatalf("send_msg by account: %v", r)
+	}
+	adminCode(t, ts, "POST", p+"/agent-message", `{"text":"too early"}`, 409)
+	deskCall(t, ts, TransferPath, `{"SessionId":"`+testSession+`"}`)
+	if r := deskCall(t, ts, SendMsgPath, `{"SessionId":"`+testSession+`","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"late"}}]}`); r["ErrorCode"] != 141005.0 {
+		t.Errorf("send_msg after the transfer: %v, want 141005", r)
+	}
+	adminCode(t, ts, "POST", p+"/agent-message", `{"text":"Hello, I am Alice."}`, 200)
+	adminCode(t, ts, "POST", p+"/user-message", `{"text":"Hi Alice"}`, 200)
+
+	r := deskCall(t, ts, ChatMessagesPath, `{"SessionId":"`+testSession+`","Order":1}`)
+	type msg struct {
+		From string
+		Role float64
+		Text string
+	}
+	var got []msg
+	for _, m := range r["Messages"].([]any) {
+		m := m.(map[string]any)
+		body := m["MsgBody"].([]any)[0].(map[string]any)["MsgContent"].(map[string]any)
+		got = append(got, msg{m["FromAccount"].(string), m["FromAccountRole"].(float64), body["Text"].(string)})
+	}
+	want := []msg{
+		{"user01", 1, "Where is my order?"},
+		{"@customer_service_account", 2, "Let me check."},
+		{"@customer_service_account", 2, "One moment."},
+		{"agent@example.com", 2, "Hello, I am Alice."},
+		{"user01", 1, "Hi Alice"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" || r["TotalCount"] != 5.0 {
+		t.Errorf("messages (-want +got), TotalCount %v:\n%s", r["TotalCount"], diff)
+	}
+	newest := deskCall(t, ts, ChatMessagesPath, `{"SessionId":"`+testSession+`","Limit":2,"Offset":1}`)["Messages"].([]any)
+	if len(newest) != 2 || newest[0].(map[string]any)["FromAccount"] != "agent@example.com" {
+		t.Errorf("newest first, from the second: %v", newest)
+	}
+	var events []string
+	for _, e := range ts.DeskSession(testSession).Events {
+		events = append(events, e.Event)
+	}
+	wantEvents := []string{EventSessionBegin, EventUserSendMsg, EventRobotSendMsg, EventRobotSendMsg,
+		EventTransferStarted, EventTransferred, EventAgentSendMsg, EventAgentUserSendMsg}
+	if diff := cmp.Diff(wantEvents, events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if n := deskCall(t, ts, ChatMessagesPath, `{"SessionId":"`+uuidOf(9)+`"}`)["TotalCount"]; n != 0.0 {
+		t.Errorf("a session without messages: TotalCount %v", n)
+	}
+}
+
+// The lives kept are bounded: past maxSessions an ended one is forgotten
+// to make room, and with none ended a new life is refused.
+func TestDeskLifeBounded(t *testing.T) {
+	d := newDeskLife(Desk{})
+	now := time.Now()
+	for i := range maxSessions {
+		if _, err := d.end(uuidOf(i), endStatusBot, now); err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+	}
+	if err := d.begin(uuidOf(maxSessions), "u", "", "", now); err != nil || len(d.sessions) != maxSessions {
+		t.Fatalf("past the cap with ended sessions: %v, %d kept", err, len(d.sessions))
+	}
+	d.reset()
+	for i := range maxSessions {
+		if err := d.begin(uuidOf(i), "", "", "", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.begin(uuidOf(maxSessions), "", "", "", now); err == nil {
+		t.Errorf("a new life past the cap with none ended was kept")
+	}
+}

@@ -216,7 +216,7 @@ var endpoints = []*endpoint{endpointV1, endpointV2, endpointC2C, endpointGroup, 
 	robotEndpoint(CreateRobot, CreateRobotPath, schemas.RequestCreateRobotFile, (*Server).createRobot),
 	robotEndpoint(DeleteRobot, DeleteRobotPath, schemas.RequestDeleteRobotFile, (*Server).deleteRobot),
 	robotEndpoint(GetAllRobots, GetAllRobotsPath, schemas.RequestGetAllRobotsFile, (*Server).getAllRobots),
-	deskEndpoints[0], deskEndpoints[1], deskEndpoints[2], deskEndpoints[3],
+	deskEndpoints[0], deskEndpoints[1], deskEndpoints[2], deskEndpoints[3], deskEndpoints[4], deskEndpoints[5],
 }
 
 // unknownAPI stands for a path under /v4/ that is no endpoint: its

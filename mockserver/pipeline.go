@@ -414,6 +414,7 @@ func (s *Server) applyCall(ep *endpoint, call *streamCall, now time.Time, out *o
 			return fail(c, s.streamDetail(c, ep, call, ""))
 		}
 		out.issuedKey, out.rep.msgKey, out.rep.keyName, out.applied = key, key, ep.keyName, true
+		s.opened(call.conv, key, now)
 		return verdict{}
 	}
 	if c := s.streams.continue1(ep, call, now); c != "" {

@@ -365,13 +365,28 @@ func TestPipelineChecks(t *testing.T) {
 		{"get_session_state body an array", "POST", SessionStatePath, okQuery, `[]`, codes.CheckBodySchema, false},
 		{"get_session_state SessionId not a UUID", "POST", SessionStatePath, okQuery, sessionBody("SessionId", "abc"), codes.CheckSessionIDMalformed, false},
 		{"get_session_state the mock fails", "POST", SessionStatePath, okQuery, sessionBody("SessionId", testSession), codes.CheckInternal, true},
+		{"send_msg body one byte too long", "POST", SendMsgPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"send_msg body not JSON", "POST", SendMsgPath, okQuery, `{,}`, codes.CheckBodyNotJSON, false},
+		{"send_msg no MsgBody", "POST", SendMsgPath, okQuery, sessionBody("SessionId", testSession), codes.CheckBodySchema, false},
+		{"send_msg neither SessionId nor accounts", "POST", SendMsgPath, okQuery, `{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, codes.CheckBodySchema, false},
+		{"send_msg SessionId not a UUID", "POST", SendMsgPath, okQuery, `{"SessionId":"x","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, codes.CheckSessionIDMalformed, false},
+		{"send_msg into an ended session", "POST", SendMsgPath, okQuery, `{"SessionId":"` + endedSession + `","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, codes.CheckSessionNotFound, false},
+		{"send_msg to a user without a session", "POST", SendMsgPath, okQuery, `{"FromAccount":"@customer_service_account","ToAccount":"nobody","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, codes.CheckSessionNotFound, false},
+		{"send_msg into a session an agent serves", "POST", SendMsgPath, okQuery, `{"SessionId":"` + agentSession + `","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, codes.CheckSessionNotBot, false},
+		{"send_msg the mock fails", "POST", SendMsgPath, okQuery, `{"SessionId":"` + testSession + `","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, codes.CheckInternal, true},
+		{"describe_chat_messages body one byte too long", "POST", ChatMessagesPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"describe_chat_messages body not JSON", "POST", ChatMessagesPath, okQuery, `nul`, codes.CheckBodyNotJSON, false},
+		{"describe_chat_messages Limit 101", "POST", ChatMessagesPath, okQuery, `{"SessionId":"` + testSession + `","Limit":101}`, codes.CheckBodySchema, false},
+		{"describe_chat_messages SessionId not a UUID", "POST", ChatMessagesPath, okQuery, sessionBody("SessionId", "1"), codes.CheckSessionIDMalformed, false},
+		{"describe_chat_messages the mock fails", "POST", ChatMessagesPath, okQuery, sessionBody("SessionId", testSession), codes.CheckInternal, true},
 	}
 	// The transport and identity rows, on every endpoint other than v1
 	// (which the rows above run them on), each with a valid body.
 	valid := map[string]string{V2: v2("", v2Chunk{1, "a", false}), C2C: c2c("", v2Chunk{1, "a", false}), Group: grp("", v2Chunk{1, "a", false}),
 		Chatbot: bot(""), CreateRobot: `{"UserID":"@RBT#x"}`, DeleteRobot: `{"Robot_Account":"@RBT#bot1"}`, GetAllRobots: `{}`,
 		Transfer: sessionBody("SessionId", testSession), EndSession: sessionBody("SessionId", testSession),
-		EndQueuing: sessionBody("SessionID", testSession), GetSessionState: sessionBody("SessionId", testSession)}
+		EndQueuing: sessionBody("SessionID", testSession), GetSessionState: sessionBody("SessionId", testSession),
+		SendMsg: `{"SessionId":"` + testSession + `","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, ChatMessages: sessionBody("SessionId", testSession)}
 	var more []row
 	for _, ep := range endpoints[1:] {
 		ep := ts.byPath[ep.path]

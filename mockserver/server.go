@@ -37,6 +37,7 @@ type Server struct {
 	robots   *robotStore
 	appRate  *appRate
 	life     *deskLife
+	messages *deskMessages
 	streams  *streamStore
 	faults   *faultSet
 	calls    *callCounter
@@ -77,6 +78,7 @@ func New(cfg Config) (*Server, error) {
 		robots:   newRobotStore(cfg.Apps),
 		appRate:  newAppRate(),
 		life:     newDeskLife(cfg.Desk),
+		messages: &deskMessages{},
 		streams:  newStreamStore(cfg.Limits.MaxStreams, time.Duration(cfg.Limits.StreamTTL)),
 		byPath:   make(map[string]*endpoint, len(endpoints)),
 		keyOrder: defaultKeyOrder,
@@ -219,6 +221,7 @@ func (s *Server) Reset() {
 	s.robots.reset(s.cfg.Apps)
 	s.appRate.reset()
 	s.life.reset()
+	s.messages.reset()
 	s.calls.reset()
 	s.journal.clear()
 	s.nth.Store(0)

@@ -45,6 +45,8 @@ const (
 	RequestEndSessionFile   = "request-end-session.schema.json"
 	RequestEndQueuingFile   = "request-end-queuing.schema.json"
 	RequestSessionStateFile = "request-get-session-state.schema.json"
+	RequestSendMsgFile      = "request-send-msg.schema.json"
+	RequestChatMessagesFile = "request-describe-chat-messages.schema.json"
 	// StreamChunksFile describes the Chunks of a TIMStreamElem, which the
 	// v2, C2C and group request schemas refer to.
 	StreamChunksFile = "stream-chunks.schema.json"
@@ -71,7 +73,8 @@ var (
 func Names() []string {
 	return []string{RequestFile, RequestV2File, RequestC2CFile, RequestGroupFile, RequestChatbotFile,
 		RequestCreateRobotFile, RequestDeleteRobotFile, RequestGetAllRobotsFile, StreamChunksFile,
-		RequestTransferFile, RequestEndSessionFile, RequestEndQueuingFile, RequestSessionStateFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+		RequestTransferFile, RequestEndSessionFile, RequestEndQueuingFile, RequestSessionStateFile,
+		RequestSendMsgFile, RequestChatMessagesFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
 }
 
 // Source returns the text of an embedded schema file.

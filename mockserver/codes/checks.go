@@ -92,6 +92,8 @@ const (
 	endSess = "end_session"
 	endQ    = "end_queuing"
 	state   = "get_session_state"
+	sendMsg = "send_msg"
+	chatLog = "describe_chat_messages"
 )
 
 // streaming are the endpoints that stream; robots the chatbot account
@@ -108,7 +110,7 @@ var DocumentedEndpoints = []string{desk1, desk2}
 
 // deskControl are Desk's endpoints around a stream, which the Desk REST
 // error-code page documents 1410xx codes for.
-var deskControl = []string{xfer, endSess, endQ, state}
+var deskControl = []string{xfer, endSess, endQ, state, sendMsg, chatLog}
 
 // defaults is the check→code table, in pipeline order: for each check, the
 // rule of every endpoint that runs it (Endpoints) and has no default of its
@@ -127,14 +129,14 @@ var defaults = []Rule{
 	rule(CheckUserSigExpired, 70001, false, "now is later than the UserSig's time + expire"),
 	rule(CheckUserSigSignature, 70009, false, "the UserSig's HMAC does not match the app's secret key"),
 	rule(CheckNotAdmin, 90009, true, "identifier is not an administrator of the app"),
-	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2, xfer, endSess, endQ, state),
+	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2, xfer, endSess, endQ, state, sendMsg, chatLog),
 	rule(CheckAppRate, 60011, false, "the app made more calls to the endpoint in one second than its rate allows (chatbot APIs: 200)", chatbot, create, remove, getAll),
 	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the endpoint's limit (v1: 12288 bytes by default; v2, c2c, group: 262144, inferred)"),
 	rule(CheckBodyNotJSON, 90001, true, "the body is not one JSON value in valid UTF-8"),
 	rule(CheckBodySchema, 90010, true, "the body does not match the request schema (a field missing or of the wrong type, Finish not 0 or 1)"),
-	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)", desk1, desk2, xfer, endSess, endQ, state),
-	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode", desk1, desk2, xfer, endSess, endQ),
-	rule(CheckSessionNotBot, 141005, false, "the session left the Chatbot phase (a transfer queued it or gave it to an agent): the bot may not stream into it", desk1, desk2),
+	rule(CheckSessionIDMalformed, 141006, true, "SessionId is not a UUID (8-4-4-4-12 hexadecimal digits)", desk1, desk2, xfer, endSess, endQ, state, sendMsg, chatLog),
+	rule(CheckSessionNotFound, 141005, true, "the session was ended, or is not configured in strict mode (send_msg by account: the user has no session with the customer-service account)", desk1, desk2, xfer, endSess, endQ, sendMsg),
+	rule(CheckSessionNotBot, 141005, false, "the session left the Chatbot phase (a transfer queued it or gave it to an agent): the bot may not stream or send into it", desk1, desk2, sendMsg),
 	rule(CheckSessionState, 141004, false, "the session's state does not allow the call: a transfer outside the Chatbot phase", xfer, endQ),
 	rule(CheckAccountMalformed, 90003, false, "From_Account or To_Account is empty or longer than 32 bytes", c2c, group, chatbot),
 	rule(CheckAccountUnknown, 70107, false, "in strict accounts mode, From_Account or To_Account is not a known account", c2c, group, chatbot),

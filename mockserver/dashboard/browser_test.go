@@ -441,6 +441,8 @@ func TestConfigPanelShowsStreamRules(t *testing.T) {
 		{"end_session end_session", mockserver.EndSessionPath, "—", "—", "—", "—", "no limit"},
 		{"end_queuing end_queuing", mockserver.EndQueuingPath, "—", "—", "—", "—", "no limit"},
 		{"get_session_state get_session_state", mockserver.SessionStatePath, "—", "—", "—", "—", "no limit"},
+		{"send_msg send_msg", mockserver.SendMsgPath, "—", "—", "—", "—", "no limit"},
+		{"describe_chat_messages describe_chat_messages", mockserver.ChatMessagesPath, "—", "—", "—", "—", "no limit"},
 	}
 	if fmt.Sprint(rules) != fmt.Sprint(want) {
 		t.Errorf("stream rules shown:\n%q\nwant\n%q", rules, want)
@@ -679,6 +681,7 @@ func TestConversationsShown(t *testing.T) {
 	for _, want := range []string{"endpoint c2c", "endpoint group", "endpoint chatbot"} {
 		tb.waitTrue(want, `[...document.querySelectorAll("#streams .stream-head")].some(h => h.textContent.includes("`+want+`"))`, liveWithin)
 	}
+	tb.waitTrue("the chatbot's custom message", `[...document.querySelectorAll("#streams .client-message")].some(d => d.textContent.includes("chatbotPlugin 2, src 2, 1 chunks, isFinished 1"))`, liveWithin)
 	tb.waitTrue("the group's key in the exchanges", `[...document.querySelectorAll("#exchanges td.sid")].some(td => td.title === "group:team:support_bot")`, liveWithin)
 
 	tb.run(

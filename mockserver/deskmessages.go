@@ -1,0 +1,108 @@
+package mockserver
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// Roles of a Desk message's sender, as describe_chat_messages writes
+// FromAccountRole: the vendor's 1 user, 2 customer service (deskmock puts
+// the bot and the agent there, inferred), 3 system.
+const (
+	RoleUser    = 1
+	RoleService = 2
+	RoleSystem  = 3
+)
+
+// DeskMessage is one message of a Desk session, in the order the session
+// got it: the user's, the bot's (a stream, or send_msg), the agent's, and
+// the system's.
+type DeskMessage struct {
+	SessionID string `json:"session_id"`
+	// From is the sender's UserID: the user, the customer-service account,
+	// the agent.
+	From string `json:"from_account"`
+	Role int    `json:"from_account_role"`
+	// MsgBody is the message's body as IM writes it, for example
+	// [{"MsgType":"TIMTextElem","MsgContent":{"Text":"…"}}].
+	MsgBody string `json:"msg_body"`
+	// MsgKey names the stream of a streamed message, whose text is the
+	// stream's as it grows; empty for other messages.
+	MsgKey string    `json:"msg_key,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// Bounds of the messages the server keeps for describe_chat_messages:
+// the newest maxDeskMessages, in at most maxDeskMessageBytes; past either
+// the oldest message is forgotten first. A message counts its strings and
+// deskMessageBytes.
+const (
+	maxDeskMessages     = 100_000
+	maxDeskMessageBytes = 32 << 20
+	deskMessageBytes    = 128
+)
+
+// deskMessages keeps the Desk sessions' messages, all sessions in one
+// log, oldest first, each message's strings its own.
+type deskMessages struct {
+	mu    sync.Mutex
+	log   []DeskMessage
+	head  int
+	bytes int
+}
+
+func (m *DeskMessage) size() int {
+	return deskMessageBytes + len(m.SessionID) + len(m.From) + len(m.MsgBody) + len(m.MsgKey)
+}
+
+// add records a message, with copies of its strings.
+func (d *deskMessages) add(msg DeskMessage) {
+	msg.SessionID, msg.From = strings.Clone(msg.SessionID), strings.Clone(msg.From)
+	msg.MsgBody, msg.MsgKey = strings.Clone(msg.MsgBody), strings.Clone(msg.MsgKey)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.log = append(d.log, msg)
+	d.bytes += msg.size()
+	for len(d.log)-d.head > maxDeskMessages || d.bytes > maxDeskMessageBytes {
+		d.bytes -= d.log[d.head].size()
+		d.log[d.head] = DeskMessage{}
+		d.head++
+	}
+	if d.head > len(d.log)/2 {
+		d.log = append([]DeskMessage(nil), d.log[d.head:]...)
+		d.head = 0
+	}
+}
+
+// of returns a session's messages, oldest first.
+func (d *deskMessages) of(session string) []DeskMessage {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []DeskMessage
+	for _, m := range d.log[d.head:] {
+		if m.SessionID == session {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// held returns the bytes the messages hold.
+func (d *deskMessages) held() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return int64(d.bytes)
+}
+
+// reset forgets every message.
+func (d *deskMessages) reset() {
+	d.mu.Lock()
+	d.log, d.head, d.bytes = nil, 0, 0
+	d.mu.Unlock()
+}
+
+// textBody is the MsgBody of a text message.
+func textBody(text string) string {
+	return string(appendJSONString([]byte(`[{"MsgType":"TIMTextElem","MsgContent":{"Text":`), text)) + `}}]`
+}
