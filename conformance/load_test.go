@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -370,5 +371,13 @@ func TestREADME(t *testing.T) {
 		if !strings.Contains(readme, "| `"+c.Name+"` |") {
 			t.Errorf("README.md does not list the case %s", c.Name)
 		}
+	}
+	top, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`through (\d+)\s+scripted cases`).FindStringSubmatch(string(top))
+	if want := strconv.Itoa(len(builtin(t))); m == nil || m[1] != want {
+		t.Errorf("the README's conformance section says %q, want %s scripted cases", m, want)
 	}
 }

@@ -49,6 +49,7 @@ import zlib
 SESSION = ("SessionId", "session_id", False)
 FROM = ("From_Account", "from_account", True)
 TO = ("To_Account", "to_account", False)
+ROBOT = ("From_Account", "from_account", False)  # the chatbot: always sent
 ENDPOINTS = {
     "v1": {"path": "/v4/desk_http_svc/send_stream_msg", "conversation": [SESSION],
            "key": "MsgKey", "key_in_content": False, "indexed": False, "ended_code": 0},
@@ -61,7 +62,7 @@ ENDPOINTS = {
               "conversation": [("GroupId", "group_id", False), FROM],
               "key": "StreamMsgID", "key_in_content": True, "indexed": True, "ended_code": 90010},
     "chatbot": {"path": "/v4/openim_robot_http_svc/send_stream_msg",
-                "conversation": [("From_Account", "from_account", False), TO],
+                "conversation": [ROBOT, TO],
                 "key": "MsgKey", "key_in_content": False, "indexed": False, "ended_code": 0},
 }
 CALLS_PER_SECOND = 5
