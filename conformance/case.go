@@ -42,11 +42,13 @@ type CaseInput struct {
 	// SessionID, when set, is given instead of the derived one (it may be
 	// malformed on purpose, or a trigger SessionId); Desk's endpoints only.
 	SessionID string `json:"session_id,omitempty"`
-	// FromAccount, when set, is the sender of a c2c or group stream; when
-	// empty the client sends no From_Account.
+	// FromAccount, when set, is the sender of a c2c, group or chatbot
+	// stream; when empty the client sends no From_Account on c2c and
+	// group, and DefaultChatbot on chatbot.
 	FromAccount string `json:"from_account,omitempty"`
 	// ToAccount, when set, is given instead of the derived recipient of a
-	// c2c stream (it may be a trigger name such as trigger-20004-2).
+	// c2c or chatbot stream (it may be a trigger name such as
+	// trigger-20004-2).
 	ToAccount string `json:"to_account,omitempty"`
 	// GroupID, when set, is given instead of the derived group of a group
 	// stream (it may be a trigger name).
@@ -59,7 +61,7 @@ type CaseInput struct {
 	// UserSig is signed with it too.
 	SecretKey string `json:"secret_key,omitempty"`
 	// Version names the endpoint the client streams to: "v1" (the
-	// default), "v2", "c2c" or "group" (protocol.Endpoints).
+	// default), "v2", "c2c", "group" or "chatbot" (protocol.Endpoints).
 	Version string `json:"version,omitempty"`
 	// PausesMS are the milliseconds the client waits before each chunk.
 	PausesMS []int `json:"pauses_ms,omitempty"`
@@ -85,6 +87,9 @@ type MockSetup struct {
 	// c2c and group streams (strict ones refuse the names they lack).
 	Accounts *mockserver.Directory `json:"accounts,omitempty"`
 	Groups   *mockserver.Directory `json:"groups,omitempty"`
+	// Robots, when set, are the chatbots of the case's app instead of the
+	// default app's (@RBT#my_bot); an empty list leaves it none.
+	Robots *[]string `json:"robots,omitempty"`
 	// Desk, when false, makes the app a non-Desk app (141000).
 	Desk *bool `json:"desk,omitempty"`
 	// Faults are added in order; the first that matches a request fires.

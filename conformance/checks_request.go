@@ -255,10 +255,11 @@ func checkBodySchema(ev *evidence) verdict {
 
 // requestSchemas are the request schemas of the endpoints, by name.
 var requestSchemas = map[string]string{
-	protocol.VersionV1:    schemas.RequestFile,
-	protocol.VersionV2:    schemas.RequestV2File,
-	protocol.VersionC2C:   schemas.RequestC2CFile,
-	protocol.VersionGroup: schemas.RequestGroupFile,
+	protocol.VersionV1:      schemas.RequestFile,
+	protocol.VersionV2:      schemas.RequestV2File,
+	protocol.VersionC2C:     schemas.RequestC2CFile,
+	protocol.VersionGroup:   schemas.RequestGroupFile,
+	protocol.VersionChatbot: schemas.RequestChatbotFile,
 }
 
 // schemaMessage flattens a validation error into "/pointer: message"

@@ -53,7 +53,7 @@ func checkIndexSequence(ev *evidence) verdict {
 
 func checkPaced(ev *evidence) verdict {
 	if !ev.ep.Indexed {
-		return notApplicable("a %s case: the vendor states no rate for it", ev.ep.Name)
+		return notApplicable("a %s case: the vendor states no per-stream rate for it", ev.ep.Name)
 	}
 	if len(ev.calls) == 0 {
 		return noCalls

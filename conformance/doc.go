@@ -1,6 +1,6 @@
 // Package conformance grades a client of the streaming APIs (Desk's
 // send_stream_msg and send_stream_msg_v2, the native C2C and group
-// streams) against the mock; protocol.Endpoints says what differs between
+// streams, a chatbot's stream) against the mock; protocol.Endpoints says what differs between
 // them on the wire, and the checks read each call by it.
 //
 // A run takes cases (Builtin, LoadDir, ParseCases), starts a fresh mock on

@@ -61,8 +61,9 @@ func (c *Case) nameConversation(in *Input) {
 }
 
 // conversationName returns the value of a conversation field the case's
-// client is given: the case's own; for a field the endpoint requires, a
-// name derived from the case name, the same on every run; otherwise "".
+// client is given: the case's own; for a field the endpoint requires, the
+// default chatbot (a required From_Account) or a name derived from the
+// case name, the same on every run; otherwise "".
 func (c *Case) conversationName(f protocol.Field) string {
 	given := c.Input.names()
 	if v := given.Value(f); v != nil && *v != "" {
@@ -73,11 +74,23 @@ func (c *Case) conversationName(f protocol.Field) string {
 		return ""
 	case f.Input == "session_id":
 		return c.SessionID()
+	case f.Input == "from_account":
+		return DefaultChatbot()
 	}
 	// An account or group name: the field's name and 8 hexadecimal
 	// digits, such as "to-account-1f3a9c20" (within 32 bytes).
 	sum := sha256.Sum256([]byte("deskmock/conformance/" + f.Input + "/" + c.Name))
 	return strings.ReplaceAll(f.Input, "_", "-") + "-" + hex.EncodeToString(sum[:4])
+}
+
+// DefaultChatbot is the From_Account a chatbot case's client is given
+// unless the case gives one: the first chatbot of the mock's default app
+// (@RBT#my_bot), whatever the case's mock.robots.
+func DefaultChatbot() string {
+	if robots := mockserver.DefaultConfig().Apps[0].Robots; len(robots) > 0 {
+		return robots[0]
+	}
+	return ""
 }
 
 // names returns the conversation's names the case gives, in an Input.

@@ -144,7 +144,7 @@ func (c *Case) validate() error {
 	}
 	given := c.Input.names()
 	for _, f := range conversationFields() {
-		if v := given.Value(f); *v != "" && !slices.Contains(ep.Conversation, f) {
+		if v := given.Value(f); *v != "" && !slices.ContainsFunc(ep.Conversation, sameInput(f)) {
 			return fmt.Errorf("input/%s: endpoint %s has no %s", f.Input, ep.Name, f.Wire)
 		}
 	}
@@ -173,17 +173,23 @@ func (c *Case) validate() error {
 }
 
 // conversationFields returns every field that names a conversation on
-// some endpoint, once each.
+// some endpoint, once for each Input field that gives it (From_Account is
+// optional on c2c and group, required on chatbot: one Input field).
 func conversationFields() []protocol.Field {
 	var out []protocol.Field
 	for _, ep := range protocol.Endpoints() {
 		for _, f := range ep.Conversation {
-			if !slices.Contains(out, f) {
+			if !slices.ContainsFunc(out, sameInput(f)) {
 				out = append(out, f)
 			}
 		}
 	}
 	return out
+}
+
+// sameInput matches the fields given by f's Input field.
+func sameInput(f protocol.Field) func(protocol.Field) bool {
+	return func(g protocol.Field) bool { return g.Input == f.Input }
 }
 
 // CheckUnique fails when two cases share a name, naming both files.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,7 +74,24 @@ func TestBuiltinCoverage(t *testing.T) {
 			}
 		}
 	}
-	for name, trigger := range map[string]string{"c2c/retry/20004/second-call": "to_account", "group/retry/20004/second-call": "group_id"} {
+	// The chatbot stream gets v1's scenarios that its rules share, and
+	// the refusals of its sender.
+	for _, name := range []string{
+		"basic/one-chunk", "basic/three-chunks", "from-account/given", "retry/20004/second-call", "retry/10002/middle-chunk",
+		"faults/reset-after-apply/middle-chunk", "errors/10004-sender-not-chatbot", "errors/10004-chatbot-unknown",
+		"errors/70107-to-account-unknown",
+	} {
+		if c, ok := byName["chatbot/"+name]; !ok || c.Input.Version != "chatbot" {
+			t.Errorf("no case chatbot/%s streaming to chatbot", name)
+		}
+	}
+	if c := byName["chatbot/basic/one-chunk"]; len(c.Input.Chunks) != 1 || !c.Expect.OK {
+		t.Errorf("chatbot/basic/one-chunk: %d chunks, ok %v; want one chunk (Finish: 1 on the first call), ok", len(c.Input.Chunks), c.Expect.OK)
+	}
+	if c := byName["chatbot/errors/10004-chatbot-unknown"]; c.Mock.Robots == nil || slices.Contains(*c.Mock.Robots, DefaultChatbot()) || c.Input.FromAccount != "" {
+		t.Errorf("chatbot/errors/10004-chatbot-unknown: robots %v, from %q; want the app's chatbots without the default one, which the client is given", c.Mock.Robots, c.Input.FromAccount)
+	}
+	for name, trigger := range map[string]string{"c2c/retry/20004/second-call": "to_account", "group/retry/20004/second-call": "group_id", "chatbot/retry/20004/second-call": "to_account"} {
 		names := byName[name].Input.names()
 		if v := names.Value(protocol.Field{Input: trigger}); v == nil || *v != mockserver.TriggerName(20004, 2) {
 			t.Errorf("%s: %s is not the trigger name %s", name, trigger, mockserver.TriggerName(20004, 2))
@@ -80,7 +99,7 @@ func TestBuiltinCoverage(t *testing.T) {
 	}
 	for name, c := range byName {
 		for _, f := range c.Mock.Faults {
-			if c.Input.Version == "c2c" || c.Input.Version == "group" {
+			if v := c.Input.Version; v == "c2c" || v == "group" || v == "chatbot" {
 				if f.Match.Endpoint != c.Input.Version {
 					t.Errorf("%s: fault %+v does not match on endpoint %s", name, f.Match, c.Input.Version)
 				}
@@ -100,7 +119,10 @@ func TestRetryFaultsHitTheirChunk(t *testing.T) {
 	t.Parallel()
 	for _, c := range builtin(t) {
 		parts := strings.Split(c.Name, "/")
-		if parts[0] != "retry" || !strings.HasSuffix(parts[2], "-chunk") {
+		if _, ok := protocol.EndpointOf(parts[0]); ok {
+			parts = parts[1:] // v2/retry/..., chatbot/retry/...
+		}
+		if len(parts) < 3 || parts[0] != "retry" || !strings.HasSuffix(parts[2], "-chunk") {
 			continue
 		}
 		call := map[string]int{"first-chunk": 1, "middle-chunk": 2, "last-chunk": len(c.Input.Chunks)}[parts[2]]
@@ -168,6 +190,10 @@ func TestParseCasesErrors(t *testing.T) {
 		{"an empty From_Account", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "c2c", "from_account": "", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/from_account"}},
 		{"an ended session on group", `{"cases": [` + strings.Replace(valid, `"input": {`, `"mock": {"session": "ended"}, "input": {"version": "group", `, 1) + `]}`, []string{"/cases/0 (x/y)/mock/session", "not group"}},
 		{"accounts of the wrong shape", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"accounts": {"strict": "yes"}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/accounts/strict"}},
+		{"a GroupId on chatbot", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "chatbot", "group_id": "g", `, 1) + `]}`, []string{"/cases/0 (x/y)/input/group_id", "endpoint chatbot has no GroupId"}},
+		{"a chatbot without @RBT#", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"robots": ["my_bot"]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/robots/0"}},
+		{"robots not a list", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"robots": "@RBT#my_bot"}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/robots"}},
+		{"more chatbots than an app may have", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"robots": [`+strings.TrimSuffix(strings.Repeat(`"@RBT#b",`, 21), ",")+`]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/robots"}},
 		{"a group ID too long for the directory", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"groups": {"ids": ["`+strings.Repeat("g", 49)+`"]}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/groups/ids/0"}},
 	}
 	for _, tt := range tests {
@@ -249,6 +275,7 @@ func TestEndpointTable(t *testing.T) {
 	paths := map[string]string{
 		mockserver.V1: mockserver.EndpointPath, mockserver.V2: mockserver.EndpointV2Path,
 		mockserver.C2C: mockserver.EndpointC2CPath, mockserver.Group: mockserver.EndpointGroupPath,
+		mockserver.Chatbot: mockserver.EndpointChatbotPath,
 	}
 	for _, ep := range protocol.Endpoints() {
 		if want, ok := paths[ep.Name]; !ok || ep.Path != want {
@@ -289,6 +316,12 @@ func TestInputNamesTheConversation(t *testing.T) {
 		}},
 		{CaseInput{Version: "group", GroupID: "g1", FromAccount: "bot"}, func(c *Case, in Input) bool {
 			return in.GroupID == "g1" && in.FromAccount == "bot" && in.SessionID == ""
+		}},
+		{CaseInput{Version: "chatbot"}, func(c *Case, in Input) bool {
+			return in.FromAccount == "@RBT#my_bot" && strings.HasPrefix(in.ToAccount, "to-account-") && in.SessionID+in.GroupID == ""
+		}},
+		{CaseInput{Version: "chatbot", FromAccount: "@RBT#support", ToAccount: "user01"}, func(c *Case, in Input) bool {
+			return in.FromAccount == "@RBT#support" && in.ToAccount == "user01" && in.SessionID+in.GroupID == ""
 		}},
 	}
 	cfg := mockserver.DefaultConfig()
@@ -338,5 +371,13 @@ func TestREADME(t *testing.T) {
 		if !strings.Contains(readme, "| `"+c.Name+"` |") {
 			t.Errorf("README.md does not list the case %s", c.Name)
 		}
+	}
+	top, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`through (\d+)\s+scripted cases`).FindStringSubmatch(string(top))
+	if want := strconv.Itoa(len(builtin(t))); m == nil || m[1] != want {
+		t.Errorf("the README's conformance section says %q, want %s scripted cases", m, want)
 	}
 }

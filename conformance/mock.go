@@ -49,6 +49,9 @@ func startMock(c *Case) (*caseMock, error) {
 		cfg.Groups = *c.Mock.Groups
 		cfg.Groups.IDs = append([]string{}, c.Mock.Groups.IDs...)
 	}
+	if c.Mock.Robots != nil {
+		cfg.Apps[0].Robots = append([]string{}, *c.Mock.Robots...)
+	}
 	cfg.Endpoints = c.Mock.Endpoints
 	cfg.Envelope = c.Mock.Envelope
 	srv, err := mockserver.New(cfg)

@@ -29,17 +29,18 @@ type Input struct {
 	UserSig string `json:"usersig"`
 	// SessionID is the Desk session to stream on (v1, v2).
 	SessionID string `json:"session_id,omitempty"`
-	// FromAccount is the sender of a c2c or group stream; empty means the
-	// body carries no From_Account.
+	// FromAccount is the sender of a c2c, group or chatbot stream; on c2c
+	// and group, empty means the body carries no From_Account.
 	FromAccount string `json:"from_account,omitempty"`
-	// ToAccount is the recipient of a c2c stream.
+	// ToAccount is the recipient of a c2c or chatbot stream.
 	ToAccount string `json:"to_account,omitempty"`
 	// GroupID is the group of a group stream.
 	GroupID string `json:"group_id,omitempty"`
 	// Chunks are the chunks to stream, in order, as one message.
 	Chunks []string `json:"chunks"`
 	// Version names the endpoint to stream to: VersionV1 (also when
-	// empty), VersionV2, VersionC2C or VersionGroup (see Endpoints).
+	// empty), VersionV2, VersionC2C, VersionGroup or VersionChatbot (see
+	// Endpoints).
 	Version string `json:"version,omitempty"`
 	// PausesMS are the milliseconds to wait before sending each chunk, as
 	// a producer that stalls would; missing entries are 0. A chunk's
@@ -61,6 +62,10 @@ const (
 	// VersionGroup is the native send_group_stream_msg: v2's chunks in
 	// GroupId, the key named StreamMsgID.
 	VersionGroup = "group"
+	// VersionChatbot is a chatbot's openim_robot_http_svc/send_stream_msg:
+	// v1's Chunk and Finish from a chatbot (From_Account, required) to
+	// To_Account.
+	VersionChatbot = "chatbot"
 )
 
 // Endpoint is what a client needs to know of one endpoint to stream to it.
@@ -105,6 +110,8 @@ var (
 	fromField    = Field{Wire: "From_Account", Input: "from_account", Optional: true}
 	toField      = Field{Wire: "To_Account", Input: "to_account"}
 	groupField   = Field{Wire: "GroupId", Input: "group_id"}
+	// robotField is the chatbot that sends: From_Account, required.
+	robotField = Field{Wire: "From_Account", Input: "from_account"}
 )
 
 // endpoints are the endpoints a case may name, in the README's order.
@@ -116,6 +123,7 @@ var endpoints = []Endpoint{
 		KeyInContent: true, Indexed: true, EndedCode: 90010},
 	{Name: VersionGroup, Path: "/v4/stream_msg/send_group_stream_msg", Conversation: []Field{groupField, fromField}, Key: "StreamMsgID",
 		KeyInContent: true, Indexed: true, EndedCode: 90010},
+	{Name: VersionChatbot, Path: "/v4/openim_robot_http_svc/send_stream_msg", Conversation: []Field{robotField, toField}, Key: "MsgKey"},
 }
 
 // Endpoints returns every endpoint a case may name.

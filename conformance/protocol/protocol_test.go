@@ -44,6 +44,7 @@ func TestEnvConversation(t *testing.T) {
 		{Input{SessionID: "s"}, []string{"DESKMOCK_SESSION_ID=s", "DESKMOCK_FROM_ACCOUNT=", "DESKMOCK_TO_ACCOUNT=", "DESKMOCK_GROUP_ID="}},
 		{Input{Version: VersionC2C, FromAccount: "bot", ToAccount: "bob"}, []string{"DESKMOCK_VERSION=c2c", "DESKMOCK_FROM_ACCOUNT=bot", "DESKMOCK_TO_ACCOUNT=bob", "DESKMOCK_SESSION_ID="}},
 		{Input{Version: VersionGroup, GroupID: "g1"}, []string{"DESKMOCK_VERSION=group", "DESKMOCK_GROUP_ID=g1", "DESKMOCK_FROM_ACCOUNT="}},
+		{Input{Version: VersionChatbot, FromAccount: "@RBT#my_bot", ToAccount: "user01"}, []string{"DESKMOCK_VERSION=chatbot", "DESKMOCK_FROM_ACCOUNT=@RBT#my_bot", "DESKMOCK_TO_ACCOUNT=user01", "DESKMOCK_SESSION_ID="}},
 	} {
 		env := tt.in.Env()
 		for _, w := range tt.want {
@@ -65,6 +66,7 @@ func TestEndpointOf(t *testing.T) {
 		{VersionV2, VersionV2, "MsgKey", true, true},
 		{VersionC2C, VersionC2C, "StreamMsgID", true, true},
 		{VersionGroup, VersionGroup, "StreamMsgID", true, true},
+		{VersionChatbot, VersionChatbot, "MsgKey", true, false},
 		{"v3", "", "", false, false},
 		{"C2C", "", "", false, false},
 	} {

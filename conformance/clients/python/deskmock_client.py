@@ -9,20 +9,22 @@ chunks, and prints one JSON answer on stdout:
     deskmock conform -- python3 conformance/clients/python/deskmock_client.py
 
 Policy (see conformance/README.md): a fresh random per request, a 2 s timeout
-per request, retries of 20004, 20005, 141002, HTTP 5xx, dropped connections,
-timeouts and unreadable replies with the same body, at most 5 attempts per
-chunk with a doubling pause from 25 ms; any other code stops the stream.
+per request, retries of 10002, 20004, 20005, 141002, HTTP 5xx, dropped
+connections, timeouts and unreadable replies with the same body, at most 5
+attempts per chunk with a doubling pause from 25 ms; any other code stops the
+stream.
 
 "version" names the endpoint (ENDPOINTS): v1 send_stream_msg (the
 default), v2 send_stream_msg_v2, c2c send_c2c_stream_msg, group
-send_group_stream_msg. On v2, c2c and group it sends one TIMStreamElem chunk
-per call (Index from 1, IsLast: true on the last), at most 5 calls in any
-one second per stream; a retry answered the endpoint's ended code (v2:
-141004, c2c and group: 90010) after a lost reply means the lost attempt was
-applied; a continuation answered it otherwise means the stream ended: the
-message is sent once more in a new stream. On c2c and group the stream's key
-is the StreamMsgID, carried in MsgContent; From_Account is sent only when the
-case gives one.
+send_group_stream_msg, chatbot openim_robot_http_svc/send_stream_msg (v1's
+Chunk and Finish from the chatbot given as from_account). On v2, c2c and
+group it sends one TIMStreamElem chunk per call (Index from 1, IsLast: true
+on the last), at most 5 calls in any one second per stream; a retry answered
+the endpoint's ended code (v2: 141004, c2c and group: 90010) after a lost
+reply means the lost attempt was applied; a continuation answered it
+otherwise means the stream ended: the message is sent once more in a new
+stream. On c2c and group the stream's key is the StreamMsgID, carried in
+MsgContent; From_Account is sent only when the case gives one.
 """
 
 import base64
@@ -46,17 +48,22 @@ import zlib
 # continuation of an ended stream or a held Index.
 SESSION = ("SessionId", "session_id", False)
 FROM = ("From_Account", "from_account", True)
+TO = ("To_Account", "to_account", False)
+ROBOT = ("From_Account", "from_account", False)  # the chatbot: always sent
 ENDPOINTS = {
     "v1": {"path": "/v4/desk_http_svc/send_stream_msg", "conversation": [SESSION],
            "key": "MsgKey", "key_in_content": False, "indexed": False, "ended_code": 0},
     "v2": {"path": "/v4/desk_http_svc/send_stream_msg_v2", "conversation": [SESSION],
            "key": "MsgKey", "key_in_content": False, "indexed": True, "ended_code": 141004},
     "c2c": {"path": "/v4/stream_msg/send_c2c_stream_msg",
-            "conversation": [FROM, ("To_Account", "to_account", False)],
+            "conversation": [FROM, TO],
             "key": "StreamMsgID", "key_in_content": True, "indexed": True, "ended_code": 90010},
     "group": {"path": "/v4/stream_msg/send_group_stream_msg",
               "conversation": [("GroupId", "group_id", False), FROM],
               "key": "StreamMsgID", "key_in_content": True, "indexed": True, "ended_code": 90010},
+    "chatbot": {"path": "/v4/openim_robot_http_svc/send_stream_msg",
+                "conversation": [ROBOT, TO],
+                "key": "MsgKey", "key_in_content": False, "indexed": False, "ended_code": 0},
 }
 CALLS_PER_SECOND = 5
 COMPATIBLE_TEXT = "Please upgrade to see this message."
@@ -64,7 +71,7 @@ REQUEST_TIMEOUT = 2.0
 MAX_ATTEMPTS = 5
 FIRST_PAUSE = 0.025
 MAX_PAUSE = 0.4
-RETRYABLE_CODES = {20004, 20005, 141002}
+RETRYABLE_CODES = {10002, 20004, 20005, 141002}
 USERSIG_LIFETIME = 86400
 
 
@@ -280,8 +287,11 @@ def stream(case):
     if endpoint["indexed"]:
         return stream_indexed(case, endpoint, usersig)
     chunks = case["chunks"]
+    pauses = case.get("pauses_ms") or []
     key = ""
     for i, chunk in enumerate(chunks):
+        if i < len(pauses) and pauses[i] > 0:
+            time.sleep(pauses[i] / 1000)
         body = conversation(case, endpoint)
         body["Chunk"] = chunk
         if key:

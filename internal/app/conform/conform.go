@@ -37,7 +37,8 @@ const description = `
 Runs CLIENT_COMMAND once per conformance case, each time against a fresh mock
 of the streaming APIs on loopback, and grades it. The case's "version" names
 the endpoint: v1 send_stream_msg, v2 send_stream_msg_v2, c2c and group the
-native C2C and group streams. The client reads the case as one JSON object on
+native C2C and group streams, chatbot a chatbot's openim_robot_http_svc
+send_stream_msg. The client reads the case as one JSON object on
 stdin (also in DESKMOCK_* environment variables) and prints one JSON object
 on stdout: {"ok": true, "msg_key": "..."} or
 {"ok": false, "error_code": N, "error_info": "..."}. See conformance/README.md.

@@ -63,7 +63,7 @@ func TestMainHelp(t *testing.T) {
 	if code := Main(context.Background(), []string{"-h"}, nil, &stdout, &stderr); code != ExitPass || stderr.Len() > 0 {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
-	for _, want := range []string{"Usage: deskmock conform [flags] -- CLIENT_COMMAND", "--known-failing file", "--junit file", "\n  -v\n"} {
+	for _, want := range []string{"Usage: deskmock conform [flags] -- CLIENT_COMMAND", "--known-failing file", "--junit file", "\n  -v\n", "v1 send_stream_msg", "v2 send_stream_msg_v2", "c2c and group", "chatbot a chatbot's"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("help does not mention %q:\n%s", want, stdout.String())
 		}

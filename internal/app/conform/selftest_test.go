@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deskmock/deskmock/conformance"
+	"github.com/deskmock/deskmock/conformance/protocol"
 	goldenfile "github.com/deskmock/deskmock/internal/golden"
 )
 
@@ -35,9 +36,9 @@ var brokenClients = []struct {
 	cases  []string
 }{
 	{
-		// On v1 each call opens a stream of its own; on v2, c2c and group
-		// the second call, with no key and Index 2, is refused (141004,
-		// 90010) and the message fails.
+		// On v1 and chatbot each call opens a stream of its own; on v2,
+		// c2c and group the second call, with no key and Index 2, is
+		// refused (141004, 90010) and the message fails.
 		name:   "forgets-msgkey",
 		checks: []string{"outcome/expected", "stream/msgkey-reused", "stream/text-equals-chunks"},
 	},
@@ -51,7 +52,7 @@ var brokenClients = []struct {
 		name:   "never-retries-20004",
 		checks: []string{"outcome/expected", "retry/retryable-retried", "stream/text-equals-chunks"},
 		cases: []string{
-			"c2c/retry/20004/second-call", "group/retry/20004/second-call",
+			"c2c/retry/20004/second-call", "chatbot/retry/20004/second-call", "group/retry/20004/second-call",
 			"retry/20004/exhausted", "retry/20004/first-chunk", "retry/20004/last-chunk", "retry/20004/middle-chunk", "v2/retry/20004/middle-chunk",
 		},
 	},
@@ -263,6 +264,7 @@ func TestSelfTest(t *testing.T) {
 		{"console-never-retries-20004", "never-retries-20004", `^retry/20004/`},
 		{"console-keeps-dead-stream", "keeps-dead-stream", `^v2/stream/idle-timeout/paused$`},
 		{"console-forgets-msgkey-c2c", "forgets-msgkey", `^c2c/basic/three-chunks$`},
+		{"console-forgets-msgkey-chatbot", "forgets-msgkey", `^chatbot/basic/three-chunks$`},
 	} {
 		t.Run("golden/"+g.name, func(t *testing.T) {
 			t.Parallel()
@@ -312,5 +314,43 @@ func TestREADMEListsBrokenClients(t *testing.T) {
 		if !strings.Contains(string(b), "| `"+c.name+"` |") {
 			t.Errorf("conformance/README.md does not list the broken client %s", c.name)
 		}
+	}
+}
+
+// TestPythonEndpointsAreTheProtocols: the Python client's table of
+// endpoints says what protocol.Endpoints says, row for row.
+func TestPythonEndpointsAreTheProtocols(t *testing.T) {
+	t.Parallel()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed")
+	}
+	dir := filepath.Join(moduleRoot, "conformance", "clients", "python")
+	out, err := exec.Command(python, "-c", `import json, sys; sys.path.insert(0, sys.argv[1]); import deskmock_client as c; print(json.dumps(c.ENDPOINTS))`, dir).Output()
+	if err != nil {
+		t.Fatalf("reading ENDPOINTS: %v", err)
+	}
+	type row struct {
+		Path         string  `json:"path"`
+		Conversation [][]any `json:"conversation"`
+		Key          string  `json:"key"`
+		KeyInContent bool    `json:"key_in_content"`
+		Indexed      bool    `json:"indexed"`
+		EndedCode    int     `json:"ended_code"`
+	}
+	var got map[string]row
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]row{}
+	for _, ep := range protocol.Endpoints() {
+		r := row{Path: ep.Path, Key: ep.Key, KeyInContent: ep.KeyInContent, Indexed: ep.Indexed, EndedCode: ep.EndedCode}
+		for _, f := range ep.Conversation {
+			r.Conversation = append(r.Conversation, []any{f.Wire, f.Input, f.Optional})
+		}
+		want[ep.Name] = r
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("deskmock_client.py's ENDPOINTS (-protocol.Endpoints +python):\n%s", d)
 	}
 }

@@ -13,11 +13,12 @@ import (
 )
 
 const description = `
-The reference client of send_stream_msg, send_stream_msg_v2 and the native
-C2C and group streams (the case's "version" says which: v1, v2, c2c,
-group). It reads one conformance case as JSON on stdin, streams its chunks
-to the mock (retrying what a careful client retries, and on v2, c2c and
-group pacing its calls), and prints one answer as JSON on stdout:
+The reference client of send_stream_msg, send_stream_msg_v2, the native
+C2C and group streams and a chatbot's stream (the case's "version" says
+which: v1, v2, c2c, group, chatbot). It reads one conformance case as JSON
+on stdin, streams its chunks to the mock (retrying what a careful client
+retries, and on v2, c2c and group pacing its calls), and prints one answer
+as JSON on stdout:
 {"ok": true, "msg_key": "..."} or {"ok": false, "error_code": N, "error_info": "..."}.
 Run it under the conformance runner:
 

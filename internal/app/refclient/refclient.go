@@ -1,6 +1,6 @@
 // Package refclient is deskmock's reference client of the streaming APIs
 // (Desk's send_stream_msg and send_stream_msg_v2, the native C2C and group
-// streams): a careful client that speaks the conformance protocol (one
+// streams, a chatbot's stream): a careful client that speaks the conformance protocol (one
 // case as JSON on stdin, one answer as JSON on stdout) and streams the
 // chunks the way conformance/README.md asks: a fresh random per request, a
 // timeout per request, the same chunk and key on every retry, a bounded
@@ -75,7 +75,7 @@ type Bugs struct {
 	// NeverRetry lists retryable codes that are not retried.
 	NeverRetry []int
 	// DoubleMiddleChunk sends the second chunk twice when there are at
-	// least three chunks (v1 only).
+	// least three chunks (v1 and chatbot only).
 	DoubleMiddleChunk bool
 	// IndexFromZero numbers indexed chunks from 0 instead of 1.
 	IndexFromZero bool

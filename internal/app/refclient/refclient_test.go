@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -20,6 +22,7 @@ func TestStream(t *testing.T) {
 		name      string
 		faults    []mockserver.Fault
 		bugs      Bugs
+		chatbot   string // the chatbot that streams, on the chatbot endpoint; "" streams on v1
 		want      Answer // MsgKey is checked against the stream when OK
 		wantText  []string
 		wantCalls int
@@ -61,6 +64,21 @@ func TestStream(t *testing.T) {
 			wantText:  []string{"Hello, "},
 			wantCalls: 2,
 		},
+		{name: "chatbot", chatbot: "@RBT#my_bot", want: Answer{OK: true}, wantText: []string{"Hello, this is Tencent Cloud."}, wantCalls: 3},
+		{
+			name:      "chatbot: 10002 once is retried",
+			chatbot:   "@RBT#my_bot",
+			faults:    []mockserver.Fault{{Match: mockserver.FaultMatch{Endpoint: mockserver.Chatbot, Call: 2}, Action: mockserver.FaultAction{ErrorCode: 10002}, Times: 1}},
+			want:      Answer{OK: true},
+			wantText:  []string{"Hello, this is Tencent Cloud."},
+			wantCalls: 4,
+		},
+		{
+			name:      "chatbot: a sender that is no chatbot gets 10004, not retried",
+			chatbot:   "@RBT#nobody",
+			want:      Answer{ErrorCode: 10004, ErrorInfo: "Invalid parameter: a required field is missing or malformed."},
+			wantCalls: 1,
+		},
 		{name: "bug: forget MsgKey", bugs: Bugs{ForgetMsgKey: true}, want: Answer{OK: true}, wantText: []string{"Hello, ", "this is ", "Tencent Cloud."}, wantCalls: 3},
 		{name: "bug: double the middle chunk", bugs: Bugs{DoubleMiddleChunk: true}, want: Answer{OK: true}, wantText: []string{"Hello, this is this is Tencent Cloud."}, wantCalls: 4},
 	}
@@ -76,6 +94,9 @@ func TestStream(t *testing.T) {
 			in := Input{
 				BaseURL: ts.URL, SDKAppID: ts.App.SDKAppID, Identifier: ts.Identifier, SecretKey: ts.App.SecretKey,
 				SessionID: "fd8a2e30-54de-4e40-bcaf-02718409c5cf", Chunks: chunks,
+			}
+			if tt.chatbot != "" {
+				in.Version, in.SessionID, in.FromAccount, in.ToAccount = protocol.VersionChatbot, "", tt.chatbot, "user01"
 			}
 			got := Stream(context.Background(), in, Options{Backoff: time.Millisecond, Bugs: tt.bugs})
 			streams := ts.Streams()
@@ -160,5 +181,42 @@ func TestMainCommandLine(t *testing.T) {
 	}
 	if code := Main(nil, strings.NewReader("not json"), &out, &errOut, Bugs{}); code != 2 {
 		t.Errorf("exit %d on a bad case, want 2", code)
+	}
+}
+
+// TestStreamWaitsThePauses: on the endpoints without an Index too, the
+// client waits each chunk's pause before sending it, as a stalling
+// producer would.
+func TestStreamWaitsThePauses(t *testing.T) {
+	t.Parallel()
+	const pause = 300 * time.Millisecond
+	for _, version := range []string{protocol.VersionV1, protocol.VersionChatbot} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			ts := mockserver.NewTestServer(t)
+			in := Input{
+				BaseURL: ts.URL, SDKAppID: ts.App.SDKAppID, Identifier: ts.Identifier, SecretKey: ts.App.SecretKey,
+				Version: version, Chunks: []string{"Hello, ", "this is ", "Tencent Cloud."}, PausesMS: []int{0, 0, int(pause / time.Millisecond)},
+			}
+			if version == protocol.VersionChatbot {
+				in.FromAccount, in.ToAccount = "@RBT#my_bot", "user01"
+			} else {
+				in.SessionID = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+			}
+			if got := Stream(context.Background(), in, Options{}); !got.OK {
+				t.Fatalf("answer = %+v", got)
+			}
+			ex := ts.Requests(mockserver.ExchangeFilter{})
+			if len(ex) != 3 {
+				t.Fatalf("%d requests, want 3", len(ex))
+			}
+			slices.SortFunc(ex, func(a, b mockserver.Exchange) int { return a.Time.Compare(b.Time) })
+			if d := ex[2].Time.Sub(ex[1].Time); d < pause {
+				t.Errorf("the third call came %s after the second, want the pause of %s at least", d, pause)
+			}
+			if d := ex[1].Time.Sub(ex[0].Time); d >= pause {
+				t.Errorf("the second call came %s after the first, which has no pause", d)
+			}
+		})
 	}
 }

@@ -115,6 +115,9 @@ func (c *client) stream(ctx context.Context) Answer {
 	}
 	var key string
 	for i := 0; i < len(chunks); i++ {
+		if err := sleep(ctx, c.in.Pause(i)); err != nil {
+			return answerOf(err)
+		}
 		last := i == len(chunks)-1
 		b := append(c.conversation(), member{"Chunk", chunks[i]})
 		if key != "" && !c.opts.Bugs.ForgetMsgKey {
