@@ -103,9 +103,10 @@ func accountProblem(field, name string) string {
 }
 
 // missing returns the check that a conversation the server does not know
-// (an ended session; in strict mode, an account or group not configured)
-// fails, and why; "" when it is known.
-func (s *Server) missing(c conversation) (codes.Check, string) {
+// (an ended session; in strict mode, an account or group not configured,
+// a chatbot of the app being an account) fails, and why; "" when it is
+// known.
+func (s *Server) missing(c conversation, app *App) (codes.Check, string) {
 	switch c.kind {
 	case inSession:
 		if !s.sessions.open(c.id) {
@@ -124,7 +125,8 @@ func (s *Server) missing(c conversation) (codes.Check, string) {
 			return codes.CheckGroupUnknown, "group " + strconv.Quote(c.id) + " was removed, or is not configured in strict mode"
 		}
 	}
-	if c.hasFrom && !s.accounts.open(c.from) {
+	// A chatbot of the app is one of its accounts, whether listed or not.
+	if c.hasFrom && !s.accounts.open(c.from) && !s.robots.valid(app.SDKAppID, c.from) {
 		return codes.CheckAccountUnknown, "From_Account " + strconv.Quote(c.from) + " is not a known account (accounts are strict)"
 	}
 	return "", ""

@@ -398,7 +398,7 @@ func (s *Server) checkConversation(ep *endpoint, in *incoming, out *outcome) ver
 	if conv := in.call.conv; ep.fromRobot && !s.robots.valid(in.app.SDKAppID, conv.from) {
 		return fail(codes.CheckNotRobot, "From_Account "+strconv.Quote(conv.from)+" is not a chatbot of app "+strconv.FormatUint(in.app.SDKAppID, 10)+" (create it with create_robot, or list it in the app's robots)")
 	}
-	if c, why := s.missing(in.call.conv); c != "" {
+	if c, why := s.missing(in.call.conv, in.app); c != "" {
 		return fail(c, why)
 	}
 	return verdict{}

@@ -170,3 +170,16 @@ func TestChatbotStream(t *testing.T) {
 		t.Errorf("GET /__admin/streams/KEY: %s", raw)
 	}
 }
+
+// With strict accounts, a chatbot of the app is one of its accounts: it
+// may stream to a known user without being listed.
+func TestChatbotIsAnAccount(t *testing.T) {
+	ts := NewTestServer(t, Option(func(c *Config) { c.Accounts = Directory{Strict: true, IDs: []string{"user01"}} }))
+	url := ts.APIURL(EndpointChatbotPath)
+	if r := post(t, url, `{"From_Account":"@RBT#my_bot","To_Account":"user01","Chunk":"hi","Finish":1}`); r.ErrorCode != 0 {
+		t.Errorf("a chatbot not listed in accounts: %+v, want 0", r)
+	}
+	if r := post(t, url, `{"From_Account":"@RBT#my_bot","To_Account":"user02","Chunk":"hi","Finish":1}`); r.ErrorCode != 70107 {
+		t.Errorf("to a user not listed: %+v, want 70107", r)
+	}
+}
