@@ -440,8 +440,17 @@ func TestPlanRedactsAndSendsNothing(t *testing.T) {
 	if n := strings.Count(out, "usersig=REDACTED"); n < len(v1Probes)-2 {
 		t.Errorf("%d redacted UserSigs in the plan, want one per probe:\n%s", n, out)
 	}
-	if !strings.Contains(out, "needs --session ID --allow-writes") {
-		t.Errorf("the plan does not say which probes need a live session:\n%s", out)
+	for _, want := range []string{
+		"needs --session ID --allow-writes",
+		"needs --account USER --robot ID --allow-writes",
+		"creates the chatbot " + CalibrateRobot + ": needs --allow-writes",
+		// The probes that create a chatbot say how they delete it.
+		`then, to undo what it wrote, calls ` + DeleteRobot.Path + ` with {"Robot_Account":"` + CalibrateRobot + `"}`,
+		`first calls ` + CreateRobot.Path + ` with {"UserID":"` + CalibrateRobot + `"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan lacks %q:\n%s", want, out)
+		}
 	}
 }
 

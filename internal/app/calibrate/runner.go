@@ -413,6 +413,9 @@ func (r *runner) side(ctx context.Context, p Probe, upstream bool) (*Answer, err
 	if own.OK() && own.MsgKey != "" && p.Setup == "" {
 		msgKey = own.MsgKey
 	}
+	if msgKey == PhMsgKey && strings.Contains(p.After, PhMsgKey) {
+		return own, nil // no stream was opened: nothing to end
+	}
 	if _, err := r.sendCall(ctx, base, p, call{part: partAfter, msgKey: msgKey}, rec, true); err != nil {
 		return nil, err
 	}

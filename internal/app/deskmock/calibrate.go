@@ -24,10 +24,10 @@ schema violations, malformed or unknown SessionId, account, group or
 chatbot...), on send_stream_msg, send_stream_msg_v2, the native C2C and
 group streams, a chatbot's stream and the chatbot accounts' APIs
 (openim_robot_http_svc: send_stream_msg, create_robot, delete_robot,
-get_all_robots), to the upstream (--upstream or --region) and to a local mock configured
-like it (same sdkappid, identifier and secret key; strict sessions,
-accounts and groups), then compares ErrorCode and ErrorInfo probe by
-probe.
+get_all_robots), to the upstream (--upstream or --region) and to a local
+mock configured like it (same sdkappid, identifier and secret key; strict
+sessions, accounts and groups), then compares ErrorCode and ErrorInfo
+probe by probe.
 
 Safety: by default only probes that cannot deliver a message run. Probes on
 a live conversation (a first chunk, an unknown MsgKey, a chunk after the
