@@ -63,6 +63,12 @@ var upstreamOverrides = map[codes.Check]codes.Override{
 	c2c(codes.CheckAccountUnknown):   {Code: 20003},
 	codes.CheckGroupUnknown:          {Info: "Group is gone."},
 	group(codes.CheckStreamFinished): {Info: "Stream is over."},
+	// Rows of the chatbot APIs: one only the chatbot stream runs, one of
+	// two endpoints, and one where the endpoint has a default of its own.
+	codes.CheckNotRobot: {Code: 20003},
+	codes.EndpointCheck(mockserver.CreateRobot, codes.CheckRobotIDMalformed): {Info: "UserID must start with @RBT#."},
+	codes.EndpointCheck(mockserver.GetAllRobots, codes.CheckNotAdmin):        {Code: 10002},
+	codes.EndpointCheck(mockserver.Chatbot, codes.CheckStreamFinished):       {Code: 20001},
 }
 
 // v1, v2, c2c and group are the override keys of one endpoint's check.
@@ -77,6 +83,7 @@ func group(c codes.Check) codes.Check { return codes.EndpointCheck("group", c) }
 // stream's own default alone), sorted.
 var differOnBoth = []string{
 	"c2c/account-unknown", "c2c/stream-rate",
+	"chatbot/sender-not-robot", "chatbot/stream-finished", "create_robot/robot-id-malformed", "get_all_robots/not-admin",
 	"group/group-unknown", "group/stream-finished", "group/stream-rate",
 	"v1/body-not-json", "v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired",
 	"v2/body-schema", "v2/body-schema-event", "v2/body-schema-index", "v2/body-schema-islast", "v2/body-too-large",
@@ -198,6 +205,8 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		codes.CheckMessageTooLarge:        {Code: 90002},
 		codes.CheckAccountMalformed:       {Code: 90002},
 		group(codes.CheckMsgKeyUnknown):   {Code: 10004},
+		codes.CheckRobotUnknown:           {Code: 10008},
+		codes.EndpointCheck(mockserver.Chatbot, codes.CheckMsgKeyUnknown): {Info: "MsgKey is unknown."},
 	}
 	up, id := startUpstream(t, overrides)
 	opts := Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)}
@@ -213,7 +222,7 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := file.String()
-	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended", "c2c/account-malformed", "group/msgkey-unknown"} {
+	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended", "c2c/account-malformed", "group/msgkey-unknown", "delete_robot/robot-unknown", "chatbot/msgkey-unknown"} {
 		if !strings.Contains(text, "# probe "+probe+" ") {
 			t.Errorf("the config names no probe %s:\n%s", probe, text)
 		}
