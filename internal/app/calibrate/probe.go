@@ -22,7 +22,8 @@ type API struct {
 	Name string `json:"name"`
 	// Path is the endpoint's path.
 	Path string `json:"path"`
-	// Live is the kind of conversation its Live probes write to.
+	// Live is the kind of conversation its Live probes write to; "" on
+	// the chatbot accounts' APIs, whose probes write no conversation.
 	Live Live `json:"live"`
 }
 

@@ -40,15 +40,17 @@ type Options struct {
 	Upstream string
 	// Identity is the app and administrator the probes act as.
 	Identity Identity
-	// AllowWrites runs the probes marked Live, which need
-	// Identity.Session and may deliver messages to it.
+	// AllowWrites runs the probes marked Live, each with the live names
+	// it uses given (Identity.Session, Account, Group, Robot): they may
+	// deliver messages there, or create and delete CalibrateRobot.
 	AllowWrites bool
 	// Probes are the probes to run; nil means Probes().
 	Probes []Probe
 	// Mock is the configuration of the local mock; nil means one app made
 	// of Identity. Either way the app of Identity is set up as Identity
-	// says (key, administrator), and the mock's sessions are strict (like
-	// the real service's) with the live session open.
+	// says (key, administrator), and the mock's sessions, accounts and
+	// groups are strict (like the real service's) with the live ones
+	// open and the live chatbot one of the app's.
 	Mock *mockserver.Config
 	// Rate is the most requests per second sent to the upstream, save the
 	// burst of a probe with Burst (the rate rule's), which goes at once.
