@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/app/calibrate"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -162,12 +163,17 @@ func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
 	cfg.Apps[0].Robots = []string{liveRobot}
 	session := "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(session))
-	start := time.Now()
 	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
 		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--account", liveAccount, "--group", liveGroup,
 		"--robot", liveRobot, "--allow-writes", "--upstream-is-deskmock")
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("took %s: --upstream-is-deskmock should move the upstream's clock, not wait", took)
+	// calibrate moves the upstream's clock or waits, never both: a clock
+	// ahead by every probe's Wait means no probe waited.
+	var wait time.Duration
+	for _, p := range calibrate.Probes() {
+		wait += p.Wait
+	}
+	if ahead := up.Now().Sub(time.Now()); wait == 0 || ahead < wait-time.Second {
+		t.Errorf("the upstream's clock is %s ahead, want %s: --upstream-is-deskmock should move it, not wait", ahead, wait)
 	}
 	if r.code != ExitOK {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
