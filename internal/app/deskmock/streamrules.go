@@ -22,7 +22,7 @@ func (f *streamRuleFlags) Set(v string) error {
 
 // streamRuleNames are the rules a flag can set, as the configuration names
 // them under endpoints.VERSION.
-var streamRuleNames = []string{"idle_timeout", "refuse_after_end", "calls_per_second", "max_message_bytes", "max_body_bytes"}
+var streamRuleNames = []string{"idle_timeout", "refuse_after_end", "calls_per_second", "max_message_bytes", "max_body_bytes", "app_calls_per_second"}
 
 // apply sets the rules in cfg.Endpoints, in the order given, each over
 // the configuration's value. The value is read as the configuration file
