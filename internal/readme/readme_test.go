@@ -145,8 +145,8 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// TestWalkthrough runs the README's curl walk-throughs, v1, v2, c2c and
-// group, against a real deskmock binary, built where the README's
+// TestWalkthrough runs the README's curl walk-throughs, v1, v2, c2c,
+// group and chatbot, against a real deskmock binary, built where the README's
 // "bin/deskmock" would be, with a free port in place of 8780.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
@@ -185,6 +185,15 @@ func TestWalkthrough(t *testing.T) {
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 			`"version":"group",.*"conversation":"group:demo_group:support_bot","state":"finished","chunks":\["\*\*Hello\*\*, ","this is ","Tencent Cloud."\],"indexes":\[1,2,3\],"text":"\*\*Hello\*\*, this is Tencent Cloud.",.*"finished":true,"calls":3`,
+		}},
+		{"walkthrough-chatbot", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
+			`"version":"chatbot",.*"conversation":"c2c:@RBT#helper:user01","state":"finished","chunks":\["Hello, ","this is ","Tencent Cloud."\],"text":"Hello, this is Tencent Cloud.",.*"chatbot_message":\{"chatbotPlugin":2,"src":2,"chunks":\["Hello, ","this is ","Tencent Cloud."\],"isFinished":1\},"finished":true,"calls":3`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `,"Robot_Account":\["@RBT#helper","@RBT#my_bot"\]\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 		}},
 	}
 	dir := t.TempDir()

@@ -38,6 +38,8 @@ const (
 	liveGroup   = "calibrate_live_group"
 	// sender is an account the upstream knows, to send from.
 	sender = "calibrate_bot"
+	// liveRobot is the chatbot the upstream knows, which streams.
+	liveRobot = "@RBT#calibrate_bot"
 )
 
 // upstreamOverrides are where the test upstream differs from deskmock's
@@ -61,6 +63,12 @@ var upstreamOverrides = map[codes.Check]codes.Override{
 	c2c(codes.CheckAccountUnknown):   {Code: 20003},
 	codes.CheckGroupUnknown:          {Info: "Group is gone."},
 	group(codes.CheckStreamFinished): {Info: "Stream is over."},
+	// Rows of the chatbot APIs: one only the chatbot stream runs, one of
+	// two endpoints, and one where the endpoint has a default of its own.
+	codes.CheckNotRobot: {Code: 20003},
+	codes.EndpointCheck(mockserver.CreateRobot, codes.CheckRobotIDMalformed): {Info: "UserID must start with @RBT#."},
+	codes.EndpointCheck(mockserver.GetAllRobots, codes.CheckNotAdmin):        {Code: 10002},
+	codes.EndpointCheck(mockserver.Chatbot, codes.CheckStreamFinished):       {Code: 20001},
 }
 
 // v1, v2, c2c and group are the override keys of one endpoint's check.
@@ -75,6 +83,7 @@ func group(c codes.Check) codes.Check { return codes.EndpointCheck("group", c) }
 // stream's own default alone), sorted.
 var differOnBoth = []string{
 	"c2c/account-unknown", "c2c/stream-rate",
+	"chatbot/sender-not-robot", "chatbot/stream-finished", "create_robot/robot-id-malformed", "get_all_robots/not-admin",
 	"group/group-unknown", "group/stream-finished", "group/stream-rate",
 	"v1/body-not-json", "v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired",
 	"v2/body-schema", "v2/body-schema-event", "v2/body-schema-index", "v2/body-schema-islast", "v2/body-too-large",
@@ -92,11 +101,12 @@ func startUpstream(t *testing.T, overrides map[codes.Check]codes.Override) (*moc
 	t.Helper()
 	cfg := mockserver.DefaultConfig()
 	cfg.Codes = overrides
-	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount, sender}}
+	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount, sender, liveRobot}}
 	cfg.Groups = mockserver.Directory{Strict: true, IDs: []string{liveGroup}}
+	cfg.Apps[0].Robots = []string{liveRobot}
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(liveSession))
 	return up, Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey,
-		Session: liveSession, Account: liveAccount, Group: liveGroup}
+		Session: liveSession, Account: liveAccount, Group: liveGroup, Robot: liveRobot}
 }
 
 // fixedNow stamps reports in tests.
@@ -140,10 +150,19 @@ func TestFindsExactlyTheRowsThatDiffer(t *testing.T) {
 	overrides := upstreamOverrides
 	up, id := startUpstream(t, overrides)
 	var journal bytes.Buffer
-	start := time.Now()
-	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Journal: &journal, AdvanceUpstream: advancing(up)})
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("the run took %s: the idle probe waited instead of moving the clocks", took)
+	// The runner moves the upstream's clock or waits, never both: a clock
+	// moved by every probe's Wait means no probe waited.
+	var moved, wait time.Duration
+	for _, p := range Probes() {
+		wait += p.Wait
+	}
+	advance := func(ctx context.Context, d time.Duration) error {
+		moved += d
+		return advancing(up)(ctx, d)
+	}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Journal: &journal, AdvanceUpstream: advance})
+	if moved != wait || wait == 0 {
+		t.Errorf("the upstream's clock moved %s, want %s: an idle probe waited instead", moved, wait)
 	}
 
 	if diff := cmp.Diff(differOnBoth, withOutcome(rep, Differ)); diff != "" {
@@ -195,6 +214,8 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		codes.CheckMessageTooLarge:        {Code: 90002},
 		codes.CheckAccountMalformed:       {Code: 90002},
 		group(codes.CheckMsgKeyUnknown):   {Code: 10004},
+		codes.CheckRobotUnknown:           {Code: 10008},
+		codes.EndpointCheck(mockserver.Chatbot, codes.CheckMsgKeyUnknown): {Info: "MsgKey is unknown."},
 	}
 	up, id := startUpstream(t, overrides)
 	opts := Options{Upstream: up.URL, Identity: id, AllowWrites: true, AdvanceUpstream: advancing(up)}
@@ -210,7 +231,7 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := file.String()
-	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended", "c2c/account-malformed", "group/msgkey-unknown"} {
+	for _, probe := range []string{"v1/usersig-expired", "v1/body-schema", "v2/body-schema", "v1/random", "v1/session-not-found", "v2/sessionid-malformed", "v2/stream-idle-ended", "c2c/account-malformed", "group/msgkey-unknown", "delete_robot/robot-unknown", "chatbot/msgkey-unknown"} {
 		if !strings.Contains(text, "# probe "+probe+" ") {
 			t.Errorf("the config names no probe %s:\n%s", probe, text)
 		}
@@ -288,28 +309,31 @@ func TestUpstreamFailuresAreReportedPerProbe(t *testing.T) {
 	})
 }
 
-// A live probe runs only with writes allowed and the live conversation of
-// its endpoint given; no request reaches a conversation not given.
+// A live probe runs only with writes allowed and every live name it uses
+// given; no request reaches a conversation not given, and the chatbot
+// the probes create is deleted again.
 func TestLiveProbesNeedTheirConversationAndWrites(t *testing.T) {
 	up, full := startUpstream(t, nil)
 	for _, tt := range []struct {
-		name                    string
-		session, account, group string
-		allowWrites             bool
-		live                    []Live // the kinds whose probes run
+		name                           string
+		session, account, group, robot string
+		allowWrites                    bool
+		live                           []Live // the names given, whose probes run
 	}{
-		{"default", "", "", "", false, nil},
-		{"session only", liveSession, "", "", false, nil},
-		{"all without writes", liveSession, liveAccount, liveGroup, false, nil},
-		{"writes only", "", "", "", true, nil},
-		{"session", liveSession, "", "", true, []Live{LiveSession}},
-		{"account", "", liveAccount, "", true, []Live{LiveAccount}},
-		{"group", "", "", liveGroup, true, []Live{LiveGroup}},
-		{"all", liveSession, liveAccount, liveGroup, true, []Live{LiveSession, LiveAccount, LiveGroup}},
+		{"default", "", "", "", "", false, nil},
+		{"session only", liveSession, "", "", "", false, nil},
+		{"all without writes", liveSession, liveAccount, liveGroup, liveRobot, false, nil},
+		{"writes only", "", "", "", "", true, nil},
+		{"session", liveSession, "", "", "", true, []Live{LiveSession}},
+		{"account", "", liveAccount, "", "", true, []Live{LiveAccount}},
+		{"group", "", "", liveGroup, "", true, []Live{LiveGroup}},
+		{"robot", "", "", "", liveRobot, true, []Live{LiveRobot}},
+		{"account and robot", "", liveAccount, "", liveRobot, true, []Live{LiveAccount, LiveRobot}},
+		{"all", liveSession, liveAccount, liveGroup, liveRobot, true, []Live{LiveSession, LiveAccount, LiveGroup, LiveRobot}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			id := full
-			id.Session, id.Account, id.Group = tt.session, tt.account, tt.group
+			id.Session, id.Account, id.Group, id.Robot = tt.session, tt.account, tt.group, tt.robot
 			opts := Options{Upstream: up.URL, Identity: id, AllowWrites: tt.allowWrites, AdvanceUpstream: advancing(up)}
 			announced := map[string]bool{}
 			for _, p := range LiveProbes(opts) {
@@ -321,9 +345,10 @@ func TestLiveProbesNeedTheirConversationAndWrites(t *testing.T) {
 				for _, c := range []struct {
 					kind Live
 					name string
-				}{{LiveSession, liveSession}, {LiveAccount, liveAccount}, {LiveGroup, liveGroup}} {
-					if strings.Contains(e.Body, `"`+c.name+`"`) && !slices.Contains(tt.live, c.kind) {
-						t.Errorf("a request reached the live %s: %s", c.kind, textcut.Cut(e.Body, 200))
+				}{{LiveSession, liveSession}, {LiveAccount, liveAccount}, {LiveGroup, liveGroup}, {LiveRobot, liveRobot}, {"", CalibrateRobot}} {
+					given := slices.Contains(tt.live, c.kind) || (c.kind == "" && tt.allowWrites)
+					if strings.Contains(e.Body, `"`+c.name+`"`) && !given {
+						t.Errorf("a request reached the live %q: %s", c.name, textcut.Cut(e.Body, 200))
 					}
 				}
 			}
@@ -331,16 +356,29 @@ func TestLiveProbesNeedTheirConversationAndWrites(t *testing.T) {
 				if !p.Live {
 					continue
 				}
-				runs := slices.Contains(tt.live, p.API.Live)
+				runs := tt.allowWrites
+				for _, kind := range p.needs() {
+					runs = runs && slices.Contains(tt.live, kind)
+				}
 				if skipped := rep.Results[i].Outcome == Skipped; skipped == runs || announced[p.Name] != runs {
 					t.Errorf("%s: %s (announced %v), want it to run: %v", p.Name, rep.Results[i].Outcome, announced[p.Name], runs)
 				}
-				if !runs && !strings.Contains(rep.Results[i].Note, "needs "+liveFlags[p.API.Live]+" --allow-writes") {
-					t.Errorf("%s: note %q does not name the flag", p.Name, rep.Results[i].Note)
+				for _, kind := range p.needs() {
+					if !runs && !strings.Contains(rep.Results[i].Note, liveFlags[kind]) {
+						t.Errorf("%s: note %q does not name %s", p.Name, rep.Results[i].Note, liveFlags[kind])
+					}
+				}
+				if !runs && !strings.HasSuffix(rep.Results[i].Note, " --allow-writes") {
+					t.Errorf("%s: note %q does not name --allow-writes", p.Name, rep.Results[i].Note)
 				}
 			}
 			if !rep.Summary.Parity {
 				t.Errorf("summary %+v", rep.Summary)
+			}
+			for _, r := range up.Robots() {
+				if r.UserID == CalibrateRobot && r.State == mockserver.RobotValid {
+					t.Errorf("the run left %s on the upstream", CalibrateRobot)
+				}
 			}
 		})
 	}
@@ -351,8 +389,10 @@ func TestDefaultCapFitsEveryProbe(t *testing.T) {
 	n := 0
 	for _, p := range Probes() {
 		n += 1 + p.Burst
-		if p.Setup != "" {
-			n++
+		for _, more := range []string{p.Setup, p.After} {
+			if more != "" {
+				n++
+			}
 		}
 	}
 	if n > DefaultMaxRequests {
@@ -372,6 +412,9 @@ func TestCheckLive(t *testing.T) {
 		{Identity{Account: TooLongAccount}, `--account "` + TooLongAccount + `": account`},
 		{Identity{Group: TooLongGroupID}, `--group "` + TooLongGroupID + `": `},
 		{Identity{From: TooLongAccount}, `--from "` + TooLongAccount + `": account`},
+		{Identity{Robot: liveRobot}, ""},
+		{Identity{Robot: NotRobotID}, `--robot "` + NotRobotID + `": "` + NotRobotID + `" does not start with @RBT#`},
+		{Identity{Robot: "@RBT#" + TooLongAccount[5:] + "x"}, `--robot "@RBT#`},
 	} {
 		err := tt.id.CheckLive()
 		if got := fmt.Sprint(err); (tt.want == "") != (err == nil) || (err != nil && !strings.HasPrefix(got, tt.want)) {
@@ -415,8 +458,17 @@ func TestPlanRedactsAndSendsNothing(t *testing.T) {
 	if n := strings.Count(out, "usersig=REDACTED"); n < len(v1Probes)-2 {
 		t.Errorf("%d redacted UserSigs in the plan, want one per probe:\n%s", n, out)
 	}
-	if !strings.Contains(out, "needs --session ID --allow-writes") {
-		t.Errorf("the plan does not say which probes need a live session:\n%s", out)
+	for _, want := range []string{
+		"needs --session ID --allow-writes",
+		"needs --account USER --robot ID --allow-writes",
+		"creates the chatbot " + CalibrateRobot + ": needs --allow-writes",
+		// The probes that create a chatbot say how they delete it.
+		`then, to undo what it wrote, calls ` + DeleteRobot.Path + ` with {"Robot_Account":"` + CalibrateRobot + `"}`,
+		`first calls ` + CreateRobot.Path + ` with {"UserID":"` + CalibrateRobot + `"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan lacks %q:\n%s", want, out)
+		}
 	}
 }
 
@@ -473,8 +525,9 @@ func TestProbesAreWellFormed(t *testing.T) {
 		if p.Check != "" && !known[p.Check] {
 			t.Errorf("probe %s: check %q is not in the table", p.Name, p.Check)
 		}
-		if strings.Contains(p.Body+p.Setup, PhLive) != p.Live {
-			t.Errorf("probe %s: uses the live session %v, marked live %v", p.Name, !p.Live, p.Live)
+		text := p.Body + p.Setup + p.BurstBody + p.After
+		if uses := strings.Contains(text, PhLive) || strings.Contains(text, PhRobot) || strings.Contains(text, PhNewRobot); uses != p.Live {
+			t.Errorf("probe %s: uses a live name %v, marked live %v", p.Name, uses, p.Live)
 		}
 	}
 	// Every row that an API runs is probed on it, or said to be unprobed,
@@ -483,7 +536,7 @@ func TestProbesAreWellFormed(t *testing.T) {
 	for _, p := range Probes() {
 		covered[p.API.Name+"/"+string(p.Check)] = true
 	}
-	apis := []API{V1, V2, C2C, Group}
+	apis := []API{V1, V2, C2C, Group, Chatbot, CreateRobot, DeleteRobot, GetAllRobots}
 	for _, u := range UnprobedRows() {
 		for _, api := range apis {
 			if u.API == "" || u.API == api.Name {
@@ -491,11 +544,16 @@ func TestProbesAreWellFormed(t *testing.T) {
 			}
 		}
 	}
+	// A shared check is probed on v1 only, but where an API has a
+	// default of its own for it.
 	for _, c := range sharedChecks {
 		if !covered["v1/"+string(c)] {
 			t.Errorf("check %s is shared with v1 but has no v1 probe", c)
 		}
 		for _, api := range apis {
+			if ownDefault(api.Name, c) && !covered[api.Name+"/"+string(c)] {
+				t.Errorf("check %s has a default of its own on %s but no probe there", c, api.Name)
+			}
 			covered[api.Name+"/"+string(c)] = true
 		}
 	}
@@ -738,5 +796,58 @@ func TestMockConfigTakesTheIdentitysApp(t *testing.T) {
 		var b bytes.Buffer
 		WriteConsole(&b, rep)
 		t.Errorf("not at parity:\n%s", b.String())
+	}
+}
+
+// The probes that write to the chatbot APIs undo what they wrote: every
+// chatbot stream they open ends, the chatbot they create is deleted; the
+// calls that prepare and undo go where the probe says, and the list's
+// members are compared.
+func TestChatbotProbesCleanUp(t *testing.T) {
+	up, id := startUpstream(t, nil)
+	var probes []Probe
+	for _, ps := range [][]Probe{chatbotProbes, createRobotProbes, deleteRobotProbes, getAllRobotsProbes} {
+		probes = append(probes, ps...)
+	}
+	rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: true, Probes: probes})
+	if s := rep.Summary; !s.Parity || s.Match != len(probes) {
+		t.Fatalf("summary %+v", s)
+	}
+	for _, s := range up.Streams() {
+		if s.State == mockserver.StreamOpen {
+			t.Errorf("stream %s of %s was left open", s.MsgKey, s.Conversation)
+		}
+	}
+	for _, r := range up.Robots() {
+		if r.UserID == CalibrateRobot && r.State != mockserver.RobotDeleted {
+			t.Errorf("%s was left %s", CalibrateRobot, r.State)
+		}
+	}
+	paths := map[string][]string{} // probe → the paths of its calls, in order
+	for _, e := range rep.Exchanges {
+		u, err := url.Parse(e.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths[e.Probe] = append(paths[e.Probe], u.Path)
+	}
+	for _, tc := range []struct {
+		probe string
+		want  []string
+	}{
+		{"create_robot/create", []string{CreateRobot.Path, DeleteRobot.Path}},
+		{"create_robot/create-again", []string{CreateRobot.Path, CreateRobot.Path, DeleteRobot.Path}},
+		{"delete_robot/delete", []string{CreateRobot.Path, DeleteRobot.Path}},
+		{"chatbot/first-chunk-open", []string{Chatbot.Path, Chatbot.Path}},
+		{"get_all_robots/list", []string{GetAllRobots.Path}},
+	} {
+		if diff := cmp.Diff(tc.want, paths[tc.probe]); diff != "" {
+			t.Errorf("%s: paths (-want +got):\n%s", tc.probe, diff)
+		}
+	}
+	for _, r := range rep.Results {
+		if r.Probe == "get_all_robots/list" && (r.Upstream.Members != "Robot_Account:array" || r.Mock.Members != r.Upstream.Members) {
+			t.Errorf("%s: members upstream %q, mock %q", r.Probe, r.Upstream.Members, r.Mock.Members)
+		}
 	}
 }

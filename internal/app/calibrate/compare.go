@@ -10,18 +10,30 @@ import (
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
 
-// compare sets the outcome of a result whose two answers are in.
-func compare(r *Result) {
+// compare sets the outcome of a result whose two answers are in; shape
+// compares the replies' members too.
+func compare(r *Result, shape bool) {
 	switch {
 	case !r.Upstream.OK():
 		r.Outcome, r.Note = Failed, "upstream: "+r.Upstream.Error
 	case !r.Mock.OK():
 		r.Outcome, r.Note = Failed, "mock: "+r.Mock.Error
-	case r.Upstream.Code == r.Mock.Code && r.Upstream.Info == r.Mock.Info:
-		r.Outcome = Match
-	default:
+	case r.Upstream.Code != r.Mock.Code || r.Upstream.Info != r.Mock.Info:
 		r.Outcome = Differ
+	case shape && r.Upstream.Members != r.Mock.Members:
+		r.Outcome = Differ
+		r.Note = fmt.Sprintf("the replies' members differ: upstream %s, mock %s", orNone(r.Upstream.Members), orNone(r.Mock.Members))
+	default:
+		r.Outcome = Match
 	}
+}
+
+// orNone is s, or "none" when it is empty.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // markNotProvoked turns into NotProvoked the differences of probes whose

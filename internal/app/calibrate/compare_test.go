@@ -150,3 +150,43 @@ func TestOverridesOfEndpointsWithTheirOwnDefault(t *testing.T) {
 		})
 	}
 }
+
+// A probe with Shape differs when the replies' members do, even under the
+// same code and text; one without does not.
+func TestCompareShape(t *testing.T) {
+	list := Answer{Status: 200, Members: "Robot_Account:array"}
+	for _, tt := range []struct {
+		name     string
+		up, mock Answer
+		shape    bool
+		want     Outcome
+		note     string
+	}{
+		{"same members", list, list, true, Match, ""},
+		{"a member of another type", Answer{Status: 200, Members: "Robot_Account:object"}, list, true, Differ, "upstream Robot_Account:object, mock Robot_Account:array"},
+		{"a member missing", Answer{Status: 200}, list, true, Differ, "upstream none, mock Robot_Account:array"},
+		{"members not compared", Answer{Status: 200}, list, false, Match, ""},
+		{"another code first", Answer{Status: 200, Code: 10002}, list, true, Differ, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Result{Upstream: &tt.up, Mock: &tt.mock}
+			compare(&r, tt.shape)
+			if r.Outcome != tt.want || !strings.Contains(r.Note, tt.note) || (tt.note == "" && r.Note != "") {
+				t.Errorf("%s %q, want %s with %q", r.Outcome, r.Note, tt.want, tt.note)
+			}
+		})
+	}
+}
+
+func TestMembers(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`:                                       "",
+		`{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","Robot_Account":["a"],"RequestId":"r"}`: "Robot_Account:array",
+		`{"MsgKey":"k","ErrorCode":0,"X":{},"N":1,"B":true,"Z":null}`:                              "B:boolean MsgKey:string N:number X:object Z:null",
+		`[1]`: "",
+	} {
+		if got := members([]byte(body)); got != want {
+			t.Errorf("members(%s) = %q, want %q", body, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 // Package calibrate measures how far deskmock's check→code table is from
-// the real send_stream_msg, send_stream_msg_v2 and the native C2C and
-// group streams (send_c2c_stream_msg, send_group_stream_msg). It sends the same fixed
+// the real send_stream_msg, send_stream_msg_v2, the native C2C and group
+// streams (send_c2c_stream_msg, send_group_stream_msg), a chatbot's stream
+// and the chatbot accounts' APIs (openim_robot_http_svc). It sends the same fixed
 // probes, each made to fail exactly one check of the pipeline, to an
 // upstream and to a local mock configured like it, compares the ErrorCode
 // and ErrorInfo of each pair, and derives the code overrides that make the
@@ -8,6 +9,7 @@
 package calibrate
 
 import (
+	"slices"
 	"time"
 
 	"github.com/deskmock/deskmock/mockserver"
@@ -20,7 +22,8 @@ type API struct {
 	Name string `json:"name"`
 	// Path is the endpoint's path.
 	Path string `json:"path"`
-	// Live is the kind of conversation its Live probes write to.
+	// Live is the kind of conversation its Live probes write to; "" on
+	// the chatbot accounts' APIs, whose probes write no conversation.
 	Live Live `json:"live"`
 }
 
@@ -35,6 +38,8 @@ const (
 	LiveAccount Live = "account"
 	// LiveGroup is a group (Identity.Group).
 	LiveGroup Live = "group"
+	// LiveRobot is the chatbot that streams (Identity.Robot).
+	LiveRobot Live = "chatbot"
 )
 
 // The endpoints probed. The probes of an endpoint run only when the local
@@ -48,6 +53,15 @@ var (
 	C2C = API{Name: mockserver.C2C, Path: mockserver.EndpointC2CPath, Live: LiveAccount}
 	// Group is the native send_group_stream_msg.
 	Group = API{Name: mockserver.Group, Path: mockserver.EndpointGroupPath, Live: LiveGroup}
+	// Chatbot is a chatbot's openim_robot_http_svc/send_stream_msg, to
+	// a user.
+	Chatbot = API{Name: mockserver.Chatbot, Path: mockserver.EndpointChatbotPath, Live: LiveAccount}
+	// CreateRobot, DeleteRobot and GetAllRobots are the chatbot
+	// accounts' APIs. Their probes that write create and delete
+	// CalibrateRobot only.
+	CreateRobot  = API{Name: mockserver.CreateRobot, Path: mockserver.CreateRobotPath}
+	DeleteRobot  = API{Name: mockserver.DeleteRobot, Path: mockserver.DeleteRobotPath}
+	GetAllRobots = API{Name: mockserver.GetAllRobots, Path: mockserver.GetAllRobotsPath}
 )
 
 // Sig says how a probe's UserSig is made. Every kind but SigGarbage is
@@ -100,6 +114,13 @@ const (
 	// TooLongGroupID is a GroupId of 49 bytes, one over the limit
 	// (inferred).
 	TooLongGroupID = "deskmock_calibrate_group_id_of_forty_nine_bytes_x"
+	// NoSuchRobot is a well-formed chatbot UserID that no chatbot has.
+	NoSuchRobot = "@RBT#deskmock_calibrate_nobody"
+	// NotRobotID is a UserID without the chatbots' @RBT# prefix.
+	NotRobotID = "deskmock_calibrate"
+	// CalibrateRobot is the chatbot the probes that write create, and
+	// delete again.
+	CalibrateRobot = "@RBT#deskmock_calibrate"
 )
 
 // Omit, as a value of Probe.Query, leaves the parameter out.
@@ -123,6 +144,12 @@ const (
 	// PhFrom is replaced by `,"From_Account":"USER"`, the member of the
 	// sender given with --from, or by nothing: the administrator sends.
 	PhFrom = "${from}"
+	// PhRobot is replaced by the chatbot given with --robot, which
+	// streams.
+	PhRobot = "${robot}"
+	// PhNewRobot is replaced by CalibrateRobot, the chatbot a probe
+	// creates and deletes.
+	PhNewRobot = "${newrobot}"
 )
 
 // Probe is one request made to fail exactly one check of the pipeline. It is
@@ -155,9 +182,22 @@ type Probe struct {
 	Body string `json:"body"`
 	// PadTo is the body's length in bytes once PhPad is filled.
 	PadTo int `json:"pad_to,omitempty"`
-	// Setup, when set, is the body of a call made first on the same API,
-	// whose MsgKey (or StreamMsgID) fills PhMsgKey.
+	// Setup, when set, is the body of a call made first, to SetupPath
+	// (else the API's path), whose MsgKey (or StreamMsgID) fills PhMsgKey.
 	Setup string `json:"setup,omitempty"`
+	// SetupPath is where the Setup call goes when it is another API's,
+	// such as the create_robot before a delete_robot. The Setup's answer
+	// must carry a MsgKey where the later calls use PhMsgKey.
+	SetupPath string `json:"setup_path,omitempty"`
+	// After, when set, is the body of a call made last, to AfterPath
+	// (else the API's path), whatever the probe's call answered: it undoes
+	// what the probe wrote (ends its stream, deletes the chatbot it
+	// created). PhMsgKey is the key of the probe's stream.
+	After     string `json:"after,omitempty"`
+	AfterPath string `json:"after_path,omitempty"`
+	// Shape compares the members of the two replies besides the
+	// envelope's, by name and JSON type, as well as the code and text.
+	Shape bool `json:"shape,omitempty"`
 	// Wait is how long the probe's call comes after the Setup call: for
 	// rules about the gap between calls. The upstream is waited for (or
 	// its clock moved, see Options.AdvanceUpstream); the local mock's clock
@@ -169,9 +209,10 @@ type Probe struct {
 	Burst int `json:"burst,omitempty"`
 	// BurstBody is the body of the burst calls, with placeholders.
 	BurstBody string `json:"burst_body,omitempty"`
-	// Live marks a probe that uses the live conversation of its API and may
-	// deliver a message: it runs only with that conversation given and
-	// writes allowed.
+	// Live marks a probe that writes: it uses the live conversation of
+	// its API (PhLive) or the chatbot that streams (PhRobot) and may
+	// deliver a message, or it creates CalibrateRobot (PhNewRobot). It
+	// runs only with writes allowed and the names it uses given.
 	Live bool `json:"live,omitempty"`
 }
 
@@ -219,10 +260,16 @@ var unprobed = []Unprobed{
 	{"v1", codes.CheckStreamIdleEnded, "v1 states no idle timeout (off by default): probed on v2"},
 	{"v1", codes.CheckStreamRate, "v1 states no rate per stream (off by default): probed on v2"},
 	{"v1", codes.CheckMessageTooLarge, "v1 states no message limit (off by default): probed on v2"},
+	{"chatbot", codes.CheckStreamIdleEnded, "the chatbot stream states no idle timeout (off by default): probed on v2"},
+	{"chatbot", codes.CheckStreamRate, "the chatbot stream states no rate per stream (off by default): probed on v2"},
+	{"chatbot", codes.CheckMessageTooLarge, "the chatbot stream states no message limit (off by default): probed on v2"},
+	{"", codes.CheckAppRate, "needs over 200 calls to one chatbot API within a second: never provoked against a real service"},
+	{"create_robot", codes.CheckRobotLimit, "needs 20 chatbots in the app, 20 creations: never provoked against a real service"},
 }
 
-// v1Probes are the probes of send_stream_msg, in pipeline order.
-var v1Probes = []Probe{
+// v1Shared are the probes of send_stream_msg of the checks that run
+// before the body is read (sharedChecks), in pipeline order.
+var v1Shared = []Probe{
 	{Name: "v1/path", API: V1, Check: codes.CheckPath, What: "POST to an API path that does not exist",
 		Path: "/v4/desk_http_svc/deskmock_calibrate_no_such_api", Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
 	{Name: "v1/method", API: V1, Check: codes.CheckMethod, What: "GET instead of POST", Method: "GET"},
@@ -248,36 +295,24 @@ var v1Probes = []Probe{
 		Sig: SigWrongKey, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
 	{Name: "v1/not-admin", API: V1, Check: codes.CheckNotAdmin, What: "an identifier that is not an administrator, with a valid UserSig for it",
 		Identifier: NotAdmin, Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
-	{Name: "v1/body-too-large", API: V1, Check: codes.CheckBodyTooLarge, Else: codes.CheckSessionNotFound, What: "a 24 KiB body",
-		Body: `{"SessionId":"${session}","Chunk":"${pad}"}`, PadTo: 24 << 10},
-	{Name: "v1/body-not-json", API: V1, Check: codes.CheckBodyNotJSON, What: "a body cut short in the middle of its JSON",
-		Body: `{"SessionId":"${session}","Chunk":`},
-	{Name: "v1/body-schema", API: V1, Check: codes.CheckBodySchema, Else: codes.CheckSessionNotFound, What: "a body without Chunk",
-		Body: `{"SessionId":"${session}"}`},
-	{Name: "v1/body-schema-type", API: V1, Check: codes.CheckBodySchema, Else: codes.CheckSessionNotFound, What: "a body whose Chunk is a number",
-		Body: `{"SessionId":"${session}","Chunk":42}`},
-	{Name: "v1/body-schema-finish", API: V1, Check: codes.CheckBodySchema, Else: codes.CheckSessionNotFound, What: "a body with Finish: 2",
-		Body: `{"SessionId":"${session}","Chunk":"calibrate","Finish":2}`},
-	{Name: "v1/sessionid-malformed", API: V1, Check: codes.CheckSessionIDMalformed, Else: codes.CheckSessionNotFound, What: "a SessionId that is not a UUID",
-		Body: `{"SessionId":"deskmock-calibrate","Chunk":"calibrate"}`},
-	{Name: "v1/session-not-found", API: V1, Check: codes.CheckSessionNotFound, What: "a well-formed SessionId that no session has",
-		Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
-	{Name: "v1/first-chunk", API: V1, What: "a first chunk on the live session, finished at once: delivers a message",
-		Body: `{"SessionId":"${live}","Chunk":"deskmock calibrate: first chunk","Finish":1}`, Live: true},
-	{Name: "v1/msgkey-unknown", API: V1, Check: codes.CheckMsgKeyUnknown, What: "a chunk on the live session with a MsgKey never issued",
-		Body: `{"SessionId":"${live}","Chunk":"deskmock calibrate: unknown MsgKey","MsgKey":"` + UnknownMsgKey + `"}`, Live: true},
-	{Name: "v1/stream-finished", API: V1, Check: codes.CheckStreamFinished, What: "a chunk after Finish: 1 on the live session (the first call delivers a message)",
-		Setup: `{"SessionId":"${live}","Chunk":"deskmock calibrate: finished stream","Finish":1}`,
-		Body:  `{"SessionId":"${live}","Chunk":"deskmock calibrate: after the end","MsgKey":"${msgkey}"}`, Live: true},
 }
 
-// Probes returns every probe, v1, v2, c2c then group, each in pipeline
-// order.
+// v1Probes are the probes of send_stream_msg, in pipeline order.
+var v1Probes = slices.Concat(v1Shared, chunkProbes(v1Shape,
+	Probe{Name: "v1/sessionid-malformed", API: V1, Check: codes.CheckSessionIDMalformed, Else: codes.CheckSessionNotFound, What: "a SessionId that is not a UUID",
+		Body: `{"SessionId":"deskmock-calibrate","Chunk":"calibrate"}`},
+	Probe{Name: "v1/session-not-found", API: V1, Check: codes.CheckSessionNotFound, What: "a well-formed SessionId that no session has",
+		Body: `{"SessionId":"${session}","Chunk":"calibrate"}`},
+))
+
+// Probes returns every probe, v1, v2, c2c, group, chatbot, then the
+// chatbot accounts' APIs, each in pipeline order.
 func Probes() []Probe {
-	out := append([]Probe(nil), v1Probes...)
-	out = append(out, v2Probes...)
-	out = append(out, c2cProbes...)
-	return append(out, groupProbes...)
+	var out []Probe
+	for _, ps := range [][]Probe{v1Probes, v2Probes, c2cProbes, groupProbes, chatbotProbes, createRobotProbes, deleteRobotProbes, getAllRobotsProbes} {
+		out = append(out, ps...)
+	}
+	return out
 }
 
 // UnprobedRows returns the rows of the table that no probe provokes.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -49,7 +50,48 @@ func parseReply(resp *http.Response, body []byte) *Answer {
 	if a.MsgKey == "" {
 		a.MsgKey = env.StreamMsgID
 	}
+	a.Members = members(body)
 	return a
+}
+
+// members lists the members of a reply's object besides the envelope's
+// (ActionStatus, ErrorCode, ErrorInfo, RequestId), as NAME:TYPE, sorted
+// and joined with spaces.
+func members(body []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	var out []string
+	for name, v := range m {
+		switch name {
+		case "ActionStatus", "ErrorCode", "ErrorInfo", "RequestId":
+			continue
+		}
+		out = append(out, name+":"+jsonType(v))
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// jsonType names the JSON type of a value.
+func jsonType(v json.RawMessage) string {
+	if len(v) == 0 {
+		return "null"
+	}
+	switch v[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 func contentType(resp *http.Response) string {

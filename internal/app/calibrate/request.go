@@ -27,6 +27,9 @@ type Identity struct {
 	// From is the From_Account of the C2C and group probes; "" sends
 	// none: the administrator sends.
 	From string
+	// Robot is the chatbot that sends the chatbot stream's probes that
+	// write, to Account; "" for none.
+	Robot string
 }
 
 // live returns the live conversation of a kind, "" when none is given.
@@ -38,6 +41,8 @@ func (id Identity) live(kind Live) string {
 		return id.Group
 	case liveFrom:
 		return id.From
+	case LiveRobot:
+		return id.Robot
 	}
 	return id.Session
 }
@@ -69,6 +74,8 @@ const (
 	partSetup
 	// partBurst is one of the calls between the two.
 	partBurst
+	// partAfter is the call that undoes what the probe wrote.
+	partAfter
 )
 
 // call is one request of a probe: which part, the MsgKey that fills
@@ -89,13 +96,15 @@ func build(p Probe, id Identity, c call, now time.Time) (Request, error) {
 		body = p.Setup
 	case partBurst:
 		body = p.BurstBody
+	case partAfter:
+		body = p.After
 	}
 	from := ""
 	if id.From != "" {
 		from = `,"From_Account":"` + jsonText(id.From) + `"`
 	}
 	body = strings.NewReplacer(PhSession, NoSuchSession, PhLive, jsonText(id.live(p.API.Live)), PhMsgKey, c.msgKey,
-		PhIndex, strconv.Itoa(c.index), PhFrom, from).Replace(body)
+		PhIndex, strconv.Itoa(c.index), PhFrom, from, PhRobot, jsonText(id.Robot), PhNewRobot, CalibrateRobot).Replace(body)
 	if !setup && p.PadTo > 0 {
 		n := p.PadTo - (len(body) - len(PhPad))
 		body = strings.Replace(body, PhPad, strings.Repeat("x", max(n, 0)), 1)
@@ -141,7 +150,12 @@ func build(p Probe, id Identity, c call, now time.Time) (Request, error) {
 		}
 	}
 	path := p.path()
-	if setup {
+	switch {
+	case c.part == partSetup && p.SetupPath != "":
+		path = p.SetupPath
+	case c.part == partAfter:
+		path = p.afterPath()
+	case setup:
 		path = p.API.Path
 	}
 	method := p.method()
@@ -195,9 +209,9 @@ func probeRandom(name string) int {
 	return int(h >> 1)
 }
 
-// CheckLive reports a live account or group of id, or its From, that is not
-// well formed,
-// as the mock's configuration would refuse it, naming its flag.
+// CheckLive reports a live account or group of id, its From or its Robot,
+// that is not well formed, as the mock's configuration would refuse it,
+// naming its flag.
 func (id Identity) CheckLive() error {
 	for _, c := range []struct {
 		kind Live
@@ -206,6 +220,7 @@ func (id Identity) CheckLive() error {
 		{LiveAccount, func(cfg *mockserver.Config, v string) { cfg.Accounts.IDs = []string{v} }},
 		{LiveGroup, func(cfg *mockserver.Config, v string) { cfg.Groups.IDs = []string{v} }},
 		{liveFrom, func(cfg *mockserver.Config, v string) { cfg.Accounts.IDs = []string{v} }},
+		{LiveRobot, func(cfg *mockserver.Config, v string) { cfg.Apps[0].Robots = []string{v} }},
 	} {
 		v := id.live(c.kind)
 		if v == "" {

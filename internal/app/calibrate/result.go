@@ -35,6 +35,10 @@ type Answer struct {
 	// MsgKey is the envelope's MsgKey (StreamMsgID on the native
 	// streams), on success.
 	MsgKey string `json:"msg_key,omitempty"`
+	// Members are the reply's members besides the envelope's
+	// (ActionStatus, ErrorCode, ErrorInfo, RequestId), each as NAME:TYPE
+	// (its JSON type), sorted: what a probe with Shape compares.
+	Members string `json:"members,omitempty"`
 	// Error says why there is no usable envelope; "" when there is one.
 	Error string `json:"error,omitempty"`
 	// Millis is the time to the whole reply.
@@ -100,6 +104,8 @@ type Report struct {
 	Session string `json:"session,omitempty"`
 	Account string `json:"account,omitempty"`
 	Group   string `json:"group,omitempty"`
+	// Robot is the chatbot that streamed, when live probes were allowed.
+	Robot string `json:"robot,omitempty"`
 	// Started is when the run began; Duration is how long it took.
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,9 +21,9 @@ const (
 	// streamed message).
 	DefaultRate = 5
 	// DefaultMaxRequests caps the requests sent to the upstream in one run:
-	// room for every probe of the four endpoints, their preparing calls
-	// included (98).
-	DefaultMaxRequests = 120
+	// room for every probe of the eight endpoints, their preparing and
+	// undoing calls included (137).
+	DefaultMaxRequests = 150
 	// DefaultTimeout bounds each request, reply included.
 	DefaultTimeout = 10 * time.Second
 	// maxReply is how much of a reply is read.
@@ -39,15 +40,17 @@ type Options struct {
 	Upstream string
 	// Identity is the app and administrator the probes act as.
 	Identity Identity
-	// AllowWrites runs the probes marked Live, which need
-	// Identity.Session and may deliver messages to it.
+	// AllowWrites runs the probes marked Live, each with the live names
+	// it uses given (Identity.Session, Account, Group, Robot): they may
+	// deliver messages there, or create and delete CalibrateRobot.
 	AllowWrites bool
 	// Probes are the probes to run; nil means Probes().
 	Probes []Probe
 	// Mock is the configuration of the local mock; nil means one app made
 	// of Identity. Either way the app of Identity is set up as Identity
-	// says (key, administrator), and the mock's sessions are strict (like
-	// the real service's) with the live session open.
+	// says (key, administrator), and the mock's sessions, accounts and
+	// groups are strict (like the real service's) with the live ones
+	// open and the live chatbot one of the app's.
 	Mock *mockserver.Config
 	// Rate is the most requests per second sent to the upstream, save the
 	// burst of a probe with Burst (the rate rule's), which goes at once.
@@ -93,9 +96,33 @@ func (o *Options) applyDefaults() {
 	o.Upstream = strings.TrimRight(o.Upstream, "/")
 }
 
-// livePossible reports whether the Live probes of an API may run.
-func (o *Options) livePossible(api API) bool {
-	return o.AllowWrites && o.Identity.live(api.Live) != ""
+// needs returns the live names a probe uses, each once: the live
+// conversation of its API, the chatbot that streams. A probe that creates
+// CalibrateRobot needs none but writes allowed.
+func (p Probe) needs() []Live {
+	text := p.Body + p.Setup + p.BurstBody + p.After
+	var out []Live
+	if strings.Contains(text, PhLive) {
+		out = append(out, p.API.Live)
+	}
+	if strings.Contains(text, PhRobot) {
+		out = append(out, LiveRobot)
+	}
+	return out
+}
+
+// runnable reports whether a Live probe may run: writes allowed and every
+// name it uses given.
+func (o *Options) runnable(p Probe) bool {
+	if !o.AllowWrites {
+		return false
+	}
+	for _, kind := range p.needs() {
+		if o.Identity.live(kind) == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // live returns the live conversation of a kind when writes are allowed,
@@ -107,28 +134,39 @@ func (o *Options) live(kind Live) string {
 	return o.Identity.live(kind)
 }
 
-// LiveProbes returns the probes of opts that will write to a live
-// conversation: the caller should announce them before Run.
+// LiveProbes returns the probes of opts that will write: the caller should
+// announce them before Run.
 func LiveProbes(opts Options) []Probe {
 	opts.applyDefaults()
 	var out []Probe
 	for _, p := range opts.Probes {
-		if p.Live && opts.livePossible(p.API) {
+		if p.Live && opts.runnable(p) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// LiveTarget returns the live conversation a probe writes to: the session,
-// account or group of its API in id.
-func LiveTarget(p Probe, id Identity) string { return id.live(p.API.Live) }
+// LiveTarget says what a probe writes to, such as "session ID", "account
+// USER, chatbot @RBT#BOT" or "chatbot @RBT#deskmock_calibrate" (the one it
+// creates).
+func LiveTarget(p Probe, id Identity) string {
+	var parts []string
+	for _, kind := range p.needs() {
+		parts = append(parts, string(kind)+" "+id.live(kind))
+	}
+	if len(parts) == 0 {
+		return string(LiveRobot) + " " + CalibrateRobot
+	}
+	return strings.Join(parts, ", ")
+}
 
-// liveFlags are the flags that give each kind of live conversation.
-var liveFlags = map[Live]string{LiveSession: "--session ID", LiveAccount: "--account USER", LiveGroup: "--group ID", liveFrom: "--from USER"}
+// liveFlags are the flags that give each kind of live name.
+var liveFlags = map[Live]string{LiveSession: "--session ID", LiveAccount: "--account USER", LiveGroup: "--group ID",
+	LiveRobot: "--robot ID", liveFrom: "--from USER"}
 
-// liveFrom stands for Identity.From where the live conversations are
-// listed: the sender of the native probes, which the mock must know.
+// liveFrom stands for Identity.From where the live names are listed: the
+// sender of the native probes, which the mock must know.
 const liveFrom Live = "from"
 
 // Plan returns, without sending anything, each probe with the request it
@@ -148,8 +186,12 @@ func Plan(opts Options) ([]Result, error) {
 			out[i].Outcome = Skipped
 			notes = append(notes, why)
 		}
-		if p.Setup != "" {
-			notes = append(notes, "first opens a stream with "+strings.ReplaceAll(p.Setup, PhLive, opts.Identity.live(p.API.Live)))
+		fill := strings.NewReplacer(PhLive, opts.Identity.live(p.API.Live), PhRobot, opts.Identity.Robot, PhNewRobot, CalibrateRobot)
+		switch {
+		case p.SetupPath != "":
+			notes = append(notes, "first calls "+p.SetupPath+" with "+fill.Replace(p.Setup))
+		case p.Setup != "":
+			notes = append(notes, "first opens a stream with "+fill.Replace(p.Setup))
 		}
 		if p.Wait > 0 {
 			notes = append(notes, fmt.Sprintf("then waits %s (on the local mock, moves its clock instead)", p.Wait))
@@ -158,6 +200,9 @@ func Plan(opts Options) ([]Result, error) {
 			notes = append(notes, fmt.Sprintf("then sends %d more calls on that stream and this one, %d in all within a second, unpaced: "+
 				"only the probes of the rate rule go faster than --rate, on purpose", p.Burst, p.Burst+2))
 		}
+		if p.After != "" {
+			notes = append(notes, "then, to undo what it wrote, calls "+p.afterPath()+" with "+fill.Replace(p.After))
+		}
 		out[i].Note = strings.Join(notes, "; ")
 	}
 	return out, nil
@@ -165,10 +210,27 @@ func Plan(opts Options) ([]Result, error) {
 
 // skip says why a probe does not run whatever the upstream, or "".
 func (o *Options) skip(p Probe) string {
-	if p.Live && !o.livePossible(p.API) {
-		return fmt.Sprintf("writes to a live %s: needs %s --allow-writes", p.API.Live, liveFlags[p.API.Live])
+	if !p.Live || o.runnable(p) {
+		return ""
 	}
-	return ""
+	var flags, to []string
+	as := false // sends as the live chatbot
+	for _, kind := range p.needs() {
+		flags = append(flags, liveFlags[kind])
+		if kind == LiveRobot {
+			as = true
+		} else {
+			to = append(to, "to a live "+string(kind))
+		}
+	}
+	what := "writes"
+	switch {
+	case len(flags) == 0:
+		return "creates the chatbot " + CalibrateRobot + ": needs --allow-writes"
+	case as:
+		what = "sends as a live chatbot"
+	}
+	return fmt.Sprintf("%s: needs %s --allow-writes", strings.Join(append([]string{what}, to...), " "), strings.Join(flags, " "))
 }
 
 func newResult(p Probe, req Request) Result {
@@ -204,7 +266,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		Started:    opts.Now(),
 		Unprobed:   UnprobedRows(),
 	}
-	rep.Session, rep.Account, rep.Group = opts.live(LiveSession), opts.live(LiveAccount), opts.live(LiveGroup)
+	rep.Session, rep.Account, rep.Group, rep.Robot = opts.live(LiveSession), opts.live(LiveAccount), opts.live(LiveGroup), opts.live(LiveRobot)
 	start := time.Now()
 	served := map[string]bool{}
 	for _, p := range opts.Probes {
@@ -239,7 +301,7 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 	found := false
 	for i := range cfg.Apps {
 		if a := &cfg.Apps[i]; a.SDKAppID == id.SDKAppID {
-			app.Desk = a.Desk
+			app.Desk, app.Robots = a.Desk, a.Robots
 			*a, found = app, true
 		}
 	}
@@ -260,6 +322,16 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 	}
 	if from := opts.Identity.From; from != "" {
 		cfg.Accounts.IDs = append(cfg.Accounts.IDs, from) // it sends every native probe
+	}
+	// The chatbot that streams is one of the app's, and an account: a
+	// sender must be known in strict mode.
+	if robot := opts.live(LiveRobot); robot != "" {
+		for i := range cfg.Apps {
+			if a := &cfg.Apps[i]; a.SDKAppID == id.SDKAppID && !slices.Contains(a.Robots, robot) {
+				a.Robots = append(slices.Clone(a.Robots), robot)
+			}
+		}
+		cfg.Accounts.IDs = append(cfg.Accounts.IDs, robot)
 	}
 	cfg.Journal, cfg.Logger, cfg.Faults = nil, nil, nil
 	ts, err := mockserver.Start(mockserver.WithConfig(cfg))
@@ -284,10 +356,7 @@ func (r *runner) probe(ctx context.Context, p Probe, served bool) (Result, error
 		return Result{}, err
 	}
 	res := newResult(p, req)
-	need := 1 + p.Burst
-	if p.Setup != "" {
-		need++
-	}
+	need := p.requests()
 	switch why := r.opts.skip(p); {
 	case why != "":
 		res.Outcome, res.Note = Skipped, why
@@ -307,7 +376,7 @@ func (r *runner) probe(ctx context.Context, p Probe, served bool) (Result, error
 	if res.Mock, err = r.side(ctx, p, false); err != nil {
 		return Result{}, err
 	}
-	compare(&res)
+	compare(&res, p.Shape)
 	return res, nil
 }
 
@@ -321,10 +390,12 @@ func (r *runner) side(ctx context.Context, p Probe, upstream bool) (*Answer, err
 	msgKey := PhMsgKey
 	if p.Setup != "" {
 		a, err := r.sendCall(ctx, base, p, call{part: partSetup}, rec, true)
-		if err != nil || !a.OK() || a.Code != 0 || a.MsgKey == "" {
-			return failedCall("the call that opens the stream", a), err
+		if err != nil || !a.OK() || a.Code != 0 || (a.MsgKey == "" && p.usesKey()) {
+			return failedCall("the call that prepares the probe", a), err
 		}
-		msgKey = a.MsgKey
+		if a.MsgKey != "" {
+			msgKey = a.MsgKey
+		}
 		if p.Wait > 0 {
 			if err := r.pause(ctx, p.Wait, upstream); err != nil {
 				return &Answer{Error: "not sent: " + err.Error()}, nil
@@ -337,7 +408,44 @@ func (r *runner) side(ctx context.Context, p Probe, upstream bool) (*Answer, err
 			}
 		}
 	}
-	return r.sendCall(ctx, base, p, p.ownCall(msgKey), rec, p.Burst == 0)
+	own, err := r.sendCall(ctx, base, p, p.ownCall(msgKey), rec, p.Burst == 0)
+	if err != nil || p.After == "" {
+		return own, err
+	}
+	if own.OK() && own.MsgKey != "" && p.Setup == "" {
+		msgKey = own.MsgKey
+	}
+	if msgKey == PhMsgKey && strings.Contains(p.After, PhMsgKey) {
+		return own, nil // no stream was opened: nothing to end
+	}
+	if _, err := r.sendCall(ctx, base, p, call{part: partAfter, msgKey: msgKey}, rec, true); err != nil {
+		return nil, err
+	}
+	return own, nil
+}
+
+// usesKey reports whether the calls after a probe's Setup call use the
+// key of its stream, which the Setup call must then answer.
+func (p Probe) usesKey() bool { return strings.Contains(p.BurstBody+p.Body, PhMsgKey) }
+
+// requests counts the requests a probe sends to one side.
+func (p Probe) requests() int {
+	n := 1 + p.Burst
+	if p.Setup != "" {
+		n++
+	}
+	if p.After != "" {
+		n++
+	}
+	return n
+}
+
+// afterPath is where the probe's After call goes.
+func (p Probe) afterPath() string {
+	if p.AfterPath != "" {
+		return p.AfterPath
+	}
+	return p.API.Path
 }
 
 // ownCall is the probe's own call, on the stream of msgKey: after the

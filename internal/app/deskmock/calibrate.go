@@ -20,20 +20,27 @@ Measure how the real service differs from deskmock, and write the
 configuration that closes the gap. calibrate sends a fixed set of probes,
 each made to fail one check of the check→code table (bad or expired UserSig,
 unknown sdkappid, non-administrator, bad query, oversize or non-JSON body,
-schema violations, malformed or unknown SessionId, account or group...), on
-send_stream_msg, send_stream_msg_v2 and the native C2C and group streams,
-to the upstream (--upstream or --region) and to a local mock configured
-like it (same sdkappid, identifier and secret key; strict sessions,
-accounts and groups), then compares ErrorCode and ErrorInfo probe by
-probe.
+schema violations, malformed or unknown SessionId, account, group or
+chatbot...), on send_stream_msg, send_stream_msg_v2, the native C2C and
+group streams, a chatbot's stream and the chatbot accounts' APIs
+(openim_robot_http_svc: send_stream_msg, create_robot, delete_robot,
+get_all_robots), to the upstream (--upstream or --region) and to a local
+mock configured like it (same sdkappid, identifier and secret key; strict
+sessions, accounts and groups), then compares ErrorCode and ErrorInfo
+probe by probe.
 
 Safety: by default only probes that cannot deliver a message run. Probes on
 a live conversation (a first chunk, an unknown MsgKey, a chunk after the
 end, a repeated Index, a call after 16 s idle, six calls in a second, a 128
 KB message) run only with --allow-writes and the conversation: --session ID
 for send_stream_msg and v2, --account USER for the C2C stream, --group ID
-for the group stream. They are announced first. The C2C and group probes
-are sent by --from USER, else by the administrator (no From_Account).
+for the group stream, --robot @RBT#ID and --account USER for the chatbot's
+stream (the chatbot sends, the user receives). The probes of create_robot
+and delete_robot that write run with --allow-writes alone: each creates
+the chatbot @RBT#deskmock_calibrate and deletes it again; none is near the
+limit of 20 chatbots an app. They are announced first. The C2C and group
+probes are sent by --from USER, else by the administrator (no
+From_Account).
 Requests to the upstream are paced (--rate) and capped (--max-requests); the
 probes of the rate rule (v2, c2c, group) alone send their six calls within
 one second, on purpose. --dry-run prints each probe and what it would send,
@@ -62,7 +69,7 @@ type calibrateFlags struct {
 	keyFile             string
 	session             string
 	account, group      string
-	from                string
+	from, robot         string
 	allowWrites, dryRun bool
 	deskmockUpstream    bool
 	mockConfig          string
@@ -85,8 +92,9 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.session, "session", "", "a live Desk session `ID` for the probes that write (with --allow-writes)")
 	fs.StringVar(&f.account, "account", "", "a live `user` the C2C stream's probes write to (with --allow-writes)")
 	fs.StringVar(&f.group, "group", "", "a live group `ID` the group stream's probes write to (with --allow-writes)")
+	fs.StringVar(&f.robot, "robot", "", "a live chatbot `ID` (@RBT#…) of the app that sends the chatbot stream's probes to --account (with --allow-writes)")
 	fs.StringVar(&f.from, "from", "", "send the C2C and group probes from `user` (From_Account); default: none, the administrator sends")
-	fs.BoolVar(&f.allowWrites, "allow-writes", false, "run the probes that write to --session, --account or --group and may deliver messages there")
+	fs.BoolVar(&f.allowWrites, "allow-writes", false, "run the probes that write to --session, --account, --group or from --robot and may deliver messages there, and those that create and delete the chatbot @RBT#deskmock_calibrate")
 	fs.StringVar(&f.mockConfig, "mock-config", "", "start the local mock from `file` (such as one --write-config wrote), with the app of the flags set in it")
 	fs.StringVar(&f.journal, "journal", "", "write the upstream's exchanges to `file` as JSON lines, UserSig redacted")
 	fs.StringVar(&f.json, "json", "", "write the report as JSON to `file`")
@@ -119,12 +127,12 @@ func runCalibrate(ctx context.Context, e *env, args []string) int {
 		return ExitOK
 	}
 	if live := calibrate.LiveProbes(opts); len(live) > 0 {
-		fmt.Fprintf(e.stderr, "%s %s: --allow-writes: %d probes write to live conversations and may deliver messages there:\n", progName, name, len(live))
+		fmt.Fprintf(e.stderr, "%s %s: --allow-writes: %d probes write to live conversations, may deliver messages there, or create a chatbot:\n", progName, name, len(live))
 		for _, p := range live {
-			fmt.Fprintf(e.stderr, "  %s (%s %s): %s\n", p.Name, p.API.Live, calibrate.LiveTarget(p, opts.Identity), p.What)
+			fmt.Fprintf(e.stderr, "  %s (%s): %s\n", p.Name, calibrate.LiveTarget(p, opts.Identity), p.What)
 		}
-	} else if f.session != "" || f.account != "" || f.group != "" {
-		fmt.Fprintf(e.stderr, "%s %s: --session, --account or --group without --allow-writes: the probes that write are skipped\n", progName, name)
+	} else if f.session != "" || f.account != "" || f.group != "" || f.robot != "" {
+		fmt.Fprintf(e.stderr, "%s %s: --session, --account, --group or --robot without --allow-writes: the probes that write are skipped\n", progName, name)
 	}
 
 	var journal *os.File
@@ -199,9 +207,6 @@ func (f *calibrateFlags) options(e *env, set map[string]bool) (opts calibrate.Op
 	if f.identifier == "" {
 		return opts, "give an administrator of the app: --identifier USER"
 	}
-	if f.allowWrites && f.session == "" && f.account == "" && f.group == "" {
-		return opts, "--allow-writes needs --session ID, --account USER or --group ID: the live conversation the probes write to"
-	}
 	if f.session != "" && !mockserver.ValidSessionID(f.session) {
 		return opts, fmt.Sprintf("--session %q: not a SessionId (a UUID)", f.session)
 	}
@@ -233,7 +238,7 @@ func (f *calibrateFlags) options(e *env, set map[string]bool) (opts calibrate.Op
 		opts.Mock = &cfg
 	}
 	opts.Identity = calibrate.Identity{SDKAppID: f.sdkappid, Identifier: f.identifier, SecretKey: key,
-		Session: f.session, Account: f.account, Group: f.group, From: f.from}
+		Session: f.session, Account: f.account, Group: f.group, From: f.from, Robot: f.robot}
 	if err := opts.Identity.CheckLive(); err != nil {
 		return opts, err.Error()
 	}

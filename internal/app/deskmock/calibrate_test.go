@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmock/deskmock/internal/app/calibrate"
 	"github.com/deskmock/deskmock/mockserver"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -33,6 +34,7 @@ func calibrateUpstream(t *testing.T) *mockserver.TestServer {
 const (
 	liveAccount = "calibrate_user"
 	liveGroup   = "calibrate_group"
+	liveRobot   = "@RBT#calibrate_bot"
 )
 
 func TestCalibrateWritesAConfigThatGivesParity(t *testing.T) {
@@ -93,7 +95,7 @@ func TestCalibrateUsage(t *testing.T) {
 		{"bad region", key, append(base, "--region", "mars"), `--region "mars": want one of china, frankfurt`},
 		{"bad url", key, append(base, "--upstream", "console.tim.qq.com"), "want an http:// or https:// base URL"},
 		{"no key", runOpts{}, append(base, "--region", "china"), "$DESKMOCK_SECRET_KEY or --secret-key-file"},
-		{"writes without session", key, append(base, "--region", "china", "--allow-writes"), "--allow-writes needs --session ID, --account USER or --group ID"},
+		{"robot without prefix", key, append(base, "--region", "china", "--robot", "bot"), `--robot "bot": "bot" does not start with @RBT#`},
 		{"account too long", key, append(base, "--region", "china", "--account", strings.Repeat("a", 33)), `--account "` + strings.Repeat("a", 33) + `": account`},
 		{"from too long", key, append(base, "--region", "china", "--from", strings.Repeat("f", 33)), `--from "` + strings.Repeat("f", 33) + `": account`},
 		{"group too long", key, append(base, "--region", "china", "--group", strings.Repeat("g", 49)), `--group "` + strings.Repeat("g", 49) + `": `},
@@ -132,31 +134,60 @@ func TestCalibrateDryRunSendsNothingAndHidesSecrets(t *testing.T) {
 	}
 }
 
+// --allow-writes alone runs the probes that create and delete the
+// calibration's own chatbot, and announces them; no other probe writes.
+func TestCalibrateAllowWritesAloneCreatesItsChatbotOnly(t *testing.T) {
+	up := calibrateUpstream(t)
+	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
+		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--allow-writes")
+	announced := regexp.MustCompile(`(?m)^  (\S+) \(`).FindAllStringSubmatch(r.stderr, -1)
+	var names []string
+	for _, m := range announced {
+		names = append(names, m[1])
+	}
+	if want := "create_robot/create create_robot/create-again delete_robot/delete"; strings.Join(names, " ") != want {
+		t.Errorf("announced %v, want %s:\n%s", names, want, r.stderr)
+	}
+	for _, r := range up.Robots() {
+		if r.UserID == "@RBT#deskmock_calibrate" && r.State != mockserver.RobotDeleted {
+			t.Errorf("the run left %s %s", r.UserID, r.State)
+		}
+	}
+}
+
 func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
 	cfg := mockserver.DefaultConfig()
 	cfg.Sessions.Strict = true
-	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount}}
+	cfg.Accounts = mockserver.Directory{Strict: true, IDs: []string{liveAccount, liveRobot}}
 	cfg.Groups = mockserver.Directory{Strict: true, IDs: []string{liveGroup}}
+	cfg.Apps[0].Robots = []string{liveRobot}
 	session := "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(session))
-	start := time.Now()
 	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
 		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--account", liveAccount, "--group", liveGroup,
-		"--allow-writes", "--upstream-is-deskmock")
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("took %s: --upstream-is-deskmock should move the upstream's clock, not wait", took)
+		"--robot", liveRobot, "--allow-writes", "--upstream-is-deskmock")
+	// calibrate moves the upstream's clock or waits, never both: a clock
+	// ahead by every probe's Wait means no probe waited.
+	var wait time.Duration
+	for _, p := range calibrate.Probes() {
+		wait += p.Wait
+	}
+	if ahead := up.Now().Sub(time.Now()); wait == 0 || ahead < wait-time.Second {
+		t.Errorf("the upstream's clock is %s ahead, want %s: --upstream-is-deskmock should move it, not wait", ahead, wait)
 	}
 	if r.code != ExitOK {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, want := range []string{"v1/first-chunk (session " + session + "): ", "c2c/first-chunk (account " + liveAccount + "): ",
-		"group/first-chunk (group " + liveGroup + "): "} {
+		"group/first-chunk (group " + liveGroup + "): ", "chatbot/first-chunk (account " + liveAccount + ", chatbot " + liveRobot + "): ",
+		"create_robot/create (chatbot @RBT#deskmock_calibrate): "} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr does not announce the writes with %q:\n%s", want, r.stderr)
 		}
 	}
 	for _, probe := range []string{"v1/stream-finished", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate",
-		"c2c/stream-finished", "c2c/stream-idle-ended", "c2c/stream-rate", "group/account-unknown", "group/stream-finished", "group/stream-rate"} {
+		"c2c/stream-finished", "c2c/stream-idle-ended", "c2c/stream-rate", "group/account-unknown", "group/stream-finished", "group/stream-rate",
+		"chatbot/account-unknown", "chatbot/stream-finished", "chatbot/first-chunk-open", "create_robot/create", "delete_robot/delete", "get_all_robots/list"} {
 		if !regexp.MustCompile(`(?m)^ok +` + probe + ` `).MatchString(r.stdout) {
 			t.Errorf("the live probe %s did not run and match:\n%s", probe, r.stdout)
 		}
