@@ -37,10 +37,14 @@ func TestLoadConfigYAMLAndJSONAgree(t *testing.T) {
 	no := false
 	want := Config{
 		Apps: []App{
-			{SDKAppID: 1400000001, SecretKey: "first-app-key", Admins: []string{"administrator", "ops"}},
+			{SDKAppID: 1400000001, SecretKey: "first-app-key", Admins: []string{"administrator", "ops"}, Robots: []string{"@RBT#support"}},
 			{SDKAppID: 1400000002, SecretKey: "second-app-key", Admins: []string{"administrator"}, Desk: &no},
 		},
 		Sessions: Sessions{Strict: true, IDs: []string{testSession}},
+		Accounts: Directory{Strict: true, IDs: []string{"user01", "user02"}},
+		Groups:   Directory{Strict: true, IDs: []string{"team"}},
+		Desk: Desk{Agents: []Agent{{ID: "alice@example.com", Groups: []int{1}, MaxSessions: 2}, {ID: "bob@example.com", Groups: []int{2}, ManualAccept: true}},
+			WorkingHours: "09:00-18:00"},
 		Limits: Limits{MaxBodyBytes: 12000, MaxStreams: 500, StreamTTL: Duration(10 * time.Minute), JournalSize: 100,
 			JournalBytes: defaultJournalBytes, JournalFileBytes: DefaultJournalFileBytes, JournalFiles: DefaultJournalFiles, MaxStreamBytes: defaultMaxStreamBytes, MaxStoreBytes: defaultMaxStoreBytes},
 		Codes:  map[codes.Check]codes.Override{"usersig-expired": {Code: 20002}, "session-not-found": {Info: "Session is gone."}},

@@ -195,6 +195,14 @@ func TestWalkthrough(t *testing.T) {
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `,"Robot_Account":\["@RBT#helper","@RBT#my_bot"\]\}$`,
 			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `\}$`,
 		}},
+		{"walkthrough-desk", []string{
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"1_[0-9]+_[0-9a-f]{25}"` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `,"AgentId":"agent@example.com","IsInQueue":0\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `,"SessionId":"3f2504e0-4f89-41d3-9a0c-0305e82c3301","CurrentState":"Agent","AgentId":"agent@example.com"\}$`,
+			`^\{"ActionStatus":"FAIL","ErrorInfo":"This session does not exist.","ErrorCode":141005` + requestID + `\}$`,
+			`^\{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0` + requestID + `,"TotalCount":3,"Messages":\[\{"FromAccount":"user01","FromAccountRole":1,"MsgBody":\[\{"MsgType":"TIMTextElem","MsgContent":\{"Text":"Where is my order\?"\}\}\],"Timestamp":[0-9]+\},\{"FromAccount":"@customer_service_account","FromAccountRole":2,"MsgBody":\[\{"MsgType":"TIMTextElem","MsgContent":\{"Text":"Let me check."\}\}\],"Timestamp":[0-9]+\},\{"FromAccount":"agent@example.com","FromAccountRole":2,"MsgBody":\[\{"MsgType":"TIMTextElem","MsgContent":\{"Text":"Your order ships today."\}\}\],"Timestamp":[0-9]+\}\]\}$`,
+			`"current_state":"NotInSession","end_status":"AgentEndedSession","events":\[\{"event":"SessionBegin",.*\{"event":"ChatBot.UserSendMsg",.*\{"event":"ChatBot.RobotSendMsg",.*\{"event":"Transfer.Started",.*\{"event":"Transfer.Succeeded",.*\{"event":"Agent.AgentSendMsg",.*\{"event":"SessionEnd",`,
+		}},
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "deskmock")
