@@ -11,7 +11,7 @@ func TestConfigErrorMessages(t *testing.T) {
 		{"unknown check", "c.yaml", app + "codes:\n  nope: {code: 90001}\n",
 			`config c.yaml: codes: unknown check "nope" (known: path, method, query, sdkappid-missing, random, contenttype, sdkappid-unknown, usersig-undecodable, usersig-app-mismatch, usersig-identifier-mismatch, usersig-expired, usersig-signature, not-admin, not-desk, app-rate, body-too-large, body-not-json, body-schema, sessionid-malformed, session-not-found, session-not-bot, session-state, account-malformed, account-unknown, groupid-malformed, group-unknown, sender-not-robot, robot-id-malformed, robot-limit, robot-unknown, msgkey-unknown, msgkey-other-session, stream-finished, stream-idle-ended, stream-rate, message-too-large, chunk-index, internal-error)`},
 		{"unknown endpoint of a check", "c.yaml", app + "codes:\n  v9/body-schema: {code: 90001}\n",
-			`config c.yaml: codes: "v9/body-schema": unknown endpoint "v9" (known: v1, v2, c2c, group, chatbot, create_robot, delete_robot, get_all_robots, transfer_to_human, end_session, end_queuing, get_session_state, send_msg, describe_chat_messages)`},
+			`config c.yaml: codes: "v9/body-schema": unknown endpoint "v9" (known: v1, v2, c2c, group, chatbot, create_robot, delete_robot, get_all_robots, transfer_to_human, end_session, end_queuing, get_session_state, send_msg, describe_chat_messages, describe_im_cdr_list)`},
 		{"code not in the catalogue", "c.yaml", app + "codes:\n  body-schema: {code: 12345}\n",
 			`config c.yaml: codes: check "body-schema": code 12345 is not in the catalogue, so it needs an info text`},
 		{"malformed check name", "c.yaml", app + "codes:\n  Body_Schema: {code: 90001}\n",

@@ -18,6 +18,7 @@ const (
 	SessionStatePath = "/v4/desk_http_svc/get_session_state"
 	SendMsgPath      = "/v4/desk_http_svc/send_msg"
 	ChatMessagesPath = "/v4/desk_http_svc/describe_chat_messages"
+	CDRListPath      = "/v4/desk_http_svc/describe_im_cdr_list"
 )
 
 // Names of Desk's endpoints around a stream.
@@ -28,6 +29,7 @@ const (
 	GetSessionState = "get_session_state"
 	SendMsg         = "send_msg"
 	ChatMessages    = "describe_chat_messages"
+	CDRList         = "describe_im_cdr_list"
 )
 
 // deskEndpoint is one of Desk's endpoints around a stream, which answer
@@ -131,14 +133,23 @@ func (s *Server) endQueuing(in *incoming, out *outcome) verdict {
 }
 
 // getSessionState answers a session's CurrentState and, while an agent
-// has it, its AgentId; a session the server does not have open is
-// NotInSession.
+// has it, its AgentId; a session the server does not have open, or a user
+// without an active session, is NotInSession.
 func (s *Server) getSessionState(in *incoming, out *outcome) verdict {
-	id, v := s.deskSessionOf(in, "SessionId", false)
-	if v.failed() {
-		return v
+	m := in.value.(map[string]any)
+	var id string
+	if _, bySession := m["SessionId"]; bySession {
+		var v verdict
+		if id, v = s.deskSessionOf(in, "SessionId", false); v.failed() {
+			return v
+		}
+	} else {
+		// By user: the user's active session, or none (NotInSession).
+		user, _ := m["ClientUserId"].(string)
+		cs, _ := m["CustomerServiceId"].(string)
+		id = s.life.userSession(user, cs)
 	}
-	life := s.life.snapshot(id, s.sessions.open(id))
+	life := s.life.snapshot(id, id != "" && s.sessions.open(id))
 	b := appendJSONString(append(make([]byte, 0, 128), `"SessionId":`...), id)
 	b = appendJSONString(append(b, `,"CurrentState":`...), string(life.CurrentState))
 	out.rep.extra = appendJSONString(append(b, `,"AgentId":`...), life.AgentID)
@@ -153,6 +164,48 @@ var deskEndpoints = []*endpoint{
 	deskEndpoint(GetSessionState, SessionStatePath, schemas.RequestSessionStateFile, (*Server).getSessionState),
 	deskEndpoint(SendMsg, SendMsgPath, schemas.RequestSendMsgFile, (*Server).sendMsg),
 	deskEndpoint(ChatMessages, ChatMessagesPath, schemas.RequestChatMessagesFile, (*Server).describeChatMessages),
+	deskEndpoint(CDRList, CDRListPath, schemas.RequestCDRListFile, (*Server).describeCDRList),
+}
+
+// describeCDRList answers a page of the records of the sessions that
+// ended, of those that began in the request's time range: the vendor's
+// fields, with Duration in seconds (inferred unit), and the agent group,
+// nickname and satisfaction the mock does not keep written empty or 0.
+func (s *Server) describeCDRList(in *incoming, out *outcome) verdict {
+	m := in.value.(map[string]any)
+	num := func(name string, def int64) int64 {
+		n, ok := m[name].(json.Number)
+		if !ok {
+			return def
+		}
+		v, _ := strconv.ParseInt(string(n), 10, 64)
+		return v
+	}
+	user, _ := m["ClientUserId"].(string)
+	recs := s.life.records(num("StartTimestamp", 0), num("EndTimestamp", 0), user)
+	limit, offset := num("Limit", 20), num("Offset", 0)
+	total := int64(len(recs))
+	recs = recs[min(offset, total):min(offset+limit, total)]
+	b := strconv.AppendInt(append(make([]byte, 0, 256), `"TotalCount":`...), total, 10)
+	b = append(b, `,"IMCdrList":[`...)
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(append(b, `{"SessionId":`...), r.SessionID)
+		b = append(b, `,"AgentGroupId":"","AgentGroupName":""`...)
+		b = appendJSONString(append(b, `,"AgentId":`...), r.AgentID)
+		b = appendJSONString(append(b, `,"ChannelType":`...), r.ChannelType)
+		b = appendJSONString(append(b, `,"ClientUserId":`...), r.ClientUserID)
+		b = append(b, `,"ClientUserNickName":""`...)
+		b = strconv.AppendInt(append(b, `,"Duration":`...), int64(r.Ended.Sub(r.Begun).Seconds()), 10)
+		b = appendJSONString(append(b, `,"EndStatus":`...), r.EndStatus)
+		b = append(b, `,"SatisfactionSelected":0`...)
+		b = strconv.AppendInt(append(b, `,"Timestamp":`...), r.Begun.Unix(), 10)
+		b = append(b, '}')
+	}
+	out.rep.extra = append(b, ']')
+	return verdict{}
 }
 
 // sendMsg puts the bot's message into a session in the Chatbot phase:

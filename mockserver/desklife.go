@@ -56,6 +56,10 @@ type Desk struct {
 	// WorkingHours are "HH:MM-HH:MM" in UTC, checked by a transfer with
 	// CheckIfDuringWorkingHours: 1; empty means all day.
 	WorkingHours string `json:"working_hours,omitempty"`
+	// EventNames rename the events deskmock names (the keys, such as
+	// "Transfer.Succeeded") to the names the real service is found to use;
+	// the vendor's own names can be renamed too.
+	EventNames map[string]string `json:"event_names,omitempty"`
 	// CustomerServiceID is the customer-service account the bot speaks as
 	// in a session started without one; empty means the vendor's example,
 	// "@customer_service_account".
@@ -69,6 +73,8 @@ const defaultCustomerService = "@customer_service_account"
 // Bounds of the Desk configuration.
 const (
 	maxAgents             = 1000
+	maxEventNames         = 100
+	maxEventNameBytes     = 64
 	defaultAgentSessions  = 5
 	maxDeskSessionEvents  = 64
 	deskSessionEntryBytes = 256
@@ -90,6 +96,14 @@ func (d Desk) validate() error {
 			return fmt.Errorf("desk/agents/%d/max_sessions: %d is negative", i, a.MaxSessions)
 		}
 		seen[a.ID] = true
+	}
+	if len(d.EventNames) > maxEventNames {
+		return fmt.Errorf("desk/event_names: %d names, more than the %d allowed", len(d.EventNames), maxEventNames)
+	}
+	for k, v := range d.EventNames {
+		if k == "" || v == "" || len(k) > maxEventNameBytes || len(v) > maxEventNameBytes {
+			return fmt.Errorf("desk/event_names: %q: %q: names are 1..%d bytes", k, v, maxEventNameBytes)
+		}
 	}
 	if _, _, err := parseWorkingHours(d.WorkingHours); err != nil {
 		return fmt.Errorf("desk/working_hours: %w", err)
@@ -158,6 +172,8 @@ type deskSession struct {
 	agent     string
 	endStatus string
 	events    []DeskEvent // the last maxDeskSessionEvents
+	// begun and ended are the times of its first event and of its end.
+	begun, ended time.Time
 }
 
 // deskLife keeps the life of the Desk sessions a transfer or the admin API
@@ -246,6 +262,12 @@ func (d *deskLife) defaultCS() string {
 // note records an event of a session, keeping the last
 // maxDeskSessionEvents.
 func (s *deskSession) note(event string, now time.Time, agent string) {
+	if s.begun.IsZero() {
+		s.begun = now
+	}
+	if event == EventSessionEnded {
+		s.ended = now
+	}
 	if len(s.events) == maxDeskSessionEvents {
 		s.events = slices.Delete(s.events, 0, 1)
 	}
@@ -493,6 +515,39 @@ func (d *deskLife) userSession(user, cs string) string {
 	return ""
 }
 
+// named returns a copy of events under the configuration's names.
+func (d *deskLife) named(events []DeskEvent) []DeskEvent {
+	out := slices.Clone(events)
+	for i, e := range out {
+		if name, ok := d.cfg.EventNames[e.Event]; ok {
+			out[i].Event = name
+		}
+	}
+	return out
+}
+
+// Record is one ended session, as describe_im_cdr_list lists it.
+type Record struct {
+	SessionID, ClientUserID, ChannelType, AgentID, EndStatus string
+	Begun, Ended                                             time.Time
+}
+
+// records returns the ended sessions that began in [from, to] (unix
+// seconds), of user when not empty, oldest first.
+func (d *deskLife) records(from, to int64, user string) []Record {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []Record
+	for id, s := range d.sessions {
+		if s.ended.IsZero() || s.begun.Unix() < from || s.begun.Unix() > to || user != "" && s.user != user {
+			continue
+		}
+		out = append(out, Record{id, s.user, s.channel, s.agent, s.endStatus, s.begun, s.ended})
+	}
+	slices.SortFunc(out, func(a, b Record) int { return a.Begun.Compare(b.Begun) })
+	return out
+}
+
 // DeskSession is a Desk session's life, as the Go API and the admin API
 // show it.
 type DeskSession struct {
@@ -516,7 +571,7 @@ func (d *deskLife) snapshot(id string, open bool) DeskSession {
 		out.CurrentState = DeskChatbot
 	}
 	if s, ok := d.sessions[id]; ok {
-		out.CurrentState, out.EndStatus, out.Events = s.state, s.endStatus, slices.Clone(s.events)
+		out.CurrentState, out.EndStatus, out.Events = s.state, s.endStatus, d.named(s.events)
 		out.ClientUserID, out.CustomerServiceID, out.ChannelType = s.user, s.cs, s.channel
 		if s.state == DeskAgent || s.state == DeskWaiting {
 			out.AgentID = s.agent

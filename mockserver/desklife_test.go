@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +276,52 @@ func TestDeskLifeBounded(t *testing.T) {
 	}
 	if err := d.begin(uuidOf(maxSessions), "", "", "", now); err == nil {
 		t.Errorf("a new life past the cap with none ended was kept")
+	}
+}
+
+// The records of ended sessions, and a user's state by account; the
+// events under the names the configuration gives.
+func TestDeskRecordsAndStateByUser(t *testing.T) {
+	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	clock := at
+	ts := NewTestServer(t, WithClock(func() time.Time { return clock }), Option(func(c *Config) {
+		c.Desk.EventNames = map[string]string{EventTransferred: "Agent.Connected"}
+	}))
+	p := "/__admin/sessions/" + testSession
+	adminCode(t, ts, "POST", p+"/begin", `{"client_user_id":"user01","channel_type":"SDK"}`, 200)
+	byUser := `{"ClientUserId":"user01","CustomerServiceId":"@customer_service_account"}`
+	if st := deskCall(t, ts, SessionStatePath, byUser); st["SessionId"] != testSession || st["CurrentState"] != "Chatbot" {
+		t.Errorf("state by user: %v", st)
+	}
+	deskCall(t, ts, TransferPath, `{"SessionId":"`+testSession+`"}`)
+	clock = at.Add(95 * time.Second)
+	if err := ts.AgentEndSession(testSession); err != nil {
+		t.Fatal(err)
+	}
+	if st := deskCall(t, ts, SessionStatePath, byUser); st["SessionId"] != "" || st["CurrentState"] != "NotInSession" {
+		t.Errorf("state by user after the end: %v", st)
+	}
+	r := deskCall(t, ts, CDRListPath, `{"StartTimestamp":`+strconv.FormatInt(at.Unix()-1, 10)+`,"EndTimestamp":`+strconv.FormatInt(at.Unix()+1, 10)+`}`)
+	list, _ := r["IMCdrList"].([]any)
+	if r["TotalCount"] != 1.0 || len(list) != 1 {
+		t.Fatalf("records %v", r)
+	}
+	rec := list[0].(map[string]any)
+	want := map[string]any{"SessionId": testSession, "AgentId": "agent@example.com", "ChannelType": "SDK", "ClientUserId": "user01",
+		"Duration": 95.0, "EndStatus": "AgentEndedSession", "Timestamp": float64(at.Unix())}
+	for k, v := range want {
+		if rec[k] != v {
+			t.Errorf("record %s = %v, want %v", k, rec[k], v)
+		}
+	}
+	if r := deskCall(t, ts, CDRListPath, `{"StartTimestamp":0,"EndTimestamp":1,"ClientUserId":"user01"}`); r["TotalCount"] != 0.0 {
+		t.Errorf("outside the range: %v", r)
+	}
+	var names []string
+	for _, e := range ts.DeskSession(testSession).Events {
+		names = append(names, e.Event)
+	}
+	if !slices.Contains(names, "Agent.Connected") || slices.Contains(names, EventTransferred) {
+		t.Errorf("events %v, want Transfer.Succeeded renamed Agent.Connected", names)
 	}
 }

@@ -212,12 +212,11 @@ func robotEndpoint(version, path, schema string, act func(*Server, *incoming, *o
 
 // endpoints are the APIs the server serves, in the order the README lists
 // them.
-var endpoints = []*endpoint{endpointV1, endpointV2, endpointC2C, endpointGroup, endpointChatbot,
+var endpoints = slices.Concat([]*endpoint{endpointV1, endpointV2, endpointC2C, endpointGroup, endpointChatbot,
 	robotEndpoint(CreateRobot, CreateRobotPath, schemas.RequestCreateRobotFile, (*Server).createRobot),
 	robotEndpoint(DeleteRobot, DeleteRobotPath, schemas.RequestDeleteRobotFile, (*Server).deleteRobot),
 	robotEndpoint(GetAllRobots, GetAllRobotsPath, schemas.RequestGetAllRobotsFile, (*Server).getAllRobots),
-	deskEndpoints[0], deskEndpoints[1], deskEndpoints[2], deskEndpoints[3], deskEndpoints[4], deskEndpoints[5],
-}
+}, deskEndpoints)
 
 // unknownAPI stands for a path under /v4/ that is no endpoint: its
 // requests are read (within the default body limit) and journaled like an

@@ -379,6 +379,11 @@ func TestPipelineChecks(t *testing.T) {
 		{"describe_chat_messages Limit 101", "POST", ChatMessagesPath, okQuery, `{"SessionId":"` + testSession + `","Limit":101}`, codes.CheckBodySchema, false},
 		{"describe_chat_messages SessionId not a UUID", "POST", ChatMessagesPath, okQuery, sessionBody("SessionId", "1"), codes.CheckSessionIDMalformed, false},
 		{"describe_chat_messages the mock fails", "POST", ChatMessagesPath, okQuery, sessionBody("SessionId", testSession), codes.CheckInternal, true},
+		{"get_session_state by user without CustomerServiceId", "POST", SessionStatePath, okQuery, `{"ClientUserId":"user01"}`, codes.CheckBodySchema, false},
+		{"describe_im_cdr_list body one byte too long", "POST", CDRListPath, okQuery, strings.Repeat(" ", defaultMaxBodyBytes+1), codes.CheckBodyTooLarge, false},
+		{"describe_im_cdr_list body not JSON", "POST", CDRListPath, okQuery, `{"StartTimestamp":`, codes.CheckBodyNotJSON, false},
+		{"describe_im_cdr_list EndTimestamp missing", "POST", CDRListPath, okQuery, `{"StartTimestamp":0}`, codes.CheckBodySchema, false},
+		{"describe_im_cdr_list the mock fails", "POST", CDRListPath, okQuery, `{"StartTimestamp":0,"EndTimestamp":1}`, codes.CheckInternal, true},
 	}
 	// The transport and identity rows, on every endpoint other than v1
 	// (which the rows above run them on), each with a valid body.
@@ -386,7 +391,8 @@ func TestPipelineChecks(t *testing.T) {
 		Chatbot: bot(""), CreateRobot: `{"UserID":"@RBT#x"}`, DeleteRobot: `{"Robot_Account":"@RBT#bot1"}`, GetAllRobots: `{}`,
 		Transfer: sessionBody("SessionId", testSession), EndSession: sessionBody("SessionId", testSession),
 		EndQueuing: sessionBody("SessionID", testSession), GetSessionState: sessionBody("SessionId", testSession),
-		SendMsg: `{"SessionId":"` + testSession + `","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, ChatMessages: sessionBody("SessionId", testSession)}
+		SendMsg: `{"SessionId":"` + testSession + `","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, ChatMessages: sessionBody("SessionId", testSession),
+		CDRList: `{"StartTimestamp":0,"EndTimestamp":1}`}
 	var more []row
 	for _, ep := range endpoints[1:] {
 		ep := ts.byPath[ep.path]

@@ -47,6 +47,7 @@ const (
 	RequestSessionStateFile = "request-get-session-state.schema.json"
 	RequestSendMsgFile      = "request-send-msg.schema.json"
 	RequestChatMessagesFile = "request-describe-chat-messages.schema.json"
+	RequestCDRListFile      = "request-describe-im-cdr-list.schema.json"
 	// StreamChunksFile describes the Chunks of a TIMStreamElem, which the
 	// v2, C2C and group request schemas refer to.
 	StreamChunksFile = "stream-chunks.schema.json"
@@ -74,7 +75,7 @@ func Names() []string {
 	return []string{RequestFile, RequestV2File, RequestC2CFile, RequestGroupFile, RequestChatbotFile,
 		RequestCreateRobotFile, RequestDeleteRobotFile, RequestGetAllRobotsFile, StreamChunksFile,
 		RequestTransferFile, RequestEndSessionFile, RequestEndQueuingFile, RequestSessionStateFile,
-		RequestSendMsgFile, RequestChatMessagesFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+		RequestSendMsgFile, RequestChatMessagesFile, RequestCDRListFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
 }
 
 // Source returns the text of an embedded schema file.

@@ -94,6 +94,7 @@ const (
 	state   = "get_session_state"
 	sendMsg = "send_msg"
 	chatLog = "describe_chat_messages"
+	cdrList = "describe_im_cdr_list"
 )
 
 // streaming are the endpoints that stream; robots the chatbot account
@@ -110,7 +111,7 @@ var DocumentedEndpoints = []string{desk1, desk2}
 
 // deskControl are Desk's endpoints around a stream, which the Desk REST
 // error-code page documents 1410xx codes for.
-var deskControl = []string{xfer, endSess, endQ, state, sendMsg, chatLog}
+var deskControl = []string{xfer, endSess, endQ, state, sendMsg, chatLog, cdrList}
 
 // defaults is the check→code table, in pipeline order: for each check, the
 // rule of every endpoint that runs it (Endpoints) and has no default of its
@@ -129,7 +130,7 @@ var defaults = []Rule{
 	rule(CheckUserSigExpired, 70001, false, "now is later than the UserSig's time + expire"),
 	rule(CheckUserSigSignature, 70009, false, "the UserSig's HMAC does not match the app's secret key"),
 	rule(CheckNotAdmin, 90009, true, "identifier is not an administrator of the app"),
-	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2, xfer, endSess, endQ, state, sendMsg, chatLog),
+	rule(CheckNotDesk, 141000, true, "the app is not a Desk app", desk1, desk2, xfer, endSess, endQ, state, sendMsg, chatLog, cdrList),
 	rule(CheckAppRate, 60011, false, "the app made more calls to the endpoint in one second than its rate allows (chatbot APIs: 200)", chatbot, create, remove, getAll),
 	rule(CheckBodyTooLarge, 93000, true, "the body is longer than the endpoint's limit (v1: 12288 bytes by default; v2, c2c, group: 262144, inferred)"),
 	rule(CheckBodyNotJSON, 90001, true, "the body is not one JSON value in valid UTF-8"),

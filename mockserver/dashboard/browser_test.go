@@ -443,6 +443,7 @@ func TestConfigPanelShowsStreamRules(t *testing.T) {
 		{"get_session_state get_session_state", mockserver.SessionStatePath, "—", "—", "—", "—", "no limit"},
 		{"send_msg send_msg", mockserver.SendMsgPath, "—", "—", "—", "—", "no limit"},
 		{"describe_chat_messages describe_chat_messages", mockserver.ChatMessagesPath, "—", "—", "—", "—", "no limit"},
+		{"describe_im_cdr_list describe_im_cdr_list", mockserver.CDRListPath, "—", "—", "—", "—", "no limit"},
 	}
 	if fmt.Sprint(rules) != fmt.Sprint(want) {
 		t.Errorf("stream rules shown:\n%q\nwant\n%q", rules, want)
