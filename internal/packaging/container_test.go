@@ -379,7 +379,8 @@ func TestContainer(t *testing.T) {
 			t.Errorf("a client without the CA trusted the server")
 		}
 		if code, _ := c.stop(t); code != 0 {
-			t.Errorf("exit %d on SIGTERM, want 0", code)
+			logs, _ := c.eng.run("logs", c.id)
+			t.Errorf("exit %d on SIGTERM, want 0; logs:\n%s", code, lastLines(logs, 20))
 		}
 	})
 
