@@ -83,7 +83,8 @@ func group(c codes.Check) codes.Check { return codes.EndpointCheck("group", c) }
 // stream's own default alone), sorted.
 var differOnBoth = []string{
 	"c2c/account-unknown", "c2c/stream-rate",
-	"chatbot/sender-not-robot", "chatbot/stream-finished", "create_robot/robot-id-malformed", "get_all_robots/not-admin",
+	"chatbot/sender-not-robot", "chatbot/stream-finished", "create_robot/robot-id-malformed",
+	"describe_chat_messages/not-admin", "describe_im_cdr_list/not-admin", "get_all_robots/not-admin", "get_session_state/not-admin",
 	"group/group-unknown", "group/stream-finished", "group/stream-rate",
 	"v1/body-not-json", "v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired",
 	"v2/body-schema", "v2/body-schema-event", "v2/body-schema-index", "v2/body-schema-islast", "v2/body-too-large",
@@ -536,7 +537,7 @@ func TestProbesAreWellFormed(t *testing.T) {
 	for _, p := range Probes() {
 		covered[p.API.Name+"/"+string(p.Check)] = true
 	}
-	apis := []API{V1, V2, C2C, Group, Chatbot, CreateRobot, DeleteRobot, GetAllRobots}
+	apis := []API{V1, V2, C2C, Group, Chatbot, CreateRobot, DeleteRobot, GetAllRobots, SessionState, ChatMessages, CDRList}
 	for _, u := range UnprobedRows() {
 		for _, api := range apis {
 			if u.API == "" || u.API == api.Name {

@@ -309,7 +309,8 @@ var v1Probes = slices.Concat(v1Shared, chunkProbes(v1Shape,
 // chatbot accounts' APIs, each in pipeline order.
 func Probes() []Probe {
 	var out []Probe
-	for _, ps := range [][]Probe{v1Probes, v2Probes, c2cProbes, groupProbes, chatbotProbes, createRobotProbes, deleteRobotProbes, getAllRobotsProbes} {
+	for _, ps := range [][]Probe{v1Probes, v2Probes, c2cProbes, groupProbes, chatbotProbes, createRobotProbes, deleteRobotProbes, getAllRobotsProbes,
+		sessionStateProbes, chatMessagesProbes, cdrListProbes} {
 		out = append(out, ps...)
 	}
 	return out

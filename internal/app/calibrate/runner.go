@@ -23,7 +23,7 @@ const (
 	// DefaultMaxRequests caps the requests sent to the upstream in one run:
 	// room for every probe of the eight endpoints, their preparing and
 	// undoing calls included (137).
-	DefaultMaxRequests = 150
+	DefaultMaxRequests = 170
 	// DefaultTimeout bounds each request, reply included.
 	DefaultTimeout = 10 * time.Second
 	// maxReply is how much of a reply is read.
