@@ -579,3 +579,21 @@ func (d *deskLife) snapshot(id string, open bool) DeskSession {
 	}
 	return out
 }
+
+// newest returns the IDs of the sessions with a life, the newest begun
+// first, at most n.
+func (d *deskLife) newest(n int) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids := make([]string, 0, len(d.sessions))
+	for id := range d.sessions {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := d.sessions[b].begun.Compare(d.sessions[a].begun); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return ids[:min(n, len(ids))]
+}

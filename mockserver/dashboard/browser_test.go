@@ -703,3 +703,42 @@ func TestConversationsShown(t *testing.T) {
 	tb.shot("dashboard-conversations")
 	tb.noProblems()
 }
+
+// A whole Desk conversation in the dashboard: the user's message, the
+// bot's stream, a transfer, the agent's reply, played from the page's
+// buttons too, and the end.
+func TestDeskConversationShown(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 900)
+	tb.waitLive()
+	const id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+	if err := ts.BeginSession(id, "user01", "", "SDK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Say(id, mockserver.RoleUser, "Where is my order?"); err != nil {
+		t.Fatal(err)
+	}
+	if r := send(t, ts, mockserver.ChunkBody(id, "", "Let me check.", true)); r.ErrorCode != 0 {
+		t.Fatalf("the bot's stream: %+v", r)
+	}
+	if r := sendTo(t, ts.APIURL(mockserver.TransferPath), `{"SessionId":"`+id+`"}`); r.ErrorCode != 0 {
+		t.Fatalf("transfer: %+v", r)
+	}
+	card := `document.querySelector('#conversations .conversation[data-session="` + id + `"]')`
+	tb.waitTrue("the session served by the agent", card+` && `+card+`.querySelector(".state").textContent === "Agent"`, liveWithin)
+	tb.waitTrue("the user's and the bot's messages", `[...`+card+`.querySelectorAll(".message .text")].map(m => m.textContent).join("|") === "Where is my order?|Let me check."`, liveWithin)
+
+	tb.run(chromedp.SendKeys(`#conversations .conversation input`, "Your order ships today."), chromedp.Click(`#conversations .conversation button:nth-of-type(2)`))
+	tb.waitTrue("the agent's reply", `[...`+card+`.querySelectorAll(".message.role-service .from")].some(f => f.textContent === "agent@example.com")`, liveWithin)
+	tb.run(chromedp.SendKeys(`#conversations .conversation input`, "Thanks!"), chromedp.Click(`#conversations .conversation button:nth-of-type(1)`))
+	tb.waitTrue("the user's answer", `[...`+card+`.querySelectorAll(".message.role-user .text")].some(m => m.textContent === "Thanks!")`, liveWithin)
+	tb.waitTrue("the events so far", card+`.querySelector(".events").textContent.includes("Transfer.Succeeded")`, liveWithin)
+	tb.shot("dashboard-conversation")
+
+	tb.run(chromedp.Click(`#conversations .conversation button.danger`))
+	tb.waitTrue("the session ended", card+`.querySelector(".state").textContent === "NotInSession"`, liveWithin)
+	if life := ts.DeskSession(id); life.EndStatus != "AgentEndedSession" || life.CurrentState != mockserver.DeskNotInSession {
+		t.Errorf("life %+v, want ended by the agent", life)
+	}
+	tb.noProblems()
+}

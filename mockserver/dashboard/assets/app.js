@@ -86,6 +86,9 @@ async function start() {
   $("#app").hidden = false;
   $("#reset").hidden = false;
   listen();
+  // The admin API's plays of the user and the agent journal no exchange:
+  // the conversations are looked at again every few seconds too.
+  setInterval(() => { if (!$("#app").hidden) reloadConversations(); }, 3000);
 }
 
 async function resync() {
@@ -102,6 +105,7 @@ async function resync() {
   renderRules(data.rules);
   renderStreamRules(data.endpoints || []);
   $("#config").textContent = JSON.stringify(data.config, null, 2);
+  reloadConversations();
 }
 
 async function reloadFaults() {
@@ -204,6 +208,7 @@ function onExchange(ex) {
   state.exchanges.unshift(ex);
   if (state.exchanges.length > MAX_EXCHANGES) state.exchanges.length = MAX_EXCHANGES;
   renderExchanges(ex.seq);
+  reloadConversations();
   if (ex.applied && ex.msg_key) {
     let st = state.streams.get(ex.msg_key);
     if (!st) {
@@ -522,6 +527,66 @@ function renderStreamRules(endpoints) {
       el("td", { class: "mono" }, ep.path),
       ...names.map((n) => el("td", { "data-rule": n },
         ep.streams || n === "app_calls_per_second" ? ruleText(n, (ep.rules || {})[n]) : "—")))));
+}
+
+// ---- Desk conversations ----
+
+let conversationsTimer;
+
+// reloadConversations loads the Desk sessions with a life, soon: once for
+// a burst of exchanges.
+function reloadConversations() {
+  clearTimeout(conversationsTimer);
+  conversationsTimer = setTimeout(async () => {
+    try {
+      const { status, data } = await api("GET", "/conversations");
+      if (status === 200 && data) renderConversations(data.conversations || []);
+    } catch (e) { if (e instanceof Unauthorized) askToken("The token was refused."); }
+  }, 150);
+}
+
+// sessionAction plays the user or the agent of a session, then reloads.
+async function sessionAction(id, action, body) {
+  try {
+    const { status, data } = await api("POST", "/sessions/" + encodeURIComponent(id) + "/" + action, body || {});
+    if (status !== 200) alert((data && data.error) || action + " refused (" + status + ")");
+  } catch (e) { if (e instanceof Unauthorized) askToken("The token was refused."); }
+  reloadConversations();
+}
+
+const ROLE_NAMES = { 1: "user", 2: "service", 3: "system" };
+
+function renderConversations(list) {
+  const box = $("#conversations");
+  $("#conversation-count").textContent = list.length ? "(" + list.length + ")" : "";
+  if (!list.length) { box.replaceChildren(el("p", { class: "empty" }, "No Desk session has a life yet: begin one (POST /__admin/sessions/{id}/begin) or transfer one.")); return; }
+  box.replaceChildren(...list.map((c) => {
+    const say = el("input", { placeholder: "say something", "aria-label": "text to say" });
+    const act = (action, withText) => () => {
+      if (withText && !say.value.trim()) return;
+      sessionAction(c.session_id, action, withText ? { text: say.value } : {});
+      say.value = "";
+    };
+    const state = c.current_state;
+    return el("article", { class: "conversation", "data-session": c.session_id },
+      el("div", { class: "conversation-head" },
+        el("span", { class: "state state-" + state.toLowerCase() }, state),
+        el("span", {}, "session ", el("span", { class: "mono" }, c.session_id)),
+        c.client_user_id ? el("span", {}, "user ", el("span", { class: "mono" }, c.client_user_id)) : null,
+        c.agent_id ? el("span", {}, "agent ", el("span", { class: "mono" }, c.agent_id)) : null,
+        c.end_status ? el("span", {}, "ended ", el("span", { class: "mono" }, c.end_status)) : null),
+      el("div", { class: "messages" }, ...c.messages.map((m) =>
+        el("div", { class: "message role-" + (ROLE_NAMES[m.role] || "other") + (m.stream ? " streamed" : "") },
+          el("span", { class: "from mono" }, m.from || ROLE_NAMES[m.role]),
+          el("span", { class: "text" }, m.text)))),
+      el("div", { class: "events mono", title: "the session's events, oldest first" }, c.events.map((e) => e.event).join(" → ")),
+      state === "NotInSession" ? null : el("div", { class: "conversation-actions" },
+        say,
+        el("button", { type: "button", class: "small", onclick: act("user-message", true) }, "user says"),
+        state === "Agent" ? el("button", { type: "button", class: "small", onclick: act("agent-message", true) }, "agent says") : null,
+        state === "WaitingForAgentAnswering" || state === "Queueing" ? el("button", { type: "button", class: "small", onclick: act("accept") }, "agent accepts") : null,
+        state === "Agent" ? el("button", { type: "button", class: "small danger", onclick: act("agent-end") }, "agent ends") : null));
+  }));
 }
 
 // ---- reset ----
