@@ -48,7 +48,7 @@ type anAnswer struct {
 
 // generated are the parts of an answer that differ between two servers
 // by design: the RequestId's random part and the MsgKey's time and digits.
-var generated = regexp.MustCompile(`("RequestId":")[^"]*(")|("MsgKey":")[^"]*(")`)
+var generated = regexp.MustCompile(`("RequestId":")[^"]*(")|("(?:MsgKey|StreamMsgID)":")[^"]*(")`)
 
 // newestExchange returns the newest journal entry of the server at base
 // as "seq check code: detail", from the admin API.
@@ -128,6 +128,14 @@ func TestEntryPointsAnswerAlike(t *testing.T) {
 		{"schema failure", "POST", v1, `{"SessionId":"` + testSession + `","Chunk":5}`, 0, "", codes.CheckBodySchema, 90010},
 		{"malformed SessionId", "POST", v2, v2Body("not-a-uuid", "", v2Chunk{1, "x", false}), 0, "", codes.CheckSessionIDMalformed, 141006},
 		{"trigger session", "POST", v1, `{"SessionId":"` + TriggerSessionID(20004, 0) + `","Chunk":"x"}`, 0, "", checkTrigger, 20004},
+		{"c2c first chunk", "POST", EndpointC2CPath + query, c2cBody("bot", "user01", "", v2Chunk{1, "Hello, ", false}), 0, "", "", 0},
+		{"c2c continuation", "POST", EndpointC2CPath + query, c2cBody("bot", "user01", "%s", v2Chunk{2, "world", true}), 0, "c2c first chunk", "", 0},
+		{"c2c malformed To_Account", "POST", EndpointC2CPath + query, c2cBody("bot", "", "", v2Chunk{1, "x", false}), 0, "", codes.CheckAccountMalformed, 90003},
+		{"chatbot first chunk", "POST", EndpointChatbotPath + query, `{"From_Account":"@RBT#my_bot","To_Account":"user01","Chunk":"hi","Finish":1}`, 0, "", "", 0},
+		{"chatbot sender not a chatbot", "POST", EndpointChatbotPath + query, `{"From_Account":"@RBT#nobody","To_Account":"user01","Chunk":"hi"}`, 0, "", codes.CheckNotRobot, 10004},
+		{"get_all_robots", "POST", GetAllRobotsPath + query, `{}`, 0, "", "", 0},
+		{"transfer_to_human", "POST", TransferPath + query, `{"SessionId":"` + otherSession + `"}`, 0, "", "", 0},
+		{"a stream after the transfer", "POST", v1, `{"SessionId":"` + otherSession + `","Chunk":"x"}`, 0, "", codes.CheckSessionNotBot, 141005},
 	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
 	got := make([][]anAnswer, len(points))

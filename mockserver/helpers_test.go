@@ -76,10 +76,10 @@ func httpPost(url, body string) (*http.Response, error) {
 // msgKeyOf returns the MsgKey of a success reply that opened a stream.
 func msgKeyOf(rep []byte) (string, bool) {
 	var r wireReply
-	if json.Unmarshal(rep, &r) != nil || r.ErrorCode != 0 || r.ActionStatus != "OK" || r.MsgKey == "" {
+	if json.Unmarshal(rep, &r) != nil || r.ErrorCode != 0 || r.ActionStatus != "OK" || r.MsgKey+r.StreamMsgID == "" {
 		return "", false
 	}
-	return r.MsgKey, true
+	return r.MsgKey + r.StreamMsgID, true
 }
 
 // isOKReply reports whether rep is a success reply with no MsgKey.
