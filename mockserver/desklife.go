@@ -72,11 +72,14 @@ const defaultCustomerService = "@customer_service_account"
 
 // Bounds of the Desk configuration.
 const (
-	maxAgents             = 1000
-	maxEventNames         = 100
-	maxEventNameBytes     = 64
-	defaultAgentSessions  = 5
-	maxDeskSessionEvents  = 64
+	maxAgents            = 1000
+	maxEventNames        = 100
+	maxEventNameBytes    = 64
+	defaultAgentSessions = 5
+	maxDeskSessionEvents = 32
+	// maxDeskLives bounds the sessions with a life: at most about 3 KiB
+	// each (its strings and 32 events), 30 MiB in all.
+	maxDeskLives          = 10_000
 	deskSessionEntryBytes = 256
 )
 
@@ -178,7 +181,7 @@ type deskSession struct {
 
 // deskLife keeps the life of the Desk sessions a transfer or the admin API
 // moved; any other open session is in the Chatbot phase. It holds at most
-// maxSessions sessions (past it an ended one is forgotten), each with at
+// maxDeskLives sessions (past it an ended one is forgotten), each with at
 // most maxDeskSessionEvents events, and counts its strings +
 // deskSessionEntryBytes + 64 per event for each.
 type deskLife struct {
@@ -225,12 +228,12 @@ func (d *deskLife) state(id string, open bool) DeskState {
 }
 
 // session returns the life of a session, made in the Chatbot phase when
-// it has none; d.mu is held. A new session past maxSessions is refused.
+// it has none; d.mu is held. A new session past maxDeskLives is refused unless an ended one can be forgotten.
 func (d *deskLife) session(id string) (*deskSession, error) {
 	if s, ok := d.sessions[id]; ok {
 		return s, nil
 	}
-	if len(d.sessions) >= maxSessions && !d.forgetEnded() {
+	if len(d.sessions) >= maxDeskLives && !d.forgetEnded() {
 		return nil, fmt.Errorf("%w: %d sessions have a life already, none of them ended", ErrTooManySessions, len(d.sessions))
 	}
 	s := &deskSession{state: DeskChatbot, cs: d.defaultCS()}

@@ -255,26 +255,26 @@ func TestDeskConversationMessages(t *testing.T) {
 	}
 }
 
-// The lives kept are bounded: past maxSessions an ended one is forgotten
+// The lives kept are bounded: past maxDeskLives an ended one is forgotten
 // to make room, and with none ended a new life is refused.
 func TestDeskLifeBounded(t *testing.T) {
 	d := newDeskLife(Desk{})
 	now := time.Now()
-	for i := range maxSessions {
+	for i := range maxDeskLives {
 		if _, err := d.end(uuidOf(i), endStatusBot, now); err != nil {
 			t.Fatalf("session %d: %v", i, err)
 		}
 	}
-	if err := d.begin(uuidOf(maxSessions), "u", "", "", now); err != nil || len(d.sessions) != maxSessions {
+	if err := d.begin(uuidOf(maxDeskLives), "u", "", "", now); err != nil || len(d.sessions) != maxDeskLives {
 		t.Fatalf("past the cap with ended sessions: %v, %d kept", err, len(d.sessions))
 	}
 	d.reset()
-	for i := range maxSessions {
+	for i := range maxDeskLives {
 		if err := d.begin(uuidOf(i), "", "", "", now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := d.begin(uuidOf(maxSessions), "", "", "", now); err == nil {
+	if err := d.begin(uuidOf(maxDeskLives), "", "", "", now); err == nil {
 		t.Errorf("a new life past the cap with none ended was kept")
 	}
 }
