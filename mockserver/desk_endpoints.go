@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
@@ -70,30 +71,12 @@ func (s *Server) transferToHuman(in *incoming, out *outcome) verdict {
 	if v.failed() {
 		return v
 	}
-	m := in.value.(map[string]any)
-	req := TransferRequest{
-		CheckWorkingHours:            flag(m, "CheckIfDuringWorkingHours"),
-		EndSessionWhenNoMemberOnline: flag(m, "EndSessionWhenNoMemberOnline"),
-		DisableQueuing:               flag(m, "DisableQueuing"),
-		AllowAssignBusyMember:        flag(m, "AllowAssignBusyMember"),
-	}
-	for _, a := range asSlice(m["AgentIdList"]) {
-		id, _ := a.(string)
-		req.AgentIDList = append(req.AgentIDList, id)
-	}
-	if n, ok := m["AgentGroupId"].(json.Number); ok {
-		g, _ := strconv.Atoi(string(n))
-		req.AgentGroupID = &g
-	}
-	res, ok, err := s.life.transfer(id, req, s.now())
+	res, ok, err := s.life.transfer(id, transferRequestOf(in.value.(map[string]any)), s.now())
 	switch {
 	case err != nil:
 		return verdict{check: codes.CheckInternal, detail: err.Error()}
 	case !ok:
 		return fail(codes.CheckSessionState, "session "+id+" is "+string(res.State)+": only a session in the Chatbot phase can be transferred")
-	}
-	if res.State == DeskNotInSession {
-		s.sessions.set(id, SessionEnded) // the user's session ended with the transfer
 	}
 	b := appendJSONString(append(make([]byte, 0, 64), `"AgentId":`...), res.AgentID)
 	inQueue := "0"
@@ -104,6 +87,39 @@ func (s *Server) transferToHuman(in *incoming, out *outcome) verdict {
 	return verdict{}
 }
 
+// transferRequestOf reads transfer_to_human's options from a body the
+// schema passed (or the admin API's, which has the same fields).
+func transferRequestOf(m map[string]any) TransferRequest {
+	req := TransferRequest{
+		SendTipIfNoAgentOnline:          flag(m, "SendTipIfNoAgentOnline"),
+		CheckWorkingHours:               flag(m, "CheckIfDuringWorkingHours"),
+		SendPromptNotDuringWorkingHours: flag(m, "SendPromptNotDuringWorkingHours"),
+		EndSessionWhenNoMemberOnline:    flag(m, "EndSessionWhenNoMemberOnline"),
+		DisableQueuing:                  flag(m, "DisableQueuing"),
+		AllowAssignBusyMember:           flag(m, "AllowAssignBusyMember"),
+	}
+	for _, a := range asSlice(m["AgentIdList"]) {
+		id, _ := a.(string)
+		req.AgentIDList = append(req.AgentIDList, id)
+	}
+	if n, ok := m["AgentGroupId"].(json.Number); ok {
+		g, _ := strconv.Atoi(string(n))
+		req.AgentGroupID = &g
+	}
+	if n, ok := m["Priority"].(json.Number); ok {
+		req.Priority, _ = strconv.Atoi(string(n))
+	}
+	if n, ok := m["QueueTimeout"].(json.Number); ok {
+		// Seconds (inferred unit), capped at a year.
+		secs, _ := strconv.ParseInt(string(n), 10, 64)
+		req.QueueTimeout = time.Duration(min(max(secs, 0), maxQueueTimeout)) * time.Second
+	}
+	return req
+}
+
+// maxQueueTimeout caps a transfer's QueueTimeout, in seconds: a year.
+const maxQueueTimeout = 366 * 24 * 3600
+
 func asSlice(v any) []any { l, _ := v.([]any); return l }
 
 // endSession ends the session, whatever its phase (inferred: the vendor
@@ -113,10 +129,9 @@ func (s *Server) endSession(in *incoming, out *outcome) verdict {
 	if v.failed() {
 		return v
 	}
-	if _, err := s.life.end(id, endStatusBot, s.now()); err != nil {
+	if _, err := s.life.endActive(id, true, "", EndStatusBot, SystemProactiveClosure, s.now()); err != nil && err != errSessionState {
 		return verdict{check: codes.CheckInternal, detail: err.Error()}
 	}
-	s.sessions.set(id, SessionEnded)
 	return verdict{}
 }
 
@@ -169,8 +184,9 @@ var deskEndpoints = []*endpoint{
 
 // describeCDRList answers a page of the records of the sessions that
 // ended, of those that began in the request's time range: the vendor's
-// fields, with Duration in seconds (inferred unit), and the agent group,
-// nickname and satisfaction the mock does not keep written empty or 0.
+// fields, with Duration in seconds (inferred unit), the agent group and
+// nickname the mock does not keep written empty, and
+// SatisfactionSelected 0 for a session the user did not rate.
 func (s *Server) describeCDRList(in *incoming, out *outcome) verdict {
 	m := in.value.(map[string]any)
 	num := func(name string, def int64) int64 {
@@ -200,7 +216,7 @@ func (s *Server) describeCDRList(in *incoming, out *outcome) verdict {
 		b = append(b, `,"ClientUserNickName":""`...)
 		b = strconv.AppendInt(append(b, `,"Duration":`...), int64(r.Ended.Sub(r.Begun).Seconds()), 10)
 		b = appendJSONString(append(b, `,"EndStatus":`...), r.EndStatus)
-		b = append(b, `,"SatisfactionSelected":0`...)
+		b = strconv.AppendInt(append(b, `,"SatisfactionSelected":`...), int64(r.Satisfaction), 10)
 		b = strconv.AppendInt(append(b, `,"Timestamp":`...), r.Begun.Unix(), 10)
 		b = append(b, '}')
 	}
@@ -230,14 +246,28 @@ func (s *Server) sendMsg(in *incoming, out *outcome) verdict {
 		return fail(codes.CheckSessionNotBot, "session "+id+" is "+string(st)+": the bot may not send into it")
 	}
 	now := s.now()
-	_, from := s.life.said(id, RoleService, true, now)
+	_, from, _ := s.life.said(id, RoleService, true, now)
 	body, _ := json.Marshal(m["MsgBody"]) // a decoded body always encodes
 	s.messages.add(DeskMessage{SessionID: id, From: from, Role: RoleService, MsgBody: string(body), Time: now})
 	return verdict{}
 }
 
+// sessionMessages returns a session's messages, oldest first, the bot's
+// streams with their text so far as their MsgBody.
+func (s *Server) sessionMessages(id string) []DeskMessage {
+	msgs := s.messages.of(id)
+	for i, m := range msgs {
+		if m.MsgKey != "" {
+			st, _ := s.streams.get(m.MsgKey, s.now())
+			msgs[i].MsgBody = textBody(st.Text)
+		}
+	}
+	return msgs
+}
+
 // describeChatMessages answers a page of a session's messages, the
-// bot's streams with their text so far.
+// bot's streams with their text so far, and a system message's flags as
+// its CloudCustomData (inferred: the vendor's list shows no such field).
 func (s *Server) describeChatMessages(in *incoming, out *outcome) verdict {
 	id, v := s.deskSessionOf(in, "SessionId", false)
 	if v.failed() {
@@ -250,7 +280,7 @@ func (s *Server) describeChatMessages(in *incoming, out *outcome) verdict {
 			*p, _ = strconv.Atoi(string(n))
 		}
 	}
-	msgs := s.messages.of(id)
+	msgs := s.sessionMessages(id)
 	if order == 2 {
 		slices.Reverse(msgs)
 	}
@@ -262,14 +292,12 @@ func (s *Server) describeChatMessages(in *incoming, out *outcome) verdict {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		body := msg.MsgBody
-		if msg.MsgKey != "" {
-			st, _ := s.streams.get(msg.MsgKey, s.now())
-			body = textBody(st.Text)
-		}
 		b = appendJSONString(append(b, `{"FromAccount":`...), msg.From)
 		b = strconv.AppendInt(append(b, `,"FromAccountRole":`...), int64(msg.Role), 10)
-		b = append(append(b, `,"MsgBody":`...), body...)
+		b = append(append(b, `,"MsgBody":`...), msg.MsgBody...)
+		if msg.CloudCustomData != "" {
+			b = appendJSONString(append(b, `,"CloudCustomData":`...), msg.CloudCustomData)
+		}
 		b = strconv.AppendInt(append(b, `,"Timestamp":`...), msg.Time.UnixMilli(), 10)
 		b = append(b, '}')
 	}

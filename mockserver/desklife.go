@@ -133,9 +133,14 @@ func parseWorkingHours(s string) (from, to int, err error) {
 // SessionBegin, ChatBot.UserSendMsg and ChatBot.RobotSendMsg are the
 // vendor's names; the other names are deskmock's (inferred).
 type DeskEvent struct {
-	Event   string    `json:"event"`
-	Time    time.Time `json:"time"`
-	AgentID string    `json:"agent_id,omitempty"`
+	Event string `json:"event"`
+	// SessionID is the session it happened to (the callback's SessionId).
+	SessionID string    `json:"session_id"`
+	Time      time.Time `json:"time"`
+	AgentID   string    `json:"agent_id,omitempty"`
+	// Satisfaction is a rating's stars, 1 to 5 (the callback's
+	// SatisfactionSelected); 0 on other events.
+	Satisfaction int `json:"satisfaction,omitempty"`
 }
 
 // The vendor's event names.
@@ -148,35 +153,77 @@ const (
 )
 
 // Event names of a Desk session's life. The vendor's page names the
-// events for a transfer, its outcome, a closed session and the rest, but
-// the rows that give their names could not be read: these are deskmock's.
+// events for a transfer, its outcome, a closed session, a user who stopped
+// replying and a rating, but the rows that give their names could not be
+// read: these are deskmock's (inferred), renamed by desk.event_names.
 const (
-	EventTransferStarted     = "Transfer.Started"
-	EventTransferred         = "Transfer.Succeeded"
-	EventTransferNoAgent     = "Transfer.NoAgentOnline"
-	EventTransferAgentsBusy  = "Transfer.AgentsBusy"
-	EventTransferAfterHours  = "Transfer.NotWorkingHours"
-	EventQueued              = "Queue.Entered"
-	EventQueueEnded          = "Queue.Ended"
-	EventSessionEnded        = "SessionEnd"
-	endStatusAgent           = "AgentEndedSession" // the vendor's sample
-	endStatusBot             = "BotEndedSession"
-	endStatusNoAgent         = "NoAgentOnline"
-	endStatusAdminEndSession = "AdminEndedSession"
+	EventTransferStarted    = "Transfer.Started"
+	EventTransferred        = "Transfer.Succeeded"
+	EventTransferNoAgent    = "Transfer.NoAgentOnline"
+	EventTransferAgentsBusy = "Transfer.AgentsBusy"
+	EventTransferAfterHours = "Transfer.NotWorkingHours"
+	EventQueued             = "Queue.Entered"
+	EventQueueEnded         = "Queue.Ended"
+	EventQueueTimeout       = "Queue.Timeout"
+	EventUserTimeout        = "User.ReplyTimeout"
+	EventRated              = "Session.Rated"
+	EventSessionEnded       = "SessionEnd"
 )
+
+// End statuses of a Desk session (describe_im_cdr_list's EndStatus): the
+// vendor's sample is AgentEndedSession; the others are deskmock's
+// (inferred).
+const (
+	EndStatusAgent        = "AgentEndedSession"
+	EndStatusBot          = "BotEndedSession"
+	EndStatusNoAgent      = "NoAgentOnline"
+	EndStatusAdmin        = "AdminEndedSession"
+	EndStatusUserTimeout  = "UserTimeout"
+	EndStatusQueueTimeout = "QueueTimeout"
+)
+
+// System messages Desk puts into a session, as their CloudCustomData's
+// messageType names them (the vendor's list of system message flags).
+const (
+	SystemQueuing            = "queuing"
+	SystemConnectingToAgent  = "connectingToAgent"
+	SystemConnectedToAgent   = "connectedToAgent"
+	SystemFailedToConnect    = "failedToConnectAgent"
+	SystemAfterWorkingHours  = "automaticReplyAfterWorkingHours"
+	SystemProactiveClosure   = "proactiveClosure"
+	SystemTimeoutAutoClosure = "timeoutAutoClosure"
+)
+
+// systemTexts are the texts of the system messages (inferred: the vendor
+// configures its own in the Desk console).
+var systemTexts = map[string]string{
+	SystemQueuing:            "All agents are busy. You are in the queue.",
+	SystemConnectingToAgent:  "Connecting you to an agent…",
+	SystemConnectedToAgent:   "You are connected to an agent.",
+	SystemFailedToConnect:    "No agent is available right now.",
+	SystemAfterWorkingHours:  "We are outside working hours.",
+	SystemProactiveClosure:   "The session has ended.",
+	SystemTimeoutAutoClosure: "The session was closed because no reply came.",
+}
 
 // deskSession is a Desk session that left the plain "open" the session
 // store knows: its state, its agent and what happened.
 type deskSession struct {
+	id        string
 	state     DeskState
 	user      string // ClientUserId
 	cs        string // CustomerServiceId
 	channel   string // ChannelType
 	agent     string
 	endStatus string
+	stars     int         // SatisfactionSelected, 0 until rated
 	events    []DeskEvent // the last maxDeskSessionEvents
 	// begun and ended are the times of its first event and of its end.
 	begun, ended time.Time
+	// While queued: the transfer's options, its priority, when it entered
+	// the queue and when it leaves it unserved (zero: never).
+	req                TransferRequest
+	queued, queueUntil time.Time
 }
 
 // deskLife keeps the life of the Desk sessions a transfer or the admin API
@@ -189,16 +236,42 @@ type deskLife struct {
 	cfg      Desk
 	sessions map[string]*deskSession
 	load     map[string]int // sessions each agent serves or is assigned
+	// queue holds the queued sessions in the order agents take them:
+	// priority (0 first), then arrival.
+	queue []*deskSession
+	// produced are the events of the call that holds mu.
+	produced []DeskEvent
+	// clock reads the server's clock; messages gets the system messages;
+	// ended learns of every session that ends (all three may be nil).
+	clock    func() time.Time
+	messages *deskMessages
+	ended    func(id string)
 }
 
 func newDeskLife(cfg Desk) *deskLife {
 	return &deskLife{cfg: cfg, sessions: map[string]*deskSession{}, load: map[string]int{}}
 }
 
+// lock takes mu for one call: the events produced start afresh, and the
+// queued sessions whose queue timeout passed leave first.
+func (d *deskLife) lock() {
+	d.mu.Lock()
+	d.produced = d.produced[:0]
+	if d.clock != nil && len(d.queue) > 0 {
+		d.expire(d.clock())
+	}
+}
+
+// take returns the events produced since lock, under the configuration's
+// names; mu is held.
+func (d *deskLife) take() []DeskEvent {
+	return d.named(d.produced)
+}
+
 // reset forgets every session's life.
 func (d *deskLife) reset() {
 	d.mu.Lock()
-	d.sessions, d.load = map[string]*deskSession{}, map[string]int{}
+	d.sessions, d.load, d.queue = map[string]*deskSession{}, map[string]int{}, nil
 	d.mu.Unlock()
 }
 
@@ -209,6 +282,9 @@ func (d *deskLife) held() int64 {
 	var n int64
 	for id, s := range d.sessions {
 		n += int64(len(id)+len(s.user)+len(s.cs)+len(s.channel)+len(s.agent)+len(s.endStatus)) + deskSessionEntryBytes + 64*int64(len(s.events))
+		for _, a := range s.req.AgentIDList {
+			n += int64(len(a)) + 16
+		}
 	}
 	return n
 }
@@ -216,7 +292,7 @@ func (d *deskLife) held() int64 {
 // state returns a session's state; open tells whether the session store
 // has it open.
 func (d *deskLife) state(id string, open bool) DeskState {
-	d.mu.Lock()
+	d.lock()
 	defer d.mu.Unlock()
 	if s, ok := d.sessions[id]; ok {
 		return s.state
@@ -236,8 +312,9 @@ func (d *deskLife) session(id string) (*deskSession, error) {
 	if len(d.sessions) >= maxDeskLives && !d.forgetEnded() {
 		return nil, fmt.Errorf("%w: %d sessions have a life already, none of them ended", ErrTooManySessions, len(d.sessions))
 	}
-	s := &deskSession{state: DeskChatbot, cs: d.defaultCS()}
-	d.sessions[strings.Clone(id)] = s
+	id = strings.Clone(id)
+	s := &deskSession{id: id, state: DeskChatbot, cs: d.defaultCS()}
+	d.sessions[id] = s
 	return s, nil
 }
 
@@ -262,38 +339,63 @@ func (d *deskLife) defaultCS() string {
 	return defaultCustomerService
 }
 
-// note records an event of a session, keeping the last
-// maxDeskSessionEvents.
-func (s *deskSession) note(event string, now time.Time, agent string) {
+// note records an event of a session, keeping the session's last
+// maxDeskSessionEvents, and adds it to the events the call produced. Every
+// event of every session goes through here; d.mu is held.
+func (d *deskLife) note(s *deskSession, e DeskEvent) {
+	e.SessionID = s.id
 	if s.begun.IsZero() {
-		s.begun = now
+		s.begun = e.Time
 	}
-	if event == EventSessionEnded {
-		s.ended = now
+	if e.Event == EventSessionEnded {
+		s.ended = e.Time
 	}
 	if len(s.events) == maxDeskSessionEvents {
 		s.events = slices.Delete(s.events, 0, 1)
 	}
-	s.events = append(s.events, DeskEvent{Event: event, Time: now, AgentID: agent})
+	s.events = append(s.events, e)
+	d.produced = append(d.produced, e)
+}
+
+// system puts a system message of a kind into a session's messages, as
+// Desk sends it: from the customer-service account, FromAccountRole 3,
+// with the kind in its CloudCustomData (role "robot", scene
+// "transferSession"); d.mu is held.
+func (d *deskLife) system(s *deskSession, kind string, now time.Time) {
+	if d.messages == nil {
+		return
+	}
+	d.messages.add(DeskMessage{
+		SessionID: s.id, From: s.cs, Role: RoleSystem, MsgBody: textBody(systemTexts[kind]), Time: now,
+		CloudCustomData: `{"messageType":"` + kind + `","role":"robot","scene":"transferSession"}`,
+	})
 }
 
 // TransferRequest is what transfer_to_human asks, its options as the
 // vendor names them.
 type TransferRequest struct {
-	AgentIDList                  []string
-	AgentGroupID                 *int
-	CheckWorkingHours            bool
-	EndSessionWhenNoMemberOnline bool
-	DisableQueuing               bool
-	AllowAssignBusyMember        bool
+	AgentIDList                     []string
+	AgentGroupID                    *int
+	SendTipIfNoAgentOnline          bool
+	CheckWorkingHours               bool
+	SendPromptNotDuringWorkingHours bool
+	EndSessionWhenNoMemberOnline    bool
+	DisableQueuing                  bool
+	AllowAssignBusyMember           bool
+	// Priority orders the queue: 0 (the highest) to 9.
+	Priority int
+	// QueueTimeout is how long the session may wait in the queue before it
+	// ends (QueueTimeout); 0 is no limit (inferred).
+	QueueTimeout time.Duration
 }
 
 // TransferResult is a transfer's outcome: the agent assigned, or queued.
 type TransferResult struct {
-	AgentID   string
-	InQueue   bool
-	State     DeskState
-	NewEvents []DeskEvent
+	AgentID string
+	InQueue bool
+	State   DeskState
+	// Events are the events the transfer produced.
+	Events []DeskEvent
 }
 
 // transfer hands a session in the Chatbot phase to a human, as the
@@ -302,7 +404,7 @@ type TransferResult struct {
 // disabled), else nobody. ok is false when the session is not in the
 // Chatbot phase.
 func (d *deskLife) transfer(id string, req TransferRequest, now time.Time) (res TransferResult, ok bool, err error) {
-	d.mu.Lock()
+	d.lock()
 	defer d.mu.Unlock()
 	s, err := d.session(id)
 	if err != nil {
@@ -311,39 +413,115 @@ func (d *deskLife) transfer(id string, req TransferRequest, now time.Time) (res 
 	if s.state != DeskChatbot {
 		return TransferResult{State: s.state}, false, nil
 	}
-	before := len(s.events)
-	defer func() { res.State, res.NewEvents = s.state, slices.Clone(s.events[min(before, len(s.events)):]) }()
-	s.note(EventTransferStarted, now, "")
+	defer func() { res.State, res.Events = s.state, d.take() }()
+	d.note(s, DeskEvent{Event: EventTransferStarted, Time: now})
 	if req.CheckWorkingHours && !d.inWorkingHours(now) {
-		s.note(EventTransferAfterHours, now, "")
+		d.note(s, DeskEvent{Event: EventTransferAfterHours, Time: now})
+		if req.SendPromptNotDuringWorkingHours {
+			d.system(s, SystemAfterWorkingHours, now)
+		}
 		return res, true, nil
 	}
 	online, free := d.candidates(req)
 	switch {
 	case len(online) == 0:
-		s.note(EventTransferNoAgent, now, "")
+		d.note(s, DeskEvent{Event: EventTransferNoAgent, Time: now})
+		if req.SendTipIfNoAgentOnline {
+			d.system(s, SystemFailedToConnect, now)
+		}
 		if req.EndSessionWhenNoMemberOnline {
-			s.state, s.endStatus = DeskNotInSession, endStatusNoAgent
-			s.note(EventSessionEnded, now, "")
+			d.end(s, EndStatusNoAgent, "", now)
 		}
 	case len(free) > 0:
-		a := free[0]
-		d.load[a.ID]++
-		s.agent = a.ID
-		res.AgentID = a.ID
-		s.state = DeskWaiting
-		if !a.ManualAccept {
-			s.state = DeskAgent
-			s.note(EventTransferred, now, a.ID)
-		}
+		d.assign(s, free[0], now)
+		res.AgentID = s.agent
 	case req.DisableQueuing:
-		s.note(EventTransferAgentsBusy, now, "")
+		d.note(s, DeskEvent{Event: EventTransferAgentsBusy, Time: now})
+		if req.SendTipIfNoAgentOnline {
+			d.system(s, SystemFailedToConnect, now)
+		}
 	default:
-		s.state = DeskQueueing
-		res.InQueue = true
-		s.note(EventQueued, now, "")
+		s.state, res.InQueue = DeskQueueing, true
+		s.req = req
+		s.req.AgentIDList = cloneStrings(req.AgentIDList)
+		s.queued, s.queueUntil = now, time.Time{}
+		if req.QueueTimeout > 0 {
+			s.queueUntil = now.Add(req.QueueTimeout)
+		}
+		i, _ := slices.BinarySearchFunc(d.queue, s, queueOrder)
+		d.queue = slices.Insert(d.queue, i, s)
+		d.note(s, DeskEvent{Event: EventQueued, Time: now})
+		d.system(s, SystemQueuing, now)
 	}
 	return res, true, nil
+}
+
+func cloneStrings(l []string) []string {
+	out := make([]string, len(l))
+	for i, v := range l {
+		out[i] = strings.Clone(v)
+	}
+	return out
+}
+
+// queueOrder orders queued sessions: the higher priority (the lower
+// number) first, then the earlier, then by ID.
+func queueOrder(a, b *deskSession) int {
+	if c := a.req.Priority - b.req.Priority; c != 0 {
+		return c
+	}
+	if c := a.queued.Compare(b.queued); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// assign gives a session to an agent with room: the agent accepts at once
+// (Agent), or the session waits for the agent (WaitingForAgentAnswering);
+// d.mu is held.
+func (d *deskLife) assign(s *deskSession, a Agent, now time.Time) {
+	d.load[a.ID]++
+	s.agent, s.state = a.ID, DeskWaiting
+	d.system(s, SystemConnectingToAgent, now)
+	if !a.ManualAccept {
+		d.accepted(s, now)
+	}
+}
+
+// accepted moves a session to its agent; d.mu is held.
+func (d *deskLife) accepted(s *deskSession, now time.Time) {
+	s.state = DeskAgent
+	d.note(s, DeskEvent{Event: EventTransferred, Time: now, AgentID: s.agent})
+	d.system(s, SystemConnectedToAgent, now)
+}
+
+// unqueue takes a session out of the queue; d.mu is held.
+func (d *deskLife) unqueue(s *deskSession) {
+	if i := slices.Index(d.queue, s); i >= 0 {
+		d.queue = slices.Delete(d.queue, i, i+1)
+	}
+}
+
+// expire ends the queued sessions whose queue timeout passed; d.mu is
+// held.
+func (d *deskLife) expire(now time.Time) {
+	for _, s := range slices.Clone(d.queue) {
+		if !s.queueUntil.IsZero() && !now.Before(s.queueUntil) {
+			d.note(s, DeskEvent{Event: EventQueueTimeout, Time: s.queueUntil})
+			d.end(s, EndStatusQueueTimeout, SystemTimeoutAutoClosure, s.queueUntil)
+		}
+	}
+}
+
+// promote gives the queued sessions, in the queue's order, to agents who
+// have room for them; d.mu is held.
+func (d *deskLife) promote(now time.Time) {
+	for _, s := range slices.Clone(d.queue) {
+		if _, free := d.candidates(s.req); len(free) > 0 {
+			d.unqueue(s)
+			d.assign(s, free[0], now)
+		}
+	}
 }
 
 // candidates returns the agents a transfer may go to that are online, and
@@ -382,108 +560,152 @@ func (d *deskLife) inWorkingHours(now time.Time) bool {
 // endQueuing takes a queued session back to the Chatbot phase; false when
 // it is not queued.
 func (d *deskLife) endQueuing(id string, now time.Time) bool {
-	d.mu.Lock()
+	d.lock()
 	defer d.mu.Unlock()
 	s, ok := d.sessions[id]
 	if !ok || s.state != DeskQueueing {
 		return false
 	}
+	d.unqueue(s)
 	s.state = DeskChatbot
-	s.note(EventQueueEnded, now, "")
+	d.note(s, DeskEvent{Event: EventQueueEnded, Time: now})
 	return true
 }
 
-// end ends a session with an end status, releasing its agent; false when
-// it was not active.
-func (d *deskLife) end(id, status string, now time.Time) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	s, err := d.session(id)
-	if err != nil {
-		return false, err
-	}
-	if s.state == DeskNotInSession {
-		return false, nil
-	}
-	if s.agent != "" && (s.state == DeskAgent || s.state == DeskWaiting) {
+// end ends a session with an end status and, unless "", a closing system
+// message: its agent, if any, is free for the next queued session; d.mu is
+// held.
+func (d *deskLife) end(s *deskSession, status, closure string, now time.Time) {
+	freed := s.agent != "" && (s.state == DeskAgent || s.state == DeskWaiting)
+	if freed {
 		d.load[s.agent]--
 	}
+	if s.state == DeskQueueing {
+		d.unqueue(s)
+	}
 	s.state, s.endStatus = DeskNotInSession, status
-	s.note(EventSessionEnded, now, s.agent)
-	return true, nil
+	d.note(s, DeskEvent{Event: EventSessionEnded, Time: now, AgentID: s.agent})
+	if closure != "" {
+		d.system(s, closure, now)
+	}
+	if d.ended != nil {
+		d.ended(s.id)
+	}
+	if freed {
+		d.promote(now)
+	}
+}
+
+// endActive ends an active session with an end status and a closing
+// system message, after an event when not ""; it answers the events
+// produced, and errSessionState when the session is not active.
+func (d *deskLife) endActive(id string, open bool, event, status, closure string, now time.Time) ([]DeskEvent, error) {
+	d.lock()
+	defer d.mu.Unlock()
+	if _, ok := d.sessions[id]; !ok && !open {
+		return nil, errSessionState
+	}
+	s, err := d.session(id)
+	if err != nil {
+		return nil, err
+	}
+	if s.state == DeskNotInSession {
+		return nil, errSessionState
+	}
+	if event != "" {
+		d.note(s, DeskEvent{Event: event, Time: now})
+	}
+	d.end(s, status, closure, now)
+	return d.take(), nil
 }
 
 // accept makes the agent a waiting session was assigned to accept it, or
-// assigns a queued session to agent (any agent when ""); false when the
-// session is neither waiting nor queued, or agent cannot take it.
-func (d *deskLife) accept(id, agent string, now time.Time) bool {
-	d.mu.Lock()
+// assigns a queued session to agent (any agent with room when ""); false
+// when the session is neither waiting nor queued, or agent cannot take it.
+func (d *deskLife) accept(id, agent string, now time.Time) ([]DeskEvent, bool) {
+	d.lock()
 	defer d.mu.Unlock()
 	s, ok := d.sessions[id]
 	if !ok {
-		return false
+		return nil, false
 	}
 	switch s.state {
 	case DeskWaiting:
 		if agent != "" && agent != s.agent {
-			return false
+			return nil, false
 		}
 	case DeskQueueing:
 		if agent == "" {
 			_, free := d.candidates(TransferRequest{AllowAssignBusyMember: true})
 			if len(free) == 0 {
-				return false
+				return nil, false
 			}
 			agent = free[0].ID
+		} else if !slices.ContainsFunc(d.cfg.Agents, func(a Agent) bool { return a.ID == agent }) {
+			return nil, false
 		}
+		d.unqueue(s)
 		d.load[agent]++
-		s.agent = agent
+		s.agent = strings.Clone(agent)
 	default:
-		return false
+		return nil, false
 	}
-	s.state = DeskAgent
-	s.note(EventTransferred, now, s.agent)
-	return true
+	d.accepted(s, now)
+	return d.take(), true
+}
+
+// rate records the user's rating of a session, 1 to 5 stars: allowed once,
+// while an agent serves the session or after it ended (inferred).
+func (d *deskLife) rate(id string, stars int, now time.Time) ([]DeskEvent, bool) {
+	d.lock()
+	defer d.mu.Unlock()
+	s, ok := d.sessions[id]
+	if !ok || s.stars != 0 || s.state != DeskAgent && (s.state != DeskNotInSession || s.ended.IsZero()) {
+		return nil, false
+	}
+	s.stars = stars
+	d.note(s, DeskEvent{Event: EventRated, Time: now, AgentID: s.agent, Satisfaction: stars})
+	return d.take(), true
 }
 
 // begin starts a session for a user, in the Chatbot phase, and notes
 // SessionBegin; an active session keeps its state and takes the user.
-func (d *deskLife) begin(id, user, cs, channel string, now time.Time) error {
-	d.mu.Lock()
+func (d *deskLife) begin(id, user, cs, channel string, now time.Time) ([]DeskEvent, error) {
+	d.lock()
 	defer d.mu.Unlock()
 	s, err := d.session(id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.user, s.channel = strings.Clone(user), strings.Clone(channel)
 	if cs != "" {
 		s.cs = strings.Clone(cs)
 	}
 	if s.state == DeskNotInSession {
-		*s = deskSession{state: DeskChatbot, user: s.user, cs: s.cs, channel: s.channel}
+		*s = deskSession{id: s.id, state: DeskChatbot, user: s.user, cs: s.cs, channel: s.channel}
 	}
-	s.note(EventSessionBegin, now, "")
-	return nil
+	d.note(s, DeskEvent{Event: EventSessionBegin, Time: now})
+	return d.take(), nil
 }
 
 // said notes that a message came into an active session: the user's, the
 // bot's or the agent's (role), with the event its phase names. It returns
-// the session's state, and the sender for the bot and the agent: the
-// customer-service account, the agent.
-func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskState, string) {
-	d.mu.Lock()
+// the session's state, the sender for the bot and the agent (the
+// customer-service account, the agent), and the events produced.
+func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskState, string, []DeskEvent) {
+	d.lock()
 	defer d.mu.Unlock()
 	s, ok := d.sessions[id]
 	if !ok {
 		// A session with no life of its own is the bot's, and keeps none:
 		// streams alone do not fill the store.
 		if !open {
-			return DeskNotInSession, ""
+			return DeskNotInSession, "", nil
 		}
 		if role == RoleUser {
-			return DeskChatbot, ""
+			return DeskChatbot, "", nil
 		}
-		return DeskChatbot, d.defaultCS()
+		return DeskChatbot, d.defaultCS(), nil
 	}
 	event, from := "", s.cs
 	switch {
@@ -497,18 +719,18 @@ func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskStat
 		event, from = EventAgentSendMsg, s.agent
 	}
 	if event != "" {
-		s.note(event, now, "")
+		d.note(s, DeskEvent{Event: event, Time: now})
 	}
 	if role == RoleUser {
 		from = s.user
 	}
-	return s.state, from
+	return s.state, from, d.take()
 }
 
 // userSession returns the active session of a user with a customer-service
 // account, or "".
 func (d *deskLife) userSession(user, cs string) string {
-	d.mu.Lock()
+	d.lock()
 	defer d.mu.Unlock()
 	for id, s := range d.sessions {
 		if s.user == user && s.cs == cs && s.state != DeskNotInSession {
@@ -521,6 +743,9 @@ func (d *deskLife) userSession(user, cs string) string {
 // named returns a copy of events under the configuration's names.
 func (d *deskLife) named(events []DeskEvent) []DeskEvent {
 	out := slices.Clone(events)
+	if out == nil {
+		out = []DeskEvent{}
+	}
 	for i, e := range out {
 		if name, ok := d.cfg.EventNames[e.Event]; ok {
 			out[i].Event = name
@@ -533,19 +758,21 @@ func (d *deskLife) named(events []DeskEvent) []DeskEvent {
 type Record struct {
 	SessionID, ClientUserID, ChannelType, AgentID, EndStatus string
 	Begun, Ended                                             time.Time
+	// Satisfaction is the user's rating, 1 to 5 stars; 0 when unrated.
+	Satisfaction int
 }
 
 // records returns the ended sessions that began in [from, to] (unix
 // seconds), of user when not empty, oldest first.
 func (d *deskLife) records(from, to int64, user string) []Record {
-	d.mu.Lock()
+	d.lock()
 	defer d.mu.Unlock()
 	var out []Record
 	for id, s := range d.sessions {
 		if s.ended.IsZero() || s.begun.Unix() < from || s.begun.Unix() > to || user != "" && s.user != user {
 			continue
 		}
-		out = append(out, Record{id, s.user, s.channel, s.agent, s.endStatus, s.begun, s.ended})
+		out = append(out, Record{id, s.user, s.channel, s.agent, s.endStatus, s.begun, s.ended, s.stars})
 	}
 	slices.SortFunc(out, func(a, b Record) int { return a.Begun.Compare(b.Begun) })
 	return out
@@ -554,20 +781,29 @@ func (d *deskLife) records(from, to int64, user string) []Record {
 // DeskSession is a Desk session's life, as the Go API and the admin API
 // show it.
 type DeskSession struct {
-	SessionID         string      `json:"session_id"`
-	ClientUserID      string      `json:"client_user_id,omitempty"`
-	CustomerServiceID string      `json:"customer_service_id,omitempty"`
-	ChannelType       string      `json:"channel_type,omitempty"`
-	CurrentState      DeskState   `json:"current_state"`
-	AgentID           string      `json:"agent_id,omitempty"`
-	EndStatus         string      `json:"end_status,omitempty"`
-	Events            []DeskEvent `json:"events"`
+	SessionID         string    `json:"session_id"`
+	ClientUserID      string    `json:"client_user_id,omitempty"`
+	CustomerServiceID string    `json:"customer_service_id,omitempty"`
+	ChannelType       string    `json:"channel_type,omitempty"`
+	CurrentState      DeskState `json:"current_state"`
+	AgentID           string    `json:"agent_id,omitempty"`
+	EndStatus         string    `json:"end_status,omitempty"`
+	// Satisfaction is the user's rating, 1 to 5 stars; 0 when unrated.
+	Satisfaction int `json:"satisfaction,omitempty"`
+	// QueuePosition is the place of a queued session in the queue, from 1.
+	QueuePosition int `json:"queue_position,omitempty"`
+	// QueueUntil is when a queued session leaves the queue unserved.
+	QueueUntil *time.Time  `json:"queue_until,omitempty"`
+	Events     []DeskEvent `json:"events"`
+	// Messages are the session's messages, oldest first: the user's, the
+	// bot's (a stream with its text so far), the agent's and the system's.
+	Messages []DeskMessage `json:"messages"`
 }
 
 // snapshot returns a session's life; open tells whether the session store
 // has it open.
 func (d *deskLife) snapshot(id string, open bool) DeskSession {
-	d.mu.Lock()
+	d.lock()
 	defer d.mu.Unlock()
 	out := DeskSession{SessionID: id, CurrentState: DeskNotInSession, Events: []DeskEvent{}}
 	if open {
@@ -576,8 +812,16 @@ func (d *deskLife) snapshot(id string, open bool) DeskSession {
 	if s, ok := d.sessions[id]; ok {
 		out.CurrentState, out.EndStatus, out.Events = s.state, s.endStatus, d.named(s.events)
 		out.ClientUserID, out.CustomerServiceID, out.ChannelType = s.user, s.cs, s.channel
+		out.Satisfaction = s.stars
 		if s.state == DeskAgent || s.state == DeskWaiting {
 			out.AgentID = s.agent
+		}
+		if i := slices.Index(d.queue, s); i >= 0 {
+			out.QueuePosition = i + 1
+			if !s.queueUntil.IsZero() {
+				until := s.queueUntil
+				out.QueueUntil = &until
+			}
 		}
 	}
 	return out
@@ -586,7 +830,7 @@ func (d *deskLife) snapshot(id string, open bool) DeskSession {
 // newest returns the IDs of the sessions with a life, the newest begun
 // first, at most n.
 func (d *deskLife) newest(n int) []string {
-	d.mu.Lock()
+	d.lock()
 	defer d.mu.Unlock()
 	ids := make([]string, 0, len(d.sessions))
 	for id := range d.sessions {

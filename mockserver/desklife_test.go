@@ -135,9 +135,9 @@ func TestDeskSessionLife(t *testing.T) {
 		{"end_queuing of the waiting one is refused", func() any { return deskCall(t, ts, EndQueuingPath, `{"SessionID":"`+testSession+`"}`)["ErrorCode"] }, 141027.0},
 		{"end_queuing of the queued one", func() any { return deskCall(t, ts, EndQueuingPath, `{"SessionID":"`+other+`"}`)["ErrorCode"] }, 0.0},
 		{"it is the bot's again", func() any { return state(other) }, "Chatbot"},
-		{"dave accepts", func() any { return ts.AcceptSession(testSession, "") }, nil},
+		{"dave accepts", func() any { _, err := ts.AcceptSession(testSession, ""); return err }, nil},
 		{"served by dave", func() any { return deskCall(t, ts, SessionStatePath, `{"SessionId":"`+testSession+`"}`)["AgentId"] }, "dave"},
-		{"dave ends it", func() any { return ts.AgentEndSession(testSession) }, nil},
+		{"dave ends it", func() any { _, err := ts.AgentEndSession(testSession); return err }, nil},
 		{"no session any more", func() any { return state(testSession) }, "NotInSession"},
 		{"streams get 141005", func() any { return post(t, ts.EndpointURL(), ChunkBody(testSession, "", "hi", false)).ErrorCode }, 141005},
 		{"end_session gets 141005", func() any { return deskCall(t, ts, EndSessionPath, `{"SessionId":"`+testSession+`"}`)["ErrorCode"] }, 141005.0},
@@ -155,7 +155,7 @@ func TestDeskSessionLife(t *testing.T) {
 		events = append(events, e.Event+" "+e.AgentID)
 	}
 	want := []string{EventTransferStarted + " ", EventTransferred + " dave", EventSessionEnded + " dave"}
-	if life.EndStatus != endStatusAgent || !cmp.Equal(events, want) {
+	if life.EndStatus != EndStatusAgent || !cmp.Equal(events, want) {
 		t.Errorf("life %+v, want AgentEndedSession after %q", life, want)
 	}
 	ts.Reset()
@@ -231,10 +231,12 @@ func TestDeskConversationMessages(t *testing.T) {
 		{"user01", 1, "Where is my order?"},
 		{"@customer_service_account", 2, "Let me check."},
 		{"@customer_service_account", 2, "One moment."},
+		{"@customer_service_account", 3, "Connecting you to an agent…"},
+		{"@customer_service_account", 3, "You are connected to an agent."},
 		{"agent@example.com", 2, "Hello, I am Alice."},
 		{"user01", 1, "Hi Alice"},
 	}
-	if diff := cmp.Diff(want, got); diff != "" || r["TotalCount"] != 5.0 {
+	if diff := cmp.Diff(want, got); diff != "" || r["TotalCount"] != 7.0 {
 		t.Errorf("messages (-want +got), TotalCount %v:\n%s", r["TotalCount"], diff)
 	}
 	newest := deskCall(t, ts, ChatMessagesPath, `{"SessionId":"`+testSession+`","Limit":2,"Offset":1}`)["Messages"].([]any)
@@ -261,20 +263,20 @@ func TestDeskLifeBounded(t *testing.T) {
 	d := newDeskLife(Desk{})
 	now := time.Now()
 	for i := range maxDeskLives {
-		if _, err := d.end(uuidOf(i), endStatusBot, now); err != nil {
+		if _, err := d.endActive(uuidOf(i), true, "", EndStatusBot, "", now); err != nil {
 			t.Fatalf("session %d: %v", i, err)
 		}
 	}
-	if err := d.begin(uuidOf(maxDeskLives), "u", "", "", now); err != nil || len(d.sessions) != maxDeskLives {
+	if _, err := d.begin(uuidOf(maxDeskLives), "u", "", "", now); err != nil || len(d.sessions) != maxDeskLives {
 		t.Fatalf("past the cap with ended sessions: %v, %d kept", err, len(d.sessions))
 	}
 	d.reset()
 	for i := range maxDeskLives {
-		if err := d.begin(uuidOf(i), "", "", "", now); err != nil {
+		if _, err := d.begin(uuidOf(i), "", "", "", now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := d.begin(uuidOf(maxDeskLives), "", "", "", now); err == nil {
+	if _, err := d.begin(uuidOf(maxDeskLives), "", "", "", now); err == nil {
 		t.Errorf("a new life past the cap with none ended was kept")
 	}
 }
@@ -295,7 +297,7 @@ func TestDeskRecordsAndStateByUser(t *testing.T) {
 	}
 	deskCall(t, ts, TransferPath, `{"SessionId":"`+testSession+`"}`)
 	clock = at.Add(95 * time.Second)
-	if err := ts.AgentEndSession(testSession); err != nil {
+	if _, err := ts.AgentEndSession(testSession); err != nil {
 		t.Fatal(err)
 	}
 	if st := deskCall(t, ts, SessionStatePath, byUser); st["SessionId"] != "" || st["CurrentState"] != "NotInSession" {

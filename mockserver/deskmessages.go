@@ -29,8 +29,11 @@ type DeskMessage struct {
 	MsgBody string `json:"msg_body"`
 	// MsgKey names the stream of a streamed message, whose text is the
 	// stream's as it grows; empty for other messages.
-	MsgKey string    `json:"msg_key,omitempty"`
-	Time   time.Time `json:"time"`
+	MsgKey string `json:"msg_key,omitempty"`
+	// CloudCustomData is a system message's flags, as Desk writes them:
+	// {"messageType":"queuing","role":"robot","scene":"transferSession"}.
+	CloudCustomData string    `json:"cloud_custom_data,omitempty"`
+	Time            time.Time `json:"time"`
 }
 
 // Bounds of the messages the server keeps for describe_chat_messages:
@@ -53,13 +56,14 @@ type deskMessages struct {
 }
 
 func (m *DeskMessage) size() int {
-	return deskMessageBytes + len(m.SessionID) + len(m.From) + len(m.MsgBody) + len(m.MsgKey)
+	return deskMessageBytes + len(m.SessionID) + len(m.From) + len(m.MsgBody) + len(m.MsgKey) + len(m.CloudCustomData)
 }
 
 // add records a message, with copies of its strings.
 func (d *deskMessages) add(msg DeskMessage) {
 	msg.SessionID, msg.From = strings.Clone(msg.SessionID), strings.Clone(msg.From)
 	msg.MsgBody, msg.MsgKey = strings.Clone(msg.MsgBody), strings.Clone(msg.MsgKey)
+	msg.CloudCustomData = strings.Clone(msg.CloudCustomData)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.log = append(d.log, msg)

@@ -89,6 +89,8 @@ func New(cfg Config) (*Server, error) {
 		clock:    newClock(cfg.Clock),
 		log:      cfg.Logger,
 	}
+	s.life.clock, s.life.messages = s.now, s.messages
+	s.life.ended = func(id string) { s.sessions.set(id, SessionEnded) }
 	s.streams.maxText, s.streams.maxBytes = cfg.Limits.MaxStreamBytes, cfg.Limits.MaxStoreBytes
 	s.streams.onEvict = func(st *stream) {
 		if s.ui.hub.listening() { // a key is made only for a dashboard

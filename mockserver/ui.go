@@ -68,10 +68,9 @@ func (s *Server) uiRoutes(r *mux.Router) {
 	r.Handle(uiAPI+"/faults/{id}", s.uiGuard(s.deleteFault, true)).Methods(http.MethodDelete)
 	r.Handle(uiAPI+"/reset", s.uiGuard(s.postReset, true)).Methods(http.MethodPost)
 	r.Handle(uiAPI+"/conversations", s.uiGuard(s.read(s.uiGetConversations), true)).Methods(http.MethodGet)
-	r.Handle(uiAPI+"/sessions/{id}/user-message", s.uiGuard(s.postSay(RoleUser), true)).Methods(http.MethodPost)
-	r.Handle(uiAPI+"/sessions/{id}/agent-message", s.uiGuard(s.postSay(RoleService), true)).Methods(http.MethodPost)
-	r.Handle(uiAPI+"/sessions/{id}/accept", s.uiGuard(s.postAccept, true)).Methods(http.MethodPost)
-	r.Handle(uiAPI+"/sessions/{id}/agent-end", s.uiGuard(s.postAgentEnd, true)).Methods(http.MethodPost)
+	for name, act := range s.deskActions() {
+		r.Handle(uiAPI+"/sessions/{id}/"+name, s.uiGuard(s.deskAction(act), true)).Methods(http.MethodPost)
+	}
 }
 
 // uiGuard lets a request through to next when it may: from loopback only,

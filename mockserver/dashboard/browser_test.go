@@ -712,10 +712,10 @@ func TestDeskConversationShown(t *testing.T) {
 	tb := openTab(t, ts, "/__admin/ui/", 1280, 900)
 	tb.waitLive()
 	const id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
-	if err := ts.BeginSession(id, "user01", "", "SDK"); err != nil {
+	if _, err := ts.BeginSession(id, "user01", "", "SDK"); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.Say(id, mockserver.RoleUser, "Where is my order?"); err != nil {
+	if _, err := ts.Say(id, mockserver.RoleUser, "Where is my order?"); err != nil {
 		t.Fatal(err)
 	}
 	if r := send(t, ts, mockserver.ChunkBody(id, "", "Let me check.", true)); r.ErrorCode != 0 {
