@@ -347,6 +347,11 @@ func TestAdminTransfer(t *testing.T) {
 	if _, err := ts.TransferSession(testSession, TransferRequest{}); err == nil {
 		t.Error("Go API: a session with an agent transferred again")
 	}
+	// The admin API's DELETE ends the life too.
+	adminCode(t, ts, "DELETE", "/__admin/sessions/"+testSession, "", 200)
+	if life := ts.DeskSession(testSession); life.CurrentState != DeskNotInSession || life.EndStatus != EndStatusAdmin {
+		t.Errorf("after DELETE: %+v, want ended AdminEndedSession", life)
+	}
 }
 
 // Renamed events are renamed in what the actions answer too.

@@ -141,6 +141,9 @@ type DeskEvent struct {
 	// Satisfaction is a rating's stars, 1 to 5 (the callback's
 	// SatisfactionSelected); 0 on other events.
 	Satisfaction int `json:"satisfaction,omitempty"`
+	// Seq orders the Desk sessions' events and messages together: a later
+	// one has a greater Seq.
+	Seq uint64 `json:"seq"`
 }
 
 // The vendor's event names.
@@ -344,6 +347,9 @@ func (d *deskLife) defaultCS() string {
 // event of every session goes through here; d.mu is held.
 func (d *deskLife) note(s *deskSession, e DeskEvent) {
 	e.SessionID = s.id
+	if d.messages != nil {
+		e.Seq = d.messages.seq.Add(1)
+	}
 	if s.begun.IsZero() {
 		s.begun = e.Time
 	}
@@ -617,6 +623,16 @@ func (d *deskLife) endActive(id string, open bool, event, status, closure string
 	}
 	d.end(s, status, closure, now)
 	return d.take(), nil
+}
+
+// endLiving ends a session that has a life and is active, with no
+// closing message; nothing happens to any other.
+func (d *deskLife) endLiving(id, status string, now time.Time) {
+	d.lock()
+	defer d.mu.Unlock()
+	if s, ok := d.sessions[id]; ok && s.state != DeskNotInSession {
+		d.end(s, status, "", now)
+	}
 }
 
 // accept makes the agent a waiting session was assigned to accept it, or

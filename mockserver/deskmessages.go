@@ -3,6 +3,7 @@ package mockserver
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,9 @@ type DeskMessage struct {
 	// {"messageType":"queuing","role":"robot","scene":"transferSession"}.
 	CloudCustomData string    `json:"cloud_custom_data,omitempty"`
 	Time            time.Time `json:"time"`
+	// Seq orders the Desk sessions' messages and events together: a later
+	// one has a greater Seq.
+	Seq uint64 `json:"seq"`
 }
 
 // Bounds of the messages the server keeps for describe_chat_messages:
@@ -49,6 +53,8 @@ const (
 // deskMessages keeps the Desk sessions' messages, all sessions in one
 // log, oldest first, each message's strings its own.
 type deskMessages struct {
+	// seq numbers the messages and the sessions' events, from 1.
+	seq   atomic.Uint64
 	mu    sync.Mutex
 	log   []DeskMessage
 	head  int
@@ -64,6 +70,7 @@ func (d *deskMessages) add(msg DeskMessage) {
 	msg.SessionID, msg.From = strings.Clone(msg.SessionID), strings.Clone(msg.From)
 	msg.MsgBody, msg.MsgKey = strings.Clone(msg.MsgBody), strings.Clone(msg.MsgKey)
 	msg.CloudCustomData = strings.Clone(msg.CloudCustomData)
+	msg.Seq = d.seq.Add(1)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.log = append(d.log, msg)

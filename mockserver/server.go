@@ -198,7 +198,17 @@ func (s *Server) OpenSession(id string) error { return s.setSession(id, SessionO
 
 // EndSession ends a session: later calls on it get 141005. Past
 // maxSessions it returns an error wrapping ErrTooManySessions.
-func (s *Server) EndSession(id string) error { return s.setSession(id, SessionEnded) }
+//
+// A Desk session with a life ends as ended by the admin
+// (AdminEndedSession, inferred), its agent freed for the next queued
+// session.
+func (s *Server) EndSession(id string) error {
+	if err := s.setSession(id, SessionEnded); err != nil {
+		return err
+	}
+	s.life.endLiving(id, EndStatusAdmin, s.now())
+	return nil
+}
 
 func (s *Server) setSession(id string, state SessionState) error {
 	if !ValidSessionID(id) {

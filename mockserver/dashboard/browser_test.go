@@ -25,6 +25,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/deskmock/deskmock/internal/app/refclient"
 	"github.com/deskmock/deskmock/mockserver"
 )
 
@@ -704,41 +705,76 @@ func TestConversationsShown(t *testing.T) {
 	tb.noProblems()
 }
 
-// A whole Desk conversation in the dashboard: the user's message, the
-// bot's stream, a transfer, the agent's reply, played from the page's
-// buttons too, and the end.
+// A whole Desk conversation played from the dashboard: a session begun
+// for a user, the user's message, the bot's stream by the reference
+// client growing in its bubble, a transfer, the agent's reply, the end and
+// the user's rating, each from the page's buttons; the system messages and
+// state changes between the messages.
 func TestDeskConversationShown(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
-	tb := openTab(t, ts, "/__admin/ui/", 1280, 900)
+	tb := openTab(t, ts, "/__admin/ui/", 1280, 1000)
 	tb.waitLive()
-	const id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
-	if _, err := ts.BeginSession(id, "user01", "", "SDK"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ts.Say(id, mockserver.RoleUser, "Where is my order?"); err != nil {
-		t.Fatal(err)
-	}
-	if r := send(t, ts, mockserver.ChunkBody(id, "", "Let me check.", true)); r.ErrorCode != 0 {
-		t.Fatalf("the bot's stream: %+v", r)
-	}
-	if r := sendTo(t, ts.APIURL(mockserver.TransferPath), `{"SessionId":"`+id+`"}`); r.ErrorCode != 0 {
-		t.Fatalf("transfer: %+v", r)
-	}
+
+	tb.run(chromedp.SendKeys(`#begin-user`, "user01"), chromedp.Click(`#begin-form button`))
+	tb.waitTrue("the new session", `document.querySelector("#conversations .conversation") !== null`, liveWithin)
+	var id string
+	tb.eval(`document.querySelector("#conversations .conversation").dataset.session`, &id)
 	card := `document.querySelector('#conversations .conversation[data-session="` + id + `"]')`
-	tb.waitTrue("the session served by the agent", card+` && `+card+`.querySelector(".state").textContent === "Agent"`, liveWithin)
-	tb.waitTrue("the user's and the bot's messages", `[...`+card+`.querySelectorAll(".message .text")].map(m => m.textContent).join("|") === "Where is my order?|Let me check."`, liveWithin)
+	sel := `#conversations .conversation[data-session="` + id + `"] `
+	texts := func(kind string) string {
+		return `[...` + card + `.querySelectorAll(".timeline ` + kind + ` .text")].map(m => m.textContent).join("|")`
+	}
+	press := func(action string) { tb.run(chromedp.Click(sel + `button[data-action="` + action + `"]`)) }
+	say := func(action, text string) {
+		tb.run(chromedp.SendKeys(sel+`input.say`, text))
+		press(action)
+	}
 
-	tb.run(chromedp.SendKeys(`#conversations .conversation input`, "Your order ships today."), chromedp.Click(`#conversations .conversation button:nth-of-type(2)`))
-	tb.waitTrue("the agent's reply", `[...`+card+`.querySelectorAll(".message.role-service .from")].some(f => f.textContent === "agent@example.com")`, liveWithin)
-	tb.run(chromedp.SendKeys(`#conversations .conversation input`, "Thanks!"), chromedp.Click(`#conversations .conversation button:nth-of-type(1)`))
-	tb.waitTrue("the user's answer", `[...`+card+`.querySelectorAll(".message.role-user .text")].some(m => m.textContent === "Thanks!")`, liveWithin)
-	tb.waitTrue("the events so far", card+`.querySelector(".events").textContent.includes("Transfer.Succeeded")`, liveWithin)
+	say("user-message", "Where is my order?")
+	tb.waitTrue("the user's message", texts(".bubble.user")+` === "Where is my order?"`, liveWithin)
+
+	// The bot answers with a stream, a chunk every 600 ms: its bubble
+	// shows the text so far, then the whole.
+	answer := make(chan refclient.Answer, 1)
+	go func() {
+		answer <- refclient.Stream(context.Background(), refclient.Input{
+			BaseURL: ts.URL, SDKAppID: ts.App.SDKAppID, Identifier: ts.Identifier, SecretKey: ts.App.SecretKey,
+			SessionID: id, Version: "v1", Chunks: []string{"Let me ", "check ", "that for you."}, PausesMS: []int{0, 600, 600},
+		}, refclient.Options{})
+	}()
+	tb.waitTrue("the stream so far", `["Let me ", "Let me check "].includes(`+texts(".bubble.bot.streamed")+`)`, liveWithin)
+	tb.waitTrue("the whole stream", texts(".bubble.bot.streamed")+` === "Let me check that for you."`, 3*time.Second)
+	if a := <-answer; !a.OK {
+		t.Fatalf("the reference client: %+v", a)
+	}
+
+	press("transfer")
+	tb.waitTrue("the agent's", card+`.querySelector(".state").textContent === "Agent"`, liveWithin)
+	tb.waitTrue("the transfer's system messages", `[...`+card+`.querySelectorAll(".line.system .kind")].map(k => k.textContent).join() === "connectingToAgent,connectedToAgent"`, liveWithin)
+	say("agent-message", "Your order ships today.")
+	tb.waitTrue("the agent's reply", texts(".bubble.agent")+` === "Your order ships today."`, liveWithin)
+	say("user-message", "Thanks!")
+	tb.waitTrue("the user's answer", texts(".bubble.user")+` === "Where is my order?|Thanks!"`, liveWithin)
+	tb.run(chromedp.SendKeys(sel+`input.say`, "Is there anything else?"))
+	tb.run(chromedp.Evaluate(card+`.scrollIntoView({block: "center"})`, nil))
+	tb.shot("dashboard-conversation-agent")
+	tb.run(chromedp.Evaluate(card+`.querySelector("input.say").value = ""`, nil))
+
+	press("agent-end")
+	tb.waitTrue("the end", card+`.querySelector(".state").textContent === "NotInSession"`, liveWithin)
+	press("rate") // five stars, the choice offered first
+	tb.waitTrue("the rating", card+`.querySelector(".rated") && `+card+`.querySelector(".rated").textContent === "★★★★★"`, liveWithin)
+
+	var order string
+	tb.eval(`[...`+card+`.querySelectorAll(".timeline > *")].map(n => n.classList[1] + (n.classList.contains("event") ? ":" + n.textContent.split(" · ")[0] : "")).join(" ")`, &order)
+	want := "event:SessionBegin user bot event:Transfer.Started system event:Transfer.Succeeded system agent user event:SessionEnd system event:Session.Rated"
+	if order != want {
+		t.Errorf("the conversation's lines:\n got %s\nwant %s", order, want)
+	}
+	tb.run(chromedp.Evaluate(card+`.scrollIntoView({block: "center"})`, nil))
 	tb.shot("dashboard-conversation")
-
-	tb.run(chromedp.Click(`#conversations .conversation button.danger`))
-	tb.waitTrue("the session ended", card+`.querySelector(".state").textContent === "NotInSession"`, liveWithin)
-	if life := ts.DeskSession(id); life.EndStatus != "AgentEndedSession" || life.CurrentState != mockserver.DeskNotInSession {
-		t.Errorf("life %+v, want ended by the agent", life)
+	if life := ts.DeskSession(id); life.EndStatus != "AgentEndedSession" || life.Satisfaction != 5 || life.ClientUserID != "user01" {
+		t.Errorf("life %+v, want ended by the agent, rated 5, of user01", life)
 	}
 	tb.noProblems()
 }

@@ -221,6 +221,7 @@ function onExchange(ex) {
     st.calls += 1;
     if (ex.finish) { st.finished = true; if (st.state) st.state = "finished"; }
     renderStreams(ex.msg_key);
+    growStreamBubbles(ex.msg_key);
     refreshStream(ex.msg_key);
   }
   if (ex.fault && ex.fault !== "trigger") {
@@ -256,6 +257,7 @@ function refreshStream(key) {
       if (status === 200 && data) {
         state.streams.set(key, data);
         renderStreams();
+        growStreamBubbles(key);
       } else if (status === 404) {
         markEvicted(key);
       }
@@ -554,40 +556,113 @@ async function sessionAction(id, action, body) {
   reloadConversations();
 }
 
-const ROLE_NAMES = { 1: "user", 2: "service", 3: "system" };
+const STARS = "★★★★★";
+
+// itemLine renders one line of a conversation: a bubble for a message (the
+// user's on the left; the bot's and the agent's on the right; a stream's
+// text so far, grown in place as its chunks arrive), a note between them
+// for a system message or a change of state.
+function itemLine(it) {
+  if (it.kind === "event") {
+    let what = it.event;
+    if (it.agent_id) what += " · " + it.agent_id;
+    if (it.stars) what += " · " + STARS.slice(0, it.stars);
+    return el("div", { class: "line event" }, el("span", { class: "mono" }, what));
+  }
+  if (it.kind === "system") {
+    return el("div", { class: "line system", title: "system message " + it.system },
+      el("span", { class: "kind mono" }, it.system), el("span", { class: "text" }, it.text));
+  }
+  let text = it.text;
+  const live = it.stream && state.streams.get(it.stream);
+  if (live && live.text && live.text.length > text.length) text = live.text;
+  return el("div", { class: "bubble " + it.kind + (it.stream ? " streamed" : ""), "data-stream": it.stream || null },
+    el("span", { class: "from" }, it.kind + (it.from ? " · " + it.from : "")),
+    el("span", { class: "text" }, text));
+}
+
+// growStreamBubbles puts a stream's text so far into the bubbles that show
+// it, without waiting for the next load of the conversations.
+function growStreamBubbles(key) {
+  const st = state.streams.get(key);
+  if (!st) return;
+  for (const b of document.querySelectorAll("#conversations .bubble[data-stream]")) {
+    if (b.dataset.stream === key) b.querySelector(".text").textContent = st.text;
+  }
+}
+
+// conversationActions are the buttons a session's state allows: say as
+// the user or the agent, transfer, accept, end, rate, user silent.
+function conversationActions(c, say, stars) {
+  const s = c.current_state;
+  const act = (action, body) => () => sessionAction(c.session_id, action, typeof body === "function" ? body() : body);
+  const text = () => {
+    const t = say.value;
+    say.value = "";
+    return { text: t };
+  };
+  const button = (action, label, body, cls) => el("button", { type: "button", class: "small " + (cls || ""), "data-action": action, onclick: act(action, body) }, label);
+  const active = s !== "NotInSession";
+  const rateable = !c.satisfaction && (s === "Agent" || (s === "NotInSession" && c.end_status));
+  return el("div", { class: "conversation-actions" },
+    active ? say : null,
+    active ? button("user-message", "user says", text) : null,
+    s === "Agent" ? button("agent-message", "agent says", text) : null,
+    s === "Chatbot" ? button("transfer", "transfer to a human", {}) : null,
+    s === "WaitingForAgentAnswering" || s === "Queueing" ? button("accept", "agent accepts", {}) : null,
+    s === "Agent" ? button("agent-end", "agent ends", {}, "danger") : null,
+    active ? button("user-silent", "user goes silent", {}, "ghost") : null,
+    rateable ? stars : null,
+    rateable ? button("rate", "user rates", () => ({ stars: Number(stars.value) })) : null);
+}
 
 function renderConversations(list) {
   const box = $("#conversations");
   $("#conversation-count").textContent = list.length ? "(" + list.length + ")" : "";
   if (!list.length) { box.replaceChildren(el("p", { class: "empty" }, "No Desk session has a life yet: begin one (POST /__admin/sessions/{id}/begin) or transfer one.")); return; }
+  // What is being typed survives a reload: each card keeps its input.
+  const inputs = new Map();
+  for (const a of box.querySelectorAll(".conversation")) inputs.set(a.dataset.session, a.querySelector("input.say"));
+  const focused = document.activeElement;
   box.replaceChildren(...list.map((c) => {
-    const say = el("input", { placeholder: "say something", "aria-label": "text to say" });
-    const act = (action, withText) => () => {
-      if (withText && !say.value.trim()) return;
-      sessionAction(c.session_id, action, withText ? { text: say.value } : {});
-      say.value = "";
-    };
+    const say = inputs.get(c.session_id) || el("input", { class: "say", placeholder: "say something", "aria-label": "text to say" });
+    const stars = el("select", { class: "stars", "aria-label": "stars" }, ...[5, 4, 3, 2, 1].map((n) => el("option", { value: n }, STARS.slice(0, n))));
     const state = c.current_state;
-    return el("article", { class: "conversation", "data-session": c.session_id },
+    const lines = el("div", { class: "timeline" }, ...c.messages.map(itemLine));
+    const card = el("article", { class: "conversation", "data-session": c.session_id },
       el("div", { class: "conversation-head" },
         el("span", { class: "state state-" + state.toLowerCase() }, state),
-        el("span", {}, "session ", el("span", { class: "mono" }, c.session_id)),
+        el("span", { class: "mono", title: c.session_id }, shortID(c.session_id)),
         c.client_user_id ? el("span", {}, "user ", el("span", { class: "mono" }, c.client_user_id)) : null,
         c.agent_id ? el("span", {}, "agent ", el("span", { class: "mono" }, c.agent_id)) : null,
-        c.end_status ? el("span", {}, "ended ", el("span", { class: "mono" }, c.end_status)) : null),
-      el("div", { class: "messages" }, ...c.messages.map((m) =>
-        el("div", { class: "message role-" + (ROLE_NAMES[m.role] || "other") + (m.stream ? " streamed" : "") },
-          el("span", { class: "from mono" }, m.from || ROLE_NAMES[m.role]),
-          el("span", { class: "text" }, m.text)))),
-      el("div", { class: "events mono", title: "the session's events, oldest first" }, c.events.map((e) => e.event).join(" → ")),
-      state === "NotInSession" ? null : el("div", { class: "conversation-actions" },
-        say,
-        el("button", { type: "button", class: "small", onclick: act("user-message", true) }, "user says"),
-        state === "Agent" ? el("button", { type: "button", class: "small", onclick: act("agent-message", true) }, "agent says") : null,
-        state === "WaitingForAgentAnswering" || state === "Queueing" ? el("button", { type: "button", class: "small", onclick: act("accept") }, "agent accepts") : null,
-        state === "Agent" ? el("button", { type: "button", class: "small danger", onclick: act("agent-end") }, "agent ends") : null));
+        c.queue_position ? el("span", {}, "queue #" + c.queue_position) : null,
+        c.end_status ? el("span", {}, "ended ", el("span", { class: "mono" }, c.end_status)) : null,
+        c.satisfaction ? el("span", { class: "rated", title: c.satisfaction + " stars" }, STARS.slice(0, c.satisfaction)) : null),
+      lines,
+      conversationActions(c, say, stars));
+    return card;
   }));
+  for (const t of box.querySelectorAll(".timeline")) t.scrollTop = t.scrollHeight;
+  if (focused && focused.classList && focused.classList.contains("say") && focused.isConnected) focused.focus();
 }
+
+// newSessionID returns a random UUID (version 4), the form of a SessionId.
+function newSessionID() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+}
+
+// The begin form starts a session for a user, in the bot's phase.
+$("#begin-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const user = $("#begin-user");
+  await sessionAction(newSessionID(), "begin", { client_user_id: user.value.trim(), channel_type: "SDK" });
+  user.value = "";
+});
 
 // ---- reset ----
 
