@@ -77,10 +77,11 @@ const (
 	maxEventNameBytes    = 64
 	defaultAgentSessions = 5
 	maxDeskSessionEvents = 32
-	// maxDeskLives bounds the sessions with a life: at most about 3 KiB
-	// each (its strings and 32 events), 30 MiB in all.
+	// maxDeskLives bounds the sessions with a life: at most about 4 KiB
+	// each (its strings and 32 events), 40 MiB in all.
 	maxDeskLives          = 10_000
-	deskSessionEntryBytes = 256
+	deskSessionEntryBytes = 448 // the struct, its map slot, rounding
+	deskEventBytes        = 96  // an event's struct; its strings are shared
 )
 
 // validate checks the Desk configuration; errors name the field.
@@ -233,7 +234,7 @@ type deskSession struct {
 // moved; any other open session is in the Chatbot phase. It holds at most
 // maxDeskLives sessions (past it an ended one is forgotten), each with at
 // most maxDeskSessionEvents events, and counts its strings +
-// deskSessionEntryBytes + 64 per event for each.
+// deskSessionEntryBytes + deskEventBytes per event for each.
 type deskLife struct {
 	mu       sync.Mutex
 	cfg      Desk
@@ -284,10 +285,8 @@ func (d *deskLife) held() int64 {
 	defer d.mu.Unlock()
 	var n int64
 	for id, s := range d.sessions {
-		n += int64(len(id)+len(s.user)+len(s.cs)+len(s.channel)+len(s.agent)+len(s.endStatus)) + deskSessionEntryBytes + 64*int64(len(s.events))
-		for _, a := range s.req.AgentIDList {
-			n += int64(len(a)) + 16
-		}
+		n += int64(len(id)+len(s.user)+len(s.cs)+len(s.channel)+len(s.agent)+len(s.endStatus)) + deskSessionEntryBytes + deskEventBytes*int64(len(s.events))
+		n += 16 * int64(len(s.req.AgentIDList))
 	}
 	return n
 }
@@ -449,7 +448,7 @@ func (d *deskLife) transfer(id string, req TransferRequest, now time.Time) (res 
 	default:
 		s.state, res.InQueue = DeskQueueing, true
 		s.req = req
-		s.req.AgentIDList = cloneStrings(req.AgentIDList)
+		s.req.AgentIDList = d.configured(req.AgentIDList)
 		s.queued, s.queueUntil = now, time.Time{}
 		if req.QueueTimeout > 0 {
 			s.queueUntil = now.Add(req.QueueTimeout)
@@ -462,10 +461,15 @@ func (d *deskLife) transfer(id string, req TransferRequest, now time.Time) (res 
 	return res, true, nil
 }
 
-func cloneStrings(l []string) []string {
-	out := make([]string, len(l))
-	for i, v := range l {
-		out[i] = strings.Clone(v)
+// configured returns the configuration's own IDs of the agents of a list
+// that it has, so that a queued session keeps no string of a request; a
+// list that names agents, one of them configured, stays one that does.
+func (d *deskLife) configured(ids []string) []string {
+	var out []string
+	for _, a := range d.cfg.Agents {
+		if slices.Contains(ids, a.ID) {
+			out = append(out, a.ID)
+		}
 	}
 	return out
 }

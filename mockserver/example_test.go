@@ -89,3 +89,38 @@ func ExampleServer_AddFault() {
 	// 502
 	// 502 f1 http_status false
 }
+
+// A Go test plays the user and the agent of a Desk session; each action
+// returns the events it produced, which the session event callback
+// reports.
+func ExampleServer_BeginSession() {
+	ts, err := mockserver.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer ts.Close()
+
+	const session = "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
+	show := func(events []mockserver.DeskEvent, err error) {
+		for _, e := range events {
+			fmt.Print(e.Event, " ")
+		}
+		fmt.Println(err)
+	}
+	show(ts.BeginSession(session, "user01", "", "SDK"))
+	show(ts.Say(session, mockserver.RoleUser, "Where is my order?"))
+	show(ts.TransferSession(session, mockserver.TransferRequest{})) // as the bot's transfer_to_human
+	show(ts.Say(session, mockserver.RoleService, "It ships today."))
+	show(ts.AgentEndSession(session))
+	show(ts.RateSession(session, 5))
+	life := ts.DeskSession(session)
+	fmt.Println(life.CurrentState, life.EndStatus, life.Satisfaction)
+	// Output:
+	// SessionBegin <nil>
+	// ChatBot.UserSendMsg <nil>
+	// Transfer.Started Transfer.Succeeded <nil>
+	// Agent.AgentSendMsg <nil>
+	// SessionEnd <nil>
+	// Session.Rated <nil>
+	// NotInSession AgentEndedSession 5
+}
