@@ -234,15 +234,19 @@ func (s *Server) getDeskSession(w http.ResponseWriter, r *http.Request) {
 }
 
 // DeskSession returns a Desk session's life: its state, agent, end status,
-// rating, place in the queue, events and messages.
+// rating, place in the queue, events and its newest 100 messages.
 func (s *Server) DeskSession(id string) DeskSession {
 	out := s.life.snapshot(id, s.sessions.open(id))
-	out.Messages = s.sessionMessages(id)
+	out.Messages, out.MessageCount = s.sessionMessages(id, maxSessionMessages)
 	if out.Messages == nil {
 		out.Messages = []DeskMessage{}
 	}
 	return out
 }
+
+// maxSessionMessages is how many of its newest messages a DeskSession
+// holds: describe_chat_messages pages through the others.
+const maxSessionMessages = 100
 
 // errSessionState is the error of a Desk session asked to do what its
 // state does not allow.

@@ -369,3 +369,23 @@ func TestActionEventsRenamed(t *testing.T) {
 		t.Errorf("silent: %+v, %v", silent, err)
 	}
 }
+
+// The session the admin API shows holds its newest 100 messages and says
+// how many there are.
+func TestDeskSessionNewestMessages(t *testing.T) {
+	ts := NewTestServer(t)
+	ts.BeginSession(testSession, "user01", "", "SDK")
+	for i := range 101 {
+		if _, err := ts.Say(testSession, RoleUser, strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, text := admin(t, ts, "GET", "/__admin/sessions/"+testSession, "")
+	var life DeskSession
+	if code != 200 || json.Unmarshal([]byte(text), &life) != nil {
+		t.Fatalf("GET: %d %s", code, text)
+	}
+	if len(life.Messages) != 100 || life.MessageCount != 101 || messageText(life.Messages[0].MsgBody) != "1" || messageText(life.Messages[99].MsgBody) != "100" {
+		t.Errorf("%d messages of %d, from %s to %s", len(life.Messages), life.MessageCount, life.Messages[0].MsgBody, life.Messages[len(life.Messages)-1].MsgBody)
+	}
+}

@@ -252,17 +252,22 @@ func (s *Server) sendMsg(in *incoming, out *outcome) verdict {
 	return verdict{}
 }
 
-// sessionMessages returns a session's messages, oldest first, the bot's
-// streams with their text so far as their MsgBody.
-func (s *Server) sessionMessages(id string) []DeskMessage {
+// sessionMessages returns a session's messages, oldest first, the newest
+// newest of them when it is not 0, the bot's streams with their text so
+// far as their MsgBody; and how many the session has.
+func (s *Server) sessionMessages(id string, newest int) ([]DeskMessage, int) {
 	msgs := s.messages.of(id)
+	total := len(msgs)
+	if newest > 0 && total > newest {
+		msgs = msgs[total-newest:]
+	}
 	for i, m := range msgs {
 		if m.MsgKey != "" {
 			st, _ := s.streams.get(m.MsgKey, s.now())
 			msgs[i].MsgBody = textBody(st.Text)
 		}
 	}
-	return msgs
+	return msgs, total
 }
 
 // describeChatMessages answers a page of a session's messages, the
@@ -280,7 +285,7 @@ func (s *Server) describeChatMessages(in *incoming, out *outcome) verdict {
 			*p, _ = strconv.Atoi(string(n))
 		}
 	}
-	msgs := s.sessionMessages(id)
+	msgs, _ := s.sessionMessages(id, 0)
 	if order == 2 {
 		slices.Reverse(msgs)
 	}

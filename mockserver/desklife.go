@@ -815,9 +815,12 @@ type DeskSession struct {
 	// QueueUntil is when a queued session leaves the queue unserved.
 	QueueUntil *time.Time  `json:"queue_until,omitempty"`
 	Events     []DeskEvent `json:"events"`
-	// Messages are the session's messages, oldest first: the user's, the
-	// bot's (a stream with its text so far), the agent's and the system's.
+	// Messages are the session's newest 100 messages, oldest first: the
+	// user's, the bot's (a stream with its text so far), the agent's and
+	// the system's.
 	Messages []DeskMessage `json:"messages"`
+	// MessageCount is how many messages the session has in all.
+	MessageCount int `json:"message_count"`
 }
 
 // snapshot returns a session's life; open tells whether the session store
