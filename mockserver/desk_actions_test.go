@@ -274,6 +274,12 @@ func TestQueuePriorityAndTimeout(t *testing.T) {
 		{"its closing message", func() any { return strings.Join(systemKinds(t, ts, urgent), ",") }, SystemQueuing + "," + SystemTimeoutAutoClosure},
 		{"the bot may no longer call", func() any { return transfer(urgent, "")["ErrorCode"] }, 141005.0},
 		{"the others moved up", func() any { return []int{position(low), position(later)} }, []int{1, 2}},
+		{"another with a timeout queues last", func() any { transfer(uuidOf(5), `,"Priority":9,"QueueTimeout":30`); return position(uuidOf(5)) }, 3},
+		{"29 s later it waits", func() any { admin(t, ts, "POST", "/__admin/clock", `{"advance":"29s"}`); return position(uuidOf(5)) }, 3},
+		{"30 s later it timed out too", func() any {
+			admin(t, ts, "POST", "/__admin/clock", `{"advance":"1s"}`)
+			return ts.DeskSession(uuidOf(5)).EndStatus
+		}, EndStatusQueueTimeout},
 		{"alice ends hers and takes the next", func() any {
 			_, r := deskAct(t, ts, serving, "agent-end", "")
 			return strings.Join(eventNames(serving, r.Events), ",")

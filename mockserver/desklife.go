@@ -243,6 +243,9 @@ type deskLife struct {
 	// queue holds the queued sessions in the order agents take them:
 	// priority (0 first), then arrival.
 	queue []*deskSession
+	// soonest is no later than the first queue timeout to come (zero:
+	// none), so that a call before it looks at no queued session.
+	soonest time.Time
 	// produced are the events of the call that holds mu.
 	produced []DeskEvent
 	// clock reads the server's clock; messages gets the system messages;
@@ -275,7 +278,7 @@ func (d *deskLife) take() []DeskEvent {
 // reset forgets every session's life.
 func (d *deskLife) reset() {
 	d.mu.Lock()
-	d.sessions, d.load, d.queue = map[string]*deskSession{}, map[string]int{}, nil
+	d.sessions, d.load, d.queue, d.soonest = map[string]*deskSession{}, map[string]int{}, nil, time.Time{}
 	d.mu.Unlock()
 }
 
@@ -452,6 +455,9 @@ func (d *deskLife) transfer(id string, req TransferRequest, now time.Time) (res 
 		s.queued, s.queueUntil = now, time.Time{}
 		if req.QueueTimeout > 0 {
 			s.queueUntil = now.Add(req.QueueTimeout)
+			if d.soonest.IsZero() || s.queueUntil.Before(d.soonest) {
+				d.soonest = s.queueUntil
+			}
 		}
 		i, _ := slices.BinarySearchFunc(d.queue, s, queueOrder)
 		d.queue = slices.Insert(d.queue, i, s)
@@ -515,10 +521,19 @@ func (d *deskLife) unqueue(s *deskSession) {
 // expire ends the queued sessions whose queue timeout passed; d.mu is
 // held.
 func (d *deskLife) expire(now time.Time) {
+	if d.soonest.IsZero() || now.Before(d.soonest) {
+		return
+	}
 	for _, s := range slices.Clone(d.queue) {
 		if !s.queueUntil.IsZero() && !now.Before(s.queueUntil) {
 			d.note(s, DeskEvent{Event: EventQueueTimeout, Time: s.queueUntil})
 			d.end(s, EndStatusQueueTimeout, SystemTimeoutAutoClosure, s.queueUntil)
+		}
+	}
+	d.soonest = time.Time{}
+	for _, s := range d.queue {
+		if !s.queueUntil.IsZero() && (d.soonest.IsZero() || s.queueUntil.Before(d.soonest)) {
+			d.soonest = s.queueUntil
 		}
 	}
 }
