@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -733,17 +734,22 @@ func TestDeskConversationShown(t *testing.T) {
 	say("user-message", "Where is my order?")
 	tb.waitTrue("the user's message", texts(".bubble.user")+` === "Where is my order?"`, liveWithin)
 
-	// The bot answers with a stream, a chunk every 600 ms: its bubble
-	// shows the text so far, then the whole.
+	// The bot answers with a stream, a chunk every second: its bubble shows
+	// the text so far, then the whole (the page notes every text it shows).
+	tb.run(chromedp.Evaluate(`window.seen = new Set(); setInterval(() => { for (const b of document.querySelectorAll(".bubble.bot.streamed .text")) seen.add(b.textContent); }, 10)`, nil))
 	answer := make(chan refclient.Answer, 1)
 	go func() {
 		answer <- refclient.Stream(context.Background(), refclient.Input{
 			BaseURL: ts.URL, SDKAppID: ts.App.SDKAppID, Identifier: ts.Identifier, SecretKey: ts.App.SecretKey,
-			SessionID: id, Version: "v1", Chunks: []string{"Let me ", "check ", "that for you."}, PausesMS: []int{0, 600, 600},
+			SessionID: id, Version: "v1", Chunks: []string{"Let me ", "check ", "that for you."}, PausesMS: []int{0, 1000, 1000},
 		}, refclient.Options{})
 	}()
-	tb.waitTrue("the stream so far", `["Let me ", "Let me check "].includes(`+texts(".bubble.bot.streamed")+`)`, liveWithin)
-	tb.waitTrue("the whole stream", texts(".bubble.bot.streamed")+` === "Let me check that for you."`, 3*time.Second)
+	tb.waitTrue("the whole stream", texts(".bubble.bot.streamed")+` === "Let me check that for you."`, 5*time.Second)
+	var seen []string
+	tb.eval(`[...seen]`, &seen)
+	if !slices.Contains(seen, "Let me ") && !slices.Contains(seen, "Let me check ") {
+		t.Errorf("the bot's bubble showed %q: never the stream so far", seen)
+	}
 	if a := <-answer; !a.OK {
 		t.Fatalf("the reference client: %+v", a)
 	}

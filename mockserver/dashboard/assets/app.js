@@ -186,6 +186,9 @@ async function onEvent(block) {
       markEvicted(JSON.parse(data).msg_key);
       break;
     case "reset":
+      // The streams are gone: a refresh scheduled before would find none.
+      for (const t of refreshTimers.values()) clearTimeout(t);
+      refreshTimers.clear();
       await resync().catch(() => {});
       break;
     case "lag": // the server skipped events of a busy moment
@@ -573,7 +576,7 @@ function itemLine(it) {
     return el("div", { class: "line system", title: "system message " + it.system },
       el("span", { class: "kind mono" }, it.system), el("span", { class: "text" }, it.text));
   }
-  let text = it.text;
+  let text = it.text || "";
   const live = it.stream && state.streams.get(it.stream);
   if (live && live.text && live.text.length > text.length) text = live.text;
   return el("div", { class: "bubble " + it.kind + (it.stream ? " streamed" : ""), "data-stream": it.stream || null },
