@@ -395,3 +395,47 @@ func TestDeskSessionNewestMessages(t *testing.T) {
 		t.Errorf("%d messages of %d, from %s to %s", len(life.Messages), life.MessageCount, life.Messages[0].MsgBody, life.Messages[len(life.Messages)-1].MsgBody)
 	}
 }
+
+// The messages' log finds a session's messages by its index, oldest
+// first, through evictions and compactions, and counts what it holds.
+func TestDeskMessagesIndexed(t *testing.T) {
+	var d deskMessages
+	sessions := []string{uuidOf(1), uuidOf(2), uuidOf(3)}
+	total := maxDeskMessages + 2_500
+	for i := range total {
+		d.add(DeskMessage{SessionID: sessions[i%3], Role: RoleUser, MsgBody: strconv.Itoa(i)})
+	}
+	tests := []struct {
+		session     string
+		first, last int // the numbers of its oldest and newest message kept
+	}{
+		{sessions[0], 2_502, total - 2},
+		{sessions[1], 2_500, total - 1},
+		{sessions[2], 2_501, total - 3},
+		{uuidOf(4), -1, -1},
+	}
+	for _, tt := range tests {
+		got := d.of(tt.session)
+		if tt.first < 0 {
+			if len(got) != 0 {
+				t.Errorf("%s: %d messages, want none", tt.session, len(got))
+			}
+			continue
+		}
+		if first, last := got[0].MsgBody, got[len(got)-1].MsgBody; first != strconv.Itoa(tt.first) || last != strconv.Itoa(tt.last) || len(got) != (tt.last-tt.first)/3+1 {
+			t.Errorf("%s: %d messages from %s to %s, want %d to %d", tt.session, len(got), first, last, tt.first, tt.last)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].Seq <= got[i-1].Seq || got[i].SessionID != tt.session {
+				t.Fatalf("%s: message %d out of order or of another session: %+v", tt.session, i, got[i])
+			}
+		}
+	}
+	want := 3 * deskSessionIndexBytes
+	for _, m := range d.log[d.head:] {
+		want += m.size()
+	}
+	if d.held() != int64(want) || len(d.log)-d.head != maxDeskMessages {
+		t.Errorf("held %d bytes, the messages make %d; %d kept", d.held(), want, len(d.log)-d.head)
+	}
+}

@@ -51,15 +51,25 @@ const (
 )
 
 // deskMessages keeps the Desk sessions' messages, all sessions in one
-// log, oldest first, each message's strings its own.
+// log, oldest first, each message's strings its own (a session's ID
+// shared by its messages), and each session's messages numbered, so that a
+// session's are found without reading the others'.
 type deskMessages struct {
 	// seq numbers the messages and the sessions' events, from 1.
-	seq   atomic.Uint64
-	mu    sync.Mutex
-	log   []DeskMessage
-	head  int
-	bytes int
+	seq  atomic.Uint64
+	mu   sync.Mutex
+	log  []DeskMessage
+	head int
+	// base is how many messages were cut off the front of log: log[i] is
+	// message number base+i.
+	base int
+	// bySession are each session's message numbers, oldest first.
+	bySession map[string][]int
+	bytes     int
 }
+
+// deskSessionIndexBytes is what a session's entry of bySession counts.
+const deskSessionIndexBytes = 96
 
 func (m *DeskMessage) size() int {
 	return deskMessageBytes + len(m.SessionID) + len(m.From) + len(m.MsgBody) + len(m.MsgKey) + len(m.CloudCustomData)
@@ -67,21 +77,40 @@ func (m *DeskMessage) size() int {
 
 // add records a message, with copies of its strings.
 func (d *deskMessages) add(msg DeskMessage) {
-	msg.SessionID, msg.From = strings.Clone(msg.SessionID), strings.Clone(msg.From)
+	msg.From = strings.Clone(msg.From)
 	msg.MsgBody, msg.MsgKey = strings.Clone(msg.MsgBody), strings.Clone(msg.MsgKey)
 	msg.CloudCustomData = strings.Clone(msg.CloudCustomData)
 	msg.Seq = d.seq.Add(1)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.bySession == nil {
+		d.bySession = map[string][]int{}
+	}
+	nums, ok := d.bySession[msg.SessionID]
+	if ok {
+		msg.SessionID = d.log[nums[0]-d.base].SessionID
+	} else {
+		msg.SessionID = strings.Clone(msg.SessionID)
+		d.bytes += deskSessionIndexBytes
+	}
+	d.bySession[msg.SessionID] = append(nums, d.base+len(d.log))
 	d.log = append(d.log, msg)
 	d.bytes += msg.size()
 	for len(d.log)-d.head > maxDeskMessages || d.bytes > maxDeskMessageBytes {
-		d.bytes -= d.log[d.head].size()
-		d.log[d.head] = DeskMessage{}
+		old := &d.log[d.head]
+		if rest := d.bySession[old.SessionID][1:]; len(rest) > 0 {
+			d.bySession[old.SessionID] = rest
+		} else {
+			delete(d.bySession, old.SessionID)
+			d.bytes -= deskSessionIndexBytes
+		}
+		d.bytes -= old.size()
+		*old = DeskMessage{}
 		d.head++
 	}
 	if d.head > len(d.log)/2 {
 		d.log = append([]DeskMessage(nil), d.log[d.head:]...)
+		d.base += d.head
 		d.head = 0
 	}
 }
@@ -90,11 +119,13 @@ func (d *deskMessages) add(msg DeskMessage) {
 func (d *deskMessages) of(session string) []DeskMessage {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var out []DeskMessage
-	for _, m := range d.log[d.head:] {
-		if m.SessionID == session {
-			out = append(out, m)
-		}
+	nums := d.bySession[session]
+	if len(nums) == 0 {
+		return nil
+	}
+	out := make([]DeskMessage, len(nums))
+	for i, n := range nums {
+		out[i] = d.log[n-d.base]
 	}
 	return out
 }
@@ -109,7 +140,7 @@ func (d *deskMessages) held() int64 {
 // reset forgets every message.
 func (d *deskMessages) reset() {
 	d.mu.Lock()
-	d.log, d.head, d.bytes = nil, 0, 0
+	d.log, d.head, d.base, d.bytes, d.bySession = nil, 0, 0, 0, nil
 	d.mu.Unlock()
 }
 

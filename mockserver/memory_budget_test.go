@@ -286,6 +286,27 @@ var memoryStores = []storeBudget{
 		},
 	},
 	{
+		name:  "Desk session lives",
+		store: "life",
+		fill: func(bh *budgetHarness) {
+			user := strings.Repeat("u", 31)
+			for n := 0; n < maxDeskLives; n++ {
+				id := budgetUUID(n)
+				bh.do(http.MethodPost, "/__admin/sessions/"+id+"/begin", `{"client_user_id":"`+user+strconv.Itoa(n%10)+`","channel_type":"SDK",`+pad(3000)+`"customer_service_id":"@`+strings.Repeat("c", 31)+`"}`)
+				for range maxDeskSessionEvents - 1 {
+					bh.s.Say(id, RoleUser, "x") // the events of a full life
+				}
+			}
+		},
+		counted: func(s *Server) int64 { return s.life.held() },
+		full: func(s *Server) error {
+			if n := len(s.life.newest(maxDeskLives + 1)); n != maxDeskLives {
+				return fmt.Errorf("%d lives", n)
+			}
+			return nil
+		},
+	},
+	{
 		name:  "fault rules",
 		store: "faults",
 		fill: func(bh *budgetHarness) {
@@ -414,8 +435,9 @@ func TestMemoryBudgets(t *testing.T) {
 
 // emptyOthers empties the stores that a fill of the store keep grew too,
 // so that the live heap is keep's. Sessions and fault rules grow only
-// through the admin API, and the UserSig cache holds one token but in its
-// own fill.
+// through the admin API (a Desk life's begin opens a session too), the
+// Desk messages come with the lives' fill, and the UserSig cache holds one
+// token but in its own fill.
 func emptyOthers(s *Server, keep string) {
 	if keep != "streams" {
 		s.streams.reset()
@@ -426,6 +448,12 @@ func emptyOthers(s *Server, keep string) {
 	if keep != "calls" {
 		s.calls.reset()
 	}
+	if keep != "life" {
+		s.life.reset()
+	} else {
+		s.sessions.reset(s.cfg.Sessions.Strict, s.cfg.Sessions.IDs)
+	}
+	s.messages.reset()
 }
 
 // evictedCount returns how many streams the store let go.
