@@ -439,3 +439,34 @@ func TestDeskMessagesIndexed(t *testing.T) {
 		t.Errorf("held %d bytes, the messages make %d; %d kept", d.held(), want, len(d.log)-d.head)
 	}
 }
+
+// The dashboard's conversation: the messages by who said them and the
+// events between, in the order they happened, without the events of the
+// messages themselves (renamed or not).
+func TestUIConversationLines(t *testing.T) {
+	tick := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	ts := NewTestServer(t, WithClock(func() time.Time { return tick }), Option(func(c *Config) {
+		c.Desk.EventNames = map[string]string{EventUserSendMsg: "User.Said", EventTransferred: "Agent.Connected"}
+	}))
+	ts.BeginSession(testSession, "user01", "", "SDK")
+	ts.Say(testSession, RoleUser, "hi")
+	post(t, ts.EndpointURL(), ChunkBody(testSession, "", "Hello", true))
+	ts.TransferSession(testSession, TransferRequest{})
+	ts.Say(testSession, RoleService, "Alice here")
+	ts.UserSilent(testSession)
+	code, text := admin(t, ts, "GET", uiAPI+"/conversations", "")
+	var got struct{ Conversations []uiConversation }
+	if code != 200 || json.Unmarshal([]byte(text), &got) != nil || len(got.Conversations) != 1 {
+		t.Fatalf("conversations: %d %s", code, text)
+	}
+	var lines []string
+	for _, it := range got.Conversations[0].Messages {
+		lines = append(lines, it.Kind+":"+it.Text+it.Event+it.System)
+	}
+	want := []string{"event:SessionBegin", "user:hi", "bot:Hello", "event:Transfer.Started", "system:Connecting you to an agent…" + SystemConnectingToAgent,
+		"event:Agent.Connected", "system:You are connected to an agent." + SystemConnectedToAgent, "agent:Alice here",
+		"event:" + EventUserTimeout, "event:" + EventSessionEnded, "system:The session was closed because no reply came." + SystemTimeoutAutoClosure}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
