@@ -622,7 +622,7 @@ function conversationActions(c, say, stars) {
 function renderConversations(list) {
   const box = $("#conversations");
   $("#conversation-count").textContent = list.length ? "(" + list.length + ")" : "";
-  if (!list.length) { box.replaceChildren(el("p", { class: "empty" }, "No Desk session has a life yet: begin one (POST /__admin/sessions/{id}/begin) or transfer one.")); return; }
+  if (!list.length) { box.replaceChildren(el("p", { class: "empty" }, "No Desk session has a life yet: begin one for a user here (or POST /__admin/sessions/{id}/begin), or transfer one.")); return; }
   // What is being typed survives a reload: each card keeps its input.
   const inputs = new Map();
   for (const a of box.querySelectorAll(".conversation")) inputs.set(a.dataset.session, a.querySelector("input.say"));
