@@ -254,7 +254,7 @@ func (p *Play) run(ctx context.Context) {
 		p.mu.Lock()
 		p.status.Results = append(p.status.Results, res)
 		p.mu.Unlock()
-		attrs := []any{"step", i, "line", st.Line, "action", string(st.Action), "session_id", res.Session, "offset", res.Offset, "events", eventNames(res.Events)}
+		attrs := []any{"step", i, "line", st.Line, "action", string(st.Action), "session_id", res.Session, "offset", res.Offset, "events", res.EventNames()}
 		if err != nil {
 			log.Warn("scenario step failed", append(attrs, "error", res.Error)...)
 			if ctx.Err() != nil {
@@ -283,10 +283,11 @@ func (p *Play) end(log *slog.Logger, state, msg string) {
 	}
 }
 
-// eventNames joins events' names for a log line.
-func eventNames(events []Event) string {
-	names := make([]string, len(events))
-	for i, e := range events {
+// EventNames joins the names of the step's events with commas, as the
+// log writes them.
+func (r StepResult) EventNames() string {
+	names := make([]string, len(r.Events))
+	for i, e := range r.Events {
 		names[i] = e.Event
 	}
 	return strings.Join(names, ",")
