@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/deskmock/deskmock/internal/yamlline"
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/schemas"
 )
@@ -269,7 +270,7 @@ func parseConfig(name string, b []byte) (Config, error) {
 	} else {
 		var node yaml.Node
 		if err := yaml.Unmarshal(b, &node); err != nil {
-			return fail("", "not valid YAML: %v", yamlError(b, err))
+			return fail("", "not valid YAML: %v", yamlline.Error(b, err))
 		}
 		if err := checkYAMLNumbers(&node, nil); err != nil {
 			return fail("", "%v", err)

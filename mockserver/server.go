@@ -55,6 +55,7 @@ type Server struct {
 	keyOrder  []string
 	knownApps string // the configured sdkappids, for 70020's detail
 	ui        uiState
+	plays     scenarioBoard
 	admin     adminGate
 }
 

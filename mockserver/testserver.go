@@ -115,11 +115,12 @@ func newTestServer(s *Server, hs *httptest.Server) *TestServer {
 // trusts its certificate.
 func (ts *TestServer) Client() *http.Client { return ts.http.Client() }
 
-// Close shuts the server down and blocks until its requests are done. It
-// may be called more than once.
+// Close shuts the server down and blocks until its requests are done,
+// and stops the scenarios it plays. It may be called more than once.
 func (ts *TestServer) Close() {
 	ts.ui.hub.dropAll() // end the dashboards' event streams, which Close would wait for
 	ts.http.Close()
+	ts.StopScenarios() // a play outlives the request that started it
 }
 
 // ChunkBody returns a request body of send_stream_msg: one chunk of the

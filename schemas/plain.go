@@ -142,6 +142,12 @@ func unknownKeys(e *jsonschema.ValidationError, instance any) []unknownKey {
 	return out
 }
 
+// Closest returns the names nearest to s in edit distance, ignoring case,
+// when they are near enough to be what was meant (a key misspelt); none
+// otherwise. Plain suggests them for an unknown key; other readers of
+// deskmock's files suggest them alike.
+func Closest(s string, names []string) []string { return closest(s, names) }
+
 // closest returns the names nearest to s in edit distance, ignoring case,
 // when they are near enough to be what was meant; none otherwise.
 func closest(s string, names []string) []string {

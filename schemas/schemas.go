@@ -59,6 +59,8 @@ const (
 	QueryFile = "query.schema.json"
 	// ConfigFile describes the configuration file.
 	ConfigFile = "config.schema.json"
+	// ScenarioFile describes a scenario file.
+	ScenarioFile = "scenario.schema.json"
 )
 
 //go:embed *.schema.json
@@ -75,7 +77,7 @@ func Names() []string {
 	return []string{RequestFile, RequestV2File, RequestC2CFile, RequestGroupFile, RequestChatbotFile,
 		RequestCreateRobotFile, RequestDeleteRobotFile, RequestGetAllRobotsFile, StreamChunksFile,
 		RequestTransferFile, RequestEndSessionFile, RequestEndQueuingFile, RequestSessionStateFile,
-		RequestSendMsgFile, RequestChatMessagesFile, RequestCDRListFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile}
+		RequestSendMsgFile, RequestChatMessagesFile, RequestCDRListFile, ReplyOKFile, ReplyErrorFile, QueryFile, ConfigFile, ScenarioFile}
 }
 
 // Source returns the text of an embedded schema file.

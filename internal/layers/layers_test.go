@@ -39,6 +39,7 @@ func layer(pkg string) (int, bool) {
 // leafAllowed are the imports one leaf may make of another.
 var leafAllowed = map[string][]string{
 	"mockserver/dashboard": {"internal/shellquote"},
+	"mockserver/scenario":  {"internal/yamlline", "internal/textcut", "schemas"},
 	"mockserver/usersig":   {"internal/textcut"},
 	"internal/redact":      {"mockserver/usersig"},
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deskmock/deskmock/internal/logwriter"
 	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/mockserver/scenario"
 )
 
 // DefaultAddr is the address serve listens on unless told otherwise.
@@ -53,6 +54,13 @@ start, signed by a CA made in memory, for 127.0.0.1, ::1, localhost and any
 (curl --cacert, deskmock health --cacert). --tls-cert and --tls-key serve
 your own certificate instead.
 
+--scenario FILE plays a scenario file once listening: a Desk conversation
+with timings (a user who begins a session and writes, waits for the bot's
+answer, is transferred, an agent who answers and ends). Each file is checked
+at start, and a bad one stops serve with exit status 2, naming its line; a
+step that fails later is logged and ends its play, not serve.
+GET /__admin/scenarios shows what each step did.
+
 Once listening, serve prints the address, the app and a curl command that
 sends a first chunk. Logs go to stderr, one line per request, and never make
 a request wait: when stderr is not read or is closed, lines are dropped and
@@ -79,6 +87,8 @@ func runServe(ctx context.Context, e *env, args []string) (code int) {
 	tlsf.register(fs.FlagSet)
 	var allowHosts hostList
 	fs.Var(&allowHosts, "allow-host", "let the admin API and the dashboard answer to the Host `name` (besides IP addresses, localhost and the --addr name), such as a container's service name; * for any; repeatable")
+	var scenarioFiles fileList
+	fs.Var(&scenarioFiles, "scenario", fmt.Sprintf("play the scenario `file` (YAML or JSON) once listening, checked at start; repeatable, at most %d", mockserver.MaxScenarios))
 	var rules streamRuleFlags
 	fs.Var(&rules, "stream-rule", "set a stream rule of an endpoint over the configuration, as `version.rule=value` (v1.idle_timeout=15s, v2.calls_per_second=0; rules: "+strings.Join(streamRuleNames, ", ")+"); repeatable")
 	pos, code, done := fs.Parse(args)
@@ -127,6 +137,15 @@ func runServe(ctx context.Context, e *env, args []string) (code int) {
 			return usageError(e, name, "%v", err)
 		}
 		keyFrom = "the configuration " + *configFile
+	}
+	if len(scenarioFiles) > mockserver.MaxScenarios {
+		return usageError(e, name, "--scenario: %d files, more than the %d that play at once", len(scenarioFiles), mockserver.MaxScenarios)
+	}
+	scenarios := make([]*scenario.Scenario, len(scenarioFiles))
+	for i, f := range scenarioFiles {
+		if scenarios[i], err = scenario.Load(f); err != nil {
+			return usageError(e, name, "%v", err)
+		}
 	}
 	app := &cfg.Apps[0] // a loaded configuration has at least one app
 	if set["sdkappid"] {
@@ -203,6 +222,11 @@ func runServe(ctx context.Context, e *env, args []string) (code int) {
 			logger.Info("listening", "addr", bound, "admin_addr", adminBound)
 		} else {
 			logger.Info("listening", "addr", bound)
+		}
+		for i, sc := range scenarios {
+			if _, err := srv.PlayScenario(ctx, sc, scenarioFiles[i]); err != nil {
+				logger.Error("scenario: not played", "file", scenarioFiles[i], "error", err.Error())
+			}
 		}
 	}
 	stop := context.AfterFunc(ctx, func() { logger.Info("shutting down", "shutdown_timeout", shutdownTimeout.String()) })
@@ -380,4 +404,19 @@ func isLoopback(bound string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// fileList is a repeatable flag of file names.
+type fileList []string
+
+// String implements flag.Value.
+func (f *fileList) String() string { return strings.Join(*f, ",") }
+
+// Set implements flag.Value: each use adds one file.
+func (f *fileList) Set(v string) error {
+	if v == "" {
+		return errors.New("empty file name")
+	}
+	*f = append(*f, v)
+	return nil
 }
