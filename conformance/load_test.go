@@ -288,8 +288,18 @@ func TestEndpointTable(t *testing.T) {
 			t.Errorf("%s: no field names the conversation", ep.Name)
 		}
 	}
-	if len(protocol.Endpoints()) != len(paths) || len(requestSchemas) != len(paths) {
-		t.Errorf("%d endpoints, %d schemas; the mock serves %d", len(protocol.Endpoints()), len(requestSchemas), len(paths))
+	// The Desk calls of Input.Then are the mock's too, with their schemas.
+	calls := map[string]string{mockserver.Transfer: mockserver.TransferPath, mockserver.GetSessionState: mockserver.SessionStatePath}
+	for _, dc := range protocol.Calls() {
+		if want, ok := calls[dc.Name]; !ok || dc.Path != want {
+			t.Errorf("%s: path %s, the mock's is %q", dc.Name, dc.Path, want)
+		}
+		if _, ok := requestSchemas[dc.Name]; !ok {
+			t.Errorf("%s: no request schema", dc.Name)
+		}
+	}
+	if len(protocol.Endpoints()) != len(paths) || len(protocol.Calls()) != len(calls) || len(requestSchemas) != len(paths)+len(calls) {
+		t.Errorf("%d endpoints and %d calls, %d schemas; the mock serves %d and %d", len(protocol.Endpoints()), len(protocol.Calls()), len(requestSchemas), len(paths), len(calls))
 	}
 }
 
