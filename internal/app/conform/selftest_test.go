@@ -90,6 +90,24 @@ var brokenClients = []struct {
 		},
 	},
 	{
+		// It goes on after the 141005 of a session that ended: the v1
+		// cases whose session ends mid-stream (v2 stops as a careful
+		// client does) and errors/141005/ended-mid-stream, where a fault
+		// answers 141005 to every call of the second chunk.
+		name:   "streams-after-session-ends",
+		checks: []string{"desk/stop-when-session-ends", "retry/non-retryable-not-retried"},
+		cases:  []string{"desk/session-ends/mid-stream", "desk/session-ends/then-state", "desk/session-ends/then-transfer", "errors/141005/ended-mid-stream"},
+	},
+	{
+		// It leaves transfer_to_human out of its calls and its answer.
+		name:   "never-transfers",
+		checks: []string{"desk/calls", "outcome/expected"},
+		cases: []string{
+			"desk/session-ends/then-transfer", "desk/transfer/after-stream", "desk/transfer/instead-of-stream",
+			"desk/transfer/no-agent-online", "desk/transfer/queued", "desk/transfer/v2-after-stream",
+		},
+	},
+	{
 		name:   "keeps-dead-stream",
 		checks: []string{"stream/no-call-after-end"},
 		cases:  []string{"c2c/stream/idle-timeout/paused", "group/stream/idle-timeout/paused", "v2/stream/idle-timeout/paused"},
@@ -265,6 +283,8 @@ func TestSelfTest(t *testing.T) {
 		{"console-keeps-dead-stream", "keeps-dead-stream", `^v2/stream/idle-timeout/paused$`},
 		{"console-forgets-msgkey-c2c", "forgets-msgkey", `^c2c/basic/three-chunks$`},
 		{"console-forgets-msgkey-chatbot", "forgets-msgkey", `^chatbot/basic/three-chunks$`},
+		{"console-streams-after-session-ends", "streams-after-session-ends", `^desk/session-ends/(mid-stream|then-state)$`},
+		{"console-never-transfers", "never-transfers", `^desk/transfer/(after-stream|queued)$`},
 	} {
 		t.Run("golden/"+g.name, func(t *testing.T) {
 			t.Parallel()
@@ -352,5 +372,23 @@ func TestPythonEndpointsAreTheProtocols(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("deskmock_client.py's ENDPOINTS (-protocol.Endpoints +python):\n%s", d)
+	}
+	out, err = exec.Command(python, "-c", `import json, sys; sys.path.insert(0, sys.argv[1]); import deskmock_client as c; print(json.dumps(c.CALLS))`, dir).Output()
+	if err != nil {
+		t.Fatalf("reading CALLS: %v", err)
+	}
+	var gotCalls map[string]struct {
+		Path string `json:"path"`
+	}
+	if err := json.Unmarshal(out, &gotCalls); err != nil {
+		t.Fatal(err)
+	}
+	for _, dc := range protocol.Calls() {
+		if gotCalls[dc.Name].Path != dc.Path {
+			t.Errorf("deskmock_client.py's CALLS[%q] is %q, protocol.Calls says %q", dc.Name, gotCalls[dc.Name].Path, dc.Path)
+		}
+	}
+	if len(gotCalls) != len(protocol.Calls()) {
+		t.Errorf("deskmock_client.py has %d CALLS, protocol.Calls %d", len(gotCalls), len(protocol.Calls()))
 	}
 }
