@@ -187,7 +187,7 @@ func (c *client) stream(ctx context.Context) Answer {
 		}
 		if c.opts.Bugs.DoubleMiddleChunk && i == 1 && len(chunks) >= 3 {
 			if _, err := c.send(ctx, outgoing{path: c.ep.Path, payload: payload, index: i}); err != nil {
-				return Answer{ErrorInfo: err.Error()}
+				return answerOf(err)
 			}
 		}
 	}
