@@ -19,6 +19,7 @@ type rawAnswer struct {
 	MsgKey    *json.RawMessage `json:"msg_key"`
 	ErrorCode *json.RawMessage `json:"error_code"`
 	ErrorInfo *json.RawMessage `json:"error_info"`
+	Then      *json.RawMessage `json:"then"`
 }
 
 // parseAnswer reads the one JSON object a client must print. Surrounding
@@ -51,6 +52,9 @@ func parseAnswer(stdout string) (Answer, error) {
 		return Answer{}, err
 	}
 	if err := optional(raw.ErrorInfo, "error_info", &a.ErrorInfo); err != nil {
+		return Answer{}, err
+	}
+	if err := optional(raw.Then, "then", &a.Then); err != nil {
 		return Answer{}, err
 	}
 	return a, nil

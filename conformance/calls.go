@@ -42,6 +42,9 @@ const (
 	retryAttempt
 	// unexpected is a request whose chunk is not the one due.
 	unexpected
+	// deskCall is a request to one of the Desk calls an Input's Then may
+	// name (protocol.Calls), not to the stream.
+	deskCall
 )
 
 // call is one request of the client, read from the journal and classified.
@@ -51,6 +54,8 @@ type call struct {
 	n int
 	// stray is a request outside /v4/, which the mock does not journal.
 	stray bool
+	// desk names the Desk call of a deskCall.
+	desk string
 
 	// The request body, as the client sent it. bodyKnown is false when the
 	// mock did not keep the body (longer than the limit).
@@ -111,15 +116,16 @@ func analyze(exs []mockserver.Exchange, chunks []string, ep protocol.Endpoint) [
 	gen := 0          // the client's attempt at the message
 	ended := false    // a call of this attempt was refused because its stream ended
 	fateLost := false // an attempt of the current chunk got no reply the client could read
+	var prev *call    // the stream's call before this one
 	for i, e := range exs {
 		c := &calls[i]
 		c.Exchange, c.n = e, i+1
 		c.stray = len(e.Path) < 4 || e.Path[:4] != "/v4/"
 		c.readBody(ep)
 		c.readReply(ep)
-		var prev *call
-		if i > 0 {
-			prev = &calls[i-1]
+		if dc, ok := deskCallAt(e.Path); ok {
+			c.kind, c.index, c.desk, c.gen = deskCall, -1, dc.Name, gen
+			continue
 		}
 		switch {
 		case prev != nil && prev.outcome != success && prev.kind != unexpected && c.sameChunk(prev):
@@ -146,8 +152,30 @@ func analyze(exs []mockserver.Exchange, chunks []string, ep protocol.Endpoint) [
 		if !c.appliedEarlier && c.outcome == fatal && refusedAtEnd(c.Check) {
 			ended = true
 		}
+		prev = c
 	}
 	return calls
+}
+
+// deskCallAt returns the Desk call whose path is path.
+func deskCallAt(path string) (protocol.Call, bool) {
+	for _, dc := range protocol.Calls() {
+		if dc.Path == path {
+			return dc, true
+		}
+	}
+	return protocol.Call{}, false
+}
+
+// streamCalls returns the calls to the stream, without the Desk calls.
+func streamCalls(calls []call) []call {
+	out := make([]call, 0, len(calls))
+	for _, c := range calls {
+		if c.kind != deskCall {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // refusedAtEnd reports whether the mock refused a call because its stream
@@ -354,6 +382,8 @@ func (c *call) describe(total int) string {
 		return fmt.Sprintf("call #%d (chunk %d/%d)", c.n, c.index+1, total)
 	case retryAttempt:
 		return fmt.Sprintf("call #%d (chunk %d/%d, attempt %d)", c.n, c.index+1, total, c.attempt)
+	case deskCall:
+		return fmt.Sprintf("call #%d (%s)", c.n, c.desk)
 	}
 	return fmt.Sprintf("call #%d (unexpected: %s)", c.n, c.note)
 }

@@ -65,6 +65,10 @@ type CaseInput struct {
 	Version string `json:"version,omitempty"`
 	// PausesMS are the milliseconds the client waits before each chunk.
 	PausesMS []int `json:"pauses_ms,omitempty"`
+	// Then are the Desk calls the client makes after its stream
+	// (protocol.CallTransfer, protocol.CallSessionState); with no Chunks,
+	// instead of it. Desk's endpoints only.
+	Then []string `json:"then,omitempty"`
 }
 
 // Session states a case can ask for.
@@ -99,6 +103,14 @@ type MockSetup struct {
 	Endpoints map[string]mockserver.EndpointConfig `json:"endpoints,omitempty"`
 	// Envelope shapes the mock's replies (another key order).
 	Envelope mockserver.Envelope `json:"envelope,omitzero"`
+	// Agents, when set, are the Desk app's agents instead of the
+	// default's one agent online.
+	Agents *[]mockserver.Agent `json:"agents,omitempty"`
+	// EndSessionAfterCall, when not 0, ends the session (as when its user
+	// leaves: Server.EndSession) once the mock has applied the stream's
+	// call of that number, counting every request to the case's endpoint,
+	// before that call's reply leaves. Desk's endpoints only.
+	EndSessionAfterCall int `json:"end_session_after_call,omitempty"`
 }
 
 // Expectation is how a careful client ends the case.
@@ -111,6 +123,9 @@ type Expectation struct {
 	// first: what the user sees. Nil means the chunks joined when OK, and
 	// no stream at all otherwise.
 	Texts *[]string `json:"texts,omitempty"`
+	// Then are the answers a careful client reports of the Desk calls of
+	// Input.Then, in order; nil when the case asks for none.
+	Then []protocol.CallAnswer `json:"then,omitempty"`
 }
 
 // Endpoint returns the endpoint the case streams to; v1 for a name no

@@ -112,6 +112,9 @@ var allChecks = []check{
 	{CheckInfo{"retry/bounded", Must, "no chunk is attempted more than " + fmt.Sprint(MaxAttempts) + " times"}, checkBounded},
 	{CheckInfo{"retry/pause", Should, "the client pauses at least " + MinPause.String() + " before a retry"}, checkPause},
 	{CheckInfo{"retry/non-retryable-not-retried", Must, "after a non-retryable code the client sends nothing more"}, checkNonRetryable},
+	{CheckInfo{"desk/stop-when-session-ends", Must, "after a stream call got 141005 (the session ended, or left the bot), the client sends no more stream calls, retries included"}, checkStopWhenSessionEnds},
+	{CheckInfo{"desk/calls", Must, "the client makes the Desk calls of input.then (transfer_to_human, get_session_state) once each (retries apart), in that order, after its stream, naming the case's SessionId, and no other"}, checkDeskCalls},
+	{CheckInfo{"desk/answer", Must, "the answer's then reports each Desk call as its last reply said: ok, error_code, agent_id and is_in_queue (transfer_to_human), current_state (get_session_state)"}, checkDeskAnswer},
 	{CheckInfo{"answer/json", Must, "the client prints one JSON object on stdout, with a boolean ok"}, checkAnswerJSON},
 	{CheckInfo{"answer/ok", Must, "ok is true exactly when every chunk was accepted and the last call succeeded"}, checkAnswerOK},
 	{CheckInfo{"answer/msg-key", Must, "on success, msg_key is the MsgKey (c2c, group: StreamMsgID) the mock issued to the client"}, checkAnswerMsgKey},
@@ -140,15 +143,24 @@ func checkByName(name string) (check, bool) {
 
 // evidence is everything the checks look at for one case.
 type evidence struct {
-	c         *Case
-	ep        protocol.Endpoint
-	in        Input
-	chunks    []string
+	c      *Case
+	ep     protocol.Endpoint
+	in     Input
+	chunks []string
+	// requests are every request of the client; calls those to the
+	// stream, without the Desk calls.
+	requests  []call
 	calls     []call
 	streams   []mockserver.Stream
 	run       ClientRun
 	answer    *Answer
 	answerErr error
+}
+
+// setRequests keeps the client's requests, classified by analyze, and
+// those to the stream apart.
+func (ev *evidence) setRequests(all []call) {
+	ev.requests, ev.calls = all, streamCalls(all)
 }
 
 // grade runs every check on the evidence of a case.

@@ -1,6 +1,10 @@
 package conformance
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/deskmock/deskmock/conformance/protocol"
+)
 
 // happened is what a faithful answer says, from the journal: ok when every
 // chunk was accepted (in the client's last attempt at the message) and the
@@ -17,8 +21,14 @@ type happened struct {
 }
 
 func (ev *evidence) happened() happened {
+	if len(ev.calls) == 0 && len(ev.chunks) == 0 {
+		return happened{ok: true, complete: true, because: "the case has no chunk to stream"}
+	}
 	if len(ev.calls) == 0 {
-		return happened{because: "the client sent no request"}
+		if len(ev.requests) == 0 {
+			return happened{because: "the client sent no request"}
+		}
+		return happened{because: "the client sent no request to the stream"}
 	}
 	accepted := make([]bool, len(ev.chunks))
 	final := &ev.calls[len(ev.calls)-1]
@@ -149,8 +159,9 @@ func checkAnswerErrorInfo(ev *evidence) verdict {
 
 // expectedOutcome is what outcome/expected compares.
 type expectedOutcome struct {
-	OK        bool `json:"ok"`
-	ErrorCode int  `json:"error_code"`
+	OK        bool                  `json:"ok"`
+	ErrorCode int                   `json:"error_code"`
+	Then      []protocol.CallAnswer `json:"then,omitempty"`
 }
 
 func checkExpected(ev *evidence) verdict {
@@ -162,7 +173,15 @@ func checkExpected(ev *evidence) verdict {
 	if !ev.answer.OK {
 		got.ErrorCode = ev.answer.ErrorCode
 	}
-	if want != got {
+	if ev.c.Expect.Then != nil {
+		for _, a := range ev.c.Expect.Then {
+			want.Then = append(want.Then, reported(a))
+		}
+		for _, a := range ev.answer.Then {
+			got.Then = append(got.Then, reported(a))
+		}
+	}
+	if diff(want, got) != "" {
 		return fail(diff(want, got), "the answer is not what a careful client ends with in this case")
 	}
 	if want.OK {

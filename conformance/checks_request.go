@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,18 +32,24 @@ func checkInTime(ev *evidence) verdict {
 }
 
 func checkReachedMock(ev *evidence) verdict {
-	if len(ev.calls) == 0 {
+	if len(ev.requests) == 0 {
 		return fail("", "no request reached the mock")
 	}
-	return pass("%d request(s) reached the mock", len(ev.calls))
+	return pass("%d request(s) reached the mock", len(ev.requests))
 }
 
-// perCall compares one value per call, written "#n value", and fails with
-// the (-want +got) diff when they differ.
+// perCall compares one value per call to the stream, written "#n value",
+// and fails with the (-want +got) diff when they differ.
 func perCall(ev *evidence, what string, include func(*call) bool, want, got func(*call) string) verdict {
+	return perRequest(ev, ev.calls, what, include, want, got)
+}
+
+// perRequest is perCall over every request of the client, the Desk calls
+// included.
+func perRequest(ev *evidence, calls []call, what string, include func(*call) bool, want, got func(*call) string) verdict {
 	var w, g, bad []string
-	for i := range ev.calls {
-		c := &ev.calls[i]
+	for i := range calls {
+		c := &calls[i]
 		if !include(c) {
 			continue
 		}
@@ -54,7 +61,7 @@ func perCall(ev *evidence, what string, include func(*call) bool, want, got func
 		}
 	}
 	switch {
-	case len(w) == 0 && len(ev.calls) == 0:
+	case len(w) == 0 && len(calls) == 0:
 		return noCalls
 	case len(w) == 0:
 		return notApplicable("%s: no call to look at", what)
@@ -67,14 +74,19 @@ func perCall(ev *evidence, what string, include func(*call) bool, want, got func
 func all(*call) bool { return true }
 
 func checkMethod(ev *evidence) verdict {
-	return perCall(ev, "method", all,
+	return perRequest(ev, ev.requests, "method", all,
 		func(*call) string { return http.MethodPost },
 		func(c *call) string { return c.Method })
 }
 
 func checkPath(ev *evidence) verdict {
-	return perCall(ev, "path", all,
-		func(*call) string { return ev.ep.Path },
+	return perRequest(ev, ev.requests, "path", all,
+		func(c *call) string {
+			if dc, ok := protocol.CallOf(c.desk); ok && slices.Contains(ev.in.Then, c.desk) {
+				return dc.Path // a Desk call the case asks for
+			}
+			return ev.ep.Path
+		},
 		func(c *call) string { return c.Path })
 }
 
@@ -85,7 +97,7 @@ func queryOf(c *call) (url.Values, error) {
 
 func checkQueryParams(ev *evidence) verdict {
 	want := fmt.Sprintf("sdkappid=%d identifier=%s usersig random contenttype", ev.in.SDKAppID, ev.in.Identifier)
-	return perCall(ev, "query parameters", all,
+	return perRequest(ev, ev.requests, "query parameters", all,
 		func(*call) string { return want },
 		func(c *call) string {
 			q, err := queryOf(c)
@@ -111,12 +123,12 @@ func checkQueryParams(ev *evidence) verdict {
 }
 
 func checkRandomRange(ev *evidence) verdict {
-	if len(ev.calls) == 0 {
+	if len(ev.requests) == 0 {
 		return noCalls
 	}
 	var bad []string
-	for i := range ev.calls {
-		c := &ev.calls[i]
+	for i := range ev.requests {
+		c := &ev.requests[i]
 		q, _ := queryOf(c)
 		r := q.Get("random")
 		if !validRandom(r) {
@@ -126,7 +138,7 @@ func checkRandomRange(ev *evidence) verdict {
 	if len(bad) > 0 {
 		return fail("", "random is not a decimal integer in 0..4294967295: %s", strings.Join(bad, "; "))
 	}
-	return pass("random in range on all %d calls", len(ev.calls))
+	return pass("random in range on all %d calls", len(ev.requests))
 }
 
 func validRandom(s string) bool {
@@ -138,13 +150,13 @@ func validRandom(s string) bool {
 }
 
 func checkRandomFresh(ev *evidence) verdict {
-	if len(ev.calls) == 0 {
+	if len(ev.requests) == 0 {
 		return noCalls
 	}
 	seen := map[string][]int{}
 	var order []string
-	for i := range ev.calls {
-		q, _ := queryOf(&ev.calls[i])
+	for i := range ev.requests {
+		q, _ := queryOf(&ev.requests[i])
 		r := q.Get("random")
 		if r == "" {
 			continue
@@ -152,7 +164,7 @@ func checkRandomFresh(ev *evidence) verdict {
 		if _, ok := seen[r]; !ok {
 			order = append(order, r)
 		}
-		seen[r] = append(seen[r], ev.calls[i].n)
+		seen[r] = append(seen[r], ev.requests[i].n)
 	}
 	var bad []string
 	for _, r := range order {
@@ -163,11 +175,11 @@ func checkRandomFresh(ev *evidence) verdict {
 	if len(bad) > 0 {
 		return fail("", "random is reused: %s", strings.Join(bad, "; "))
 	}
-	return pass("a different random on each of %d calls", len(ev.calls))
+	return pass("a different random on each of %d calls", len(ev.requests))
 }
 
 func checkContentType(ev *evidence) verdict {
-	return perCall(ev, "contenttype", all,
+	return perRequest(ev, ev.requests, "contenttype", all,
 		func(*call) string { return "contenttype=json" },
 		func(c *call) string {
 			q, _ := queryOf(c)
@@ -200,8 +212,8 @@ var beforeUserSig = func() map[codes.Check]bool {
 func checkUserSig(ev *evidence) verdict {
 	judged := 0
 	var bad []string
-	for i := range ev.calls {
-		c := &ev.calls[i]
+	for i := range ev.requests {
+		c := &ev.requests[i]
 		if !c.pipelineRan() || beforeUserSig[c.Check] {
 			continue
 		}
@@ -220,11 +232,10 @@ func checkUserSig(ev *evidence) verdict {
 }
 
 func checkBodySchema(ev *evidence) verdict {
-	schema := schemas.Must(requestSchemas[ev.ep.Name])
 	var bad []string
 	checked := 0
-	for i := range ev.calls {
-		c := &ev.calls[i]
+	for i := range ev.requests {
+		c := &ev.requests[i]
 		if c.stray || !c.bodyKnown {
 			continue
 		}
@@ -240,7 +251,11 @@ func checkBodySchema(ev *evidence) verdict {
 			bad = append(bad, fmt.Sprintf("call #%d: data after the JSON value", c.n))
 			continue
 		}
-		if err := schema.Validate(v); err != nil {
+		name := ev.ep.Name
+		if c.desk != "" {
+			name = c.desk
+		}
+		if err := schemas.Must(requestSchemas[name]).Validate(v); err != nil {
 			bad = append(bad, fmt.Sprintf("call #%d: %s", c.n, schemaMessage(err)))
 		}
 	}
@@ -255,11 +270,13 @@ func checkBodySchema(ev *evidence) verdict {
 
 // requestSchemas are the request schemas of the endpoints, by name.
 var requestSchemas = map[string]string{
-	protocol.VersionV1:      schemas.RequestFile,
-	protocol.VersionV2:      schemas.RequestV2File,
-	protocol.VersionC2C:     schemas.RequestC2CFile,
-	protocol.VersionGroup:   schemas.RequestGroupFile,
-	protocol.VersionChatbot: schemas.RequestChatbotFile,
+	protocol.VersionV1:        schemas.RequestFile,
+	protocol.VersionV2:        schemas.RequestV2File,
+	protocol.VersionC2C:       schemas.RequestC2CFile,
+	protocol.VersionGroup:     schemas.RequestGroupFile,
+	protocol.VersionChatbot:   schemas.RequestChatbotFile,
+	protocol.CallTransfer:     schemas.RequestTransferFile,
+	protocol.CallSessionState: schemas.RequestSessionStateFile,
 }
 
 // schemaMessage flattens a validation error into "/pointer: message"

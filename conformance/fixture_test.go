@@ -115,11 +115,11 @@ func streamOf(finished bool, chunks ...string) mockserver.Stream {
 // evidenceOf builds the evidence of a case from a journal, the streams and
 // the client's stdout.
 func evidenceOf(c *Case, j *journal, streams []mockserver.Stream, stdout string) *evidence {
-	in := Input{Case: c.Name, SDKAppID: 1400000001, Identifier: "administrator", Version: c.Input.Version, Chunks: c.Chunks()}
+	in := Input{Case: c.Name, SDKAppID: 1400000001, Identifier: "administrator", Version: c.Input.Version, Chunks: c.Chunks(), Then: c.Input.Then}
 	c.nameConversation(&in)
 	ev := &evidence{c: c, ep: c.Endpoint(), in: in, chunks: c.Chunks(), streams: streams, run: ClientRun{Stdout: stdout, Started: testStart}}
 	if j != nil {
-		ev.calls = analyze(j.ex, ev.chunks, ev.ep)
+		ev.setRequests(analyze(j.ex, ev.chunks, ev.ep))
 	}
 	if a, err := parseAnswer(stdout); err != nil {
 		ev.answerErr = err

@@ -31,6 +31,7 @@ func (c *Case) input(cfg mockserver.Config, baseURL string, now time.Time) (Inpu
 		Chunks:     c.Chunks(),
 		Version:    c.Input.Version,
 		PausesMS:   c.Input.PausesMS,
+		Then:       c.Input.Then,
 	}
 	c.nameConversation(&in)
 	if c.Input.SDKAppID != 0 {

@@ -156,6 +156,9 @@ func (c *Case) validate() error {
 			return fmt.Errorf("mock/session: %q needs a well-formed input/session_id", s)
 		}
 	}
+	if err := c.validateDesk(ep); err != nil {
+		return err
+	}
 	if n, m := len(c.Input.PausesMS), len(c.Input.Chunks); n > m {
 		return fmt.Errorf("input/pauses_ms: %d pauses for %d chunk(s)", n, m)
 	}
@@ -167,6 +170,30 @@ func (c *Case) validate() error {
 	for _, n := range names {
 		if _, ok := checkByName(n); !ok {
 			return fmt.Errorf("levels/%s: no such check (see --list-checks)", n)
+		}
+	}
+	return nil
+}
+
+// validateDesk checks the fields about Desk's session: the calls of
+// input.then, the session ending mid-stream, the expected answers.
+func (c *Case) validateDesk(ep protocol.Endpoint) error {
+	desk := slices.ContainsFunc(ep.Conversation, func(f protocol.Field) bool { return f.Wire == "SessionId" })
+	switch {
+	case len(c.Input.Then) > 0 && !desk:
+		return fmt.Errorf("input/then: Desk calls are for an endpoint with a SessionId, not %s", ep.Name)
+	case c.Mock.EndSessionAfterCall > 0 && !desk:
+		return fmt.Errorf("mock/end_session_after_call: for an endpoint with a SessionId, not %s", ep.Name)
+	case len(c.Input.Chunks) == 0 && len(c.Input.Then) == 0:
+		return fmt.Errorf("input/chunks: empty, and no input/then: the client would have nothing to do")
+	case c.Expect.Then != nil && len(c.Expect.Then) != len(c.Input.Then):
+		return fmt.Errorf("expect/then: %d answer(s) for %d call(s) of input/then", len(c.Expect.Then), len(c.Input.Then))
+	case c.Mock.EndSessionAfterCall > 0 && c.Input.SessionID != "" && !mockserver.ValidSessionID(c.Input.SessionID):
+		return fmt.Errorf("mock/end_session_after_call: needs a well-formed input/session_id")
+	}
+	for i, a := range c.Expect.Then {
+		if a.Call != c.Input.Then[i] {
+			return fmt.Errorf("expect/then/%d/call: %q, but input/then/%d is %q", i, a.Call, i, c.Input.Then[i])
 		}
 	}
 	return nil

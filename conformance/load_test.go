@@ -194,6 +194,13 @@ func TestParseCasesErrors(t *testing.T) {
 		{"a chatbot without @RBT#", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"robots": ["my_bot"]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/robots/0"}},
 		{"robots not a list", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"robots": "@RBT#my_bot"}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/robots"}},
 		{"more chatbots than an app may have", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"robots": [`+strings.TrimSuffix(strings.Repeat(`"@RBT#b",`, 21), ",")+`]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/robots"}},
+		{"Desk calls on c2c", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"version": "c2c", "then": ["get_session_state"], `, 1) + `]}`, []string{"/cases/0 (x/y)/input/then", "not c2c"}},
+		{"an unknown Desk call", `{"cases": [` + strings.Replace(valid, `"input": {`, `"input": {"then": ["end_session"], `, 1) + `]}`, []string{"/cases/0 (x/y)/input/then/0"}},
+		{"no chunk and no Desk call", `{"cases": [` + strings.Replace(valid, `["a"]`, `[]`, 1) + `]}`, []string{"/cases/0 (x/y)/input/chunks", "nothing to do"}},
+		{"an answer for a call not asked", `{"cases": [` + strings.Replace(valid, `"ok": true`, `"ok": true, "then": [{"call": "transfer_to_human", "ok": true}]`, 1) + `]}`, []string{"/cases/0 (x/y)/expect/then", "1 answer(s) for 0 call(s)"}},
+		{"answers in another order", `{"cases": [` + strings.Replace(strings.Replace(valid, `"input": {`, `"input": {"then": ["transfer_to_human"], `, 1), `"ok": true`, `"ok": true, "then": [{"call": "get_session_state", "ok": true}]`, 1) + `]}`, []string{"/cases/0 (x/y)/expect/then/0/call", "input/then/0 is \"transfer_to_human\""}},
+		{"a session ending on group", `{"cases": [` + strings.Replace(valid, `"input": {`, `"mock": {"end_session_after_call": 1}, "input": {"version": "group", `, 1) + `]}`, []string{"/cases/0 (x/y)/mock/end_session_after_call", "not group"}},
+		{"an agent without an id", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"agents": [{"busy": true}]}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/agents/0"}},
 		{"a group ID too long for the directory", `{"cases": [` + strings.Replace(valid, `"expect"`, `"mock": {"groups": {"ids": ["`+strings.Repeat("g", 49)+`"]}}, "expect"`, 1) + `]}`, []string{"/cases/0 (x/y)/mock/groups/ids/0"}},
 	}
 	for _, tt := range tests {
@@ -288,8 +295,18 @@ func TestEndpointTable(t *testing.T) {
 			t.Errorf("%s: no field names the conversation", ep.Name)
 		}
 	}
-	if len(protocol.Endpoints()) != len(paths) || len(requestSchemas) != len(paths) {
-		t.Errorf("%d endpoints, %d schemas; the mock serves %d", len(protocol.Endpoints()), len(requestSchemas), len(paths))
+	// The Desk calls of Input.Then are the mock's too, with their schemas.
+	calls := map[string]string{mockserver.Transfer: mockserver.TransferPath, mockserver.GetSessionState: mockserver.SessionStatePath}
+	for _, dc := range protocol.Calls() {
+		if want, ok := calls[dc.Name]; !ok || dc.Path != want {
+			t.Errorf("%s: path %s, the mock's is %q", dc.Name, dc.Path, want)
+		}
+		if _, ok := requestSchemas[dc.Name]; !ok {
+			t.Errorf("%s: no request schema", dc.Name)
+		}
+	}
+	if len(protocol.Endpoints()) != len(paths) || len(protocol.Calls()) != len(calls) || len(requestSchemas) != len(paths)+len(calls) {
+		t.Errorf("%d endpoints and %d calls, %d schemas; the mock serves %d and %d", len(protocol.Endpoints()), len(protocol.Calls()), len(requestSchemas), len(paths), len(calls))
 	}
 }
 

@@ -29,6 +29,19 @@ type caseMock struct {
 	mu       sync.Mutex
 	stray    []mockserver.Exchange // requests the journal does not keep
 	done     chan error
+
+	// endAfter ends the session mid-stream; calls counts the requests to
+	// its path (under mu).
+	endAfter endAfter
+	calls    int
+}
+
+// endAfter is a case's mock.end_session_after_call: the session to end,
+// after which call to the stream's path.
+type endAfter struct {
+	path    string
+	call    int
+	session string
 }
 
 // startMock configures a mock for a case and starts serving it.
@@ -51,6 +64,9 @@ func startMock(c *Case) (*caseMock, error) {
 	}
 	if c.Mock.Robots != nil {
 		cfg.Apps[0].Robots = append([]string{}, *c.Mock.Robots...)
+	}
+	if c.Mock.Agents != nil {
+		cfg.Desk.Agents = append([]mockserver.Agent{}, *c.Mock.Agents...)
 	}
 	cfg.Endpoints = c.Mock.Endpoints
 	cfg.Envelope = c.Mock.Envelope
@@ -76,6 +92,9 @@ func startMock(c *Case) (*caseMock, error) {
 		return nil, fmt.Errorf("conformance: case %s: %w", c.Name, err)
 	}
 	m := &caseMock{srv: srv, cfg: srv.Config(), url: "http://" + ln.Addr().String(), rules: rules, done: make(chan error, 1)}
+	if n := c.Mock.EndSessionAfterCall; n > 0 {
+		m.endAfter = endAfter{path: c.Endpoint().Path, call: n, session: c.SessionID()}
+	}
 	m.http = &http.Server{
 		Handler:           m.wrap(srv.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -93,7 +112,7 @@ func (m *caseMock) wrap(h http.Handler) http.Handler {
 		m.inflight.Add(1)
 		defer m.inflight.Done()
 		if strings.HasPrefix(r.URL.Path, "/v4/") {
-			h.ServeHTTP(w, r)
+			h.ServeHTTP(m.ending(w, r), r)
 			return
 		}
 		start := time.Now()
@@ -108,6 +127,42 @@ func (m *caseMock) wrap(h http.Handler) http.Handler {
 		})
 		m.mu.Unlock()
 	})
+}
+
+// ending returns w, or for the call after which the case ends its session
+// a writer that ends it before the reply's first byte: the call was
+// applied, and the client cannot send another before the session ended.
+func (m *caseMock) ending(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	if m.endAfter.call == 0 || r.URL.Path != m.endAfter.path {
+		return w
+	}
+	m.mu.Lock()
+	m.calls++
+	n := m.calls
+	m.mu.Unlock()
+	if n != m.endAfter.call {
+		return w
+	}
+	return &endingWriter{ResponseWriter: w, end: func() { m.srv.EndSession(m.endAfter.session) }}
+}
+
+// endingWriter calls end once, before the first byte of the reply.
+type endingWriter struct {
+	http.ResponseWriter
+	end  func()
+	once sync.Once
+}
+
+// WriteHeader ends the session, then writes the status.
+func (e *endingWriter) WriteHeader(code int) {
+	e.once.Do(e.end)
+	e.ResponseWriter.WriteHeader(code)
+}
+
+// Write ends the session, then writes the body.
+func (e *endingWriter) Write(b []byte) (int, error) {
+	e.once.Do(e.end)
+	return e.ResponseWriter.Write(b)
 }
 
 // recorder keeps the status and body of a reply.

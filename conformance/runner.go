@@ -151,10 +151,10 @@ func runCase(ctx context.Context, c *Case, opts Options) (r CaseResult) {
 		ep:      ep,
 		in:      in,
 		chunks:  chunks,
-		calls:   analyze(m.exchanges(), chunks, ep),
 		streams: m.srv.Streams(),
 		run:     run,
 	}
+	ev.setRequests(analyze(m.exchanges(), chunks, ep))
 	if !run.TimedOut && run.Error == "" {
 		a, err := parseAnswer(run.Stdout)
 		if err != nil {
@@ -166,7 +166,23 @@ func runCase(ctx context.Context, c *Case, opts Options) (r CaseResult) {
 	r.Client = run
 	r.Answer = ev.answer
 	r.Checks = grade(ev)
-	r.Transcript = transcript(ev.calls, len(chunks), run.Started, m.rules)
+	r.Transcript = transcript(ev.requests, len(chunks), run.Started, m.rules)
+	noteSessionEnd(r.Transcript, ev.requests, c.Mock.EndSessionAfterCall)
 	r.Streams = streamResults(ev.streams)
 	return r
+}
+
+// noteSessionEnd marks the call after which the case's mock ended the
+// session (mock.end_session_after_call: the nth call to the stream).
+func noteSessionEnd(entries []Entry, calls []call, n int) {
+	seen := 0
+	for i := range calls {
+		if calls[i].kind == deskCall || calls[i].stray {
+			continue
+		}
+		if seen++; seen == n {
+			entries[i].Role += "; then the session ended (mock.end_session_after_call)"
+			return
+		}
+	}
 }

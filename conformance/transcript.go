@@ -48,6 +48,8 @@ func role(c *call, chunks int) string {
 		}
 	case retryAttempt:
 		what = fmt.Sprintf("chunk %d/%d, attempt %d", c.index+1, chunks, c.attempt)
+	case deskCall:
+		what = c.desk
 	default:
 		what = "unexpected: " + c.note
 	}

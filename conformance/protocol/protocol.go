@@ -46,6 +46,49 @@ type Input struct {
 	// a producer that stalls would; missing entries are 0. A chunk's
 	// pause is waited once, not again when the message is sent anew.
 	PausesMS []int `json:"pauses_ms,omitempty"`
+	// Then are Desk calls (CallTransfer, CallSessionState) to make after
+	// the stream, in order, whatever its outcome, each naming SessionID;
+	// v1 and v2 only. With no Chunks there is no stream: the calls are
+	// made at once, instead of it.
+	Then []string `json:"then,omitempty"`
+}
+
+// Desk calls an Input's Then may name.
+const (
+	// CallTransfer is Desk's transfer_to_human: it hands the session to
+	// a human agent and answers AgentId and IsInQueue.
+	CallTransfer = "transfer_to_human"
+	// CallSessionState is Desk's get_session_state: it answers the
+	// session's CurrentState.
+	CallSessionState = "get_session_state"
+)
+
+// Call is what a client needs to know of a Desk call an Input's Then
+// names: its body is {"SessionId": Input.SessionID}.
+type Call struct {
+	// Name is the call's name, as Then gives it.
+	Name string
+	// Path is the API's path, after the base URL.
+	Path string
+}
+
+// calls are the Desk calls Then may name.
+var calls = []Call{
+	{Name: CallTransfer, Path: "/v4/desk_http_svc/transfer_to_human"},
+	{Name: CallSessionState, Path: "/v4/desk_http_svc/get_session_state"},
+}
+
+// Calls returns every Desk call Then may name.
+func Calls() []Call { return append([]Call{}, calls...) }
+
+// CallOf returns the Desk call of a name.
+func CallOf(name string) (Call, bool) {
+	for _, c := range calls {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Call{}, false
 }
 
 // Endpoint names an Input gives as its Version.
@@ -185,6 +228,7 @@ func (in Input) Pause(i int) time.Duration {
 func (in Input) Env() []string {
 	chunks, _ := json.Marshal(in.Chunks)                       // strings always encode
 	pauses, _ := json.Marshal(append([]int{}, in.PausesMS...)) // [] rather than null
+	then, _ := json.Marshal(append([]string{}, in.Then...))
 	version := in.Version
 	if version == "" {
 		version = VersionV1
@@ -203,6 +247,7 @@ func (in Input) Env() []string {
 		"DESKMOCK_CHUNKS=" + string(chunks),
 		"DESKMOCK_VERSION=" + version,
 		"DESKMOCK_PAUSES_MS=" + string(pauses),
+		"DESKMOCK_THEN=" + string(then),
 	}
 }
 
@@ -220,4 +265,26 @@ type Answer struct {
 	// ErrorInfo is the vendor's ErrorInfo of the failure, or what failed,
 	// when not OK.
 	ErrorInfo string `json:"error_info,omitempty"`
+	// Then are the answers of the Desk calls Input.Then asked for, in
+	// the same order.
+	Then []CallAnswer `json:"then,omitempty"`
+}
+
+// CallAnswer is what a client reports of one Desk call: the last reply's
+// outcome and the members the call answers.
+type CallAnswer struct {
+	// Call is the call's name, as Input.Then gives it.
+	Call string `json:"call"`
+	// OK is true when the call succeeded (ErrorCode 0).
+	OK bool `json:"ok"`
+	// ErrorCode and ErrorInfo are the vendor's, when not OK (0 for a
+	// failure that was no vendor reply).
+	ErrorCode int    `json:"error_code,omitempty"`
+	ErrorInfo string `json:"error_info,omitempty"`
+	// AgentID and IsInQueue are transfer_to_human's AgentId and IsInQueue
+	// (1: true).
+	AgentID   string `json:"agent_id,omitempty"`
+	IsInQueue bool   `json:"is_in_queue,omitempty"`
+	// CurrentState is get_session_state's CurrentState.
+	CurrentState string `json:"current_state,omitempty"`
 }

@@ -41,7 +41,8 @@ func TestEnvConversation(t *testing.T) {
 		in   Input
 		want []string
 	}{
-		{Input{SessionID: "s"}, []string{"DESKMOCK_SESSION_ID=s", "DESKMOCK_FROM_ACCOUNT=", "DESKMOCK_TO_ACCOUNT=", "DESKMOCK_GROUP_ID="}},
+		{Input{SessionID: "s"}, []string{"DESKMOCK_SESSION_ID=s", "DESKMOCK_FROM_ACCOUNT=", "DESKMOCK_TO_ACCOUNT=", "DESKMOCK_GROUP_ID=", "DESKMOCK_THEN=[]"}},
+		{Input{SessionID: "s", Then: []string{CallTransfer, CallSessionState}}, []string{"DESKMOCK_THEN=[\"transfer_to_human\",\"get_session_state\"]"}},
 		{Input{Version: VersionC2C, FromAccount: "bot", ToAccount: "bob"}, []string{"DESKMOCK_VERSION=c2c", "DESKMOCK_FROM_ACCOUNT=bot", "DESKMOCK_TO_ACCOUNT=bob", "DESKMOCK_SESSION_ID="}},
 		{Input{Version: VersionGroup, GroupID: "g1"}, []string{"DESKMOCK_VERSION=group", "DESKMOCK_GROUP_ID=g1", "DESKMOCK_FROM_ACCOUNT="}},
 		{Input{Version: VersionChatbot, FromAccount: "@RBT#my_bot", ToAccount: "user01"}, []string{"DESKMOCK_VERSION=chatbot", "DESKMOCK_FROM_ACCOUNT=@RBT#my_bot", "DESKMOCK_TO_ACCOUNT=user01", "DESKMOCK_SESSION_ID="}},
@@ -106,5 +107,22 @@ func TestEndpointsCopy(t *testing.T) {
 	eps[2].Conversation[0].Wire = "changed"
 	if ep, _ := EndpointOf(VersionC2C); ep.Conversation[0].Wire == "changed" {
 		t.Error("a change to Endpoints()' result reached the table")
+	}
+}
+
+func TestCallOf(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{CallTransfer, CallSessionState} {
+		if c, ok := CallOf(name); !ok || c.Name != name || c.Path != "/v4/desk_http_svc/"+name {
+			t.Errorf("CallOf(%q) = %+v, %v", name, c, ok)
+		}
+	}
+	if _, ok := CallOf("end_session"); ok {
+		t.Error("CallOf(end_session): a call no case may name")
+	}
+	calls := Calls()
+	calls[0].Path = "changed"
+	if c, _ := CallOf(CallTransfer); c.Path == "changed" {
+		t.Error("Calls returns the package's own slice")
 	}
 }

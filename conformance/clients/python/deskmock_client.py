@@ -25,6 +25,13 @@ reply means the lost attempt was applied; a continuation answered it
 otherwise means the stream ended: the message is sent once more in a new
 stream. On c2c and group the stream's key is the StreamMsgID, carried in
 MsgContent; From_Account is sent only when the case gives one.
+
+On Desk, "then" lists calls (CALLS) to make after the stream, whatever its
+outcome, each with {"SessionId": session_id} and retried like a chunk:
+transfer_to_human, reported with its AgentId and IsInQueue, and
+get_session_state, reported with its CurrentState, in the answer's "then".
+With no chunks the calls are made instead of a stream. A 141005 (the
+session ended or left the bot) stops the stream like any final code.
 """
 
 import base64
@@ -64,6 +71,11 @@ ENDPOINTS = {
     "chatbot": {"path": "/v4/openim_robot_http_svc/send_stream_msg",
                 "conversation": [ROBOT, TO],
                 "key": "MsgKey", "key_in_content": False, "indexed": False, "ended_code": 0},
+}
+# The Desk calls a case's "then" may name: their paths.
+CALLS = {
+    "transfer_to_human": {"path": "/v4/desk_http_svc/transfer_to_human"},
+    "get_session_state": {"path": "/v4/desk_http_svc/get_session_state"},
 }
 CALLS_PER_SECOND = 5
 COMPATIBLE_TEXT = "Please upgrade to see this message."
@@ -109,7 +121,7 @@ class Failure(Exception):
 
 
 def post(case, usersig, body, endpoint):
-    """Sends one request with a fresh random and returns the reply's key."""
+    """Sends one request with a fresh random and returns the reply, a dict."""
     query = urllib.parse.urlencode(
         [
             ("sdkappid", str(case["sdkappid"])),
@@ -142,7 +154,7 @@ def post(case, usersig, body, endpoint):
         raise Failure("the reply is not the vendor's envelope: %r" % raw[:120], retryable=True)
     if code != 0 or reply.get("ActionStatus") != "OK":
         raise Failure(reply.get("ErrorInfo", ""), code=code, retryable=code in RETRYABLE_CODES)
-    return reply.get(endpoint["key"], "")
+    return reply
 
 
 class AppliedEarlier(Exception):
@@ -179,7 +191,7 @@ class Pacer:
 
 
 def send(case, usersig, body, endpoint, pacer=None, continuation=False):
-    """Makes the attempts of one call; returns the reply's key.
+    """Makes the attempts of one call; returns the reply, a dict.
 
     continuation is true for an indexed call that carries the stream's key.
     """
@@ -255,7 +267,7 @@ def message_indexed(case, endpoint, usersig, paused):
             paused[0] = i + 1
         body = body_indexed(case, endpoint, key, i + 1, chunk, i == len(chunks) - 1)
         try:
-            got = send(case, usersig, body, endpoint, pacer, continuation=bool(key))
+            got = send(case, usersig, body, endpoint, pacer, continuation=bool(key)).get(endpoint["key"], "")
         except AppliedEarlier:
             continue
         except Failure as f:
@@ -278,12 +290,40 @@ def stream_indexed(case, endpoint, usersig):
         return failed(e.failure)
 
 
-def stream(case):
-    """Streams the case's chunks as one message; returns the answer."""
+def desk_call(case, usersig, name):
+    """Makes one Desk call of the case's "then"; returns what it answered."""
+    call = CALLS.get(name)
+    if call is None:
+        return {"call": name, "ok": False, "error_info": "no Desk call is named %r" % name}
+    endpoint = {"path": call["path"], "ended_code": 0}
+    try:
+        reply = send(case, usersig, {"SessionId": case.get("session_id") or ""}, endpoint)
+    except Failure as f:
+        return dict(failed(f), call=name)
+    answer = {"call": name, "ok": True}
+    if name == "transfer_to_human":
+        answer["agent_id"] = reply.get("AgentId", "")
+        answer["is_in_queue"] = reply.get("IsInQueue") == 1
+    else:
+        answer["current_state"] = reply.get("CurrentState", "")
+    return answer
+
+
+def run(case):
+    """Streams the case's chunks, then makes its Desk calls; returns the answer."""
     endpoint = ENDPOINTS.get(case.get("version") or "v1")
     if endpoint is None:
         return {"ok": False, "error_info": "version %r names no endpoint" % case.get("version")}
     usersig = gen_usersig(case["sdkappid"], case["secret_key"], case["identifier"])
+    then = case.get("then") or []
+    answer = stream(case, endpoint, usersig) if case["chunks"] or not then else {"ok": True}
+    if then:
+        answer["then"] = [desk_call(case, usersig, name) for name in then]
+    return answer
+
+
+def stream(case, endpoint, usersig):
+    """Streams the case's chunks as one message; returns the answer."""
     if endpoint["indexed"]:
         return stream_indexed(case, endpoint, usersig)
     chunks = case["chunks"]
@@ -299,7 +339,7 @@ def stream(case):
         if i == len(chunks) - 1:
             body["Finish"] = 1
         try:
-            got = send(case, usersig, body, endpoint)
+            got = send(case, usersig, body, endpoint).get(endpoint["key"], "")
         except Failure as f:
             return failed(f)
         if not key:
@@ -313,7 +353,7 @@ def main():
     except ValueError as e:
         print("deskmock_client: reading the case on stdin: %s" % e, file=sys.stderr)
         return 2
-    answer = stream(case)
+    answer = run(case)
     print(json.dumps(answer, ensure_ascii=False))
     return 0 if answer["ok"] else 1
 

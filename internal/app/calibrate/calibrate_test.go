@@ -84,8 +84,11 @@ func group(c codes.Check) codes.Check { return codes.EndpointCheck("group", c) }
 var differOnBoth = []string{
 	"c2c/account-unknown", "c2c/stream-rate",
 	"chatbot/sender-not-robot", "chatbot/stream-finished", "create_robot/robot-id-malformed",
-	"describe_chat_messages/not-admin", "describe_im_cdr_list/not-admin", "get_all_robots/not-admin", "get_session_state/not-admin",
+	"describe_chat_messages/not-admin", "describe_im_cdr_list/not-admin",
+	"end_queuing/session-not-found", "end_session/ended", "end_session/session-not-found",
+	"get_all_robots/not-admin", "get_session_state/not-admin",
 	"group/group-unknown", "group/stream-finished", "group/stream-rate",
+	"send_msg/by-user-not-found", "send_msg/session-not-found", "transfer_to_human/session-not-found",
 	"v1/body-not-json", "v1/msgkey-unknown", "v1/not-admin", "v1/sdkappid-unknown", "v1/session-not-found", "v1/stream-finished", "v1/usersig-expired",
 	"v2/body-schema", "v2/body-schema-event", "v2/body-schema-index", "v2/body-schema-islast", "v2/body-too-large",
 	"v2/chunk-index", "v2/chunk-index-first", "v2/msgkey-unknown", "v2/session-not-found", "v2/stream-finished", "v2/stream-idle-ended", "v2/stream-rate",
@@ -106,8 +109,18 @@ func startUpstream(t *testing.T, overrides map[codes.Check]codes.Override) (*moc
 	cfg.Groups = mockserver.Directory{Strict: true, IDs: []string{liveGroup}}
 	cfg.Apps[0].Robots = []string{liveRobot}
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(liveSession))
+	beginLive(t, up)
 	return up, Identity{SDKAppID: up.App.SDKAppID, Identifier: up.Identifier, SecretKey: up.App.SecretKey,
 		Session: liveSession, Account: liveAccount, Group: liveGroup, Robot: liveRobot}
+}
+
+// beginLive (re)starts the live session on the upstream, as the live
+// account's: the last probes that write end it.
+func beginLive(t *testing.T, up *mockserver.TestServer) {
+	t.Helper()
+	if err := up.BeginSession(liveSession, liveAccount, CustomerService, ""); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // fixedNow stamps reports in tests.
@@ -245,6 +258,7 @@ func TestWrittenConfigGivesParity(t *testing.T) {
 		t.Errorf("codes of the written config (-want +got):\n%s", diff)
 	}
 	opts.Mock = &cfg
+	beginLive(t, up)
 	again := run(t, opts)
 	if !again.Summary.Parity || again.Summary.Match != again.Summary.Probes || len(again.Overrides) != len(overrides) {
 		var b bytes.Buffer
@@ -341,6 +355,7 @@ func TestLiveProbesNeedTheirConversationAndWrites(t *testing.T) {
 				announced[p.Name] = true
 			}
 			up.ClearRequests()
+			beginLive(t, up)
 			rep := run(t, opts)
 			for _, e := range up.Requests(mockserver.ExchangeFilter{}) {
 				for _, c := range []struct {
@@ -537,7 +552,7 @@ func TestProbesAreWellFormed(t *testing.T) {
 	for _, p := range Probes() {
 		covered[p.API.Name+"/"+string(p.Check)] = true
 	}
-	apis := []API{V1, V2, C2C, Group, Chatbot, CreateRobot, DeleteRobot, GetAllRobots, SessionState, ChatMessages, CDRList}
+	apis := []API{V1, V2, C2C, Group, Chatbot, CreateRobot, DeleteRobot, GetAllRobots, SessionState, ChatMessages, CDRList, Transfer, EndSession, EndQueuing, SendMsg}
 	for _, u := range UnprobedRows() {
 		for _, api := range apis {
 			if u.API == "" || u.API == api.Name {
@@ -850,5 +865,66 @@ func TestChatbotProbesCleanUp(t *testing.T) {
 		if r.Probe == "get_all_robots/list" && (r.Upstream.Members != "Robot_Account:array" || r.Mock.Members != r.Upstream.Members) {
 			t.Errorf("%s: members upstream %q, mock %q", r.Probe, r.Upstream.Members, r.Mock.Members)
 		}
+	}
+}
+
+// The probes of Desk's calls that write: without --allow-writes only their
+// refusals run, and nothing reaches the live session; with it, the live
+// probes walk the live session through its life on both sides alike
+// (messages, a transfer to the agent, its end), each answering as its
+// What says.
+func TestDeskWriteProbesLiveTheSessionsLife(t *testing.T) {
+	probes := slices.Concat(sendMsgProbes, endQueuingProbes, transferProbes, endSessionProbes)
+	var live []string
+	for _, p := range probes {
+		if p.Live {
+			live = append(live, p.Name)
+		}
+	}
+	for _, writes := range []bool{false, true} {
+		t.Run(fmt.Sprint("writes=", writes), func(t *testing.T) {
+			up, id := startUpstream(t, nil)
+			rep := run(t, Options{Upstream: up.URL, Identity: id, AllowWrites: writes, Probes: probes})
+			var skipped []string
+			for _, r := range rep.Results {
+				switch {
+				case r.Outcome == Skipped:
+					skipped = append(skipped, r.Probe)
+					if !strings.HasSuffix(r.Note, "--allow-writes") {
+						t.Errorf("%s: skipped with note %q, which names no --allow-writes", r.Probe, r.Note)
+					}
+				case r.Outcome != Match:
+					t.Errorf("%s: %s, upstream %+v, mock %+v", r.Probe, r.Outcome, r.Upstream, r.Mock)
+				}
+			}
+			wantSkipped, wantState := live, mockserver.DeskChatbot
+			if writes {
+				wantSkipped, wantState = nil, mockserver.DeskNotInSession
+			}
+			if d := cmp.Diff(wantSkipped, skipped); d != "" {
+				t.Errorf("skipped probes (-want +got):\n%s", d)
+			}
+			life := up.DeskSession(liveSession)
+			if life.CurrentState != wantState {
+				t.Errorf("the live session is %s, want %s", life.CurrentState, wantState)
+			}
+			var events []string
+			for _, e := range life.Events {
+				events = append(events, e.Event)
+			}
+			wantEvents := []string{mockserver.EventSessionBegin}
+			if writes {
+				wantEvents = append(wantEvents, mockserver.EventRobotSendMsg, mockserver.EventRobotSendMsg,
+					mockserver.EventTransferStarted, mockserver.EventTransferred, mockserver.EventSessionEnded)
+			}
+			if d := cmp.Diff(wantEvents, events); d != "" {
+				t.Errorf("the live session's events (-want +got):\n%s", d)
+			}
+			for _, r := range rep.Results {
+				if r.Probe == "transfer_to_human/transfer" && writes && (r.Upstream.Members != "AgentId:string IsInQueue:number" || r.Mock.Members != r.Upstream.Members) {
+					t.Errorf("%s: members upstream %q, mock %q", r.Probe, r.Upstream.Members, r.Mock.Members)
+				}
+			}
+		})
 	}
 }

@@ -214,6 +214,10 @@ type Probe struct {
 	// deliver a message, or it creates CalibrateRobot (PhNewRobot). It
 	// runs only with writes allowed and the names it uses given.
 	Live bool `json:"live,omitempty"`
+	// AlsoNeeds is a live name the probe needs besides those its body
+	// uses: send_msg by user writes to the user's session, which the local
+	// mock knows only when --session gives it.
+	AlsoNeeds Live `json:"also_needs,omitempty"`
 }
 
 // method returns the probe's HTTP method.
@@ -256,7 +260,8 @@ var unprobed = []Unprobed{
 	{"", codes.CheckNotDesk, "needs an app that is not a Desk app"},
 	{"", codes.CheckMsgKeyForeign, "needs two live conversations of one endpoint"},
 	{"", codes.CheckInternal, "not probed: provoked only by a bug in the mock"},
-	{"", codes.CheckSessionNotBot, "needs a live session transferred to a human agent, which a probe must not do to a real user"},
+	{"v1", codes.CheckSessionNotBot, "needs a live session transferred to a human agent: probed on send_msg, with --allow-writes"},
+	{"v2", codes.CheckSessionNotBot, "needs a live session transferred to a human agent: probed on send_msg, with --allow-writes"},
 	{"v1", codes.CheckStreamIdleEnded, "v1 states no idle timeout (off by default): probed on v2"},
 	{"v1", codes.CheckStreamRate, "v1 states no rate per stream (off by default): probed on v2"},
 	{"v1", codes.CheckMessageTooLarge, "v1 states no message limit (off by default): probed on v2"},
@@ -306,11 +311,13 @@ var v1Probes = slices.Concat(v1Shared, chunkProbes(v1Shape,
 ))
 
 // Probes returns every probe, v1, v2, c2c, group, chatbot, then the
-// chatbot accounts' APIs, each in pipeline order.
+// chatbot accounts' APIs, each in pipeline order, then Desk's calls around
+// a stream: those that only read, then those that write, the live ones in
+// the order a session lives (see sendMsgProbes).
 func Probes() []Probe {
 	var out []Probe
 	for _, ps := range [][]Probe{v1Probes, v2Probes, c2cProbes, groupProbes, chatbotProbes, createRobotProbes, deleteRobotProbes, getAllRobotsProbes,
-		sessionStateProbes, chatMessagesProbes, cdrListProbes} {
+		sessionStateProbes, chatMessagesProbes, cdrListProbes, sendMsgProbes, endQueuingProbes, transferProbes, endSessionProbes} {
 		out = append(out, ps...)
 	}
 	return out

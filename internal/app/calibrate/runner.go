@@ -21,9 +21,11 @@ const (
 	// streamed message).
 	DefaultRate = 5
 	// DefaultMaxRequests caps the requests sent to the upstream in one run:
-	// room for every probe of the eight endpoints, their preparing and
-	// undoing calls included (137).
-	DefaultMaxRequests = 170
+	// room for every probe of every endpoint, their preparing and undoing
+	// calls included, with every live name given and --allow-writes (184:
+	// 156 before the probes of Desk's calls that write, which add 20
+	// refusals and 8 live probes).
+	DefaultMaxRequests = 184
 	// DefaultTimeout bounds each request, reply included.
 	DefaultTimeout = 10 * time.Second
 	// maxReply is how much of a reply is read.
@@ -107,6 +109,9 @@ func (p Probe) needs() []Live {
 	}
 	if strings.Contains(text, PhRobot) {
 		out = append(out, LiveRobot)
+	}
+	if p.AlsoNeeds != "" && !slices.Contains(out, p.AlsoNeeds) {
+		out = append(out, p.AlsoNeeds)
 	}
 	return out
 }
@@ -220,7 +225,7 @@ func (o *Options) skip(p Probe) string {
 		if kind == LiveRobot {
 			as = true
 		} else {
-			to = append(to, "to a live "+string(kind))
+			to = append(to, "a live "+string(kind))
 		}
 	}
 	what := "writes"
@@ -230,7 +235,10 @@ func (o *Options) skip(p Probe) string {
 	case as:
 		what = "sends as a live chatbot"
 	}
-	return fmt.Sprintf("%s: needs %s --allow-writes", strings.Join(append([]string{what}, to...), " "), strings.Join(flags, " "))
+	if len(to) > 0 {
+		what += " to " + strings.Join(to, " and ")
+	}
+	return fmt.Sprintf("%s: needs %s --allow-writes", what, strings.Join(flags, " "))
 }
 
 func newResult(p Probe, req Request) Result {
@@ -333,10 +341,24 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 		}
 		cfg.Accounts.IDs = append(cfg.Accounts.IDs, robot)
 	}
+	// A Desk app has agents; one online, as in the default configuration,
+	// unless the configuration given says which (inferred: the probes
+	// cannot see the upstream's).
+	if len(cfg.Desk.Agents) == 0 {
+		cfg.Desk.Agents = mockserver.DefaultConfig().Desk.Agents
+	}
 	cfg.Journal, cfg.Logger, cfg.Faults = nil, nil, nil
 	ts, err := mockserver.Start(mockserver.WithConfig(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: local mock: %w", err)
+	}
+	// The live session is the live account's, with CustomerService: the
+	// user send_msg by user writes to.
+	if session, user := opts.live(LiveSession), opts.live(LiveAccount); session != "" && user != "" {
+		if err := ts.BeginSession(session, user, CustomerService, ""); err != nil {
+			ts.Close()
+			return nil, fmt.Errorf("calibrate: local mock: the live session: %w", err)
+		}
 	}
 	return ts, nil
 }

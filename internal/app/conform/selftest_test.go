@@ -44,9 +44,14 @@ var brokenClients = []struct {
 	},
 	{name: "never-finishes", checks: []string{"stream/finish-last"}},
 	{
+		// Stopped at the timeout, it never makes the Desk calls the
+		// desk/session-ends/then-* cases ask for after the stream.
 		name:   "retries-141005-forever",
-		checks: []string{"client/in-time", "retry/bounded", "retry/non-retryable-not-retried"},
-		cases:  []string{"errors/141005/ended-mid-stream", "errors/141005/session-ended", "v2/errors/141005-session-ended"},
+		checks: []string{"client/in-time", "desk/calls", "desk/stop-when-session-ends", "retry/bounded", "retry/non-retryable-not-retried"},
+		cases: []string{
+			"desk/session-ends/mid-stream", "desk/session-ends/then-state", "desk/session-ends/then-transfer", "desk/session-ends/v2-mid-stream",
+			"errors/141005/ended-mid-stream", "errors/141005/session-ended", "v2/errors/141005-session-ended",
+		},
 	},
 	{
 		name:   "never-retries-20004",
@@ -68,6 +73,7 @@ var brokenClients = []struct {
 			"c2c/errors/90003-to-account-malformed", "c2c/faults/reset-after-apply/last-chunk",
 			"c2c/faults/reset-after-apply/middle-chunk", "c2c/from-account/present", "c2c/retry/141002/exhausted",
 			"c2c/retry/20004/second-call", "c2c/stream/idle-timeout/paused", "c2c/stream/rate/burst",
+			"desk/session-ends/v2-mid-stream", "desk/transfer/v2-after-stream",
 			"group/basic/one-chunk", "group/basic/three-chunks", "group/errors/10010-group-unknown",
 			"group/errors/10015-groupid-malformed", "group/errors/70107-from-account-unknown",
 			"group/faults/reset-after-apply/middle-chunk", "group/from-account/present", "group/retry/20004/second-call",
@@ -87,6 +93,25 @@ var brokenClients = []struct {
 		cases: []string{
 			"c2c/basic/many-chunks", "c2c/retry/141002/exhausted", "c2c/stream/rate/burst", "group/stream/rate/burst",
 			"v2/basic/many-chunks", "v2/retry/141002/exhausted", "v2/stream/rate/burst",
+		},
+	},
+	{
+		// It goes on after a 141005 on v1, where a chunk follows it: the
+		// cases whose session ends before the last chunk (v2 stops as a
+		// careful client does), and the errors/141005 ones; in
+		// ended-mid-stream a fault answers 141005 while the session stays
+		// open, so its last chunk is applied and the text is wrong too.
+		name:   "streams-after-session-ends",
+		checks: []string{"desk/stop-when-session-ends", "retry/non-retryable-not-retried", "stream/text-equals-chunks"},
+		cases:  []string{"desk/session-ends/mid-stream", "desk/session-ends/then-state", "errors/141005/ended-mid-stream", "errors/141005/session-ended"},
+	},
+	{
+		// It leaves transfer_to_human out of its calls and its answer.
+		name:   "never-transfers",
+		checks: []string{"desk/calls", "outcome/expected"},
+		cases: []string{
+			"desk/session-ends/then-transfer", "desk/transfer/after-stream", "desk/transfer/instead-of-stream",
+			"desk/transfer/no-agent-online", "desk/transfer/queued", "desk/transfer/v2-after-stream",
 		},
 	},
 	{
@@ -265,6 +290,8 @@ func TestSelfTest(t *testing.T) {
 		{"console-keeps-dead-stream", "keeps-dead-stream", `^v2/stream/idle-timeout/paused$`},
 		{"console-forgets-msgkey-c2c", "forgets-msgkey", `^c2c/basic/three-chunks$`},
 		{"console-forgets-msgkey-chatbot", "forgets-msgkey", `^chatbot/basic/three-chunks$`},
+		{"console-streams-after-session-ends", "streams-after-session-ends", `^desk/session-ends/(mid-stream|then-state)$`},
+		{"console-never-transfers", "never-transfers", `^desk/transfer/(after-stream|queued)$`},
 	} {
 		t.Run("golden/"+g.name, func(t *testing.T) {
 			t.Parallel()
@@ -352,5 +379,23 @@ func TestPythonEndpointsAreTheProtocols(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("deskmock_client.py's ENDPOINTS (-protocol.Endpoints +python):\n%s", d)
+	}
+	out, err = exec.Command(python, "-c", `import json, sys; sys.path.insert(0, sys.argv[1]); import deskmock_client as c; print(json.dumps(c.CALLS))`, dir).Output()
+	if err != nil {
+		t.Fatalf("reading CALLS: %v", err)
+	}
+	var gotCalls map[string]struct {
+		Path string `json:"path"`
+	}
+	if err := json.Unmarshal(out, &gotCalls); err != nil {
+		t.Fatal(err)
+	}
+	for _, dc := range protocol.Calls() {
+		if gotCalls[dc.Name].Path != dc.Path {
+			t.Errorf("deskmock_client.py's CALLS[%q] is %q, protocol.Calls says %q", dc.Name, gotCalls[dc.Name].Path, dc.Path)
+		}
+	}
+	if len(gotCalls) != len(protocol.Calls()) {
+		t.Errorf("deskmock_client.py has %d CALLS, protocol.Calls %d", len(gotCalls), len(protocol.Calls()))
 	}
 }

@@ -163,6 +163,10 @@ func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
 	cfg.Apps[0].Robots = []string{liveRobot}
 	session := "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(session))
+	// The session is the live account's: send_msg by user writes to it.
+	if err := up.BeginSession(session, liveAccount, "", ""); err != nil {
+		t.Fatal(err)
+	}
 	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
 		"--sdkappid", "1400000001", "--identifier", up.Identifier, "--session", session, "--account", liveAccount, "--group", liveGroup,
 		"--robot", liveRobot, "--allow-writes", "--upstream-is-deskmock")

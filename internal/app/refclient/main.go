@@ -20,6 +20,9 @@ on stdin, streams its chunks to the mock (retrying what a careful client
 retries, and on v2, c2c and group pacing its calls), and prints one answer
 as JSON on stdout:
 {"ok": true, "msg_key": "..."} or {"ok": false, "error_code": N, "error_info": "..."}.
+On Desk, it then makes the calls the case's "then" asks for
+(transfer_to_human, get_session_state) and reports them in the answer's
+"then".
 Run it under the conformance runner:
 
   deskmock conform -- refclient

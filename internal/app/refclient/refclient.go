@@ -85,6 +85,13 @@ type Bugs struct {
 	// KeepDeadStream sends once more to an indexed stream refused as
 	// ended before it sends the message anew.
 	KeepDeadStream bool
+	// StreamAfterSessionEnds goes on with the next chunk when a v1 or
+	// chatbot call is refused with 141005 (the session ended), and
+	// reports the last failure at the end.
+	StreamAfterSessionEnds bool
+	// NeverTransfer leaves out the transfer_to_human calls of
+	// Input.Then, and their answers.
+	NeverTransfer bool
 }
 
 func (o Options) withDefaults() Options {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
 )
@@ -23,6 +25,8 @@ func TestStream(t *testing.T) {
 		faults    []mockserver.Fault
 		bugs      Bugs
 		chatbot   string // the chatbot that streams, on the chatbot endpoint; "" streams on v1
+		noChunks  bool   // stream nothing: the Desk calls of then instead
+		then      []string
 		want      Answer // MsgKey is checked against the stream when OK
 		wantText  []string
 		wantCalls int
@@ -79,6 +83,40 @@ func TestStream(t *testing.T) {
 			want:      Answer{ErrorCode: 10004, ErrorInfo: "Invalid parameter: a required field is missing or malformed."},
 			wantCalls: 1,
 		},
+		{
+			name: "transfer, then the state", then: []string{protocol.CallTransfer, protocol.CallSessionState},
+			want: Answer{OK: true, Then: []protocol.CallAnswer{
+				{Call: protocol.CallTransfer, OK: true, AgentID: "agent@example.com"},
+				{Call: protocol.CallSessionState, OK: true, CurrentState: "Agent"},
+			}},
+			wantText: []string{"Hello, this is Tencent Cloud."}, wantCalls: 5,
+		},
+		{
+			name: "a transfer instead of a stream", noChunks: true, then: []string{protocol.CallTransfer},
+			want:      Answer{OK: true, Then: []protocol.CallAnswer{{Call: protocol.CallTransfer, OK: true, AgentID: "agent@example.com"}}},
+			wantCalls: 1,
+		},
+		{
+			name:   "141005 stops the stream, then the state is read",
+			faults: []mockserver.Fault{{Match: mockserver.FaultMatch{Endpoint: mockserver.V1, Call: 2}, Action: mockserver.FaultAction{ErrorCode: 141005}}},
+			then:   []string{protocol.CallSessionState},
+			want: Answer{ErrorCode: 141005, ErrorInfo: "This session does not exist.",
+				Then: []protocol.CallAnswer{{Call: protocol.CallSessionState, OK: true, CurrentState: "Chatbot"}}},
+			wantText: []string{"Hello, "}, wantCalls: 3,
+		},
+		{
+			name:   "bug: stream after the session ends",
+			faults: []mockserver.Fault{{Match: mockserver.FaultMatch{Call: 2}, Action: mockserver.FaultAction{ErrorCode: 141005}}},
+			bugs:   Bugs{StreamAfterSessionEnds: true},
+			want:   Answer{ErrorCode: 141005, ErrorInfo: "This session does not exist."},
+			// The third call carries Finish: 1 and is applied.
+			wantText: []string{"Hello, Tencent Cloud."}, wantCalls: 3,
+		},
+		{
+			name: "bug: never transfer", then: []string{protocol.CallTransfer, protocol.CallSessionState}, bugs: Bugs{NeverTransfer: true},
+			want:     Answer{OK: true, Then: []protocol.CallAnswer{{Call: protocol.CallSessionState, OK: true, CurrentState: "Chatbot"}}},
+			wantText: []string{"Hello, this is Tencent Cloud."}, wantCalls: 4,
+		},
 		{name: "bug: forget MsgKey", bugs: Bugs{ForgetMsgKey: true}, want: Answer{OK: true}, wantText: []string{"Hello, ", "this is ", "Tencent Cloud."}, wantCalls: 3},
 		{name: "bug: double the middle chunk", bugs: Bugs{DoubleMiddleChunk: true}, want: Answer{OK: true}, wantText: []string{"Hello, this is this is Tencent Cloud."}, wantCalls: 4},
 	}
@@ -93,7 +131,10 @@ func TestStream(t *testing.T) {
 			}
 			in := Input{
 				BaseURL: ts.URL, SDKAppID: ts.App.SDKAppID, Identifier: ts.Identifier, SecretKey: ts.App.SecretKey,
-				SessionID: "fd8a2e30-54de-4e40-bcaf-02718409c5cf", Chunks: chunks,
+				SessionID: "fd8a2e30-54de-4e40-bcaf-02718409c5cf", Chunks: chunks, Then: tt.then,
+			}
+			if tt.noChunks {
+				in.Chunks = nil
 			}
 			if tt.chatbot != "" {
 				in.Version, in.SessionID, in.FromAccount, in.ToAccount = protocol.VersionChatbot, "", tt.chatbot, "user01"
@@ -111,7 +152,7 @@ func TestStream(t *testing.T) {
 			if want.OK && len(streams) > 0 {
 				want.MsgKey = streams[0].MsgKey
 			}
-			if got != want {
+			if !cmp.Equal(got, want) {
 				t.Errorf("answer = %+v, want %+v", got, want)
 			}
 			if n := len(ts.Requests(mockserver.ExchangeFilter{})); n != tt.wantCalls {

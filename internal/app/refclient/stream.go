@@ -102,11 +102,53 @@ func Stream(ctx context.Context, in Input, opts Options) Answer {
 		}
 		c.sig = sig
 	}
-	return c.stream(ctx)
+	ans := c.stream(ctx)
+	for _, name := range in.Then {
+		if name == protocol.CallTransfer && opts.Bugs.NeverTransfer {
+			continue
+		}
+		ans.Then = append(ans.Then, c.deskCall(ctx, name))
+	}
+	return ans
+}
+
+// deskCall makes one Desk call of Input.Then, retried like a chunk, and
+// returns what its last reply said.
+func (c *client) deskCall(ctx context.Context, name string) protocol.CallAnswer {
+	a := protocol.CallAnswer{Call: name}
+	dc, ok := protocol.CallOf(name)
+	if !ok {
+		a.ErrorInfo = "no Desk call is named " + strconv.Quote(name)
+		return a
+	}
+	payload, err := marshal(object{{"SessionId", c.in.SessionID}})
+	if err != nil {
+		a.ErrorInfo = err.Error()
+		return a
+	}
+	var reply map[string]any
+	if _, err := c.send(ctx, outgoing{path: dc.Path, payload: payload, reply: &reply}); err != nil {
+		failed := answerOf(err)
+		a.ErrorCode, a.ErrorInfo = failed.ErrorCode, failed.ErrorInfo
+		return a
+	}
+	a.OK = true
+	a.AgentID, _ = reply["AgentId"].(string)
+	a.CurrentState, _ = reply["CurrentState"].(string)
+	if n, ok := reply["IsInQueue"].(float64); ok {
+		a.IsInQueue = n == 1
+	}
+	if name != protocol.CallTransfer {
+		a.AgentID = "" // get_session_state's AgentId is not reported
+	}
+	return a
 }
 
 func (c *client) stream(ctx context.Context) Answer {
 	chunks := c.in.Chunks
+	if len(chunks) == 0 && len(c.in.Then) > 0 {
+		return Answer{OK: true} // no stream: the Desk calls instead
+	}
 	if len(chunks) == 0 {
 		return Answer{ErrorInfo: "no chunks to send"}
 	}
@@ -114,6 +156,7 @@ func (c *client) stream(ctx context.Context) Answer {
 		return c.streamIndexed(ctx)
 	}
 	var key string
+	var ignored error // StreamAfterSessionEnds: the refusal it went on after
 	for i := 0; i < len(chunks); i++ {
 		if err := sleep(ctx, c.in.Pause(i)); err != nil {
 			return answerOf(err)
@@ -131,6 +174,11 @@ func (c *client) stream(ctx context.Context) Answer {
 			return answerOf(err)
 		}
 		got, err := c.send(ctx, outgoing{path: c.ep.Path, payload: payload, index: i})
+		var f *failure
+		if err != nil && c.opts.Bugs.StreamAfterSessionEnds && errors.As(err, &f) && f.code == 141005 {
+			ignored = err
+			continue
+		}
 		if err != nil {
 			return answerOf(err)
 		}
@@ -139,9 +187,12 @@ func (c *client) stream(ctx context.Context) Answer {
 		}
 		if c.opts.Bugs.DoubleMiddleChunk && i == 1 && len(chunks) >= 3 {
 			if _, err := c.send(ctx, outgoing{path: c.ep.Path, payload: payload, index: i}); err != nil {
-				return Answer{ErrorInfo: err.Error()}
+				return answerOf(err)
 			}
 		}
+	}
+	if ignored != nil {
+		return answerOf(ignored)
 	}
 	return Answer{OK: true, MsgKey: key}
 }
@@ -182,6 +233,8 @@ type outgoing struct {
 	// EndedCode on its retry after a lost reply means the lost attempt
 	// was applied.
 	indexedContinuation bool
+	// reply, when set, receives the members of the reply that succeeded.
+	reply *map[string]any
 }
 
 // errAppliedEarlier is what send returns when an indexed retry was refused
@@ -196,7 +249,7 @@ func (c *client) send(ctx context.Context, o outgoing) (string, error) {
 		if err := o.pace.wait(ctx); err != nil {
 			return "", err
 		}
-		key, f := c.post(ctx, o.path, o.payload)
+		key, f := c.post(ctx, o.path, o.payload, o.reply)
 		o.pace.done(time.Now())
 		if f == nil {
 			c.opts.Logf("chunk %d attempt %d: ok", o.index+1, attempt)
@@ -221,8 +274,9 @@ func (c *client) send(ctx context.Context, o outgoing) (string, error) {
 }
 
 // post sends one request with a fresh random, reads the reply and returns
-// the stream's key it carries, if any.
-func (c *client) post(ctx context.Context, path string, payload []byte) (string, *failure) {
+// the stream's key it carries, if any; members, when set, receives the
+// members of a reply that succeeded.
+func (c *client) post(ctx context.Context, path string, payload []byte, members *map[string]any) (string, *failure) {
 	url := c.in.BaseURL + path +
 		"?sdkappid=" + strconv.FormatUint(c.in.SDKAppID, 10) +
 		"&identifier=" + queryEscape(c.in.Identifier) +
@@ -254,9 +308,12 @@ func (c *client) post(ctx context.Context, path string, payload []byte) (string,
 		code := *r.ErrorCode
 		return "", &failure{code: code, info: r.ErrorInfo, retryable: codes.Retryable(code)}
 	}
-	var members map[string]any
-	json.Unmarshal(raw, &members) // it parsed as an object above
-	key, _ := members[c.ep.Key].(string)
+	var got map[string]any
+	json.Unmarshal(raw, &got) // it parsed as an object above
+	if members != nil {
+		*members = got
+	}
+	key, _ := got[c.ep.Key].(string)
 	return key, nil
 }
 
