@@ -118,7 +118,7 @@ func startUpstream(t *testing.T, overrides map[codes.Check]codes.Override) (*moc
 // account's: the last probes that write end it.
 func beginLive(t *testing.T, up *mockserver.TestServer) {
 	t.Helper()
-	if err := up.BeginSession(liveSession, liveAccount, CustomerService, ""); err != nil {
+	if _, err := up.BeginSession(liveSession, liveAccount, CustomerService, ""); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -355,7 +355,7 @@ func startMock(opts Options) (*mockserver.TestServer, error) {
 	// The live session is the live account's, with CustomerService: the
 	// user send_msg by user writes to.
 	if session, user := opts.live(LiveSession), opts.live(LiveAccount); session != "" && user != "" {
-		if err := ts.BeginSession(session, user, CustomerService, ""); err != nil {
+		if _, err := ts.BeginSession(session, user, CustomerService, ""); err != nil {
 			ts.Close()
 			return nil, fmt.Errorf("calibrate: local mock: the live session: %w", err)
 		}

@@ -164,7 +164,7 @@ func TestCalibrateAnnouncesWritesFirst(t *testing.T) {
 	session := "fd8a2e30-54de-4e40-bcaf-02718409c5cf"
 	up := mockserver.NewTestServer(t, mockserver.WithConfig(cfg), mockserver.WithStrictSessions(session))
 	// The session is the live account's: send_msg by user writes to it.
-	if err := up.BeginSession(session, liveAccount, "", ""); err != nil {
+	if _, err := up.BeginSession(session, liveAccount, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	r := runCLI(t, runOpts{env: map[string]string{SecretKeyEnv: up.App.SecretKey}}, "calibrate", "--upstream", up.URL, "--rate", "200",
