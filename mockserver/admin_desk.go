@@ -92,8 +92,9 @@ func (s *Server) Say(id string, role int, text string) error {
 		return errSessionState
 	}
 	now := s.now()
-	_, from := s.life.said(id, role, true, now)
-	s.messages.add(DeskMessage{SessionID: id, From: from, Role: role, MsgBody: textBody(text), Time: now})
+	body := textBody(text)
+	_, from := s.life.said(id, role, true, now, calloutMsg{body: body})
+	s.messages.add(DeskMessage{SessionID: id, From: from, Role: role, MsgBody: body, Time: now})
 	return nil
 }
 

@@ -177,6 +177,10 @@ type deskSession struct {
 	events    []DeskEvent // the last maxDeskSessionEvents
 	// begun and ended are the times of its first event and of its end.
 	begun, ended time.Time
+	// tap hands each event noted to the callbacks (callbacks.go); saying
+	// is the message whose event said is noting.
+	tap    calloutTap
+	saying *calloutMsg
 }
 
 // deskLife keeps the life of the Desk sessions a transfer or the admin API
@@ -187,6 +191,7 @@ type deskSession struct {
 type deskLife struct {
 	mu       sync.Mutex
 	cfg      Desk
+	sink     *callbacks // nil sends no callback
 	sessions map[string]*deskSession
 	load     map[string]int // sessions each agent serves or is assigned
 }
@@ -236,8 +241,9 @@ func (d *deskLife) session(id string) (*deskSession, error) {
 	if len(d.sessions) >= maxDeskLives && !d.forgetEnded() {
 		return nil, fmt.Errorf("%w: %d sessions have a life already, none of them ended", ErrTooManySessions, len(d.sessions))
 	}
-	s := &deskSession{state: DeskChatbot, cs: d.defaultCS()}
-	d.sessions[strings.Clone(id)] = s
+	key := strings.Clone(id)
+	s := &deskSession{state: DeskChatbot, cs: d.defaultCS(), tap: calloutTap{id: key, sink: d.sink}}
+	d.sessions[key] = s
 	return s, nil
 }
 
@@ -275,6 +281,7 @@ func (s *deskSession) note(event string, now time.Time, agent string) {
 		s.events = slices.Delete(s.events, 0, 1)
 	}
 	s.events = append(s.events, DeskEvent{Event: event, Time: now, AgentID: agent})
+	s.tap.noted(s, s.events[len(s.events)-1])
 }
 
 // TransferRequest is what transfer_to_human asks, its options as the
@@ -460,7 +467,7 @@ func (d *deskLife) begin(id, user, cs, channel string, now time.Time) error {
 		s.cs = strings.Clone(cs)
 	}
 	if s.state == DeskNotInSession {
-		*s = deskSession{state: DeskChatbot, user: s.user, cs: s.cs, channel: s.channel}
+		*s = deskSession{state: DeskChatbot, user: s.user, cs: s.cs, channel: s.channel, tap: s.tap}
 	}
 	s.note(EventSessionBegin, now, "")
 	return nil
@@ -469,8 +476,9 @@ func (d *deskLife) begin(id, user, cs, channel string, now time.Time) error {
 // said notes that a message came into an active session: the user's, the
 // bot's or the agent's (role), with the event its phase names. It returns
 // the session's state, and the sender for the bot and the agent: the
-// customer-service account, the agent.
-func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskState, string) {
+// customer-service account, the agent. msg is what the event's callback
+// tells of the message.
+func (d *deskLife) said(id string, role int, open bool, now time.Time, msg calloutMsg) (DeskState, string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s, ok := d.sessions[id]
@@ -497,7 +505,9 @@ func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskStat
 		event, from = EventAgentSendMsg, s.agent
 	}
 	if event != "" {
+		s.saying = &msg
 		s.note(event, now, "")
+		s.saying = nil
 	}
 	if role == RoleUser {
 		from = s.user
