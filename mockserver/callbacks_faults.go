@@ -104,7 +104,7 @@ func (s *Server) calloutFault(it *callout, user string) calloutFault {
 		if action == callbackLate || slices.Contains(CallbackFaults, action) {
 			out := shapeCallout(action, 0)
 			if action == callbackLate {
-				out.delay = triggerLateDelay
+				out.delay = s.callbacks.lateDelay
 			}
 			out.name = "trigger:" + user
 			return out

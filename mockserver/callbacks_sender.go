@@ -90,6 +90,8 @@ type callbacks struct {
 	// maxQueued and maxQueuedBytes are maxCalloutsQueued and
 	// maxCalloutQueuedBytes, but in tests.
 	maxQueued, maxQueuedBytes int
+	// lateDelay is triggerLateDelay, but in tests.
+	lateDelay time.Duration
 
 	seq                                atomic.Uint64
 	sent, ok, failed, refused, dropped atomic.Uint64
@@ -113,7 +115,7 @@ func newCallbacks(s *Server) *callbacks {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		log:       newCalloutJournal(),
-		maxQueued: maxCalloutsQueued, maxQueuedBytes: maxCalloutQueuedBytes,
+		maxQueued: maxCalloutsQueued, maxQueuedBytes: maxCalloutQueuedBytes, lateDelay: triggerLateDelay,
 	}
 	c.settle()
 	return c
@@ -253,7 +255,8 @@ func (c *callbacks) work(conv string, q *calloutQueue) {
 			return
 		}
 		it := q.items[0]
-		if it.fault.swap && !waited && len(q.items) == 1 {
+		swap := it.fault.swap && !it.fault.swapped
+		if swap && !waited && len(q.items) == 1 {
 			c.mu.Unlock()
 			select { // wait for the next callback of the conversation
 			case <-q.wake:
@@ -262,7 +265,7 @@ func (c *callbacks) work(conv string, q *calloutQueue) {
 			}
 			continue
 		}
-		if it.fault.swap && len(q.items) > 1 {
+		if swap && len(q.items) > 1 {
 			q.items[0], q.items[1] = q.items[1], it
 			it.fault.swapped = true
 			it = q.items[0]

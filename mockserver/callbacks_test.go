@@ -394,3 +394,400 @@ func TestCallbackSessionsInParallel(t *testing.T) {
 		t.Errorf("second callback %v", hits[1].body)
 	}
 }
+
+// Each fault of callbacks, by a rule or by a trigger account, gives the
+// bot exactly what it promises, and no more: the session's begin and two
+// messages of the user, "one" and "two", the rule touching "one" only.
+func TestCallbackFaults(t *testing.T) {
+	msgRule := func(action string, delay int) *Fault {
+		return &Fault{Match: FaultMatch{Callback: EventUserSendMsg}, Action: FaultAction{Callback: action, DelayMS: delay}, Times: 1}
+	}
+	text := func(h botHit) string {
+		if b, ok := h.body["MsgBody"].([]any); ok {
+			return b[0].(map[string]any)["MsgContent"].(map[string]any)["Text"].(string)
+		}
+		return h.body["Event"].(string)
+	}
+	texts := func(hits []botHit) []string {
+		var out []string
+		for _, h := range hits {
+			out = append(out, text(h))
+		}
+		return out
+	}
+	verify := func(h botHit) error { return VerifyCallback(h.query, 1400000001, "tok", time.Now(), time.Minute) }
+	tests := []struct {
+		name  string
+		rule  *Fault
+		user  string
+		hits  int
+		check func(t *testing.T, hits []botHit, log []Callback)
+	}{
+		{"none", nil, "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			for _, h := range hits {
+				if err := verify(h); err != nil {
+					t.Error(err)
+				}
+			}
+		}},
+		{"twice", msgRule(CallbackTwice, 0), "user01", 4, func(t *testing.T, hits []botHit, log []Callback) {
+			if diff := cmp.Diff([]string{EventSessionBegin, "one", "one", "two"}, texts(hits)); diff != "" {
+				t.Errorf("order (-want +got):\n%s", diff)
+			}
+			if hits[1].rawQuery != hits[2].rawQuery || hits[1].rawBody != hits[2].rawBody {
+				t.Errorf("the second delivery differs:\n%s\n%s", hits[1].rawQuery, hits[2].rawQuery)
+			}
+			if log[2].Delivery != 2 || log[2].RequestID != log[1].RequestID || log[1].Faults[0] != "f1:twice" {
+				t.Errorf("journal: %+v / %+v", log[1], log[2])
+			}
+		}},
+		{"late", msgRule("", 300), "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			if diff := cmp.Diff([]string{EventSessionBegin, "one", "two"}, texts(hits)); diff != "" {
+				t.Errorf("order (-want +got):\n%s", diff)
+			}
+			if d := hits[1].at.Sub(hits[0].at); d < 300*time.Millisecond {
+				t.Errorf("the late callback came %s after the one before", d)
+			}
+		}},
+		{"out of order", msgRule(CallbackOutOfOrder, 0), "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			if diff := cmp.Diff([]string{EventSessionBegin, "two", "one"}, texts(hits)); diff != "" {
+				t.Errorf("order (-want +got):\n%s", diff)
+			}
+		}},
+		{"another app", msgRule(CallbackWrongApp, 0), "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			if got := hits[1].query.Get("SdkAppid"); got != "1400000002" {
+				t.Errorf("SdkAppid %s, want the other app's", got)
+			}
+			if verify(hits[1]) == nil || verify(hits[2]) != nil {
+				t.Error("only the forged callback should fail the bot's checks")
+			}
+			if log[1].SDKAppID != 1400000002 {
+				t.Errorf("journal: SdkAppid %d", log[1].SDKAppID)
+			}
+		}},
+		{"bad Sign", msgRule(CallbackBadSign, 0), "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			if err := verify(hits[1]); err == nil || !strings.Contains(err.Error(), "Sign") {
+				t.Errorf("bot's check: %v, want a bad Sign", err)
+			}
+			if log[1].Sign != SignBad || log[2].Sign != SignValid {
+				t.Errorf("journal signs %q %q", log[1].Sign, log[2].Sign)
+			}
+		}},
+		{"stale RequestTime", msgRule(CallbackStaleTime, 0), "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			rt, _ := strconv.ParseInt(hits[1].query.Get("RequestTime"), 10, 64)
+			if age := time.Since(time.Unix(rt, 0)); age < 115*time.Second || age > 125*time.Second {
+				t.Errorf("RequestTime %s old, want 120 s", age)
+			}
+			if hits[1].query.Get("Sign") != CallbackSign("tok", rt) {
+				t.Error("a stale callback is rightly signed")
+			}
+			if err := verify(hits[1]); err == nil || !strings.Contains(err.Error(), "RequestTime") {
+				t.Errorf("bot's check: %v, want a stale RequestTime", err)
+			}
+		}},
+		{"trigger: twice", nil, CallbackTrigger(CallbackTwice), 6, func(t *testing.T, hits []botHit, log []Callback) {
+			for i := 0; i < 6; i += 2 {
+				if hits[i].rawQuery != hits[i+1].rawQuery {
+					t.Errorf("callback %d was not delivered twice alike", i/2)
+				}
+			}
+		}},
+		{"trigger: bad Sign", nil, CallbackTrigger(CallbackBadSign), 3, func(t *testing.T, hits []botHit, log []Callback) {
+			for _, h := range hits {
+				if verify(h) == nil {
+					t.Errorf("%s passed the bot's check", text(h))
+				}
+			}
+		}},
+		{"trigger: late", nil, CallbackTrigger("late"), 3, func(t *testing.T, hits []botHit, log []Callback) {
+			if d := hits[0].at.Sub(log[0].Queued); d < 200*time.Millisecond {
+				t.Errorf("the first callback came %s after its event", d)
+			}
+		}},
+		{"a rule of another event", &Fault{Match: FaultMatch{Callback: EventTransferred}, Action: FaultAction{Callback: CallbackTwice}}, "user01", 3, nil},
+		{"a rule of requests", &Fault{Action: FaultAction{DelayMS: 5000}}, "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			if d := hits[2].at.Sub(hits[0].at); d > 2*time.Second {
+				t.Errorf("a rule of requests delayed the callbacks by %s", d)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bot := newTestBot(t, nil)
+			ts := NewTestServer(t, withCallbacks(Callbacks{URL: bot.URL, Token: "tok"}),
+				WithApp(App{SDKAppID: 1400000002, SecretKey: "k", Admins: []string{"administrator"}}))
+			ts.callbacks.lateDelay = 200 * time.Millisecond
+			if tt.rule != nil {
+				if _, err := ts.AddFault(*tt.rule); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := ts.BeginSession(testSession, tt.user, "", "SDK"); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{"one", "two"} {
+				if err := ts.Say(testSession, RoleUser, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			log := await(t, ts, CallbackFilter{SessionID: testSession}, tt.hits)
+			hits := bot.wait(t, tt.hits)
+			time.Sleep(30 * time.Millisecond)
+			if n := len(bot.wait(t, 0)); n != tt.hits {
+				t.Errorf("the bot got %d callbacks, want %d", n, tt.hits)
+			}
+			if tt.check != nil {
+				tt.check(t, hits, log)
+			}
+		})
+	}
+}
+
+// A rule of callbacks takes only what applies to a callback.
+func TestCallbackFaultRulesValidated(t *testing.T) {
+	tests := []struct {
+		name    string
+		fault   Fault
+		wantErr string
+	}{
+		{"twice", Fault{Match: FaultMatch{Callback: "*"}, Action: FaultAction{Callback: CallbackTwice}}, ""},
+		{"late, by session", Fault{Match: FaultMatch{Callback: "*", SessionID: testSession}, Action: FaultAction{DelayMS: 10}}, ""},
+		{"unknown action", Fault{Match: FaultMatch{Callback: "*"}, Action: FaultAction{Callback: "thrice"}}, "action/callback"},
+		{"action without match", Fault{Action: FaultAction{Callback: CallbackTwice}}, "goes with match/callback"},
+		{"endpoint and callback", Fault{Match: FaultMatch{Callback: "*", Endpoint: "v1"}, Action: FaultAction{Callback: CallbackTwice}}, "match/callback"},
+		{"error code on a callback", Fault{Match: FaultMatch{Callback: "*"}, Action: FaultAction{ErrorCode: 70001}}, "callback and delay_ms only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.fault.Validate()
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want one about %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// A user writing to a chatbot, or mentioning chatbots in a group, makes
+// IM's chatbot callbacks, with the bodies of the vendor's pages.
+func TestChatbotCallbacks(t *testing.T) {
+	bot := newTestBot(t, nil)
+	ts := NewTestServer(t, withCallbacks(Callbacks{URL: bot.URL}))
+	tests := []struct {
+		name     string
+		path     string
+		body     string
+		status   int
+		command  string
+		want     map[string]any
+		conv     string
+		wantSent bool
+	}{
+		{"to a chatbot", "/__admin/robots/%40RBT%23my_bot/user-message", `{"from":"user1","text":"hi"}`, 200, CommandBotC2CMessage,
+			map[string]any{"From_Account": "user1", "To_Account": "@RBT#my_bot", "SendMsgResult": 0.0, "ErrorInfo": "send msg succeed",
+				"OnlineOnlyFlag": 0.0, "CloudCustomData": ""}, "c2c:user1:@RBT#my_bot", true},
+		{"in a group", "/__admin/groups/team/user-message", `{"from":"user1","text":"@@RBT#my_bot hi","at_robots":["@RBT#my_bot"]}`, 200, CommandBotGroupMessage,
+			map[string]any{"GroupId": "team", "Type": "Public", "From_Account": "user1", "Operator_Account": "user1",
+				"AtRobots_Account": []any{"@RBT#my_bot"}, "OnlineOnlyFlag": 0.0}, "group:team:user1", true},
+		{"in a group, mentioning none", "/__admin/groups/team/user-message", `{"from":"user1","text":"hi all"}`, 200, "", nil, "", false},
+		{"to no chatbot", "/__admin/robots/%40RBT%23nobody/user-message", `{"from":"user1","text":"hi"}`, 404, "", nil, "", false},
+		{"mentioning no chatbot", "/__admin/groups/team/user-message", `{"from":"user1","text":"hi","at_robots":["@RBT#nobody"]}`, 404, "", nil, "", false},
+		{"no text", "/__admin/robots/%40RBT%23my_bot/user-message", `{"from":"user1"}`, 400, "", nil, "", false},
+		{"no sender", "/__admin/robots/%40RBT%23my_bot/user-message", `{"text":"hi"}`, 400, "", nil, "", false},
+		{"unknown field", "/__admin/robots/%40RBT%23my_bot/user-message", `{"from":"user1","text":"hi","x":1}`, 400, "", nil, "", false},
+	}
+	sent := 0
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, text := admin(t, ts, "POST", tt.path, tt.body); code != tt.status {
+				t.Fatalf("%d %s, want %d", code, text, tt.status)
+			}
+			if !tt.wantSent {
+				time.Sleep(20 * time.Millisecond)
+				if n := len(bot.wait(t, 0)); n != sent {
+					t.Errorf("the bot got %d callbacks, want %d", n, sent)
+				}
+				return
+			}
+			sent++
+			h := bot.wait(t, sent)[sent-1]
+			if h.query.Get("CallbackCommand") != tt.command || h.body["CallbackCommand"] != tt.command {
+				t.Errorf("command %s / %v, want %s", h.query.Get("CallbackCommand"), h.body["CallbackCommand"], tt.command)
+			}
+			for k, v := range tt.want {
+				if !cmp.Equal(h.body[k], v) {
+					t.Errorf("%s %v, want %v", k, h.body[k], v)
+				}
+			}
+			ms, s := h.body["EventTime"].(float64), h.body["MsgTime"].(float64)
+			if int64(ms)/1000 != int64(s) {
+				t.Errorf("EventTime %v ms and MsgTime %v s disagree", ms, s)
+			}
+			if msg := h.body["MsgBody"].([]any)[0].(map[string]any); msg["MsgType"] != "TIMTextElem" {
+				t.Errorf("MsgBody %v", msg)
+			}
+			if log := await(t, ts, CallbackFilter{Conversation: tt.conv}, 1); log[0].Command != tt.command {
+				t.Errorf("journal %+v", log[0])
+			}
+		})
+	}
+}
+
+// GET /__admin/callbacks never shows a token; PUT changes the callbacks at
+// run time, keeps the token in force for REDACTED, and refuses what is
+// not valid; the journal is read by session.
+func TestAdminCallbacks(t *testing.T) {
+	bot := newTestBot(t, nil)
+	ts := NewTestServer(t, withCallbacks(Callbacks{Token: "s3cret-token"}))
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		want                     []string // in the answer
+	}{
+		{"read", "GET", "/__admin/callbacks", "", 200, []string{`"token":"REDACTED"`, `"timeout":"2s"`, `"retries":2`, `"opt_platform":"RESTAPI"`}},
+		{"set the URL, keep the token", "PUT", "/__admin/callbacks", `{"url":"` + bot.URL + `","token":"REDACTED","retries":1}`, 200, []string{`"url":"` + bot.URL + `"`, `"retries":1`}},
+		{"an app's own", "PUT", "/__admin/callbacks?sdkappid=1400000001", `{"events":["SessionBegin"],"client_ip":"10.0.0.1"}`, 200, []string{`"client_ip":"10.0.0.1"`}},
+		{"no such app", "PUT", "/__admin/callbacks?sdkappid=7", `{}`, 400, []string{"no app 7"}},
+		{"not an app", "PUT", "/__admin/callbacks?sdkappid=x", `{}`, 400, []string{"sdkappid"}},
+		{"not a URL", "PUT", "/__admin/callbacks", `{"url":"ftp://x"}`, 400, []string{"callbacks/url"}},
+		{"too many retries", "PUT", "/__admin/callbacks", `{"url":"http://x","retries":11}`, 400, []string{"retries"}},
+		{"unknown OptPlatform", "PUT", "/__admin/callbacks", `{"url":"http://x","opt_platform":"Amiga"}`, 400, []string{"opt_platform"}},
+		{"unknown field", "PUT", "/__admin/callbacks", `{"uri":"http://x"}`, 400, []string{"uri"}},
+		{"a bad filter", "GET", "/__admin/callbacks/log?after=x", "", 400, []string{"after"}},
+		{"an unknown parameter", "GET", "/__admin/callbacks/log?x=1", "", 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, text := admin(t, ts, tt.method, tt.path, tt.body)
+			if code != tt.status {
+				t.Fatalf("%d %s, want %d", code, text, tt.status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%s: no %s", text, w)
+				}
+			}
+			if strings.Contains(text, "s3cret") {
+				t.Errorf("the token shows: %s", text)
+			}
+		})
+	}
+	ts.BeginSession(testSession, "user01", "", "SDK")
+	ts.BeginSession(otherSession, "user02", "", "SDK")
+	h := bot.wait(t, 2)[0]
+	if err := VerifyCallback(h.query, 1400000001, "s3cret-token", time.Now(), time.Minute); err != nil || h.query.Get("ClientIP") != "10.0.0.1" {
+		t.Errorf("after PUT: %v, ClientIP %s", err, h.query.Get("ClientIP"))
+	}
+	await(t, ts, CallbackFilter{}, 2)
+	code, text := admin(t, ts, "GET", "/__admin/callbacks/log?session_id="+otherSession, "")
+	var log struct{ Callbacks []Callback }
+	if code != 200 || json.Unmarshal([]byte(text), &log) != nil || len(log.Callbacks) != 1 || log.Callbacks[0].SessionID != otherSession {
+		t.Errorf("log of one session: %d %s", code, text)
+	}
+	ts.Reset()
+	if got := ts.CallbacksFor(1400000001); got.URL != "" || got.Token != "s3cret-token" || len(ts.Callbacks(CallbackFilter{})) != 0 {
+		t.Errorf("after a reset: %+v", got)
+	}
+}
+
+// A configuration file sets the default callbacks and each app's own,
+// fields over the default; what is wrong is named.
+func TestCallbackConfig(t *testing.T) {
+	good := `
+apps:
+  - {sdkappid: 1400000001, secret_key: k, admins: [a], callbacks: {url: "http://bot/one", retries: 0}}
+  - {sdkappid: 1400000002, secret_key: k, admins: [a]}
+callbacks: {url: "http://bot/all", token: t, timeout: 1s, events: [SessionBegin]}
+`
+	cfg, err := ParseConfig("c.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero, two := 0, DefaultCallbackRetries
+	want := map[uint64]Callbacks{
+		1400000001: {URL: "http://bot/one", Token: "t", Timeout: Duration(time.Second), Retries: &zero, RetryBackoff: Duration(DefaultCallbackBackoff),
+			Events: []string{"SessionBegin"}, OptPlatform: "RESTAPI", ClientIP: "127.0.0.1"},
+		1400000002: {URL: "http://bot/all", Token: "t", Timeout: Duration(time.Second), Retries: &two, RetryBackoff: Duration(DefaultCallbackBackoff),
+			Events: []string{"SessionBegin"}, OptPlatform: "RESTAPI", ClientIP: "127.0.0.1"},
+	}
+	for app, w := range want {
+		if diff := cmp.Diff(w, s.CallbacksFor(app)); diff != "" {
+			t.Errorf("app %d (-want +got):\n%s", app, diff)
+		}
+	}
+	if d := DefaultConfig(); d.Callbacks.URL != "" || d.Apps[0].Callbacks != nil {
+		t.Errorf("the embedded default sends callbacks: %+v", d.Callbacks)
+	}
+	bad := []struct{ yaml, want string }{
+		{`callbacks: {url: "ftp://x"}`, "callbacks/url"},
+		{`callbacks: {url: "http://x", timeout: 2m}`, "callbacks/timeout"},
+		{`callbacks: {url: "http://x", retries: 11}`, "callbacks/retries"},
+		{`callbacks: {url: "http://x", opt_platform: Amiga}`, "callbacks/opt_platform"},
+		{`callbacks: {urls: "http://x"}`, "urls"},
+		{`faults: [{match: {callback: "*"}, action: {callback: thrice}}]`, "faults/0/action/callback"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.want, func(t *testing.T) {
+			text := "apps: [{sdkappid: 1, secret_key: k, admins: [a]}]\n" + tt.yaml + "\n"
+			if _, err := ParseConfig("c.yaml", []byte(text)); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// The callbacks' journal is bounded by count and by bytes.
+func TestCallbackJournalBounded(t *testing.T) {
+	tests := []struct {
+		name string
+		body int
+	}{
+		{"small callbacks: the count binds", 10},
+		{"large callbacks: the bytes bind", maxCallbackBodyKept},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := newCalloutJournal()
+			body := strings.Repeat("x", tt.body)
+			for i := range 2 * maxCallbacksKept {
+				j.add(Callback{Seq: uint64(i + 1), Body: body, Attempts: []CallbackAttempt{{Answer: okAnswer}}})
+			}
+			n, b := j.held()
+			if n > maxCallbacksKept || b > maxCallbackJournalBytes || n == 0 {
+				t.Errorf("%d callbacks in %d bytes", n, b)
+			}
+			all, _ := j.list(CallbackFilter{})
+			if all[len(all)-1].Seq != 2*maxCallbacksKept {
+				t.Errorf("the newest is %d", all[len(all)-1].Seq)
+			}
+		})
+	}
+}
+
+// The dashboards hear of each callback as it is journaled.
+func TestCallbackOnTheEventHub(t *testing.T) {
+	bot := newTestBot(t, nil)
+	ts := NewTestServer(t, withCallbacks(Callbacks{URL: bot.URL, Events: []string{EventSessionBegin}}))
+	sub := ts.ui.hub.subscribe()
+	defer ts.ui.hub.unsubscribe(sub)
+	ts.BeginSession(testSession, "user01", "", "SDK")
+	for {
+		select {
+		case ev := <-sub.ch:
+			sub.took(ev)
+			if ev.kind != eventCallback {
+				continue
+			}
+			var cb Callback
+			if err := json.Unmarshal(ev.JSON(), &cb); err != nil || cb.Event != EventSessionBegin || cb.Outcome != CallbackOK {
+				t.Errorf("event %s: %v", ev.JSON(), err)
+			}
+			return
+		case <-time.After(10 * time.Second):
+			t.Fatal("no callback event")
+		}
+	}
+}
