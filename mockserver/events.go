@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"sync"
 	"sync/atomic"
+
+	"github.com/deskmock/deskmock/internal/redact"
 )
 
 // Bounds of what the event hub queues for one subscriber. A subscriber that
@@ -48,7 +50,8 @@ type event struct {
 func (ev *event) JSON() []byte {
 	ev.once.Do(func() {
 		if ev.kind == eventCallback {
-			ev.data, _ = json.Marshal(ev.cb) // strings, numbers and times always encode
+			b, _ := json.Marshal(ev.cb) // strings, numbers and times always encode
+			ev.data = redact.Bytes(b)   // a user's text may hold a UserSig
 			return
 		}
 		if ev.kind == eventEvicted {
