@@ -36,6 +36,16 @@ func (s *Server) callbackRoutes(r *mux.Router) {
 		"session_id", "conversation", "command", "event", "request_id", "outcome", "after"))).Methods(http.MethodGet)
 	r.Handle(p+"/robots/{id}/user-message", s.requireToken(allowParams(s.postRobotMessage))).Methods(http.MethodPost)
 	r.Handle(p+"/groups/{id}/user-message", s.requireToken(allowParams(s.postGroupMessage))).Methods(http.MethodPost)
+	r.Handle(uiAPI+"/callbacks", s.uiGuard(s.read(s.uiGetCallbacks), true)).Methods(http.MethodGet)
+}
+
+// uiCallbacks is how many callbacks the dashboard loads, the newest.
+const uiCallbacks = 50
+
+// uiGetCallbacks answers the dashboard the newest callbacks, oldest first.
+func (s *Server) uiGetCallbacks(w http.ResponseWriter, r *http.Request) {
+	all := s.Callbacks(CallbackFilter{})
+	writeJSON(w, http.StatusOK, map[string]any{"callbacks": all[max(0, len(all)-uiCallbacks):]})
 }
 
 // callbacksView is what GET /__admin/callbacks answers.
