@@ -20,7 +20,7 @@ import (
 var callbackIndex = []adminRoute{
 	{"GET", adminPrefix + "/callbacks", "the callbacks in force (tokens REDACTED), each app's with defaults filled, and their status: queued, sent, ok, refused, failed, dropped"},
 	{"PUT", adminPrefix + "/callbacks", `sets the default callbacks, or with ?sdkappid=N an app's own: {"url":"…","token":"…","timeout":"2s","retries":2,"events":[…]} (token "REDACTED" keeps the one in force)`},
-	{"GET", adminPrefix + "/callbacks/log", "the callbacks delivered or dropped, oldest first, with their attempts; filters session_id, conversation, command, event, request_id, outcome, after"},
+	{"GET", adminPrefix + "/callbacks/log", "the callbacks delivered or dropped, oldest first, with their attempts; filters session_id, conversation, command, event, request_id, outcome; after (an entry) and limit page on"},
 	{"POST", adminPrefix + "/robots/{id}/user-message", `a user writes to a chatbot {"from":"user1","text":"hi"} (Bot.OnC2CMessage)`},
 	{"POST", adminPrefix + "/groups/{id}/user-message", `a user writes in a group, mentioning chatbots {"from":"user1","text":"@@RBT#my_bot hi","at_robots":["@RBT#my_bot"]} (Bot.OnGroupMessage)`},
 }
@@ -33,7 +33,7 @@ func (s *Server) callbackRoutes(r *mux.Router) {
 	r.Handle(p+"/callbacks", s.requireToken(allowParams(s.read(s.getCallbacks)))).Methods(http.MethodGet)
 	r.Handle(p+"/callbacks", s.requireToken(allowParams(s.putCallbacks, "sdkappid"))).Methods(http.MethodPut)
 	r.Handle(p+"/callbacks/log", s.requireToken(allowParams(s.read(s.getCallbackLog),
-		"session_id", "conversation", "command", "event", "request_id", "outcome", "after"))).Methods(http.MethodGet)
+		"session_id", "conversation", "command", "event", "request_id", "outcome", "after", "limit"))).Methods(http.MethodGet)
 	r.Handle(p+"/robots/{id}/user-message", s.requireToken(allowParams(s.postRobotMessage))).Methods(http.MethodPost)
 	r.Handle(p+"/groups/{id}/user-message", s.requireToken(allowParams(s.postGroupMessage))).Methods(http.MethodPost)
 	r.Handle(uiAPI+"/callbacks", s.uiGuard(s.read(s.uiGetCallbacks), true)).Methods(http.MethodGet)
@@ -103,7 +103,35 @@ func (s *Server) getCallbackLog(w http.ResponseWriter, r *http.Request) {
 		}
 		f.After = n
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"callbacks": s.Callbacks(f)})
+	limit, _, err := pageQuery(r, "callbacks") // cursor is not among the route's parameters
+	if err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	all := s.Callbacks(f)
+	out := callbackPage{Callbacks: all[:0:0]}
+	for held := pageEnvelope; len(out.Callbacks) < min(limit, len(all)); {
+		e := all[len(out.Callbacks)]
+		b, _ := json.Marshal(&e) // strings, numbers and times always encode
+		if held += len(b) + 1; held > maxPageBytes && len(out.Callbacks) > 0 {
+			out.Capped = true
+			break
+		}
+		out.Callbacks = append(out.Callbacks, e)
+	}
+	if n := len(out.Callbacks); n < len(all) {
+		out.NextAfter = out.Callbacks[n-1].Entry
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// callbackPage is a page of the callbacks' journal: the first that match,
+// oldest first, and when more remain the after that continues it.
+type callbackPage struct {
+	Callbacks []Callback `json:"callbacks"`
+	NextAfter uint64     `json:"next_after,omitempty"`
+	// Capped is true when the page stopped before its limit, at 8 MiB.
+	Capped bool `json:"capped,omitempty"`
 }
 
 // userMessage is the body of the user-message routes of chatbots.

@@ -35,6 +35,10 @@ const (
 
 // Callback is one delivery of a callback, as the journal keeps it.
 type Callback struct {
+	// Entry numbers the journal's entries from 1, in the order they were
+	// journaled (a delivery done, or a callback dropped); a filter's After
+	// pages on it.
+	Entry uint64 `json:"entry"`
 	// Seq numbers the callbacks from 1 as they were queued; both
 	// deliveries of a callback sent twice have its Seq.
 	Seq uint64 `json:"seq"`
@@ -107,14 +111,14 @@ type CallbackFilter struct {
 	// RequestID matches the RequestID; Outcome the outcome.
 	RequestID string `json:"request_id,omitempty"`
 	Outcome   string `json:"outcome,omitempty"`
-	// After leaves out the callbacks of Seq up to After.
+	// After leaves out the entries up to After (Callback.Entry).
 	After uint64 `json:"after,omitempty"`
 }
 
 func (f *CallbackFilter) matches(e *Callback) bool {
 	return (f.Conversation == "" || f.Conversation == e.Conversation) && (f.SessionID == "" || f.SessionID == e.SessionID) &&
 		(f.Command == "" || f.Command == e.Command) && (f.Event == "" || f.Event == e.Event) &&
-		(f.RequestID == "" || f.RequestID == e.RequestID) && (f.Outcome == "" || f.Outcome == e.Outcome) && e.Seq > f.After
+		(f.RequestID == "" || f.RequestID == e.RequestID) && (f.Outcome == "" || f.Outcome == e.Outcome) && e.Entry > f.After
 }
 
 // calloutJournal keeps the newest callbacks delivered (or dropped), in the
@@ -124,6 +128,7 @@ type calloutJournal struct {
 	log     []Callback
 	head    int
 	bytes   int
+	entries uint64        // the last Entry given
 	changed chan struct{} // closed, and replaced, by each add
 }
 
@@ -134,6 +139,8 @@ func newCalloutJournal() *calloutJournal {
 func (j *calloutJournal) add(e Callback) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.entries++
+	e.Entry = j.entries
 	j.log = append(j.log, e)
 	j.bytes += e.size()
 	for len(j.log)-j.head > maxCallbacksKept || j.bytes > maxCallbackJournalBytes {
@@ -172,7 +179,7 @@ func (j *calloutJournal) held() (int, int) {
 
 func (j *calloutJournal) clear() {
 	j.mu.Lock()
-	j.log, j.head, j.bytes = nil, 0, 0
+	j.log, j.head, j.bytes, j.entries = nil, 0, 0, 0
 	close(j.changed)
 	j.changed = make(chan struct{})
 	j.mu.Unlock()

@@ -654,6 +654,8 @@ func TestAdminCallbacks(t *testing.T) {
 		{"unknown field", "PUT", "/__admin/callbacks", `{"uri":"http://x"}`, 400, []string{"uri"}},
 		{"a bad filter", "GET", "/__admin/callbacks/log?after=x", "", 400, []string{"after"}},
 		{"an unknown parameter", "GET", "/__admin/callbacks/log?x=1", "", 400, nil},
+		{"a bad limit", "GET", "/__admin/callbacks/log?limit=0", "", 400, []string{"limit"}},
+		{"no cursor", "GET", "/__admin/callbacks/log?cursor=x", "", 400, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -682,6 +684,26 @@ func TestAdminCallbacks(t *testing.T) {
 	var log struct{ Callbacks []Callback }
 	if code != 200 || json.Unmarshal([]byte(text), &log) != nil || len(log.Callbacks) != 1 || log.Callbacks[0].SessionID != otherSession {
 		t.Errorf("log of one session: %d %s", code, text)
+	}
+	var page struct {
+		Callbacks []Callback
+		NextAfter uint64 `json:"next_after"`
+	}
+	for i, want := range []struct {
+		query string
+		seqs  []uint64
+		next  uint64
+	}{{"limit=1", []uint64{1}, 1}, {"limit=1&after=1", []uint64{2}, 0}, {"after=2", nil, 0}} {
+		_, text := admin(t, ts, "GET", "/__admin/callbacks/log?"+want.query, "")
+		page.Callbacks, page.NextAfter = nil, 0
+		json.Unmarshal([]byte(text), &page)
+		var seqs []uint64
+		for _, c := range page.Callbacks {
+			seqs = append(seqs, c.Entry)
+		}
+		if !cmp.Equal(seqs, want.seqs) || page.NextAfter != want.next {
+			t.Errorf("page %d (%s): %v next %d, want %v next %d", i, want.query, seqs, page.NextAfter, want.seqs, want.next)
+		}
 	}
 	ts.Reset()
 	if got := ts.CallbacksFor(1400000001); got.URL != "" || got.Token != "s3cret-token" || len(ts.Callbacks(CallbackFilter{})) != 0 {
