@@ -19,6 +19,7 @@ import (
 // botHit is one callback a test bot received.
 type botHit struct {
 	at       time.Time
+	remote   string // the connection's address at the bot
 	rawQuery string
 	query    url.Values
 	body     map[string]any
@@ -41,7 +42,7 @@ func newTestBot(t *testing.T, answer func(n int, w http.ResponseWriter, r *http.
 	b := &testBot{answer: answer}
 	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
-		h := botHit{at: time.Now(), rawQuery: r.URL.RawQuery, query: r.URL.Query(), rawBody: string(raw)}
+		h := botHit{at: time.Now(), remote: r.RemoteAddr, rawQuery: r.URL.RawQuery, query: r.URL.Query(), rawBody: string(raw)}
 		json.Unmarshal(raw, &h.body)
 		b.mu.Lock()
 		b.hits = append(b.hits, h)
@@ -202,6 +203,13 @@ func TestDeskCallbacksCarryTheSession(t *testing.T) {
 	}
 	if len(ids) != len(hits) {
 		t.Errorf("%d RequestIDs for %d callbacks", len(ids), len(hits))
+	}
+	conns := map[string]bool{}
+	for _, h := range hits {
+		conns[h.remote] = true
+	}
+	if len(conns) != 1 {
+		t.Errorf("%d callbacks of one session came over %d connections, want one kept alive", len(hits), len(conns))
 	}
 	log := await(t, ts, CallbackFilter{SessionID: testSession}, len(life))
 	for _, e := range log {
