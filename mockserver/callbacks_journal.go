@@ -218,6 +218,9 @@ type CallbackStatus struct {
 	// Queued callbacks wait to be sent, holding QueuedBytes.
 	Queued      int `json:"queued"`
 	QueuedBytes int `json:"queued_bytes"`
+	// InFlight callbacks are being sent (retries and delays included):
+	// with Queued, 0 once every callback so far is journaled.
+	InFlight int `json:"in_flight"`
 	// Sent counts HTTP requests made (retries included); OK, Refused and
 	// Failed count their outcomes.
 	Sent    uint64 `json:"sent"`
@@ -235,7 +238,7 @@ type CallbackStatus struct {
 func (s *Server) CallbackStatus() CallbackStatus {
 	c := s.callbacks
 	c.mu.Lock()
-	st := CallbackStatus{Queued: c.queued, QueuedBytes: c.queuedBytes}
+	st := CallbackStatus{Queued: c.queued, QueuedBytes: c.queuedBytes, InFlight: int(c.inFlight.Load())}
 	c.mu.Unlock()
 	st.Sent, st.OK, st.Refused, st.Failed, st.Dropped = c.sent.Load(), c.ok.Load(), c.refused.Load(), c.failed.Load(), c.dropped.Load()
 	st.Journaled, st.JournalBytes = c.log.held()

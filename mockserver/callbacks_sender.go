@@ -94,6 +94,7 @@ type callbacks struct {
 	lateDelay time.Duration
 
 	seq                                atomic.Uint64
+	inFlight                           atomic.Int64
 	sent, ok, failed, refused, dropped atomic.Uint64
 
 	log *calloutJournal
@@ -274,10 +275,12 @@ func (c *callbacks) work(conv string, q *calloutQueue) {
 		q.items = q.items[1:]
 		c.queued--
 		c.queuedBytes -= it.size
+		c.inFlight.Add(1)
 		c.mu.Unlock()
 		c.slots <- struct{}{}
 		c.deliver(it)
 		<-c.slots
+		c.inFlight.Add(-1)
 	}
 }
 

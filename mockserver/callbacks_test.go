@@ -373,6 +373,9 @@ func TestCallbackQueueBounded(t *testing.T) {
 			if !strings.Contains(text, `"dropped":`+strconv.Itoa(tt.dropped)) {
 				t.Errorf("GET /__admin/callbacks does not show the drops: %s", text)
 			}
+			if st.InFlight != 1 {
+				t.Errorf("%d in flight, want the one the bot holds", st.InFlight)
+			}
 			close(release)
 			await(t, ts, CallbackFilter{Outcome: CallbackOK}, 1+tt.queued)
 			if n := len(ts.Callbacks(CallbackFilter{Outcome: CallbackDropped})); n != tt.dropped {
