@@ -824,3 +824,45 @@ func TestCallbackOnTheEventHub(t *testing.T) {
 		}
 	}
 }
+
+// Many sessions at once, each saying its messages in turn to a bot that
+// answers at its own pace: every session's callbacks arrive in the order
+// they happened, none lost.
+func TestCallbackOrderPerSession(t *testing.T) {
+	const sessions, messages = 20, 10
+	bot := newTestBot(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(time.Duration(n%3) * time.Millisecond)
+		io.WriteString(w, okAnswer)
+	})
+	ts := NewTestServer(t, withCallbacks(Callbacks{URL: bot.URL, Events: []string{EventUserSendMsg}}))
+	var wg sync.WaitGroup
+	for i := range sessions {
+		id := uuidOf(100 + i)
+		if err := ts.BeginSession(id, "user"+strconv.Itoa(i), "", "SDK"); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range messages {
+				if err := ts.Say(id, RoleUser, strconv.Itoa(m)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	hits := bot.wait(t, sessions*messages)
+	next := map[string]int{}
+	for _, h := range hits {
+		id := h.body["SessionId"].(string)
+		text := h.body["MsgBody"].([]any)[0].(map[string]any)["MsgContent"].(map[string]any)["Text"].(string)
+		if text != strconv.Itoa(next[id]) {
+			t.Errorf("session %s: message %s came when %d was due", id, text, next[id])
+		}
+		next[id]++
+	}
+	if len(next) != sessions {
+		t.Errorf("%d sessions called back, want %d", len(next), sessions)
+	}
+}
