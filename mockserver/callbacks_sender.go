@@ -90,8 +90,9 @@ type callbacks struct {
 	// maxQueued and maxQueuedBytes are maxCalloutsQueued and
 	// maxCalloutQueuedBytes, but in tests.
 	maxQueued, maxQueuedBytes int
-	// lateDelay is triggerLateDelay, but in tests.
-	lateDelay time.Duration
+	// lateDelay and swapWait are triggerLateDelay and swapWait, but in
+	// tests.
+	lateDelay, swapWait time.Duration
 
 	seq                                atomic.Uint64
 	inFlight                           atomic.Int64
@@ -116,7 +117,7 @@ func newCallbacks(s *Server) *callbacks {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		log:       newCalloutJournal(),
-		maxQueued: maxCalloutsQueued, maxQueuedBytes: maxCalloutQueuedBytes, lateDelay: triggerLateDelay,
+		maxQueued: maxCalloutsQueued, maxQueuedBytes: maxCalloutQueuedBytes, lateDelay: triggerLateDelay, swapWait: swapWait,
 	}
 	c.settle()
 	return c
@@ -261,7 +262,7 @@ func (c *callbacks) work(conv string, q *calloutQueue) {
 			c.mu.Unlock()
 			select { // wait for the next callback of the conversation
 			case <-q.wake:
-			case <-time.After(swapWait):
+			case <-time.After(c.swapWait):
 				waited = true
 			}
 			continue

@@ -515,6 +515,14 @@ func TestCallbackFaults(t *testing.T) {
 				t.Errorf("the first callback came %s after its event", d)
 			}
 		}},
+		{"out of order, with no next", &Fault{Match: FaultMatch{Callback: "*", Nth: 3}, Action: FaultAction{Callback: CallbackOutOfOrder}}, "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
+			if diff := cmp.Diff([]string{EventSessionBegin, "one", "two"}, texts(hits)); diff != "" {
+				t.Errorf("order (-want +got):\n%s", diff)
+			}
+			if d := hits[2].at.Sub(hits[1].at); d < 200*time.Millisecond {
+				t.Errorf("the last callback came %s after the one before, want it held for a next one first", d)
+			}
+		}},
 		{"a rule of another event", &Fault{Match: FaultMatch{Callback: EventTransferred}, Action: FaultAction{Callback: CallbackTwice}}, "user01", 3, nil},
 		{"a rule of requests", &Fault{Action: FaultAction{DelayMS: 5000}}, "user01", 3, func(t *testing.T, hits []botHit, log []Callback) {
 			if d := hits[2].at.Sub(hits[0].at); d > 2*time.Second {
@@ -527,7 +535,7 @@ func TestCallbackFaults(t *testing.T) {
 			bot := newTestBot(t, nil)
 			ts := NewTestServer(t, withCallbacks(Callbacks{URL: bot.URL, Token: "tok"}),
 				WithApp(App{SDKAppID: 1400000002, SecretKey: "k", Admins: []string{"administrator"}}))
-			ts.callbacks.lateDelay = 200 * time.Millisecond
+			ts.callbacks.lateDelay, ts.callbacks.swapWait = 200*time.Millisecond, 200*time.Millisecond
 			if tt.rule != nil {
 				if _, err := ts.AddFault(*tt.rule); err != nil {
 					t.Fatal(err)
