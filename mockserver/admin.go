@@ -43,6 +43,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	s.directoryRoutes(r)
 	s.deskRoutes(r)
 	s.scenarioRoutes(r)
+	s.callbackRoutes(r)
 	r.Handle(p+"/requests", s.requireToken(allowParams(s.read(s.getRequests), "session_id", "conversation", "msg_key", "code", "limit", "cursor"))).Methods(http.MethodGet)
 	r.Handle(p+"/requests", s.requireToken(allowParams(s.deleteRequests))).Methods(http.MethodDelete)
 	r.Handle(p+"/streams", s.requireToken(allowParams(s.read(s.getStreams), "limit", "cursor", "text"))).Methods(http.MethodGet)

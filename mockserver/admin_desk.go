@@ -208,8 +208,9 @@ func (s *Server) Say(id string, role int, text string) ([]DeskEvent, error) {
 		return nil, errSessionState
 	}
 	now := s.now()
-	_, from, events := s.life.said(id, role, true, now)
-	s.messages.add(DeskMessage{SessionID: id, From: from, Role: role, MsgBody: textBody(text), Time: now})
+	body := textBody(text)
+	_, from, events := s.life.said(id, role, true, now, calloutMsg{body: body})
+	s.messages.add(DeskMessage{SessionID: id, From: from, Role: role, MsgBody: body, Time: now})
 	return events, nil
 }
 

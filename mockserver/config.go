@@ -104,6 +104,9 @@ type Config struct {
 	Endpoints map[string]EndpointConfig `json:"endpoints,omitempty"`
 	// Envelope shapes every reply.
 	Envelope Envelope `json:"envelope,omitzero"`
+	// Callbacks are every app's default callbacks (an app's own set fields
+	// over them); without a URL nothing is sent.
+	Callbacks Callbacks `json:"callbacks,omitzero"`
 
 	// AllowHosts are the host names, besides IP addresses, localhost and
 	// the names of the listen addresses, that the admin API and the
@@ -144,6 +147,9 @@ type App struct {
 	// Robots are the app's chatbot accounts from the start (UserIDs that
 	// start with @RBT#, at most 20); create_robot adds more.
 	Robots []string `json:"robots,omitempty"`
+	// Callbacks are the app's callbacks, its set fields over the
+	// configuration's default.
+	Callbacks *Callbacks `json:"callbacks,omitempty"`
 }
 
 // IsDesk reports whether the app is a Desk app.
@@ -511,6 +517,16 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("faults/%d/id: %q is used twice", i, id)
 			}
 			ids[id] = true
+		}
+	}
+	if err := c.Callbacks.validate("callbacks"); err != nil {
+		return err
+	}
+	for i, a := range c.Apps {
+		if a.Callbacks != nil {
+			if err := a.Callbacks.validate(fmt.Sprintf("apps/%d/callbacks", i)); err != nil {
+				return err
+			}
 		}
 	}
 	if err := validAllowHosts(c.AllowHosts); err != nil {

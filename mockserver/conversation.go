@@ -147,7 +147,7 @@ func (s *Server) opened(c conversation, key string, now time.Time) {
 	if c.kind != inSession {
 		return
 	}
-	if _, from, _ := s.life.said(c.id, RoleService, true, now); from != "" {
+	if _, from, _ := s.life.said(c.id, RoleService, true, now, calloutMsg{key: key}); from != "" {
 		s.messages.add(DeskMessage{SessionID: c.id, From: from, Role: RoleService, MsgKey: key, Time: now})
 	}
 }

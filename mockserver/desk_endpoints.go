@@ -246,8 +246,9 @@ func (s *Server) sendMsg(in *incoming, out *outcome) verdict {
 		return fail(codes.CheckSessionNotBot, "session "+id+" is "+string(st)+": the bot may not send into it")
 	}
 	now := s.now()
-	_, from, _ := s.life.said(id, RoleService, true, now)
 	body, _ := json.Marshal(m["MsgBody"]) // a decoded body always encodes
+	custom, _ := m["CloudCustomData"].(string)
+	_, from, _ := s.life.said(id, RoleService, true, now, calloutMsg{body: string(body), cloudData: custom})
 	s.messages.add(DeskMessage{SessionID: id, From: from, Role: RoleService, MsgBody: string(body), Time: now})
 	return verdict{}
 }

@@ -228,6 +228,10 @@ type deskSession struct {
 	// the queue and when it leaves it unserved (zero: never).
 	req                TransferRequest
 	queued, queueUntil time.Time
+	// tap hands each event noted to the callbacks (callbacks.go); saying
+	// is the message whose event said is noting.
+	tap    calloutTap
+	saying *calloutMsg
 }
 
 // deskLife keeps the life of the Desk sessions a transfer or the admin API
@@ -238,6 +242,7 @@ type deskSession struct {
 type deskLife struct {
 	mu       sync.Mutex
 	cfg      Desk
+	sink     *callbacks // nil sends no callback
 	sessions map[string]*deskSession
 	load     map[string]int // sessions each agent serves or is assigned
 	// queue holds the queued sessions in the order agents take them:
@@ -318,7 +323,7 @@ func (d *deskLife) session(id string) (*deskSession, error) {
 		return nil, fmt.Errorf("%w: %d sessions have a life already, none of them ended", ErrTooManySessions, len(d.sessions))
 	}
 	id = strings.Clone(id)
-	s := &deskSession{id: id, state: DeskChatbot, cs: d.defaultCS()}
+	s := &deskSession{id: id, state: DeskChatbot, cs: d.defaultCS(), tap: calloutTap{id: id, sink: d.sink}}
 	d.sessions[id] = s
 	return s, nil
 }
@@ -363,6 +368,7 @@ func (d *deskLife) note(s *deskSession, e DeskEvent) {
 	}
 	s.events = append(s.events, e)
 	d.produced = append(d.produced, e)
+	s.tap.noted(s, e)
 }
 
 // system puts a system message of a kind into a session's messages, as
@@ -717,7 +723,7 @@ func (d *deskLife) begin(id, user, cs, channel string, now time.Time) ([]DeskEve
 		s.cs = strings.Clone(cs)
 	}
 	if s.state == DeskNotInSession {
-		*s = deskSession{id: s.id, state: DeskChatbot, user: s.user, cs: s.cs, channel: s.channel}
+		*s = deskSession{id: s.id, state: DeskChatbot, user: s.user, cs: s.cs, channel: s.channel, tap: s.tap}
 	}
 	d.note(s, DeskEvent{Event: EventSessionBegin, Time: now})
 	return d.take(), nil
@@ -726,8 +732,9 @@ func (d *deskLife) begin(id, user, cs, channel string, now time.Time) ([]DeskEve
 // said notes that a message came into an active session: the user's, the
 // bot's or the agent's (role), with the event its phase names. It returns
 // the session's state, the sender for the bot and the agent (the
-// customer-service account, the agent), and the events produced.
-func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskState, string, []DeskEvent) {
+// customer-service account, the agent), and the events produced. msg is
+// what the event's callback tells of the message.
+func (d *deskLife) said(id string, role int, open bool, now time.Time, msg calloutMsg) (DeskState, string, []DeskEvent) {
 	d.lock()
 	defer d.mu.Unlock()
 	s, ok := d.sessions[id]
@@ -754,7 +761,9 @@ func (d *deskLife) said(id string, role int, open bool, now time.Time) (DeskStat
 		event, from = EventAgentSendMsg, s.agent
 	}
 	if event != "" {
+		s.saying = &msg
 		d.note(s, DeskEvent{Event: event, Time: now})
+		s.saying = nil
 	}
 	if role == RoleUser {
 		from = s.user

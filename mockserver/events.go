@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"sync"
 	"sync/atomic"
+
+	"github.com/deskmock/deskmock/internal/redact"
 )
 
 // Bounds of what the event hub queues for one subscriber. A subscriber that
@@ -25,6 +27,7 @@ const (
 	eventReset    = "reset"    // the server was reset
 	eventFaults   = "faults"   // the fault rules changed
 	eventEvicted  = "evicted"  // the store let a stream go (its caps or TTL)
+	eventCallback = "callback" // a callback was delivered (or dropped)
 )
 
 // event is one thing that happened, shared by every subscriber. Its JSON is
@@ -33,9 +36,10 @@ const (
 type event struct {
 	id   uint64
 	kind string
-	ex   Exchange // for eventExchange; not yet redacted
-	key  string   // for eventEvicted: the stream's MsgKey
-	size int64    // what the event counts against a queue's bytes
+	ex   Exchange  // for eventExchange; not yet redacted
+	key  string    // for eventEvicted: the stream's MsgKey
+	cb   *Callback // for eventCallback
+	size int64     // what the event counts against a queue's bytes
 
 	once sync.Once
 	data []byte
@@ -45,6 +49,11 @@ type event struct {
 // or an empty object.
 func (ev *event) JSON() []byte {
 	ev.once.Do(func() {
+		if ev.kind == eventCallback {
+			b, _ := json.Marshal(ev.cb) // strings, numbers and times always encode
+			ev.data = redact.Bytes(b)   // a user's text may hold a UserSig
+			return
+		}
 		if ev.kind == eventEvicted {
 			ev.data, _ = json.Marshal(map[string]string{"msg_key": ev.key})
 			return
@@ -133,6 +142,14 @@ func (h *eventHub) listening() bool { return h.count.Load() > 0 }
 // evicted tells the subscribers that the store let a stream go.
 func (h *eventHub) evicted(key string) {
 	h.send(&event{kind: eventEvicted, key: key, size: int64(len(key))})
+}
+
+// callback tells the subscribers of a callback's delivery.
+func (h *eventHub) callback(e *Callback) {
+	if h.count.Load() == 0 {
+		return
+	}
+	h.send(&event{kind: eventCallback, cb: e, size: int64(e.size())})
 }
 
 // notify sends an event of a kind that carries no data.

@@ -54,6 +54,12 @@ type FaultMatch struct {
 	HasMsgKey *bool `json:"has_msg_key,omitempty"`
 	// Finish matches requests with Finish 1 (true) or without (false).
 	Finish *bool `json:"finish,omitempty"`
+	// Callback makes the rule one of callbacks, not of requests: it
+	// matches the callbacks of this Desk Event (as sent) or command
+	// (Bot.OnC2CMessage, Bot.OnGroupMessage), or "*" every callback. With
+	// it, SessionID and Conversation match the callback's, and Nth the
+	// Nth callback queued.
+	Callback string `json:"callback,omitempty"`
 }
 
 // Reset moments.
@@ -88,6 +94,10 @@ type FaultAction struct {
 	// KeyOrder writes the envelope with its keys in this order (a
 	// permutation of defaultKeyOrder), alone or with any other action.
 	KeyOrder []string `json:"key_order,omitempty"`
+	// Callback is what a rule of callbacks does to a callback (see
+	// CallbackFaults): twice, out_of_order, wrong_sdkappid, bad_sign or
+	// stale_time; DelayMS alone delivers it late.
+	Callback string `json:"callback,omitempty"`
 }
 
 // name is the kind of the action, as the journal records it.
@@ -101,6 +111,8 @@ func (a FaultAction) name() string {
 		return "reset"
 	case a.Truncate:
 		return "truncate"
+	case a.Callback != "":
+		return a.Callback
 	case a.DelayMS > 0:
 		return "delay"
 	case len(a.KeyOrder) > 0:
@@ -124,7 +136,7 @@ func (f *Fault) Validate() error {
 		msg string
 	}{
 		{exclusive > 1, "action: give at most one of error_code, http_status, reset, truncate"},
-		{exclusive == 0 && a.DelayMS <= 0 && len(a.KeyOrder) == 0, "action: give one of error_code, http_status, delay_ms, reset, truncate, key_order"},
+		{exclusive == 0 && a.DelayMS <= 0 && len(a.KeyOrder) == 0 && a.Callback == "", "action: give one of error_code, http_status, delay_ms, reset, truncate, key_order, callback"},
 		{validKeyOrder(a.KeyOrder) != nil, fmt.Sprintf("action/key_order: %v", validKeyOrder(a.KeyOrder))},
 		{a.ErrorCode < 0, "action/error_code: must be positive"},
 		{a.ErrorCode > 0 && !knownCode && a.ErrorInfo == "", fmt.Sprintf("action/error_code: %d is not a known code, so error_info is required", a.ErrorCode)},
@@ -146,7 +158,7 @@ func (f *Fault) Validate() error {
 			return errors.New(p.msg)
 		}
 	}
-	return nil
+	return f.validCallback()
 }
 
 // arrival is what fault matching knows of a request.
@@ -159,6 +171,7 @@ type arrival struct {
 	chunk        string // the text of the call's chunks
 	hasMsgKey    bool
 	finish       bool
+	callback     string // a callback's Event or command; "" for a request
 }
 
 func (m *FaultMatch) matches(a *arrival) bool {
@@ -169,7 +182,8 @@ func (m *FaultMatch) matches(a *arrival) bool {
 		(m.Nth == 0 || uint64(m.Nth) == a.nth) &&
 		(m.ChunkContains == "" || strings.Contains(a.chunk, m.ChunkContains)) &&
 		(m.HasMsgKey == nil || *m.HasMsgKey == a.hasMsgKey) &&
-		(m.Finish == nil || *m.Finish == a.finish)
+		(m.Finish == nil || *m.Finish == a.finish) &&
+		(m.Callback == "" && a.callback == "" || a.callback != "" && (m.Callback == "*" || m.Callback == a.callback))
 }
 
 // faultRule is a Fault with its state.
@@ -193,12 +207,12 @@ const faultRuleOverhead = int(unsafe.Sizeof(faultRule{})) + 8 + int(unsafe.Sizeo
 //
 //	faultRuleOverhead
 //	+ the length of every string (ID, session ID, chunk_contains,
-//	  error_info, body, when)
+//	  error_info, body, when, the callbacks')
 //	+ 16×cap(KeyOrder) + the length of each of its keys
 func (r *faultRule) own() int {
 	f := &r.Fault
 	n := faultRuleOverhead
-	for _, p := range [...]*string{&f.ID, &f.Match.Endpoint, &f.Match.SessionID, &f.Match.Conversation, &f.Match.ChunkContains, &f.Action.ErrorInfo, &f.Action.When} {
+	for _, p := range [...]*string{&f.ID, &f.Match.Endpoint, &f.Match.SessionID, &f.Match.Conversation, &f.Match.ChunkContains, &f.Action.ErrorInfo, &f.Action.When, &f.Match.Callback, &f.Action.Callback} {
 		*p = strings.Clone(*p)
 		n += len(*p)
 	}

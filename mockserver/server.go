@@ -38,16 +38,18 @@ type Server struct {
 	appRate  *appRate
 	life     *deskLife
 	messages *deskMessages
-	streams  *streamStore
-	faults   *faultSet
-	calls    *callCounter
-	journal  *journal
-	userSigs *usersig.Cache
-	handler  http.Handler
-	nth      atomic.Uint64
-	clock    *clock
-	log      *slog.Logger
-	router   *mux.Router
+	// callbacks sends the callbacks to the app's backend.
+	callbacks *callbacks
+	streams   *streamStore
+	faults    *faultSet
+	calls     *callCounter
+	journal   *journal
+	userSigs  *usersig.Cache
+	handler   http.Handler
+	nth       atomic.Uint64
+	clock     *clock
+	log       *slog.Logger
+	router    *mux.Router
 	// byPath are the endpoints as configured.
 	byPath map[string]*endpoint
 	// unknown answers the paths under /v4/ that are no endpoint.
@@ -92,6 +94,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.life.clock, s.life.messages = s.now, s.messages
 	s.life.ended = func(id string) { s.sessions.set(id, SessionEnded) }
+	s.callbacks = newCallbacks(s)
+	s.life.sink = s.callbacks
 	s.streams.maxText, s.streams.maxBytes = cfg.Limits.MaxStreamBytes, cfg.Limits.MaxStoreBytes
 	s.streams.onEvict = func(st *stream) {
 		if s.ui.hub.listening() { // a key is made only for a dashboard
@@ -223,8 +227,9 @@ func (s *Server) setSession(id string, state SessionState) error {
 
 // Reset puts the server back as configured: streams, session changes, call
 // counts and the journal are forgotten, MsgKeys and requests are numbered
-// from 1 again, the clock is the configured one, and the fault rules are
-// the configuration's again.
+// from 1 again, the clock is the configured one, and the fault rules and
+// the callbacks' settings are the configuration's again (the callbacks
+// waiting are dropped, the callbacks' journal forgotten).
 func (s *Server) Reset() {
 	s.clock.reset()
 	s.streams.reset()
@@ -235,6 +240,7 @@ func (s *Server) Reset() {
 	s.appRate.reset()
 	s.life.reset()
 	s.messages.reset()
+	s.callbacks.reset()
 	s.calls.reset()
 	s.journal.clear()
 	s.nth.Store(0)

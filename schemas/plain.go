@@ -22,6 +22,7 @@ var patternWords = map[string]string{
 	`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`:       `a Go duration such as "90s" or "10m"`,
 	`^(off|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$`: `"off" or a Go duration such as "15s"`,
 	"^@RBT#":                                `a chatbot's UserID, which starts with "@RBT#"`,
+	"^https?://":                            `an http:// or https:// URL`,
 	`^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$`: `working hours such as "09:00-18:00" (UTC)`,
 	`^([a-z0-9_]+/)?[a-z0-9-]+$`:            `a check such as "body-schema", or an endpoint and a check such as "v2/body-schema"`,
 	`^(\*|\.?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?)$`: `a host name such as "deskmock", ".example.test" for a name and its subdomains, or "*"`,

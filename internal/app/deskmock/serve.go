@@ -25,6 +25,10 @@ const DefaultAddr = "127.0.0.1:8780"
 // --admin-token is not given.
 const AdminTokenEnv = "DESKMOCK_ADMIN_TOKEN"
 
+// CallbackTokenEnv is the environment variable read for the callbacks'
+// token when --callback-token is not given.
+const CallbackTokenEnv = "DESKMOCK_CALLBACK_TOKEN"
+
 const serveDescription = `
 Run the mock of POST /v4/desk_http_svc/send_stream_msg and its admin API
 (/__admin/) until interrupted (SIGINT or SIGTERM), then shut down gracefully:
@@ -47,6 +51,11 @@ default. --sdkappid, --admin and the secret key flags adjust the FIRST app
 of the configuration. The secret key is taken from --secret-key, else
 --secret-key-file, else $DESKMOCK_SECRET_KEY, else the configuration; it is
 never printed unless it is the well-known test key.
+
+--callback-url (or callbacks: in the configuration) makes serve POST the
+callbacks Desk and IM send to an app's backend, the bot: every event of a
+Desk session, and a user's message to a chatbot. --callback-token signs
+them as the vendor does; GET /__admin/callbacks/log shows each one sent.
 
 Plain HTTP is the default. --tls serves HTTPS with a certificate made at
 start, signed by a CA made in memory, for 127.0.0.1, ::1, localhost and any
@@ -89,6 +98,8 @@ func runServe(ctx context.Context, e *env, args []string) (code int) {
 	fs.Var(&allowHosts, "allow-host", "let the admin API and the dashboard answer to the Host `name` (besides IP addresses, localhost and the --addr name), such as a container's service name; * for any; repeatable")
 	var scenarioFiles fileList
 	fs.Var(&scenarioFiles, "scenario", fmt.Sprintf("play the scenario `file` (YAML or JSON) once listening, checked at start; repeatable, at most %d", mockserver.MaxScenarios))
+	callbackURL := fs.String("callback-url", "", "POST every app's callbacks (Desk.SessionEventNotify, Bot.OnC2CMessage, Bot.OnGroupMessage) to `url`, over the configuration's callbacks.url")
+	callbackToken := fs.String("callback-token", "", "sign the callbacks with `token` (Sign and RequestTime in the query), over the configuration's callbacks.token; default $"+CallbackTokenEnv)
 	var rules streamRuleFlags
 	fs.Var(&rules, "stream-rule", "set a stream rule of an endpoint over the configuration, as `version.rule=value` (v1.idle_timeout=15s, v2.calls_per_second=0; rules: "+strings.Join(streamRuleNames, ", ")+"); repeatable")
 	pos, code, done := fs.Parse(args)
@@ -166,6 +177,14 @@ func runServe(ctx context.Context, e *env, args []string) (code int) {
 	}
 	if err := rules.apply(&cfg); err != nil {
 		return usageError(e, name, "%v", err)
+	}
+	if set["callback-url"] {
+		cfg.Callbacks.URL = *callbackURL
+	}
+	if set["callback-token"] {
+		cfg.Callbacks.Token = *callbackToken
+	} else if tok := e.getenv(CallbackTokenEnv); tok != "" {
+		cfg.Callbacks.Token = tok
 	}
 	cfg.AllowHosts = append(cfg.AllowHosts, allowHosts...)
 	cfg.Logger = logger

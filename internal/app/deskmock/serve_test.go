@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -579,5 +580,49 @@ func TestServeAllowHost(t *testing.T) {
 		if r.code != ExitUsage || !strings.Contains(r.stderr, "allow") {
 			t.Errorf("--allow-host %q: exit %d, stderr %q", bad, r.code, r.stderr)
 		}
+	}
+}
+
+// --callback-url sends the callbacks, signed with --callback-token or
+// $DESKMOCK_CALLBACK_TOKEN; a URL that is none is a usage error.
+func TestServeCallbacks(t *testing.T) {
+	tests := []struct {
+		name  string
+		vars  map[string]string
+		args  []string
+		token string
+	}{
+		{"flag", nil, []string{"--callback-token", "tok"}, "tok"},
+		{"environment", map[string]string{CallbackTokenEnv: "env-tok"}, nil, "env-tok"},
+		{"flag over environment", map[string]string{CallbackTokenEnv: "env-tok"}, []string{"--callback-token", "tok"}, "tok"},
+		{"unsigned", nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := make(chan url.Values, 1)
+			bot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got <- r.URL.Query()
+				io.WriteString(w, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
+			}))
+			defer bot.Close()
+			s := startServe(t, tt.vars, append([]string{"--addr", "127.0.0.1:0", "--callback-url", bot.URL}, tt.args...)...)
+			resp, err := http.Post("http://"+s.addr+"/__admin/sessions/fd8a2e30-54de-4e40-bcaf-02718409c5cf/begin", "application/json", strings.NewReader(`{"client_user_id":"u1"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			select {
+			case q := <-got:
+				if err := mockserver.VerifyCallback(q, 1400000001, tt.token, time.Now(), time.Minute); err != nil || (tt.token == "") != (q.Get("Sign") == "") {
+					t.Errorf("callback %v: %v", q, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no callback")
+			}
+		})
+	}
+	r := runCLI(t, runOpts{}, "serve", "--addr", "127.0.0.1:0", "--callback-url", "not a url")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "callbacks/url") {
+		t.Errorf("--callback-url 'not a url': exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -106,6 +106,7 @@ async function resync() {
   renderStreamRules(data.endpoints || []);
   $("#config").textContent = JSON.stringify(data.config, null, 2);
   reloadConversations();
+  loadCallbacks().catch(() => {});
 }
 
 async function reloadFaults() {
@@ -184,6 +185,9 @@ async function onEvent(block) {
       break;
     case "evicted":
       markEvicted(JSON.parse(data).msg_key);
+      break;
+    case "callback":
+      onCallback(JSON.parse(data));
       break;
     case "reset":
       // The streams are gone: a refresh scheduled before would find none.
