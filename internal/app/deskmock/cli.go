@@ -90,7 +90,7 @@ func run(ctx context.Context, e *env, args []string) int {
 
 // usage prints the top-level help.
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "%s is a local mock of Tencent Cloud IM Desk's POST %s.\n\n", progName, "/v4/desk_http_svc/send_stream_msg")
+	fmt.Fprintf(w, "%s is a local mock of Tencent Cloud IM's streaming APIs (Desk's v1 and v2 streams, the C2C,\ngroup and chatbot streams), the Desk calls around them and the callbacks to a bot.\n\n", progName)
 	fmt.Fprintf(w, "Usage:\n  %s <command> [flags] [arguments]\n\nCommands:\n", progName)
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	for _, c := range commands() {

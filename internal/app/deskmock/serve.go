@@ -351,8 +351,12 @@ func printBanner(e *env, srv *mockserver.Server, app mockserver.App, keyFrom str
 	admin := app.Admins[0]
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s listening on %s\n", progName, bound)
-	fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, mockserver.EndpointPath)
-	fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, mockserver.EndpointV2Path)
+	for _, path := range []string{mockserver.EndpointPath, mockserver.EndpointV2Path, mockserver.EndpointC2CPath,
+		mockserver.EndpointGroupPath, mockserver.EndpointChatbotPath} {
+		fmt.Fprintf(&b, "  endpoint    POST %s%s\n", base, path)
+	}
+	b.WriteString("  and         Desk's calls around the stream (transfer_to_human, end_session, get_session_state, send_msg, …)\n" +
+		"              and the chatbot accounts (create_robot, …): the list is on the landing page, " + base + "/\n")
 	fmt.Fprintf(&b, "  health      %s/__admin/health\n", base)
 	adminBase := base
 	if adminBound != "" {

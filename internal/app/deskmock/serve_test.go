@@ -271,6 +271,12 @@ func TestServe(t *testing.T) {
 			if !strings.Contains(s.stdout.String(), "http://"+s.addr+"/__admin/health") {
 				t.Errorf("stdout lacks the health URL:\n%s", s.stdout)
 			}
+			for _, p := range []string{mockserver.EndpointPath, mockserver.EndpointV2Path, mockserver.EndpointC2CPath,
+				mockserver.EndpointGroupPath, mockserver.EndpointChatbotPath} {
+				if !strings.Contains(s.stdout.String(), "POST http://"+s.addr+p+"\n") {
+					t.Errorf("stdout lacks the stream endpoint %s:\n%s", p, s.stdout)
+				}
+			}
 
 			reply, u := sendCurl(t, s.curl)
 			if reply["ActionStatus"] != "OK" || reply["ErrorCode"] != 0.0 || reply["ErrorInfo"] != "" {
