@@ -14,6 +14,8 @@ const state = { streams: new Map(), exchanges: [], faults: [] };
 let token = sessionStorage.getItem(TOKEN_KEY) || "";
 let listening = null; // the AbortController of the event stream
 let refreshTimers = new Map();
+let refreshing = new Set(); // the loads of streams under way
+let resetting = false; // the page's own reset is under way
 
 // el builds an element; children are nodes or strings (set as text).
 function el(tag, attrs, ...children) {
@@ -191,8 +193,7 @@ async function onEvent(block) {
       break;
     case "reset":
       // The streams are gone: a refresh scheduled before would find none.
-      for (const t of refreshTimers.values()) clearTimeout(t);
-      refreshTimers.clear();
+      cancelRefreshes();
       await resync().catch(() => {});
       break;
     case "lag": // the server skipped events of a busy moment
@@ -256,20 +257,34 @@ function markEvicted(key) {
 // and whatever else the server adds), shortly after its last chunk; a chunk
 // that arrives meanwhile schedules the next load.
 function refreshStream(key) {
+  if (resetting) return; // the reset's resync loads what is left
   clearTimeout(refreshTimers.get(key));
-  refreshTimers.set(key, setTimeout(async () => {
+  refreshTimers.set(key, setTimeout(() => {
     refreshTimers.delete(key);
-    try {
-      const { status, data } = await api("GET", "/streams/" + encodeURIComponent(key));
-      if (status === 200 && data) {
-        state.streams.set(key, data);
-        renderStreams();
-        growStreamBubbles(key);
-      } else if (status === 404) {
-        markEvicted(key);
-      }
-    } catch (e) { /* the next event or resync corrects it */ }
+    const load = loadStream(key).finally(() => refreshing.delete(load));
+    refreshing.add(load);
   }, 400));
+}
+
+async function loadStream(key) {
+  try {
+    const { status, data } = await api("GET", "/streams/" + encodeURIComponent(key));
+    if (status === 200 && data) {
+      state.streams.set(key, data);
+      renderStreams();
+      growStreamBubbles(key);
+    } else if (status === 404) {
+      markEvicted(key);
+    }
+  } catch (e) { /* the next event or resync corrects it */ }
+}
+
+// cancelRefreshes forgets the loads of streams scheduled, and returns once
+// those under way are answered.
+function cancelRefreshes() {
+  for (const t of refreshTimers.values()) clearTimeout(t);
+  refreshTimers.clear();
+  return Promise.allSettled([...refreshing]);
 }
 
 // ---- streams ----
@@ -675,8 +690,13 @@ $("#begin-form").addEventListener("submit", async (e) => {
 
 $("#reset").addEventListener("click", async () => {
   if (!confirm("Reset the server: forget every stream, the journal and session changes, and restore the configured fault rules?")) return;
-  try { await api("POST", "/reset", {}); await resync(); }
+  // No load of a stream may reach the server after its reset (it would
+  // find none, a 404): those scheduled are dropped, those under way
+  // answered first, and none is scheduled until the state is loaded again.
+  resetting = true;
+  try { await cancelRefreshes(); await api("POST", "/reset", {}); await resync(); }
   catch (e) { if (e instanceof Unauthorized) askToken("The token was refused."); }
+  finally { resetting = false; }
 });
 
 start();
