@@ -134,5 +134,14 @@ func TestCallbacksInConversation(t *testing.T) {
 	}
 	tb.run(chromedp.Evaluate(card+`.scrollIntoView({block: "center"})`, nil))
 	tb.shot("dashboard-conversation-callbacks")
+
+	// On a phone the notes wrap within their bubbles.
+	tb.run(chromedp.EmulateViewport(390, 844), chromedp.Evaluate(other+`.scrollIntoView({block: "center"})`, nil))
+	var overflow bool
+	tb.eval(`document.documentElement.scrollWidth > window.innerWidth`, &overflow)
+	if overflow {
+		t.Errorf("the page is wider than a phone's screen")
+	}
+	tb.shot("dashboard-conversation-callbacks-phone")
 	tb.noProblems()
 }

@@ -624,7 +624,9 @@ function callbackNote(cb) {
   if (cb.faults && cb.faults.length) title.push("fault " + cb.faults.join(" "));
   if (cb.sign) title.push("Sign " + cb.sign);
   if (cb.error) title.push(cb.error);
-  return el("span", { class: "cb cb-" + cb.outcome, title: title.join("\n"), "data-request-id": cb.request_id }, parts.join(" · "));
+  // Each part wraps whole.
+  const shown = parts.flatMap((p, i) => [i ? " · " : null, el("span", {}, p)]);
+  return el("span", { class: "cb cb-" + cb.outcome, title: title.join("\n"), "data-request-id": cb.request_id }, ...shown);
 }
 
 // faultName shortens the fault of a trigger account
