@@ -777,6 +777,11 @@ func TestDeskConversationShown(t *testing.T) {
 	if order != want {
 		t.Errorf("the conversation's lines:\n got %s\nwant %s", order, want)
 	}
+	var callbacks int // none is configured: none is mentioned
+	tb.eval(`document.querySelectorAll("#conversations .cb, #conversations .cb-summary").length`, &callbacks)
+	if callbacks != 0 {
+		t.Errorf("%d mentions of callbacks, though none is configured", callbacks)
+	}
 	tb.run(chromedp.Evaluate(card+`.scrollIntoView({block: "center"})`, nil))
 	tb.shot("dashboard-conversation")
 	if life := ts.DeskSession(id); life.EndStatus != "AgentEndedSession" || life.Satisfaction != 5 || life.ClientUserID != "user01" {

@@ -55,16 +55,46 @@ func golden(t *testing.T, name, got string) {
 	goldenfile.Check(t, filepath.Join(goldenDir, name), got, *update)
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
+// syncBuffer is a bytes.Buffer safe for concurrent use, which can be
+// waited on for a text.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	grew chan struct{} // closed, and forgotten, by the next Write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.grew != nil {
+		close(s.grew)
+		s.grew = nil
+	}
 	return s.b.Write(p)
+}
+
+// await waits, at most within, until the buffer holds text; it returns
+// what the buffer holds and whether text is in it.
+func (s *syncBuffer) await(text string, within time.Duration) (string, bool) {
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		held := s.b.String()
+		if s.grew == nil {
+			s.grew = make(chan struct{})
+		}
+		grew := s.grew
+		s.mu.Unlock()
+		if strings.Contains(held, text) {
+			return held, true
+		}
+		select {
+		case <-grew:
+		case <-deadline.C:
+			return held, false
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {

@@ -151,8 +151,8 @@ func TestServeAdminAddr(t *testing.T) {
 	t.Run("endpoint public, admin on loopback", func(t *testing.T) {
 		t.Parallel()
 		s := startServe(t, nil, "--addr", "0.0.0.0:0", "--admin-addr", "127.0.0.1:0")
-		if strings.Contains(s.stderr.String(), "reachable from the network") {
-			t.Errorf("warned though the admin API is on loopback:\n%s", s.stderr)
+		if logged := s.loggedReady(t); strings.Contains(logged, "reachable from the network") {
+			t.Errorf("warned though the admin API is on loopback:\n%s", logged)
 		}
 		admin := adminLine(s.stdout.String())
 		if !strings.HasPrefix(admin, "http://127.0.0.1:") {
@@ -176,15 +176,15 @@ func TestServeAdminAddr(t *testing.T) {
 	t.Run("admin beyond loopback without a token", func(t *testing.T) {
 		t.Parallel()
 		s := startServe(t, nil, "--addr", "127.0.0.1:0", "--admin-addr", "0.0.0.0:0")
-		if !strings.Contains(s.stderr.String(), "reachable from the network") {
-			t.Errorf("no warning:\n%s", s.stderr)
+		if logged := s.loggedReady(t); !strings.Contains(logged, "reachable from the network") {
+			t.Errorf("no warning:\n%s", logged)
 		}
 	})
 	t.Run("admin beyond loopback with a token", func(t *testing.T) {
 		t.Parallel()
 		s := startServe(t, nil, "--addr", "0.0.0.0:0", "--admin-token", "tok")
-		if strings.Contains(s.stderr.String(), "reachable from the network") {
-			t.Errorf("warned though a token is set:\n%s", s.stderr)
+		if logged := s.loggedReady(t); strings.Contains(logged, "reachable from the network") {
+			t.Errorf("warned though a token is set:\n%s", logged)
 		}
 	})
 	t.Run("bad flags", func(t *testing.T) {

@@ -80,6 +80,19 @@ func startServeTo(t *testing.T, stderr io.Writer, vars map[string]string, args .
 	}
 }
 
+// loggedReady returns serve's stderr once it holds the "listening" line,
+// waiting for it at most 10 s. serve's log reaches stderr from a goroutine
+// of its own, in order, after the banner is on stdout: with "listening"
+// there, so is every line logged before it (the warnings of the start).
+func (s *server) loggedReady(t *testing.T) string {
+	t.Helper()
+	out, ok := s.stderr.await("msg=listening", 10*time.Second)
+	if !ok {
+		t.Fatalf("serve logged no \"listening\" line\nstderr:\n%s", out)
+	}
+	return out
+}
+
 // signCurl returns the curl line of a banner: as printed when it carries a
 // UserSig, else with the one that the banner's sign line gives when run
 // (in process) as the user would, with the key serve was given.
@@ -361,8 +374,8 @@ sessions:
 
 func TestServeWarnsBeyondLoopback(t *testing.T) {
 	s := startServe(t, nil, "--addr", "0.0.0.0:0")
-	if !strings.Contains(s.stderr.String(), "reachable from the network") {
-		t.Errorf("stderr lacks the warning:\n%s", s.stderr)
+	if logged := s.loggedReady(t); !strings.Contains(logged, "reachable from the network") {
+		t.Errorf("stderr lacks the warning:\n%s", logged)
 	}
 	// Go reports a wildcard listener as 0.0.0.0 or [::]; the printed URLs
 	// dial loopback instead.

@@ -14,6 +14,8 @@ const state = { streams: new Map(), exchanges: [], faults: [] };
 let token = sessionStorage.getItem(TOKEN_KEY) || "";
 let listening = null; // the AbortController of the event stream
 let refreshTimers = new Map();
+let refreshing = new Set(); // the loads of streams under way
+let resetting = false; // the page's own reset is under way
 
 // el builds an element; children are nodes or strings (set as text).
 function el(tag, attrs, ...children) {
@@ -191,8 +193,7 @@ async function onEvent(block) {
       break;
     case "reset":
       // The streams are gone: a refresh scheduled before would find none.
-      for (const t of refreshTimers.values()) clearTimeout(t);
-      refreshTimers.clear();
+      cancelRefreshes();
       await resync().catch(() => {});
       break;
     case "lag": // the server skipped events of a busy moment
@@ -256,20 +257,34 @@ function markEvicted(key) {
 // and whatever else the server adds), shortly after its last chunk; a chunk
 // that arrives meanwhile schedules the next load.
 function refreshStream(key) {
+  if (resetting) return; // the reset's resync loads what is left
   clearTimeout(refreshTimers.get(key));
-  refreshTimers.set(key, setTimeout(async () => {
+  refreshTimers.set(key, setTimeout(() => {
     refreshTimers.delete(key);
-    try {
-      const { status, data } = await api("GET", "/streams/" + encodeURIComponent(key));
-      if (status === 200 && data) {
-        state.streams.set(key, data);
-        renderStreams();
-        growStreamBubbles(key);
-      } else if (status === 404) {
-        markEvicted(key);
-      }
-    } catch (e) { /* the next event or resync corrects it */ }
+    const load = loadStream(key).finally(() => refreshing.delete(load));
+    refreshing.add(load);
   }, 400));
+}
+
+async function loadStream(key) {
+  try {
+    const { status, data } = await api("GET", "/streams/" + encodeURIComponent(key));
+    if (status === 200 && data) {
+      state.streams.set(key, data);
+      renderStreams();
+      growStreamBubbles(key);
+    } else if (status === 404) {
+      markEvicted(key);
+    }
+  } catch (e) { /* the next event or resync corrects it */ }
+}
+
+// cancelRefreshes forgets the loads of streams scheduled, and returns once
+// those under way are answered.
+function cancelRefreshes() {
+  for (const t of refreshTimers.values()) clearTimeout(t);
+  refreshTimers.clear();
+  return Promise.allSettled([...refreshing]);
 }
 
 // ---- streams ----
@@ -568,13 +583,15 @@ const STARS = "★★★★★";
 // itemLine renders one line of a conversation: a bubble for a message (the
 // user's on the left; the bot's and the agent's on the right; a stream's
 // text so far, grown in place as its chunks arrive), a note between them
-// for a system message or a change of state.
+// for a system message or a change of state; under a message or beside an
+// event, the callback that reported it to the bot.
 function itemLine(it) {
+  const cbs = (it.callbacks || []).map(callbackNote);
   if (it.kind === "event") {
     let what = it.event;
     if (it.agent_id) what += " · " + it.agent_id;
     if (it.stars) what += " · " + STARS.slice(0, it.stars);
-    return el("div", { class: "line event" }, el("span", { class: "mono" }, what));
+    return el("div", { class: "line event" }, el("span", { class: "mono" }, what), ...cbs);
   }
   if (it.kind === "system") {
     return el("div", { class: "line system", title: "system message " + it.system },
@@ -585,7 +602,49 @@ function itemLine(it) {
   if (live && live.text && live.text.length > text.length) text = live.text;
   return el("div", { class: "bubble " + it.kind + (it.stream ? " streamed" : ""), "data-stream": it.stream || null },
     el("span", { class: "from" }, it.kind + (it.from ? " · " + it.from : "")),
-    el("span", { class: "text" }, text));
+    el("span", { class: "text" }, text), ...cbs);
+}
+
+// latencyText writes a latency in ms: tenths below 10 ms.
+function latencyText(ms) {
+  return (ms < 10 ? ms.toFixed(1) : Math.round(ms)) + " ms";
+}
+
+// callbackNote shows one delivery of the callback that reported a line to
+// the bot: its outcome, the last attempt's answer and latency, how many
+// attempts, the fault; its RequestID and the rest on hover.
+function callbackNote(cb) {
+  const parts = [(cb.delivery ? "again " : "callback ") + cb.outcome];
+  if (cb.outcome === "dropped") parts.push("queue full, never sent");
+  else if (cb.status) parts.push(String(cb.status), latencyText(cb.latency_ms));
+  else if (cb.error) parts.push("no answer");
+  if (cb.attempts > 1) parts.push(cb.attempts + " attempts");
+  if (cb.faults && cb.faults.length) parts.push("fault " + cb.faults.map(faultName).join(" "));
+  const title = ["RequestID " + cb.request_id, "Desk.SessionEventNotify " + cb.event, "callback #" + cb.seq];
+  if (cb.faults && cb.faults.length) title.push("fault " + cb.faults.join(" "));
+  if (cb.sign) title.push("Sign " + cb.sign);
+  if (cb.error) title.push(cb.error);
+  // Each part wraps whole.
+  const shown = parts.flatMap((p, i) => [i ? " · " : null, el("span", {}, p)]);
+  return el("span", { class: "cb cb-" + cb.outcome, title: title.join("\n"), "data-request-id": cb.request_id }, ...shown);
+}
+
+// faultName shortens the fault of a trigger account
+// ("trigger:trigger-callback-bad-sign" is "bad-sign (trigger)"); a rule's
+// ("f1:twice") stays.
+function faultName(f) {
+  const m = /^trigger:trigger-callback-(.*)$/.exec(f);
+  return m ? m[1] + " (trigger)" : f;
+}
+
+// callbackSummary counts a conversation's callbacks by outcome: "callbacks:
+// 7 ok, 1 failed".
+function callbackSummary(n) {
+  const parts = ["ok", "refused", "failed", "dropped"].filter((k) => n[k]).map((k) => n[k] + " " + k);
+  const worst = n.failed || n.dropped ? "bad" : n.refused ? "warn" : "good";
+  const title = "the deliveries of Desk.SessionEventNotify for this session" +
+    (n.unmatched ? "; " + n.unmatched + " of them for events no longer shown" : "");
+  return el("span", { class: "cb-summary cb-" + worst, title }, "callbacks: " + (parts.length ? parts.join(", ") : "none yet"));
 }
 
 // growStreamBubbles puts a stream's text so far into the bubbles that show
@@ -644,7 +703,8 @@ function renderConversations(list) {
         c.agent_id ? el("span", {}, "agent ", el("span", { class: "mono" }, c.agent_id)) : null,
         c.queue_position ? el("span", {}, "queue #" + c.queue_position) : null,
         c.end_status ? el("span", {}, "ended ", el("span", { class: "mono" }, c.end_status)) : null,
-        c.satisfaction ? el("span", { class: "rated", title: c.satisfaction + " stars" }, STARS.slice(0, c.satisfaction)) : null),
+        c.satisfaction ? el("span", { class: "rated", title: c.satisfaction + " stars" }, STARS.slice(0, c.satisfaction)) : null,
+        c.callbacks ? callbackSummary(c.callbacks) : null),
       lines,
       conversationActions(c, say, stars));
     return card;
@@ -675,8 +735,13 @@ $("#begin-form").addEventListener("submit", async (e) => {
 
 $("#reset").addEventListener("click", async () => {
   if (!confirm("Reset the server: forget every stream, the journal and session changes, and restore the configured fault rules?")) return;
-  try { await api("POST", "/reset", {}); await resync(); }
+  // No load of a stream may reach the server after its reset (it would
+  // find none, a 404): those scheduled are dropped, those under way
+  // answered first, and none is scheduled until the state is loaded again.
+  resetting = true;
+  try { await cancelRefreshes(); await api("POST", "/reset", {}); await resync(); }
   catch (e) { if (e instanceof Unauthorized) askToken("The token was refused."); }
+  finally { resetting = false; }
 });
 
 start();

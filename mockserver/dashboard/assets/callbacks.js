@@ -14,11 +14,13 @@ async function loadCallbacks() {
   renderCallbacks();
 }
 
-// onCallback shows a callback the server just journaled.
+// onCallback shows a callback the server just journaled: in the list, and
+// on the line of its Desk conversation.
 function onCallback(cb) {
   callbacks.unshift(cb);
   if (callbacks.length > MAX_CALLBACKS) callbacks.length = MAX_CALLBACKS;
   renderCallbacks();
+  if (cb.session_id) reloadConversations();
 }
 
 function renderCallbacks() {
