@@ -63,32 +63,50 @@ func Builtin() ([]Case, error) {
 
 // LoadDir reads every *.json case file of dir, in name order.
 func LoadDir(dir string) ([]Case, error) {
+	names, err := caseFiles(dir, "case file")
+	if err != nil {
+		return nil, err
+	}
+	return loadFiles(names, os.ReadFile)
+}
+
+// caseFiles returns the *.json files of dir; what names them in errors.
+func caseFiles(dir, what string) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("conformance: %s: no *.json case file", dir)
+		return nil, fmt.Errorf("conformance: %s: no *.json %s", dir, what)
 	}
-	return loadFiles(names, os.ReadFile)
+	return names, nil
 }
 
 func loadFiles(names []string, read func(string) ([]byte, error)) ([]Case, error) {
+	all, err := parseFiles(names, read, ParseCases)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckUnique(all); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// parseFiles reads and parses files in name order, their cases joined.
+func parseFiles[T any](names []string, read func(string) ([]byte, error), parse func(string, []byte) ([]T, error)) ([]T, error) {
 	sort.Strings(names)
-	var all []Case
+	var all []T
 	for _, name := range names {
 		b, err := read(name)
 		if err != nil {
 			return nil, fmt.Errorf("conformance: %w", err)
 		}
-		cases, err := ParseCases(name, b)
+		cases, err := parse(name, b)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, cases...)
-	}
-	if err := CheckUnique(all); err != nil {
-		return nil, err
 	}
 	return all, nil
 }
