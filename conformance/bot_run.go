@@ -175,7 +175,7 @@ func RunBots(ctx context.Context, opts BotOptions) (*Report, error) {
 	if opts.BotURL != "" {
 		command = []string{"(running at " + opts.BotURL + ")"}
 	}
-	rep := &Report{Command: command, Started: time.Now(), Timeout: opts.Timeout, Checks: BotChecks()}
+	rep := &Report{Command: command, Bot: true, Started: time.Now(), Timeout: opts.Timeout, Checks: BotChecks()}
 	rep.Cases = runPool(ctx, opts.Parallel, len(opts.Cases), opts.OnCase, func(i int) (CaseResult, bool) {
 		c := &opts.Cases[i]
 		if ctx.Err() != nil {

@@ -248,3 +248,60 @@ func freeLoopbackPort() (int, error) {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
+
+// TestREADMEListsBrokenBots: conformance/README.md names every broken bot
+// of the self-test.
+func TestREADMEListsBrokenBots(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(moduleRoot, "conformance", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bot := range brokenBots {
+		if !strings.Contains(string(b), "| `"+bot.name+"` |") {
+			t.Errorf("conformance/README.md does not list the broken bot %s", bot.name)
+		}
+	}
+}
+
+// TestREADMEPythonBotIsTheFile: every line of the README's Python excerpt
+// is a line of conformance/bots/python/deskmock_bot.py (comments aside), so
+// that what a user copies is what the self-test runs.
+func TestREADMEPythonBotIsTheFile(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(moduleRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(moduleRoot, "conformance", "bots", "python", "deskmock_bot.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func(line string) string {
+		line, _, _ = strings.Cut(line, "  #")
+		return strings.TrimSpace(line)
+	}
+	have := map[string]bool{}
+	for _, line := range strings.Split(string(src), "\n") {
+		have[code(line)] = true
+	}
+	_, after, ok := strings.Cut(string(readme), "## Grade a bot")
+	if !ok {
+		t.Fatal("README.md has no section Grade a bot")
+	}
+	_, block, ok := strings.Cut(after, "```python\n")
+	if !ok {
+		t.Fatal("the Grade a bot section shows no Python")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	n := 0
+	for _, line := range strings.Split(block, "\n") {
+		if c := code(line); c != "" {
+			n++
+			if !have[c] {
+				t.Errorf("README.md's Python bot has a line the file lacks: %s", c)
+			}
+		}
+	}
+	if n < 5 {
+		t.Errorf("the README's Python excerpt has %d lines of code", n)
+	}
+}
