@@ -13,9 +13,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/deskmock/deskmock/conformance/protocol"
 	"github.com/deskmock/deskmock/mockserver"
+	"github.com/deskmock/deskmock/schemas"
 )
 
 // BotCase is one conversation a bot is graded on: Desk sessions the mock
@@ -191,6 +195,13 @@ func (c *BotCase) validate() error {
 //go:embed bot-cases/*.json
 var builtinBotCases embed.FS
 
+//go:embed bot-cases.schema.json
+var botCaseSchemaSource []byte
+
+var botCaseSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	return compileCaseSchema(schemas.Base+"conformance/bot-cases.schema.json", botCaseSchemaSource)
+})
+
 // botCaseFile is the layout of a bot case file.
 type botCaseFile struct {
 	Description string    `json:"description,omitempty"`
@@ -230,17 +241,27 @@ func loadBotFiles(names []string, read func(string) ([]byte, error)) ([]BotCase,
 // ParseBotCases reads a bot case file; name is used in errors, which name
 // the file, the case and the field.
 func ParseBotCases(name string, b []byte) ([]BotCase, error) {
-	var f botCaseFile
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("conformance: %s: %v", name, err)
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("conformance: %s: not valid JSON: %v", name, err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("conformance: %s: data after the JSON value", name)
 	}
-	if len(f.Cases) == 0 {
-		return nil, fmt.Errorf("conformance: %s: no case", name)
+	schema, err := botCaseSchema()
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %s: the bot case schema does not compile: %v", name, err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		return nil, fmt.Errorf("conformance: %s: %s", name, problems(err, doc))
+	}
+	var f botCaseFile
+	strict := json.NewDecoder(bytes.NewReader(b))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(&f); err != nil {
+		return nil, fmt.Errorf("conformance: %s: %v", name, err)
 	}
 	for i := range f.Cases {
 		c := &f.Cases[i]

@@ -31,6 +31,12 @@ var caseSchemaSource []byte
 const caseSchemaURL = schemas.Base + "conformance/cases.schema.json"
 
 var caseSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	return compileCaseSchema(caseSchemaURL, caseSchemaSource)
+})
+
+// compileCaseSchema compiles a case file schema, which may refer to the
+// configuration's.
+func compileCaseSchema(url string, source []byte) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	src, err := schemas.Source(schemas.ConfigFile)
@@ -40,11 +46,11 @@ var caseSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	if err := c.AddResource(schemas.Base+schemas.ConfigFile, bytes.NewReader(src)); err != nil {
 		return nil, err
 	}
-	if err := c.AddResource(caseSchemaURL, bytes.NewReader(caseSchemaSource)); err != nil {
+	if err := c.AddResource(url, bytes.NewReader(source)); err != nil {
 		return nil, err
 	}
-	return c.Compile(caseSchemaURL)
-})
+	return c.Compile(url)
+}
 
 // caseFile is the layout of a case file.
 type caseFile struct {
