@@ -40,9 +40,9 @@ type BotCase struct {
 	// each user says the same Messages, each session's tagged with its
 	// number so that no two are alike.
 	Sessions int `json:"sessions,omitempty"`
-	// User is the ClientUserId of the sessions' user ("user01" when
-	// empty); a trigger account (mockserver.CallbackTrigger) shapes every
-	// callback of the session.
+	// User is the ClientUserId of the sessions' user; when empty, session
+	// N's user is "user0N" (user01, user02…). A trigger account
+	// (mockserver.CallbackTrigger) shapes every callback of its sessions.
 	User string `json:"user,omitempty"`
 	// Messages are what the user says, in turn: each once the bot has
 	// answered the one before (or, when the case expects no answer, after
@@ -75,19 +75,15 @@ const (
 // must not act on one.
 var forgingFaults = []string{mockserver.CallbackWrongApp, mockserver.CallbackBadSign, mockserver.CallbackStaleTime}
 
-// DefaultBotUser is the ClientUserId of a bot case's sessions unless the
-// case names one.
-const DefaultBotUser = "user01"
-
 // sessionCount returns how many sessions the case begins.
 func (c *BotCase) sessionCount() int { return max(c.Sessions, 1) }
 
-// user returns the ClientUserId of the case's sessions.
-func (c *BotCase) user() string {
+// userOf returns the ClientUserId of session i (from 0).
+func (c *BotCase) userOf(i int) string {
 	if c.User != "" {
 		return c.User
 	}
-	return DefaultBotUser
+	return fmt.Sprintf("user%02d", i+1)
 }
 
 // Forged reports whether the case forges the user's messages, so that a
@@ -99,7 +95,7 @@ func (c *BotCase) Forged() bool {
 		}
 	}
 	for _, a := range forgingFaults {
-		if c.user() == mockserver.CallbackTrigger(a) {
+		if c.User == mockserver.CallbackTrigger(a) {
 			return true
 		}
 	}

@@ -355,6 +355,9 @@ func runBotCase(ctx context.Context, c *BotCase, opts BotOptions, shared *shared
 	r.Input = env.redacted()
 	target := opts.BotURL
 	var bot *botProcess
+	if shared != nil {
+		r.Client = ClientRun{Started: time.Now(), ExitCode: -1, Error: "running at " + target + ": not started by the runner"}
+	}
 	if shared == nil {
 		if env.Port, err = freePort(); err != nil {
 			stopMock()
@@ -426,7 +429,7 @@ func playBotCase(ctx context.Context, c *BotCase, m *caseMock) []string {
 // playSession plays one session: it begins, then its user says each
 // message once the bot answered the one before.
 func playSession(ctx context.Context, c *BotCase, m *caseMock, i int, id string) []string {
-	if _, err := m.srv.BeginSession(id, c.user(), "", "SDK"); err != nil {
+	if _, err := m.srv.BeginSession(id, c.userOf(i), "", "SDK"); err != nil {
 		return []string{fmt.Sprintf("session %d: the mock could not begin it: %v", i+1, err)}
 	}
 	var notes []string
