@@ -176,6 +176,9 @@ func (c *BotCase) validate() error {
 		if f.Match.Callback == "" {
 			return fmt.Errorf("faults/%d: a bot case takes rules of callbacks only (match.callback)", i)
 		}
+		if err := f.Validate(); err != nil {
+			return fmt.Errorf("faults/%d/%v", i, err)
+		}
 	}
 	for name, l := range c.Levels {
 		if _, ok := botCheckByName(name); !ok {

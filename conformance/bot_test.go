@@ -23,6 +23,7 @@ func TestParseBotCases(t *testing.T) {
 		{"mid-stream", `{"cases":[{"name":"a","description":"d","version":"v1","messages":["hi"],"mid_stream":"pause"}]}`, `/cases/0 (a)/mid_stream: value must be one of`},
 		{"mid-stream, two sessions", `{"cases":[{"name":"a","description":"d","version":"v1","sessions":2,"messages":["hi"],"mid_stream":"end"}]}`, "mid_stream: goes with one session and one message"},
 		{"endpoint fault", `{"cases":[{"name":"a","description":"d","version":"v1","messages":["hi"],"faults":[{"match":{"endpoint":"v1"},"action":{"error_code":20004}}]}]}`, "faults/0: a bot case takes rules of callbacks only"},
+		{"bad callback action", `{"cases":[{"name":"a","description":"d","version":"v1","messages":["hi"],"faults":[{"match":{"callback":"*"},"action":{"callback":"thrice"}}]}]}`, "faults/0/"},
 		{"level", `{"cases":[{"name":"a","description":"d","version":"v1","messages":["hi"],"levels":{"answer/ok":"SKIP"}}]}`, "levels/answer/ok: no such bot check"},
 		{"two documents", `{"cases":[{"name":"a","description":"d","version":"v1","messages":["hi"]}]} {}`, "data after the JSON value"},
 	} {

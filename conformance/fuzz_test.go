@@ -100,3 +100,45 @@ func FuzzParseCases(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseBotCases reads any text as a bot case file and checks that
+// ParseBotCases never panics, that its errors name the file, and that the
+// cases it accepts name valid sessions and have messages to say.
+func FuzzParseBotCases(f *testing.F) {
+	names, err := fs.Glob(builtinBotCases, "bot-cases/*.json")
+	if err != nil || len(names) == 0 {
+		f.Fatalf("builtin bot cases: %v", err)
+	}
+	for _, name := range names {
+		b, err := builtinBotCases.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{``, `{}`, `{"cases":[]}`, `{"cases":[{"name":"a","description":"d","version":"v1","messages":["x"],"sessions":3}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cases, err := ParseBotCases("fuzz.json", b)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.json") {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, c := range cases {
+			ids := c.SessionIDs()
+			if len(ids) < 1 || len(ids) > maxBotSessions || len(c.Messages) == 0 {
+				t.Fatalf("case %q: %d sessions, %d messages", c.Name, len(ids), len(c.Messages))
+			}
+			for i := range ids {
+				for j := range c.Messages {
+					if c.message(i, j) == "" {
+						t.Fatalf("case %q: empty message", c.Name)
+					}
+				}
+			}
+		}
+	})
+}

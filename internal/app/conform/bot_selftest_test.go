@@ -135,7 +135,7 @@ func TestBotSelfTest(t *testing.T) {
 			if d := cmp.Diff(b.cases, failed); d != "" {
 				t.Errorf("failing cases (-want +got):\n%s", d)
 			}
-			t.Logf("MUST %v", rep.Summary.Checks[conformance.Must])
+			t.Logf("%s: %d cases, MUST %v", b.name, rep.Summary.Cases, rep.Summary.Checks[conformance.Must])
 			golden(t, "console-bot-"+b.name, botConsole(out, dir))
 		})
 	}
