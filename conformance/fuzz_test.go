@@ -15,17 +15,7 @@ import (
 // accepts are usable (their chunks expand, their faults are valid) and
 // read back the same from their own JSON encoding.
 func FuzzParseCases(f *testing.F) {
-	names, err := fs.Glob(builtinCases, "cases/*.json")
-	if err != nil || len(names) == 0 {
-		f.Fatalf("builtin cases: %v", err)
-	}
-	for _, name := range names {
-		b, err := builtinCases.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addFiles(f, builtinCases, "cases/*.json")
 	for _, s := range []string{
 		``,
 		`{}`,
@@ -105,17 +95,7 @@ func FuzzParseCases(f *testing.F) {
 // ParseBotCases never panics, that its errors name the file, and that the
 // cases it accepts name valid sessions and have messages to say.
 func FuzzParseBotCases(f *testing.F) {
-	names, err := fs.Glob(builtinBotCases, "bot-cases/*.json")
-	if err != nil || len(names) == 0 {
-		f.Fatalf("builtin bot cases: %v", err)
-	}
-	for _, name := range names {
-		b, err := builtinBotCases.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addFiles(f, builtinBotCases, "bot-cases/*.json")
 	for _, s := range []string{``, `{}`, `{"cases":[]}`, `{"cases":[{"name":"a","description":"d","version":"v1","messages":["x"],"sessions":3}]}`} {
 		f.Add([]byte(s))
 	}
@@ -141,4 +121,19 @@ func FuzzParseBotCases(f *testing.F) {
 			}
 		}
 	})
+}
+
+// addFiles adds the files of fsys that match pattern to the seed corpus.
+func addFiles(f *testing.F, fsys fs.FS, pattern string) {
+	names, err := fs.Glob(fsys, pattern)
+	if err != nil || len(names) == 0 {
+		f.Fatalf("%s: %v", pattern, err)
+	}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 }
