@@ -126,3 +126,28 @@ func TestSplitAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestBotReportsSayBot: a bot run's reports say that the transcript holds
+// the callbacks and that the process is the bot; a client run's do not.
+func TestBotReportsSayBot(t *testing.T) {
+	for _, bot := range []bool{false, true} {
+		rep := &Report{Bot: bot, Checks: BotChecks(), Cases: []CaseResult{{
+			Name: "bot/x", Status: StatusFail, Checks: []CheckResult{{Name: "bot/answers", Level: Must, Outcome: Fail, Message: "no answer"}},
+			Transcript: []Entry{{N: 1, Method: "POST", Path: "bot /", Role: "callback to the bot: SessionBegin"}},
+		}}}
+		writers := map[string]func(*strings.Builder) error{
+			"console": func(b *strings.Builder) error { WriteConsole(b, rep, ConsoleOptions{}); return nil },
+			"html":    func(b *strings.Builder) error { return WriteHTML(b, rep) },
+			"junit":   func(b *strings.Builder) error { return WriteJUnit(b, rep) },
+		}
+		for name, write := range writers {
+			var b strings.Builder
+			if err := write(&b); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(b.String(), "callbacks to the bot and its calls"); got != bot {
+				t.Errorf("bot run %v: the %s report says the transcript holds callbacks: %v", bot, name, got)
+			}
+		}
+	}
+}

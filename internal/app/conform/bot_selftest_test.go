@@ -140,6 +140,16 @@ func TestBotSelfTest(t *testing.T) {
 		})
 	}
 
+	t.Run("known-failing", func(t *testing.T) {
+		t.Parallel()
+		known := filepath.Join(t.TempDir(), "known.txt")
+		os.WriteFile(known, []byte("bot/forged/bad-sign # trusts every Sign\nbot/forged/stale-time\n"), 0o644)
+		code, out, rep := conform(t, "--bot", "--known-failing", known, "--run", "^bot/forged/", "--", filepath.Join(dir, "no-sign-check"))
+		if code != ExitPass || rep.Summary.KnownFailing != 2 || rep.Summary.Passed != 1 {
+			t.Errorf("exit %d, summary %+v; want exit 0 with 2 known failures and 1 pass\n%s", code, rep.Summary, out)
+		}
+	})
+
 	t.Run("never-listens", func(t *testing.T) {
 		t.Parallel()
 		code, out, rep := conform(t, "--bot", "--start-timeout", "300ms", "--run", "^bot/answer/v1$", "--", "sleep", "100")
