@@ -30,7 +30,7 @@ const (
 	// botQuiet is how long the runner watches, after the last callback,
 	// for calls a careful bot would not make (a second answer, a call
 	// after the session ended, an answer to a forged callback).
-	botQuiet = 600 * time.Millisecond
+	botQuiet = time.Second
 	// botCallbackRetries and botCallbackBackoff are the mock's callback
 	// retries in a bot run: one retry, soon, so that a slow bot is graded
 	// in seconds.
