@@ -82,14 +82,22 @@ var ErrNoBot = errors.New("conformance: no bot command and no --bot-url")
 
 // BotEnv is what a bot is told, in its environment.
 type BotEnv struct {
-	BaseURL    string
+	// BaseURL is the mock's REST base (DESKMOCK_BASE_URL).
+	BaseURL string
+	// SDKAppID, Identifier and SecretKey are the app's, its administrator
+	// and its key; UserSig is the administrator's, valid 24 h.
 	SDKAppID   uint64
 	Identifier string
 	SecretKey  string
 	UserSig    string
-	Token      string
-	Version    string
-	Port       int
+	// Token signs the callbacks (DESKMOCK_CALLBACK_TOKEN).
+	Token string
+	// Version is the Desk stream to answer on: v1 or v2; "" when the
+	// cases say.
+	Version string
+	// Port is the loopback port the bot listens on; 0 for a bot the
+	// runner does not start.
+	Port int
 }
 
 // Env returns the variables: DESKMOCK_BASE_URL, DESKMOCK_SDKAPPID,

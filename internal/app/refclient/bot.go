@@ -41,8 +41,8 @@ const (
 	slowAck = 2500 * time.Millisecond
 )
 
-// BotConfig is what a bot is told, by its environment.
-type BotConfig struct {
+// botConfig is what a bot is told, by its environment.
+type botConfig struct {
 	BaseURL    string
 	SDKAppID   uint64
 	Identifier string
@@ -68,8 +68,8 @@ type BotBugs struct {
 }
 
 // botConfigFromEnv reads a bot's configuration from its environment.
-func botConfigFromEnv(getenv func(string) string) (BotConfig, error) {
-	cfg := BotConfig{BaseURL: getenv("DESKMOCK_BASE_URL"), Identifier: getenv("DESKMOCK_IDENTIFIER"), UserSig: getenv("DESKMOCK_USERSIG"),
+func botConfigFromEnv(getenv func(string) string) (botConfig, error) {
+	cfg := botConfig{BaseURL: getenv("DESKMOCK_BASE_URL"), Identifier: getenv("DESKMOCK_IDENTIFIER"), UserSig: getenv("DESKMOCK_USERSIG"),
 		Token: getenv("DESKMOCK_CALLBACK_TOKEN"), Version: getenv("DESKMOCK_VERSION")}
 	if cfg.Version == "" {
 		cfg.Version = "v1"
@@ -94,7 +94,7 @@ func botConfigFromEnv(getenv func(string) string) (BotConfig, error) {
 
 // bot serves the callbacks.
 type bot struct {
-	cfg  BotConfig
+	cfg  botConfig
 	bugs BotBugs
 	logf func(string, ...any)
 	ctx  context.Context
