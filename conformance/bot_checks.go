@@ -20,14 +20,14 @@ type botCheck struct {
 	run func(ev *botEvidence) verdict
 }
 
-// streamRule reuses a client check on the stream calls of each session.
+// streamRule reuses a client check on each answer of the bot.
 func streamRule(name string) botCheck {
 	c, ok := checkByName(name)
 	if !ok {
 		panic("conformance: no client check " + name)
 	}
 	info := c.CheckInfo
-	info.Description = "on the bot's stream calls, session by session: " + info.Description
+	info.Description = "on each answer of the bot (its stream calls, as a client's): " + info.Description
 	return botCheck{info, func(ev *botEvidence) verdict { return ev.perSession(c.run) }}
 }
 

@@ -82,7 +82,7 @@ func mainBot(ctx context.Context, cfg *config, fs *cmdline.FlagSet, stdout io.Wr
 		},
 	})
 	if err != nil {
-		return fs.UsageError("%v", err)
+		return fs.Failure("%v", err) // the mock cannot listen, or the bot's URL does not answer
 	}
 	return finish(ctx, cfg, fs, stdout, rep)
 }

@@ -1,6 +1,8 @@
 package conform
 
 import (
+	"bytes"
+	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -313,5 +315,28 @@ func TestREADMEPythonBotIsTheFile(t *testing.T) {
 	}
 	if n < 5 {
 		t.Errorf("the README's Python excerpt has %d lines of code", n)
+	}
+}
+
+// TestBotUsage: the bot flags' mistakes are usage errors; a --bot-url
+// where nothing listens fails the run, saying so.
+func TestBotUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"--version", "v2", "--", "x"}, ExitUsage, "go with --bot"},
+		{[]string{"--bot", "--version", "v3", "--", "x"}, ExitUsage, "--version must be v1 or v2"},
+		{[]string{"--bot"}, ExitUsage, "no bot command"},
+		{[]string{"--bot", "--bot-url", "http://127.0.0.1:1/", "--", "x"}, ExitUsage, "not both"},
+		{[]string{"--bot", "--run", "^nothing$", "--", "x"}, ExitUsage, "no bot case matches"},
+		{[]string{"--bot", "-q", "--listen", "127.0.0.1:0", "--bot-url", "http://127.0.0.1:1/", "--start-timeout", "200ms"}, ExitFail, "nothing listens at 127.0.0.1:1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), tc.args, nil, &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stderr.String(), tc.err) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr.String(), tc.code, tc.err)
+		}
 	}
 }
