@@ -15,17 +15,7 @@ import (
 // accepts are usable (their chunks expand, their faults are valid) and
 // read back the same from their own JSON encoding.
 func FuzzParseCases(f *testing.F) {
-	names, err := fs.Glob(builtinCases, "cases/*.json")
-	if err != nil || len(names) == 0 {
-		f.Fatalf("builtin cases: %v", err)
-	}
-	for _, name := range names {
-		b, err := builtinCases.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addFiles(f, builtinCases, "cases/*.json")
 	for _, s := range []string{
 		``,
 		`{}`,
@@ -99,4 +89,51 @@ func FuzzParseCases(f *testing.F) {
 			t.Fatalf("read back differs (-first +again):\n%s", diff)
 		}
 	})
+}
+
+// FuzzParseBotCases reads any text as a bot case file and checks that
+// ParseBotCases never panics, that its errors name the file, and that the
+// cases it accepts name valid sessions and have messages to say.
+func FuzzParseBotCases(f *testing.F) {
+	addFiles(f, builtinBotCases, "bot-cases/*.json")
+	for _, s := range []string{``, `{}`, `{"cases":[]}`, `{"cases":[{"name":"a","description":"d","version":"v1","messages":["x"],"sessions":3}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cases, err := ParseBotCases("fuzz.json", b)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.json") {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, c := range cases {
+			ids := c.SessionIDs()
+			if len(ids) < 1 || len(ids) > maxBotSessions || len(c.Messages) == 0 {
+				t.Fatalf("case %q: %d sessions, %d messages", c.Name, len(ids), len(c.Messages))
+			}
+			for i := range ids {
+				for j := range c.Messages {
+					if c.message(i, j) == "" {
+						t.Fatalf("case %q: empty message", c.Name)
+					}
+				}
+			}
+		}
+	})
+}
+
+// addFiles adds the files of fsys that match pattern to the seed corpus.
+func addFiles(f *testing.F, fsys fs.FS, pattern string) {
+	names, err := fs.Glob(fsys, pattern)
+	if err != nil || len(names) == 0 {
+		f.Fatalf("%s: %v", pattern, err)
+	}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 }

@@ -31,6 +31,12 @@ var caseSchemaSource []byte
 const caseSchemaURL = schemas.Base + "conformance/cases.schema.json"
 
 var caseSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	return compileCaseSchema(caseSchemaURL, caseSchemaSource)
+})
+
+// compileCaseSchema compiles a case file schema, which may refer to the
+// configuration's.
+func compileCaseSchema(url string, source []byte) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	src, err := schemas.Source(schemas.ConfigFile)
@@ -40,11 +46,11 @@ var caseSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	if err := c.AddResource(schemas.Base+schemas.ConfigFile, bytes.NewReader(src)); err != nil {
 		return nil, err
 	}
-	if err := c.AddResource(caseSchemaURL, bytes.NewReader(caseSchemaSource)); err != nil {
+	if err := c.AddResource(url, bytes.NewReader(source)); err != nil {
 		return nil, err
 	}
-	return c.Compile(caseSchemaURL)
-})
+	return c.Compile(url)
+}
 
 // caseFile is the layout of a case file.
 type caseFile struct {
@@ -63,32 +69,50 @@ func Builtin() ([]Case, error) {
 
 // LoadDir reads every *.json case file of dir, in name order.
 func LoadDir(dir string) ([]Case, error) {
+	names, err := caseFiles(dir, "case file")
+	if err != nil {
+		return nil, err
+	}
+	return loadFiles(names, os.ReadFile)
+}
+
+// caseFiles returns the *.json files of dir; what names them in errors.
+func caseFiles(dir, what string) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("conformance: %s: no *.json case file", dir)
+		return nil, fmt.Errorf("conformance: %s: no *.json %s", dir, what)
 	}
-	return loadFiles(names, os.ReadFile)
+	return names, nil
 }
 
 func loadFiles(names []string, read func(string) ([]byte, error)) ([]Case, error) {
+	all, err := parseFiles(names, read, ParseCases)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckUnique(all); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// parseFiles reads and parses files in name order, their cases joined.
+func parseFiles[T any](names []string, read func(string) ([]byte, error), parse func(string, []byte) ([]T, error)) ([]T, error) {
 	sort.Strings(names)
-	var all []Case
+	var all []T
 	for _, name := range names {
 		b, err := read(name)
 		if err != nil {
 			return nil, fmt.Errorf("conformance: %w", err)
 		}
-		cases, err := ParseCases(name, b)
+		cases, err := parse(name, b)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, cases...)
-	}
-	if err := CheckUnique(all); err != nil {
-		return nil, err
 	}
 	return all, nil
 }

@@ -42,6 +42,9 @@ type endAfter struct {
 	path    string
 	call    int
 	session string
+	// end, when set, is done instead of ending the session (a bot case's
+	// transfer).
+	end func()
 }
 
 // startMock configures a mock for a case and starts serving it.
@@ -91,17 +94,33 @@ func startMock(c *Case) (*caseMock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conformance: case %s: %w", c.Name, err)
 	}
-	m := &caseMock{srv: srv, cfg: srv.Config(), url: "http://" + ln.Addr().String(), rules: rules, done: make(chan error, 1)}
+	m := newCaseMock(srv, rules)
 	if n := c.Mock.EndSessionAfterCall; n > 0 {
 		m.endAfter = endAfter{path: c.Endpoint().Path, call: n, session: c.SessionID()}
 	}
-	m.http = &http.Server{
-		Handler:           m.wrap(srv.Handler()),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	go func() { m.done <- m.http.Serve(ln) }()
+	m.serve(ln)
 	return m, nil
+}
+
+// newCaseMock wraps a configured server; serve, or a shared listener's
+// handler (mockHandler), makes it reachable.
+func newCaseMock(srv *mockserver.Server, rules map[string]string) *caseMock {
+	return &caseMock{srv: srv, cfg: srv.Config(), rules: rules, done: make(chan error, 1)}
+}
+
+// serve serves the mock on ln until stop.
+func (m *caseMock) serve(ln net.Listener) {
+	m.url = "http://" + ln.Addr().String()
+	m.http = newMockHTTP(m.handler())
+	go func() { m.done <- m.http.Serve(ln) }()
+}
+
+// handler is the mock's handler, as the runner wraps it.
+func (m *caseMock) handler() http.Handler { return m.wrap(m.srv.Handler()) }
+
+// newMockHTTP returns the HTTP server of a mock.
+func newMockHTTP(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 }
 
 // wrap counts the requests in flight, so that stop can wait for the
@@ -143,7 +162,11 @@ func (m *caseMock) ending(w http.ResponseWriter, r *http.Request) http.ResponseW
 	if n != m.endAfter.call {
 		return w
 	}
-	return &endingWriter{ResponseWriter: w, end: func() { m.srv.EndSession(m.endAfter.session) }}
+	end := m.endAfter.end
+	if end == nil {
+		end = func() { m.srv.EndSession(m.endAfter.session) }
+	}
+	return &endingWriter{ResponseWriter: w, end: end}
 }
 
 // endingWriter calls end once, before the first byte of the reply.
@@ -194,8 +217,10 @@ func (r *recorder) Write(b []byte) (int, error) {
 // stop closes the listener and every connection, then waits (a bounded
 // time) until the handlers in flight have recorded their exchanges.
 func (m *caseMock) stop() {
-	m.http.Close()
-	<-m.done
+	if m.http != nil {
+		m.http.Close()
+		<-m.done
+	}
 	idle := make(chan struct{})
 	go func() { m.inflight.Wait(); close(idle) }()
 	select {

@@ -55,7 +55,7 @@ func WriteConsole(w io.Writer, rep *Report, opts ConsoleOptions) {
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
 		if opts.Verbose || r.Status != StatusPass {
-			writeDetails(w, r, opts.Verbose)
+			writeDetails(w, r, opts.Verbose, rep.Bot)
 		}
 	}
 	writeSummary(w, rep)
@@ -63,7 +63,7 @@ func WriteConsole(w io.Writer, rep *Report, opts ConsoleOptions) {
 
 // writeDetails writes a case's failed checks (and, when verbose, those
 // that had nothing to look at), its transcript and its client's output.
-func writeDetails(w io.Writer, r *CaseResult, verbose bool) {
+func writeDetails(w io.Writer, r *CaseResult, verbose, bot bool) {
 	fmt.Fprintf(w, "\n=== %s %s\n", strings.ToUpper(string(r.Status)), r.Name)
 	fmt.Fprintf(w, "    %s\n", r.Description)
 	if r.Error != "" {
@@ -87,7 +87,11 @@ func writeDetails(w io.Writer, r *CaseResult, verbose bool) {
 		}
 	}
 	if len(r.Transcript) > 0 || r.Error == "" {
-		fmt.Fprintf(w, "    transcript (time from the client's start; usersig redacted):\n")
+		if bot {
+			fmt.Fprintf(w, "    transcript (callbacks to the bot and its calls, time from the first session's begin; usersig and Sign redacted):\n")
+		} else {
+			fmt.Fprintf(w, "    transcript (time from the client's start; usersig redacted):\n")
+		}
 		writeTranscript(w, elide(r.Transcript), "      ")
 		if len(r.Streams) > 0 {
 			fmt.Fprintf(w, "    streams at the end:\n")
@@ -95,7 +99,11 @@ func writeDetails(w io.Writer, r *CaseResult, verbose bool) {
 				fmt.Fprintf(w, "      %s: chunks=%d finished=%v text=%s\n", s.MsgKey, s.Chunks, s.Finished, quoteClip(s.Text, 120))
 			}
 		}
-		writeClient(w, r)
+		who := "client"
+		if bot {
+			who = "bot"
+		}
+		writeClient(w, r, who)
 	}
 }
 
@@ -137,20 +145,29 @@ func writeTranscript(w io.Writer, entries []Entry, pad string) {
 	}
 }
 
-func writeClient(w io.Writer, r *CaseResult) {
+func writeClient(w io.Writer, r *CaseResult, who string) {
 	c := r.Client
 	switch {
 	case c.Error != "" && !c.TimedOut:
-		fmt.Fprintf(w, "    client: %s\n", c.Error)
+		fmt.Fprintf(w, "    %s: %s\n", who, c.Error)
 	case c.Killed:
-		fmt.Fprintf(w, "    client: stopped at the timeout; killed after ignoring SIGTERM\n")
+		fmt.Fprintf(w, "    %s: stopped at the timeout; killed after ignoring SIGTERM\n", who)
 	case c.TimedOut:
-		fmt.Fprintf(w, "    client: stopped with SIGTERM at the timeout\n")
+		fmt.Fprintf(w, "    %s: stopped with SIGTERM at the timeout\n", who)
 	default:
-		fmt.Fprintf(w, "    client: exit status %d\n", c.ExitCode)
+		fmt.Fprintf(w, "    %s: exit status %d%s\n", who, c.ExitCode, exitNote(who))
 	}
 	fmt.Fprintf(w, "      stdout: %s\n", outputLine(c.Stdout))
 	fmt.Fprintf(w, "      stderr: %s\n", outputLine(c.Stderr))
+}
+
+// exitNote says where a bot's exit status comes from: the runner stops
+// it once the case is played.
+func exitNote(who string) string {
+	if who == "bot" {
+		return " (stopped by the runner: SIGTERM to its group)"
+	}
+	return ""
 }
 
 func writeSummary(w io.Writer, rep *Report) {

@@ -53,7 +53,7 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 	doc := junitSuites{Name: "deskmock conform", Time: seconds(rep.Duration.Seconds())}
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
-		s := junitSuite{Name: r.Name, Time: seconds(r.Duration.Seconds()), SystemOut: junitOut(r)}
+		s := junitSuite{Name: r.Name, Time: seconds(r.Duration.Seconds()), SystemOut: junitOut(r, rep.Bot)}
 		add := func(tc junitCase) {
 			tc.Classname = r.Name
 			switch {
@@ -114,7 +114,7 @@ func junitCheck(r *CaseResult, c CheckResult) junitCase {
 
 // junitOut is the <system-out> of a case: every check that did not pass,
 // the transcript and the client's output.
-func junitOut(r *CaseResult) string {
+func junitOut(r *CaseResult, bot bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", r.Description)
 	for _, c := range r.Checks {
@@ -122,9 +122,15 @@ func junitOut(r *CaseResult) string {
 			fmt.Fprintf(&b, "%s %s: %s\n", c.Level, c.Name, c.Message)
 		}
 	}
-	fmt.Fprintf(&b, "transcript (time from the client's start; usersig redacted):\n")
+	who := "client"
+	if bot {
+		who = "bot"
+		fmt.Fprintf(&b, "transcript (callbacks to the bot and its calls; usersig and Sign redacted):\n")
+	} else {
+		fmt.Fprintf(&b, "transcript (time from the client's start; usersig redacted):\n")
+	}
 	writeTranscript(&b, r.Transcript, "  ")
-	writeClient(&b, r)
+	writeClient(&b, r, who)
 	return xmlSafe(b.String())
 }
 

@@ -25,8 +25,11 @@ const (
 
 // Report is the result of a run, as every report format renders it.
 type Report struct {
-	// Command is the client command.
+	// Command is the client command (the bot's, with Bot).
 	Command []string `json:"command"`
+	// Bot is true for a run of the bot cases: each case's transcript
+	// interleaves the callbacks to the bot and the bot's calls.
+	Bot bool `json:"bot,omitempty"`
 	// Started is when the run started.
 	Started time.Time `json:"started"`
 	// Duration is how long the run took.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"runtime"
-	"sync"
 	"time"
 )
 
@@ -63,50 +62,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		opts.Grace = DefaultGrace
 	}
 	rep := &Report{Command: opts.Command, Started: time.Now(), Timeout: opts.Timeout, Checks: Checks()}
-	results := make([]CaseResult, len(opts.Cases))
-	ready := make([]bool, len(opts.Cases))
-	var mu sync.Mutex
-	emitted := 0
-	finish := func(i int, r CaseResult) {
-		mu.Lock()
-		defer mu.Unlock()
-		results[i], ready[i] = r, true
-		for emitted < len(results) && ready[emitted] {
-			if opts.OnCase != nil {
-				opts.OnCase(results[emitted])
-			}
-			emitted++
+	rep.Cases = runPool(ctx, opts.Parallel, len(opts.Cases), opts.OnCase, func(i int) (CaseResult, bool) {
+		c := &opts.Cases[i]
+		if ctx.Err() != nil {
+			return CaseResult{Name: c.Name, Description: c.Description, File: c.File, Error: "not run: interrupted"}, opts.KnownFailing[c.Name]
 		}
-	}
-
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(opts.Parallel, max(len(opts.Cases), 1)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				c := &opts.Cases[i]
-				var r CaseResult
-				if ctx.Err() != nil {
-					r = CaseResult{Name: c.Name, Description: c.Description, File: c.File, Error: "not run: interrupted"}
-				} else {
-					r = runCase(ctx, c, opts)
-				}
-				r.setStatus(opts.KnownFailing[c.Name])
-				finish(i, r)
-			}
-		}()
-	}
-	for i := range opts.Cases {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-
-	rep.Cases = results
+		return runCase(ctx, c, opts), opts.KnownFailing[c.Name]
+	})
 	rep.Duration = time.Since(rep.Started)
-	rep.Summary = summarize(results)
+	rep.Summary = summarize(rep.Cases)
 	return rep, nil
 }
 

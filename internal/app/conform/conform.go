@@ -43,6 +43,14 @@ stdin (also in DESKMOCK_* environment variables) and prints one JSON object
 on stdout: {"ok": true, "msg_key": "..."} or
 {"ok": false, "error_code": N, "error_info": "..."}. See conformance/README.md.
 
+With --bot it grades a bot instead (deskmock conform --bot -- BOT_COMMAND):
+per bot case a fresh mock, the bot started with DESKMOCK_BASE_URL,
+DESKMOCK_SDKAPPID, DESKMOCK_IDENTIFIER, DESKMOCK_SECRET_KEY,
+DESKMOCK_USERSIG, DESKMOCK_CALLBACK_TOKEN, DESKMOCK_VERSION and PORT,
+Desk's callbacks POSTed to http://127.0.0.1:$PORT/, and the answers it
+streams graded. --bot-url URL grades a bot already running, against a mock
+on --listen.
+
 Exit status: 0 every MUST check passed, 1 a MUST check failed or a
 known-failing entry is stale, 2 usage error.
 `
@@ -63,6 +71,14 @@ type config struct {
 	verbose      bool
 	quiet        bool
 	command      []string
+
+	// The bot run's (--bot).
+	bot          bool
+	version      string
+	botURL       string
+	listen       string
+	token        string
+	startTimeout time.Duration
 }
 
 type dirList []string
@@ -97,7 +113,7 @@ func (r regexpFlag) Set(v string) error {
 // when it has answered already (help, or a usage error).
 func parseFlags(args []string, stdout, stderr io.Writer) (cfg *config, fs *cmdline.FlagSet, code int, done bool) {
 	cfg = &config{}
-	fs = cmdline.New(progName, "[flags] -- CLIENT_COMMAND [ARGS...]", description, "deskmock help conform", stdout, stderr)
+	fs = cmdline.New(progName, "[flags] -- CLIENT_COMMAND [ARGS...]  |  --bot [flags] -- BOT_COMMAND [ARGS...]", description, "deskmock help conform", stdout, stderr)
 	fs.Var(regexpFlag{&cfg.run}, "run", "run only the cases whose name matches `regexp`")
 	fs.Var(regexpFlag{&cfg.skip}, "skip", "skip the cases whose name matches `regexp`")
 	fs.BoolVar(&cfg.list, "list", false, "list the selected cases and exit")
@@ -112,6 +128,12 @@ func parseFlags(args []string, stdout, stderr io.Writer) (cfg *config, fs *cmdli
 	fs.StringVar(&cfg.htmlFile, "html", "", "write the report as a self-contained HTML page to `file`")
 	fs.BoolVar(&cfg.verbose, "v", false, "print the details of every case, not only of those that did not pass, with the checks that were not applicable")
 	fs.BoolVar(&cfg.quiet, "q", false, "print only the details of failures and the summary, not one line per case")
+	fs.BoolVar(&cfg.bot, "bot", false, "grade a bot instead of a client: BOT_COMMAND is started once per bot case with DESKMOCK_* and PORT, and gets Desk's callbacks on 127.0.0.1:$PORT")
+	fs.StringVar(&cfg.version, "version", "", "with --bot: run only the bot cases of `version` v1 or v2 (for a bot that answers on one)")
+	fs.StringVar(&cfg.botURL, "bot-url", "", "with --bot: grade the bot already running at `URL` instead of starting one; the mock listens on --listen")
+	fs.StringVar(&cfg.listen, "listen", conformance.DefaultBotListen, "with --bot-url: the mock's `address`, the bot's DESKMOCK_BASE_URL")
+	fs.StringVar(&cfg.token, "callback-token", conformance.DefaultCallbackToken, "with --bot: the `token` that signs the callbacks (DESKMOCK_CALLBACK_TOKEN)")
+	fs.DurationVar(&cfg.startTimeout, "start-timeout", conformance.DefaultStartTimeout, "with --bot: how long the bot has to listen on $PORT")
 	cfg.command, code, done = fs.ParseLeading(args)
 	if done {
 		return nil, fs, code, true
@@ -124,7 +146,15 @@ func parseFlags(args []string, stdout, stderr io.Writer) (cfg *config, fs *cmdli
 		return nil, fs, fs.UsageError("--timeout must be positive"), true
 	case cfg.grace <= 0:
 		return nil, fs, fs.UsageError("--grace must be positive"), true
-	case len(cfg.command) == 0 && !cfg.list && !cfg.listChecks:
+	case cfg.version != "" && cfg.version != "v1" && cfg.version != "v2":
+		return nil, fs, fs.UsageError("--version must be v1 or v2, not %q", cfg.version), true
+	case !cfg.bot && (cfg.version != "" || cfg.botURL != "" || given["listen"] || given["callback-token"] || given["start-timeout"]):
+		return nil, fs, fs.UsageError("--version, --bot-url, --listen, --callback-token and --start-timeout go with --bot"), true
+	case cfg.bot && cfg.botURL != "" && len(cfg.command) > 0:
+		return nil, fs, fs.UsageError("give a bot command or --bot-url, not both"), true
+	case cfg.bot && cfg.botURL == "" && len(cfg.command) == 0 && !cfg.list && !cfg.listChecks:
+		return nil, fs, fs.UsageError("no bot command: give it after --, as in: deskmock conform --bot -- ./mybot, or give --bot-url"), true
+	case !cfg.bot && len(cfg.command) == 0 && !cfg.list && !cfg.listChecks:
 		return nil, fs, fs.UsageError("no client command: give it after --, as in: deskmock conform -- ./myclient"), true
 	}
 	if cfg.parallel == 0 {
@@ -143,8 +173,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if done {
 		return code
 	}
+	if cfg.bot {
+		return mainBot(ctx, cfg, fs, stdout)
+	}
 	if cfg.listChecks {
-		writeCheckList(stdout)
+		writeCheckList(stdout, conformance.Checks())
 		return ExitPass
 	}
 	cases, err := conformance.Builtin()
@@ -200,6 +233,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err != nil {
 		return fs.UsageError("%v", err)
 	}
+	return finish(ctx, cfg, fs, stdout, rep)
+}
+
+// finish writes the console report and the report files, and returns the
+// exit status of a run.
+func finish(ctx context.Context, cfg *config, fs *cmdline.FlagSet, stdout io.Writer, rep *conformance.Report) int {
 	conformance.WriteConsole(stdout, rep, conformance.ConsoleOptions{Verbose: cfg.verbose})
 	for _, out := range []struct {
 		file  string
@@ -232,9 +271,9 @@ func checkCommand(name string) error {
 	return nil
 }
 
-func writeCheckList(w io.Writer) {
+func writeCheckList(w io.Writer, checks []conformance.CheckInfo) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, c := range conformance.Checks() {
+	for _, c := range checks {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Level, c.Name, c.Description)
 	}
 	tw.Flush()

@@ -1,0 +1,13 @@
+// Command no-sign-check is a deliberately broken bot for the conformance self-test:
+// the reference bot with one bug switched on. It acts on callbacks whatever their Sign and RequestTime.
+package main
+
+import (
+	"os"
+
+	"github.com/deskmock/deskmock/internal/app/refclient"
+)
+
+func main() {
+	os.Exit(refclient.BotMain(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, refclient.BotBugs{NoSignCheck: true}))
+}
