@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -394,7 +395,7 @@ func (c *callbacks) attempt(it *callout, target string, body []byte) (CallbackAt
 	}
 	a.LatencyMS = float64(time.Since(a.Time).Microseconds()) / 1000
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = attemptError(err)
 		if errors.Is(err, context.DeadlineExceeded) {
 			a.Error = "no answer within " + time.Duration(it.cfg.Timeout).String()
 		}
@@ -436,6 +437,18 @@ func judgeAnswer(status int, body []byte) string {
 		return CallbackRefused
 	}
 	return CallbackOK
+}
+
+// attemptError is the text of a failed attempt's error, the Sign of the
+// URL that net/http's errors quote redacted.
+func attemptError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		redacted := *ue
+		redacted.URL = redactSign(ue.URL)
+		return redacted.Error()
+	}
+	return err.Error()
 }
 
 // redactSign replaces the Sign of a callback's URL with REDACTED: with

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -878,5 +880,30 @@ func TestCallbackOrderPerSession(t *testing.T) {
 	}
 	if len(next) != sessions {
 		t.Errorf("%d sessions called back, want %d", len(next), sessions)
+	}
+}
+
+// A callback that got no answer says why without its Sign: net/http's
+// error quotes the whole URL, and the journal, the admin API and the
+// dashboard show the error.
+func TestCallbackErrorRedactsSign(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String() + "/"
+	l.Close() // nothing listens there now: every attempt is refused
+	none := 0
+	ts := NewTestServer(t, withCallbacks(Callbacks{URL: dead, Token: "tok", Retries: &none}))
+	if _, err := ts.BeginSession(testSession, "user01", "", "SDK"); err != nil {
+		t.Fatal(err)
+	}
+	cb := await(t, ts, CallbackFilter{SessionID: testSession}, 1)[0]
+	if len(cb.Attempts) != 1 || cb.Attempts[0].Error == "" {
+		t.Fatalf("attempts %+v, want one that failed", cb.Attempts)
+	}
+	e := cb.Attempts[0].Error
+	if !strings.Contains(e, "Sign="+tokenPlaceholder) || regexp.MustCompile(`[0-9a-f]{64}`).MatchString(e) {
+		t.Errorf("the attempt's error shows the Sign: %s", e)
 	}
 }
