@@ -288,3 +288,34 @@ func FuzzAgreement(f *testing.F) {
 		agreesAccepted(t, sdkappid, identifier, body)
 	})
 }
+
+// BenchmarkDecode measures each schema's first sample read both ways:
+// fastpath (Decode and Valid), and encoding/json into an any with the JSON
+// Schema library, which is what the pipeline pays when Valid says no.
+func BenchmarkDecode(b *testing.B) {
+	names := make([]string, 0, len(samples))
+	for name := range samples {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		text := samples[name][0]
+		b.Run(strings.TrimSuffix(name, ".schema.json")+"/fastpath", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if body, ok := Decode(name, text); !ok || !body.Valid() {
+					b.Fatal("not valid")
+				}
+			}
+		})
+		b.Run(strings.TrimSuffix(name, ".schema.json")+"/library", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := decodeAny(text)
+				if err != nil || schemas.Must(name).Validate(v) != nil {
+					b.Fatal("not valid")
+				}
+			}
+		})
+	}
+}
