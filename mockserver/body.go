@@ -74,7 +74,7 @@ func readBody(ep *endpoint, in *incoming) {
 			return
 		}
 	}
-	in.req, in.valid = b, b.Valid()
+	in.req, in.valid = b, fastpath.Valid(b)
 }
 
 // checkSchema checks a body that readBody decoded against the endpoint's

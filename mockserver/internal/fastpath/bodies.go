@@ -41,8 +41,7 @@ type V1 struct {
 	Unknown                                   Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b V1) Valid() bool {
+func (b V1) valid() bool {
 	return b.SessionId.req() && b.Chunk.req() && b.MsgKey.ok() && b.CloudCustomData.ok() && b.Finish.in(0, 1) && len(b.Unknown) == 0
 }
 
@@ -53,8 +52,7 @@ type Chatbot struct {
 	Unknown                                 Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b Chatbot) Valid() bool {
+func (b Chatbot) valid() bool {
 	return b.From_Account.req() && b.To_Account.req() && b.Chunk.req() && b.MsgKey.ok() && b.Finish.in(0, 1) && len(b.Unknown) == 0
 }
 
@@ -65,8 +63,7 @@ type V2 struct {
 	Unknown                            Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b V2) Valid() bool {
+func (b V2) valid() bool {
 	return b.SessionId.req() && b.MsgKey.ok() && b.CloudCustomData.ok() && b.MsgBody.valid() && len(b.Unknown) == 0
 }
 
@@ -78,8 +75,7 @@ type C2C struct {
 	Unknown                                   Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b C2C) Valid() bool {
+func (b C2C) valid() bool {
 	return b.From_Account.ok() && b.To_Account.req() && b.CloudCustomData.ok() && b.MsgRandom.in(0, maxUint32) &&
 		b.SyncOtherMachine.in(1, 2) && b.MsgBody.valid() && len(b.Unknown) == 0
 }
@@ -92,8 +88,7 @@ type Group struct {
 	Unknown                                Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b Group) Valid() bool {
+func (b Group) valid() bool {
 	return b.GroupId.req() && b.From_Account.ok() && b.CloudCustomData.ok() && b.Random.in(0, maxUint32) && b.MsgBody.valid() && len(b.Unknown) == 0
 }
 
@@ -109,8 +104,7 @@ type StreamElem struct {
 	Unknown    Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (e StreamElem) Valid() bool {
+func (e StreamElem) valid() bool {
 	return e.MsgType.req() && e.MsgType.V == "TIMStreamElem" && e.MsgContent.Set && e.MsgContent.ok() && len(e.Unknown) == 0
 }
 
@@ -122,8 +116,7 @@ type StreamContent struct {
 	Unknown                     Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords (schemas.StreamChunksFile's too).
-func (c StreamContent) Valid() bool {
+func (c StreamContent) valid() bool {
 	return c.CompatibleText.ok() && c.StreamMsgID.ok() && c.Chunks.sized(1, math.MaxInt, (*Object[StreamChunk]).ok) && len(c.Unknown) == 0
 }
 
@@ -135,8 +128,7 @@ type StreamChunk struct {
 	Unknown             Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (c StreamChunk) Valid() bool {
+func (c StreamChunk) valid() bool {
 	return c.EventType.req() && c.EventType.V == "data" && c.Index.Set && c.Index.in(1, maxUint32) && c.Markdown.req() && !c.IsLast.Bad && len(c.Unknown) == 0
 }
 
@@ -146,8 +138,7 @@ type CreateRobot struct {
 	Unknown                              Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords; maxLength counts characters.
-func (b CreateRobot) Valid() bool {
+func (b CreateRobot) valid() bool {
 	return b.UserID.req() && b.Nick.ok() && b.FaceUrl.ok() && b.SelfSignature.ok() && utf8.RuneCountInString(b.Nick.V) <= 100 &&
 		utf8.RuneCountInString(b.FaceUrl.V) <= 500 && utf8.RuneCountInString(b.SelfSignature.V) <= 500 && len(b.Unknown) == 0
 }
@@ -158,8 +149,7 @@ type DeleteRobot struct {
 	Unknown       Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b DeleteRobot) Valid() bool { return b.Robot_Account.req() && len(b.Unknown) == 0 }
+func (b DeleteRobot) valid() bool { return b.Robot_Account.req() && len(b.Unknown) == 0 }
 
 // GetAllRobots is a get_all_robots body (schemas.RequestGetAllRobotsFile):
 // any object.
@@ -167,8 +157,7 @@ type GetAllRobots struct {
 	Unknown Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b GetAllRobots) Valid() bool { return len(b.Unknown) == 0 }
+func (b GetAllRobots) valid() bool { return len(b.Unknown) == 0 }
 
 // Transfer is a transfer_to_human body (schemas.RequestTransferFile).
 type Transfer struct {
@@ -181,8 +170,7 @@ type Transfer struct {
 	Unknown                                                       Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b Transfer) Valid() bool {
+func (b Transfer) valid() bool {
 	flags := b.SendTipIfNoAgentOnline.in(0, 1) && b.CheckIfDuringWorkingHours.in(0, 1) && b.SendPromptNotDuringWorkingHours.in(0, 1) &&
 		b.EndSessionWhenNoMemberOnline.in(0, 1) && b.DisableQueuing.in(0, 1) && b.AllowAssignBusyMember.in(0, 1)
 	return b.SessionId.req() && (!b.AgentIdList.Set || b.AgentIdList.sized(0, math.MaxInt, (*Text).ok)) && flags &&
@@ -195,8 +183,7 @@ type EndSession struct {
 	Unknown   Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b EndSession) Valid() bool { return b.SessionId.req() && len(b.Unknown) == 0 }
+func (b EndSession) valid() bool { return b.SessionId.req() && len(b.Unknown) == 0 }
 
 // EndQueuing is an end_queuing body (schemas.RequestEndQueuingFile).
 type EndQueuing struct {
@@ -204,8 +191,7 @@ type EndQueuing struct {
 	Unknown   Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b EndQueuing) Valid() bool { return b.SessionID.req() && len(b.Unknown) == 0 }
+func (b EndQueuing) valid() bool { return b.SessionID.req() && len(b.Unknown) == 0 }
 
 // SessionState is a get_session_state body
 // (schemas.RequestSessionStateFile).
@@ -214,8 +200,7 @@ type SessionState struct {
 	Unknown                                    Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b SessionState) Valid() bool {
+func (b SessionState) valid() bool {
 	return b.SessionId.ok() && b.ClientUserId.ok() && b.CustomerServiceId.ok() &&
 		(b.SessionId.Set || b.ClientUserId.Set && b.CustomerServiceId.Set) && len(b.Unknown) == 0
 }
@@ -228,8 +213,7 @@ type SendMsg struct {
 	Unknown                                            Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b SendMsg) Valid() bool {
+func (b SendMsg) valid() bool {
 	return b.SessionId.ok() && b.FromAccount.ok() && b.ToAccount.ok() && b.CloudCustomData.ok() && b.MsgRandom.in(0, maxUint32) &&
 		(b.SessionId.Set || b.FromAccount.Set && b.ToAccount.Set) && b.MsgBody.sized(1, math.MaxInt, (*Object[MsgElem]).ok) && len(b.Unknown) == 0
 }
@@ -241,8 +225,7 @@ type MsgElem struct {
 	Unknown    Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (e MsgElem) Valid() bool {
+func (e MsgElem) valid() bool {
 	return e.MsgType.req() && e.MsgContent.Set && e.MsgContent.ok() && len(e.Unknown) == 0
 }
 
@@ -253,8 +236,7 @@ type TextContent struct {
 	Unknown Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (c TextContent) Valid() bool { return c.Text.ok() && len(c.Unknown) == 0 }
+func (c TextContent) valid() bool { return c.Text.ok() && len(c.Unknown) == 0 }
 
 // ChatMessages is a describe_chat_messages body
 // (schemas.RequestChatMessagesFile).
@@ -264,8 +246,7 @@ type ChatMessages struct {
 	Unknown              Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b ChatMessages) Valid() bool {
+func (b ChatMessages) valid() bool {
 	return b.SessionId.req() && b.Limit.in(1, 100) && b.Offset.in(0, math.MaxInt64) && b.Order.in(1, 2) && len(b.Unknown) == 0
 }
 
@@ -276,8 +257,7 @@ type CDRList struct {
 	Unknown                                     Unknown `json:",unknown"`
 }
 
-// Valid checks the schema's keywords.
-func (b CDRList) Valid() bool {
+func (b CDRList) valid() bool {
 	return b.StartTimestamp.Set && b.StartTimestamp.in(0, math.MaxInt64) && b.EndTimestamp.Set && b.EndTimestamp.in(0, math.MaxInt64) &&
 		b.Limit.in(1, 100) && b.Offset.in(0, math.MaxInt64) && b.ClientUserId.ok() && len(b.Unknown) == 0
 }

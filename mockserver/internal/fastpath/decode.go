@@ -8,11 +8,12 @@ import (
 )
 
 // Body is a request body decoded into its schema's struct.
-type Body interface {
-	// Valid reports whether the JSON Schema library certainly accepts the
-	// body: false sends the caller to the library, whose verdict stands.
-	Valid() bool
-}
+type Body interface{ valid() bool }
+
+// Valid reports whether the JSON Schema library certainly accepts b, by
+// its schema's keywords checked on the struct: false sends the caller to
+// the library, whose verdict stands.
+func Valid(b Body) bool { return b.valid() }
 
 // Decode decodes text, valid UTF-8, into a new body of the schema named
 // (its file name in schemas/), when text is one JSON object as jsontext
@@ -116,7 +117,7 @@ func (o *Object[T]) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 }
 
 // ok reports whether the object is absent or valid.
-func (o *Object[T]) ok() bool { return !o.Bad && (!o.Set || o.V.Valid()) }
+func (o *Object[T]) ok() bool { return !o.Bad && (!o.Set || o.V.valid()) }
 
 // List is a member the schema types "array", of items T.
 type List[T any] struct {
