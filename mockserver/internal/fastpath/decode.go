@@ -136,11 +136,11 @@ func (l *List[T]) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 		return err
 	}
 	for d.PeekKind() != ']' {
-		var item T
-		if err := json.UnmarshalDecode(d, &item); err != nil {
+		l.V = append(l.V, *new(T))
+		// Every item type of the bodies reads itself.
+		if err := any(&l.V[len(l.V)-1]).(json.UnmarshalerFrom).UnmarshalJSONFrom(d); err != nil {
 			return err
 		}
-		l.V = append(l.V, item)
 	}
 	_, err := d.ReadToken()
 	return err
