@@ -87,7 +87,7 @@ func (s *Server) transferToHuman(in *incoming, out *outcome) verdict {
 }
 
 // transferRequestOf reads transfer_to_human's options from a body the
-// schema passed (or the admin API's, which has the same fields).
+// schema passed.
 func transferRequestOf(m *fastpath.Transfer) TransferRequest {
 	req := TransferRequest{
 		SendTipIfNoAgentOnline:          flag(m.SendTipIfNoAgentOnline),
