@@ -279,6 +279,11 @@ func newBenchServer(b *testing.B) (s *Server, target string) {
 	b.Helper()
 	cfg := DefaultConfig()
 	cfg.Limits.MaxStreamBytes = maxStreamBytesLimit
+	off := 0
+	cfg.Endpoints = map[string]EndpointConfig{}
+	for _, v := range []string{Chatbot, CreateRobot, DeleteRobot, GetAllRobots} {
+		cfg.Endpoints[v] = EndpointConfig{AppCallsPerSecond: &off}
+	}
 	s, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -323,6 +328,24 @@ func BenchmarkHandler(b *testing.B) {
 		{"continuation", target, func() string { return benchBody(1, `,"MsgKey":"`+open()+`"`) }, "0"},
 		{"rejected-bad-signature", EndpointPath + "?" + Query(1400000001, "administrator", badSig, 1), constant(benchBody(0, "")), "70009"},
 		{"trigger-session", target, constant(`{"SessionId":"` + TriggerSessionID(20004, 0) + `","Chunk":"Hello, "}`), "20004"},
+	}
+	// The first chunk, or a call that passes the body's checks, on every
+	// other endpoint: what reading and checking each body costs.
+	query := target[len(EndpointPath):]
+	for _, c := range []struct{ name, path, body, wantCode string }{
+		{"v2-first-chunk", EndpointV2Path, v2Body(benchSession(0), "", v2Chunk{1, "Hello, ", false}), "0"},
+		{"c2c-first-chunk", EndpointC2CPath, c2cBody("", "user01", "", v2Chunk{1, "Hello, ", false}), "0"},
+		{"group-first-chunk", EndpointGroupPath, groupBody("@TGS#2C5SZEAEF", "", "", v2Chunk{1, "Hello, ", false}), "0"},
+		{"chatbot-first-chunk", EndpointChatbotPath, `{"From_Account":"@RBT#my_bot","To_Account":"user01","Chunk":"Hello, "}`, "0"},
+		{"create_robot", CreateRobotPath, `{"UserID":"@RBT#my_bot","Nick":"MyRobot","FaceUrl":"http://www.qq.com","SelfSignature":"MyRobot"}`, "0"},
+		{"get_session_state", SessionStatePath, `{"SessionId":"` + benchSession(0) + `"}`, "0"},
+		{"describe_im_cdr_list", CDRListPath, `{"StartTimestamp":0,"EndTimestamp":1764244800,"Limit":20}`, "0"},
+	} {
+		cases = append(cases, struct {
+			name, target string
+			body         func() string
+			wantCode     string
+		}{c.name, c.path + query, constant(c.body), c.wantCode})
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

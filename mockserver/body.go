@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
 	"github.com/deskmock/deskmock/schemas"
 )
@@ -51,16 +52,58 @@ func readBodyText(r *http.Request, limit int) (body string, size int64, tooLarge
 // tooLargePrefix is how much of an over-limit body the journal keeps.
 const tooLargePrefix = 1024
 
-// decodeJSON decodes a body that must be exactly one JSON value in valid
-// UTF-8, numbers kept as json.Number. The common body, a flat object, is
-// decoded by fastpath.DecodeObject, which decodes as encoding/json does.
-func decodeJSON(body string) (any, error) {
-	if !utf8.ValidString(body) {
-		return nil, errNotUTF8
+// readBody decodes the body into its endpoint's struct with
+// fastpath.Decode, and checks the schema's keywords on it; checkSchema
+// asks the library when they do not certainly hold. A body fastpath cannot
+// decode is decoded by encoding/json, as the library sees it; an object it
+// gives is written again and that is what fastpath decodes.
+func readBody(ep *endpoint, in *incoming) {
+	if !utf8.ValidString(in.body) {
+		in.jsonErr = errNotUTF8
+		return
 	}
-	if m, ok := fastpath.DecodeObject(body); ok {
-		return m, nil
+	b, ok := fastpath.Decode(ep.schema, in.body)
+	if !ok {
+		in.value, in.jsonErr = decodeAny(in.body)
+		m, isObject := in.value.(map[string]any)
+		if !isObject {
+			return
+		}
+		text, _ := json.Marshal(m) // a decoded object always encodes
+		if b, ok = fastpath.Decode(ep.schema, string(text)); !ok {
+			return
+		}
 	}
+	in.req, in.valid = b, fastpath.Valid(b)
+}
+
+// checkSchema checks a body that readBody decoded against the endpoint's
+// request schema: valid when its keywords held on the struct; otherwise
+// the JSON Schema library decides and says why, after encoding/json.
+func checkSchema(ep *endpoint, in *incoming) verdict {
+	if in.valid {
+		return verdict{}
+	}
+	if in.value == nil && in.jsonErr == nil {
+		in.value, in.jsonErr = decodeAny(in.body)
+	}
+	if in.jsonErr != nil {
+		return fail(codes.CheckBodyNotJSON, in.jsonErr.Error())
+	}
+	// Numbers the schema library cannot compare (1e999999999) are refused
+	// before it sees them.
+	if err := checkNumbers(in.value); err != nil {
+		return fail(codes.CheckBodySchema, err.Error())
+	}
+	if err := schemas.Must(ep.schema).Validate(in.value); err != nil {
+		return fail(codes.CheckBodySchema, schemas.Describe(err, "(body)", "; "))
+	}
+	return verdict{}
+}
+
+// decodeAny decodes a body that must be exactly one JSON value, numbers
+// kept as json.Number: the body as the JSON Schema library sees it.
+func decodeAny(body string) (any, error) {
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -73,23 +116,5 @@ func decodeJSON(body string) (any, error) {
 	return v, nil
 }
 
-// errNotUTF8 is decodeJSON's error for a body that is not valid UTF-8.
+// errNotUTF8 is readBody's error for a body that is not valid UTF-8.
 var errNotUTF8 = errors.New("the body is not valid UTF-8")
-
-// schemaValidator validates bodies against an embedded schema. An object
-// that the schema compiled by fastpath accepts is valid; every other value
-// is validated by the JSON Schema library, whose verdict and message stand.
-// A schema fastpath cannot compile (v2's) goes to the library whole.
-func schemaValidator(name string) func(any) error {
-	quick := sync.OnceValue(func() *fastpath.FlatSchema {
-		src, _ := schemas.Source(name)
-		s, _ := fastpath.CompileFlat(src) // nil when it cannot
-		return s
-	})
-	return func(v any) error {
-		if m, ok := v.(map[string]any); ok && quick().Accepts(m) {
-			return nil
-		}
-		return schemas.Must(name).Validate(v)
-	}
-}

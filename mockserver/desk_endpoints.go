@@ -8,6 +8,7 @@ import (
 
 	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
+	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
 	"github.com/deskmock/deskmock/schemas"
 )
 
@@ -38,17 +39,15 @@ const (
 func deskEndpoint(version, path, schema string, act func(*Server, *incoming, *outcome) verdict) *endpoint {
 	return &endpoint{
 		version: version, name: version, path: path, schema: schema,
-		validate:  schemaValidator(schema),
 		bodyLimit: func(l Limits) int { return l.MaxBodyBytes },
 		act:       act,
 	}
 }
 
-// deskSessionOf reads the session a body names (field: SessionId, or
-// end_queuing's SessionID) and checks that it is well formed and, when
-// mustExist, open.
-func (s *Server) deskSessionOf(in *incoming, field string, mustExist bool) (string, verdict) {
-	id, _ := in.value.(map[string]any)[field].(string)
+// deskSessionOf checks the session a body names, id in its field
+// (SessionId, or end_queuing's SessionID): that it is well formed and,
+// when mustExist, open.
+func (s *Server) deskSessionOf(id, field string, mustExist bool) (string, verdict) {
 	if !ValidSessionID(id) {
 		return id, fail(codes.CheckSessionIDMalformed, field+" "+textcut.Cut(strconv.Quote(id), 64)+" is not a UUID (8-4-4-4-12 hexadecimal digits)")
 	}
@@ -59,19 +58,19 @@ func (s *Server) deskSessionOf(in *incoming, field string, mustExist bool) (stri
 }
 
 // flag reads a 0|1 option of a body.
-func flag(m map[string]any, name string) bool {
-	n, _ := m[name].(json.Number)
-	return n == "1"
+func flag(n fastpath.Number) bool {
+	return n.V == "1"
 }
 
 // transferToHuman hands the session to an agent, queues it, or says why
 // not, as the agents and the options allow; its events are the session's.
 func (s *Server) transferToHuman(in *incoming, out *outcome) verdict {
-	id, v := s.deskSessionOf(in, "SessionId", true)
+	m := in.req.(*fastpath.Transfer)
+	id, v := s.deskSessionOf(m.SessionId.V, "SessionId", true)
 	if v.failed() {
 		return v
 	}
-	res, ok, err := s.life.transfer(id, transferRequestOf(in.value.(map[string]any)), s.now())
+	res, ok, err := s.life.transfer(id, transferRequestOf(m), s.now())
 	switch {
 	case err != nil:
 		return verdict{check: codes.CheckInternal, detail: err.Error()}
@@ -88,30 +87,29 @@ func (s *Server) transferToHuman(in *incoming, out *outcome) verdict {
 }
 
 // transferRequestOf reads transfer_to_human's options from a body the
-// schema passed (or the admin API's, which has the same fields).
-func transferRequestOf(m map[string]any) TransferRequest {
+// schema passed.
+func transferRequestOf(m *fastpath.Transfer) TransferRequest {
 	req := TransferRequest{
-		SendTipIfNoAgentOnline:          flag(m, "SendTipIfNoAgentOnline"),
-		CheckWorkingHours:               flag(m, "CheckIfDuringWorkingHours"),
-		SendPromptNotDuringWorkingHours: flag(m, "SendPromptNotDuringWorkingHours"),
-		EndSessionWhenNoMemberOnline:    flag(m, "EndSessionWhenNoMemberOnline"),
-		DisableQueuing:                  flag(m, "DisableQueuing"),
-		AllowAssignBusyMember:           flag(m, "AllowAssignBusyMember"),
+		SendTipIfNoAgentOnline:          flag(m.SendTipIfNoAgentOnline),
+		CheckWorkingHours:               flag(m.CheckIfDuringWorkingHours),
+		SendPromptNotDuringWorkingHours: flag(m.SendPromptNotDuringWorkingHours),
+		EndSessionWhenNoMemberOnline:    flag(m.EndSessionWhenNoMemberOnline),
+		DisableQueuing:                  flag(m.DisableQueuing),
+		AllowAssignBusyMember:           flag(m.AllowAssignBusyMember),
 	}
-	for _, a := range asSlice(m["AgentIdList"]) {
-		id, _ := a.(string)
-		req.AgentIDList = append(req.AgentIDList, id)
+	for _, a := range m.AgentIdList.V {
+		req.AgentIDList = append(req.AgentIDList, a.V)
 	}
-	if n, ok := m["AgentGroupId"].(json.Number); ok {
-		g, _ := strconv.Atoi(string(n))
+	if n := m.AgentGroupId.V; n != "" { // a number is never ""
+		g, _ := strconv.Atoi(n)
 		req.AgentGroupID = &g
 	}
-	if n, ok := m["Priority"].(json.Number); ok {
-		req.Priority, _ = strconv.Atoi(string(n))
+	if n := m.Priority.V; n != "" {
+		req.Priority, _ = strconv.Atoi(n)
 	}
-	if n, ok := m["QueueTimeout"].(json.Number); ok {
+	if n := m.QueueTimeout.V; n != "" {
 		// Seconds (inferred unit), capped at a year.
-		secs, _ := strconv.ParseInt(string(n), 10, 64)
+		secs, _ := strconv.ParseInt(n, 10, 64)
 		req.QueueTimeout = time.Duration(min(max(secs, 0), maxQueueTimeout)) * time.Second
 	}
 	return req
@@ -120,12 +118,10 @@ func transferRequestOf(m map[string]any) TransferRequest {
 // maxQueueTimeout caps a transfer's QueueTimeout, in seconds: a year.
 const maxQueueTimeout = 366 * 24 * 3600
 
-func asSlice(v any) []any { l, _ := v.([]any); return l }
-
 // endSession ends the session, whatever its phase (inferred: the vendor
 // documents it for sessions with an agent).
 func (s *Server) endSession(in *incoming, out *outcome) verdict {
-	id, v := s.deskSessionOf(in, "SessionId", true)
+	id, v := s.deskSessionOf(in.req.(*fastpath.EndSession).SessionId.V, "SessionId", true)
 	if v.failed() {
 		return v
 	}
@@ -137,7 +133,7 @@ func (s *Server) endSession(in *incoming, out *outcome) verdict {
 
 // endQueuing takes a queued session out of its queue, back to the bot.
 func (s *Server) endQueuing(in *incoming, out *outcome) verdict {
-	id, v := s.deskSessionOf(in, "SessionID", true)
+	id, v := s.deskSessionOf(in.req.(*fastpath.EndQueuing).SessionID.V, "SessionID", true)
 	if v.failed() {
 		return v
 	}
@@ -151,18 +147,16 @@ func (s *Server) endQueuing(in *incoming, out *outcome) verdict {
 // has it, its AgentId; a session the server does not have open, or a user
 // without an active session, is NotInSession.
 func (s *Server) getSessionState(in *incoming, out *outcome) verdict {
-	m := in.value.(map[string]any)
+	m := in.req.(*fastpath.SessionState)
 	var id string
-	if _, bySession := m["SessionId"]; bySession {
+	if m.SessionId.Set {
 		var v verdict
-		if id, v = s.deskSessionOf(in, "SessionId", false); v.failed() {
+		if id, v = s.deskSessionOf(m.SessionId.V, "SessionId", false); v.failed() {
 			return v
 		}
 	} else {
 		// By user: the user's active session, or none (NotInSession).
-		user, _ := m["ClientUserId"].(string)
-		cs, _ := m["CustomerServiceId"].(string)
-		id = s.life.userSession(user, cs)
+		id = s.life.userSession(m.ClientUserId.V, m.CustomerServiceId.V)
 	}
 	life := s.life.snapshot(id, id != "" && s.sessions.open(id))
 	b := appendJSONString(append(make([]byte, 0, 128), `"SessionId":`...), id)
@@ -188,18 +182,16 @@ var deskEndpoints = []*endpoint{
 // nickname the mock does not keep written empty, and
 // SatisfactionSelected 0 for a session the user did not rate.
 func (s *Server) describeCDRList(in *incoming, out *outcome) verdict {
-	m := in.value.(map[string]any)
-	num := func(name string, def int64) int64 {
-		n, ok := m[name].(json.Number)
-		if !ok {
+	m := in.req.(*fastpath.CDRList)
+	num := func(n fastpath.Number, def int64) int64 {
+		if n.V == "" {
 			return def
 		}
-		v, _ := strconv.ParseInt(string(n), 10, 64)
+		v, _ := strconv.ParseInt(n.V, 10, 64)
 		return v
 	}
-	user, _ := m["ClientUserId"].(string)
-	recs := s.life.records(num("StartTimestamp", 0), num("EndTimestamp", 0), user)
-	limit, offset := num("Limit", 20), num("Offset", 0)
+	recs := s.life.records(num(m.StartTimestamp, 0), num(m.EndTimestamp, 0), m.ClientUserId.V)
+	limit, offset := num(m.Limit, 20), num(m.Offset, 0)
 	total := int64(len(recs))
 	recs = recs[min(offset, total):min(offset+limit, total)]
 	b := strconv.AppendInt(append(make([]byte, 0, 256), `"TotalCount":`...), total, 10)
@@ -228,16 +220,15 @@ func (s *Server) describeCDRList(in *incoming, out *outcome) verdict {
 // named by SessionId, or as the user's session with the customer-service
 // account FromAccount.
 func (s *Server) sendMsg(in *incoming, out *outcome) verdict {
-	m := in.value.(map[string]any)
+	m := in.req.(*fastpath.SendMsg)
 	var id string
-	if _, bySession := m["SessionId"]; bySession {
+	if m.SessionId.Set {
 		var v verdict
-		if id, v = s.deskSessionOf(in, "SessionId", true); v.failed() {
+		if id, v = s.deskSessionOf(m.SessionId.V, "SessionId", true); v.failed() {
 			return v
 		}
 	} else {
-		from, _ := m["FromAccount"].(string)
-		to, _ := m["ToAccount"].(string)
+		from, to := m.FromAccount.V, m.ToAccount.V
 		if id = s.life.userSession(to, from); id == "" {
 			return fail(codes.CheckSessionNotFound, "user "+strconv.Quote(textcut.Cut(to, 64))+" has no session with "+strconv.Quote(textcut.Cut(from, 64)))
 		}
@@ -246,9 +237,10 @@ func (s *Server) sendMsg(in *incoming, out *outcome) verdict {
 		return fail(codes.CheckSessionNotBot, "session "+id+" is "+string(st)+": the bot may not send into it")
 	}
 	now := s.now()
-	body, _ := json.Marshal(m["MsgBody"]) // a decoded body always encodes
-	custom, _ := m["CloudCustomData"].(string)
-	_, from, _ := s.life.said(id, RoleService, true, now, calloutMsg{body: string(body), cloudData: custom})
+	// The MsgBody as encoding/json writes it, decoded as the library saw it.
+	v, _ := decodeAny(in.body)
+	body, _ := json.Marshal(v.(map[string]any)["MsgBody"]) // a decoded body always encodes
+	_, from, _ := s.life.said(id, RoleService, true, now, calloutMsg{body: string(body), cloudData: m.CloudCustomData.V})
 	s.messages.add(DeskMessage{SessionID: id, From: from, Role: RoleService, MsgBody: string(body), Time: now})
 	return verdict{}
 }
@@ -275,15 +267,15 @@ func (s *Server) sessionMessages(id string, newest int) ([]DeskMessage, int) {
 // bot's streams with their text so far, and a system message's flags as
 // its CloudCustomData (inferred: the vendor's list shows no such field).
 func (s *Server) describeChatMessages(in *incoming, out *outcome) verdict {
-	id, v := s.deskSessionOf(in, "SessionId", false)
+	m := in.req.(*fastpath.ChatMessages)
+	id, v := s.deskSessionOf(m.SessionId.V, "SessionId", false)
 	if v.failed() {
 		return v
 	}
-	m := in.value.(map[string]any)
 	limit, offset, order := 20, 0, 2
-	for name, p := range map[string]*int{"Limit": &limit, "Offset": &offset, "Order": &order} {
-		if n, ok := m[name].(json.Number); ok {
-			*p, _ = strconv.Atoi(string(n))
+	for n, p := range map[*fastpath.Number]*int{&m.Limit: &limit, &m.Offset: &offset, &m.Order: &order} {
+		if n.V != "" {
+			*p, _ = strconv.Atoi(n.V)
 		}
 	}
 	msgs, _ := s.sessionMessages(id, 0)

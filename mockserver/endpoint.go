@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
+	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
 	"github.com/deskmock/deskmock/schemas"
 )
 
@@ -61,8 +61,6 @@ type endpoint struct {
 	path string
 	// schema is the file name of its request schema in schemas/.
 	schema string
-	// validate checks a decoded body against the request schema.
-	validate func(body any) error
 	// bodyLimit is the longest body accepted unless the configuration's
 	// entry of the endpoint sets one, given the configuration's limits.
 	bodyLimit func(Limits) int
@@ -89,12 +87,13 @@ type endpoint struct {
 	// chatbotMessage is true when the user sees the stream as the
 	// chatbots' custom message (Stream.ChatbotMessage).
 	chatbotMessage bool
-	// read reads a decoded body, valid or not, into the call it asks for,
-	// once: fault rules match on what it found, and once the body passed
-	// the schema the call is whole. What is missing or of another type is
-	// left zero. Its error is a schema failure the schema cannot express,
-	// which counts only for a body that passed the schema.
-	read func(body map[string]any) (streamCall, error)
+	// read reads a decoded body (its schema's fastpath struct), valid or
+	// not, into the call it asks for, once: fault rules match on what it
+	// found, and once the body passed the schema the call is whole. What is
+	// missing or of another type is left zero. Its error is a schema
+	// failure the schema cannot express, which counts only for a body that
+	// passed the schema.
+	read func(body fastpath.Body) (streamCall, error)
 	// rows are the rows of the check→code table its pipeline runs, with
 	// the configuration's overrides (codes.Rule.Endpoints says which run
 	// where); set by configured.
@@ -126,7 +125,6 @@ func (ep *endpoint) configured(c EndpointConfig, l Limits, t *codes.Table) *endp
 // per-endpoint limits.
 var endpointV1 = &endpoint{
 	version: V1, name: "send_stream_msg", path: EndpointPath, schema: schemas.RequestFile,
-	validate:  schemaValidator(schemas.RequestFile),
 	bodyLimit: func(l Limits) int { return l.MaxBodyBytes },
 	rules:     StreamRules{RefuseAfterEnd: true},
 	keyName:   "MsgKey",
@@ -136,7 +134,6 @@ var endpointV1 = &endpoint{
 // endpointV2 is send_stream_msg_v2, with the vendor's stated rules.
 var endpointV2 = &endpoint{
 	version: V2, name: "send_stream_msg_v2", path: EndpointV2Path, schema: schemas.RequestV2File,
-	validate:  schemaValidator(schemas.RequestV2File),
 	bodyLimit: func(Limits) int { return defaultMaxBodyBytesV2 },
 	rules:     vendorStreamRules,
 	indexed:   true,
@@ -157,7 +154,6 @@ var vendorStreamRules = StreamRules{
 // endpointC2C is the native send_c2c_stream_msg, with v2's rules.
 var endpointC2C = &endpoint{
 	version: C2C, name: "send_c2c_stream_msg", path: EndpointC2CPath, schema: schemas.RequestC2CFile,
-	validate:     schemaValidator(schemas.RequestC2CFile),
 	bodyLimit:    func(Limits) int { return defaultMaxBodyBytesV2 },
 	rules:        vendorStreamRules,
 	indexed:      true,
@@ -169,7 +165,6 @@ var endpointC2C = &endpoint{
 // endpointGroup is the native send_group_stream_msg, with v2's rules.
 var endpointGroup = &endpoint{
 	version: Group, name: "send_group_stream_msg", path: EndpointGroupPath, schema: schemas.RequestGroupFile,
-	validate:     schemaValidator(schemas.RequestGroupFile),
 	bodyLimit:    func(Limits) int { return defaultMaxBodyBytesV2 },
 	rules:        vendorStreamRules,
 	indexed:      true,
@@ -188,7 +183,6 @@ const chatbotRate = 200
 // after its end.
 var endpointChatbot = &endpoint{
 	version: Chatbot, name: "robot send_stream_msg", path: EndpointChatbotPath, schema: schemas.RequestChatbotFile,
-	validate:       schemaValidator(schemas.RequestChatbotFile),
 	bodyLimit:      func(l Limits) int { return l.MaxBodyBytes },
 	rules:          StreamRules{RefuseAfterEnd: true, AppCallsPerSecond: chatbotRate},
 	keyName:        "MsgKey",
@@ -203,7 +197,6 @@ var endpointChatbot = &endpoint{
 func robotEndpoint(version, path, schema string, act func(*Server, *incoming, *outcome) verdict) *endpoint {
 	return &endpoint{
 		version: version, name: version, path: path, schema: schema,
-		validate:  schemaValidator(schema),
 		bodyLimit: func(l Limits) int { return l.MaxBodyBytes },
 		rules:     StreamRules{AppCallsPerSecond: chatbotRate},
 		act:       act,
@@ -328,68 +321,64 @@ func joinText(chunks []chunk) string {
 }
 
 // readV1 reads a v1 body: {"SessionId","Chunk","MsgKey","Finish"}.
-func readV1(m map[string]any) (c streamCall, err error) {
-	c.conv.id, _ = m["SessionId"].(string)
-	readChunk(m, &c)
+func readV1(body fastpath.Body) (c streamCall, err error) {
+	b := body.(*fastpath.V1)
+	c.conv.id = b.SessionId.V
+	readChunk(b.Chunk, b.MsgKey, b.Finish, &c)
 	return c, nil
 }
 
 // readChatbot reads a chatbot's body: {"From_Account","To_Account","Chunk",
 // "MsgKey","Finish"}.
-func readChatbot(m map[string]any) (c streamCall, err error) {
-	c.conv.id, _ = m["To_Account"].(string)
-	readFrom(m, &c.conv)
-	readChunk(m, &c)
+func readChatbot(body fastpath.Body) (c streamCall, err error) {
+	b := body.(*fastpath.Chatbot)
+	c.conv.id = b.To_Account.V
+	readFrom(b.From_Account, &c.conv)
+	readChunk(b.Chunk, b.MsgKey, b.Finish, &c)
 	return c, nil
 }
 
 // readChunk reads the Chunk, MsgKey and Finish of a body of one chunk a
 // call.
-func readChunk(m map[string]any, c *streamCall) {
-	c.text, _ = m["Chunk"].(string)
-	var key any
-	key, c.hasMsgKey = m["MsgKey"]
-	c.msgKey, _ = key.(string)
-	if f, ok := m["Finish"].(json.Number); ok {
-		n, _ := f.Float64()
-		c.last = n == 1
-	}
+func readChunk(text, key fastpath.Text, finish fastpath.Number, c *streamCall) {
+	c.text, c.msgKey, c.hasMsgKey = text.V, key.V, key.Set
+	n, _ := strconv.ParseFloat(finish.V, 64)
+	c.last = n == 1
 }
 
 // readV2 reads a v2 body: SessionId, MsgKey at the top level (inferred),
 // and its TIMStreamElem.
-func readV2(m map[string]any) (c streamCall, err error) {
-	c.conv.id, _ = m["SessionId"].(string)
-	var key any
-	key, c.hasMsgKey = m["MsgKey"]
-	c.msgKey, _ = key.(string)
-	err = readStreamElem(m, &c, false)
+func readV2(body fastpath.Body) (c streamCall, err error) {
+	b := body.(*fastpath.V2)
+	c.conv.id = b.SessionId.V
+	c.msgKey, c.hasMsgKey = b.MsgKey.V, b.MsgKey.Set
+	err = readStreamElem(&b.MsgBody, &c, false)
 	return c, err
 }
 
 // readC2C reads a send_c2c_stream_msg body: From_Account (absent: the
 // administrator), To_Account, and its TIMStreamElem with the StreamMsgID.
-func readC2C(m map[string]any) (c streamCall, err error) {
-	c.conv.id, _ = m["To_Account"].(string)
-	readFrom(m, &c.conv)
-	err = readStreamElem(m, &c, true)
+func readC2C(body fastpath.Body) (c streamCall, err error) {
+	b := body.(*fastpath.C2C)
+	c.conv.id = b.To_Account.V
+	readFrom(b.From_Account, &c.conv)
+	err = readStreamElem(&b.MsgBody, &c, true)
 	return c, err
 }
 
 // readGroup reads a send_group_stream_msg body: GroupId, From_Account
 // (absent: the administrator), and its TIMStreamElem with the StreamMsgID.
-func readGroup(m map[string]any) (c streamCall, err error) {
-	c.conv.id, _ = m["GroupId"].(string)
-	readFrom(m, &c.conv)
-	err = readStreamElem(m, &c, true)
+func readGroup(body fastpath.Body) (c streamCall, err error) {
+	b := body.(*fastpath.Group)
+	c.conv.id = b.GroupId.V
+	readFrom(b.From_Account, &c.conv)
+	err = readStreamElem(&b.MsgBody, &c, true)
 	return c, err
 }
 
 // readFrom reads a body's From_Account into the conversation.
-func readFrom(m map[string]any, conv *conversation) {
-	var from any
-	from, conv.hasFrom = m["From_Account"]
-	conv.from, _ = from.(string)
+func readFrom(from fastpath.Text, conv *conversation) {
+	conv.from, conv.hasFrom = from.V, from.Set
 }
 
 // errIsLastNotLast is the schema failure the schema cannot express.
@@ -399,29 +388,24 @@ var errIsLastNotLast = errors.New("IsLast: true is only allowed on the call's la
 // CompatibleText and, where keyInContent, the StreamMsgID that names the
 // stream. The schema allows one MsgBody element; last is set by an IsLast:
 // true anywhere.
-func readStreamElem(m map[string]any, c *streamCall, keyInContent bool) (err error) {
-	body, _ := m["MsgBody"].([]any)
-	for _, el := range body {
-		el, _ := el.(map[string]any)
-		content, _ := el["MsgContent"].(map[string]any)
-		if t, ok := content["CompatibleText"].(string); ok {
-			c.compatibleText = t
+func readStreamElem(body *fastpath.StreamMsgBody, c *streamCall, keyInContent bool) (err error) {
+	for _, el := range body.V {
+		content := &el.V.MsgContent.V
+		if t := content.CompatibleText; t.Set && !t.Bad {
+			c.compatibleText = t.V
 		}
 		if keyInContent {
-			var key any
-			if key, c.hasMsgKey = content["StreamMsgID"]; c.hasMsgKey {
-				c.msgKey, _ = key.(string)
+			if c.hasMsgKey = content.StreamMsgID.Set; c.hasMsgKey {
+				c.msgKey = content.StreamMsgID.V
 			}
 		}
-		list, _ := content["Chunks"].([]any)
+		list := content.Chunks.V
 		if c.chunks == nil {
 			c.chunks = make([]chunk, 0, len(list))
 		}
-		for i, v := range list {
-			ch, _ := v.(map[string]any)
-			text, _ := ch["Markdown"].(string)
-			c.chunks = append(c.chunks, chunk{index: chunkIndex(ch["Index"]), text: text})
-			if last, _ := ch["IsLast"].(bool); last {
+		for i, ch := range list {
+			c.chunks = append(c.chunks, chunk{index: chunkIndex(ch.V.Index), text: ch.V.Markdown.V})
+			if ch.V.IsLast.V {
 				if i != len(list)-1 && err == nil {
 					err = fmt.Errorf("/MsgBody/0/MsgContent/Chunks/%d/IsLast: %w", i, errIsLastNotLast)
 				}
@@ -435,11 +419,10 @@ func readStreamElem(m map[string]any, c *streamCall, keyInContent bool) (err err
 
 // chunkIndex reads a chunk's Index: an integer the schema allowed, maybe
 // written 1.0 or 1e0; 0 when it is no number.
-func chunkIndex(v any) int {
-	num, _ := v.(json.Number)
-	n, err := strconv.Atoi(string(num))
+func chunkIndex(num fastpath.Number) int {
+	n, err := strconv.Atoi(num.V)
 	if err != nil {
-		f, _ := num.Float64()
+		f, _ := strconv.ParseFloat(num.V, 64)
 		n = int(f)
 	}
 	return n

@@ -14,8 +14,8 @@ import (
 	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
+	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
 	"github.com/deskmock/deskmock/mockserver/usersig"
-	"github.com/deskmock/deskmock/schemas"
 )
 
 // This file is the request path, top to bottom, the same whoever serves
@@ -39,8 +39,15 @@ type incoming struct {
 	bodySize int64 // the body's length as far as known
 	tooLarge bool
 	readErr  error
-	value    any   // the decoded body
-	jsonErr  error // why the body did not decode
+	// req is the body decoded into its endpoint's struct; nil when it is
+	// no JSON object. valid is true when the schema's keywords held on it.
+	req   fastpath.Body
+	valid bool
+	// value is the body as the JSON Schema library sees it, decoded only
+	// when the struct cannot say (readBody, checkSchema); jsonErr is why
+	// the body is no JSON.
+	value   any
+	jsonErr error
 	// app is the caller's app, once the query named a configured one.
 	app *App
 	// call is what the body asks of a stream, read once by the endpoint;
@@ -196,15 +203,14 @@ func (s *Server) arrive(ep *endpoint, r *http.Request, in *incoming) {
 	in.start = s.now()
 	in.arrival.nth = s.nth.Add(1)
 	in.body, in.bodySize, in.tooLarge, in.readErr = readBodyText(r, ep.maxBody)
-	if in.tooLarge || in.readErr != nil || ep.validate == nil {
+	if in.tooLarge || in.readErr != nil || ep.schema == "" {
 		return
 	}
-	in.value, in.jsonErr = decodeJSON(in.body)
-	m, ok := in.value.(map[string]any)
-	if !ok || ep.read == nil {
+	readBody(ep, in)
+	if in.req == nil || ep.read == nil {
 		return
 	}
-	in.call, in.callErr = ep.read(m)
+	in.call, in.callErr = ep.read(in.req)
 	c := &in.call
 	c.conv.kind = ep.conversation
 	// The conversation's names are checked once, here: the counter counts
@@ -368,18 +374,8 @@ func checkBody(ep *endpoint, in *incoming) verdict {
 		return fail(codes.CheckBodyTooLarge, fmt.Sprintf("the body is %d bytes, over the limit of %d", in.bodySize, ep.maxBody))
 	case in.readErr != nil:
 		return fail(codes.CheckBodyNotJSON, "reading the body: "+in.readErr.Error())
-	case in.jsonErr != nil:
-		return fail(codes.CheckBodyNotJSON, in.jsonErr.Error())
 	}
-	// Numbers the schema library cannot compare (1e999999999) are refused
-	// before it sees them.
-	if err := checkNumbers(in.value); err != nil {
-		return fail(codes.CheckBodySchema, err.Error())
-	}
-	if err := ep.validate(in.value); err != nil {
-		return fail(codes.CheckBodySchema, schemas.Describe(err, "(body)", "; "))
-	}
-	return verdict{}
+	return checkSchema(ep, in)
 }
 
 // checkConversation checks the call's conversation: its names (as arrive

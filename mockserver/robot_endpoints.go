@@ -5,6 +5,7 @@ import (
 
 	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
+	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
 )
 
 // This file is what the chatbot accounts' endpoints do once a request
@@ -13,15 +14,13 @@ import (
 // createRobot creates the chatbot of a create_robot body: idempotent, at
 // most maxRobotsPerApp per app.
 func (s *Server) createRobot(in *incoming, out *outcome) verdict {
-	m := in.value.(map[string]any)
-	id, _ := m["UserID"].(string)
+	m := in.req.(*fastpath.CreateRobot)
+	id := m.UserID.V
 	if !validRobotID(id) {
 		return fail(codes.CheckRobotIDMalformed, robotIDProblem("UserID", id))
 	}
 	r := Robot{SDKAppID: in.app.SDKAppID, UserID: id}
-	r.Nick, _ = m["Nick"].(string)
-	r.FaceURL, _ = m["FaceUrl"].(string)
-	r.SelfSignature, _ = m["SelfSignature"].(string)
+	r.Nick, r.FaceURL, r.SelfSignature = m.Nick.V, m.FaceUrl.V, m.SelfSignature.V
 	for _, f := range []struct {
 		name  string
 		value string
@@ -39,7 +38,7 @@ func (s *Server) createRobot(in *incoming, out *outcome) verdict {
 
 // deleteRobot marks the chatbot of a delete_robot body deleted.
 func (s *Server) deleteRobot(in *incoming, out *outcome) verdict {
-	id, _ := in.value.(map[string]any)["Robot_Account"].(string)
+	id := in.req.(*fastpath.DeleteRobot).Robot_Account.V
 	if !validRobotID(id) {
 		return fail(codes.CheckRobotIDMalformed, robotIDProblem("Robot_Account", id))
 	}

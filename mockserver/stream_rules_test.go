@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"encoding/json"
+	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
 	"io"
 	"net/http"
 	"regexp"
@@ -375,11 +376,11 @@ func TestReadBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := decodeJSON(tt.body)
-			if err != nil {
-				t.Fatal(err)
+			b, ok := fastpath.Decode(tt.ep.schema, tt.body)
+			if !ok {
+				t.Fatal("fastpath does not decode it")
 			}
-			c, err := tt.ep.read(v.(map[string]any))
+			c, err := tt.ep.read(b)
 			if (err != nil) != tt.wantErr || !cmp.Equal(c, tt.want, cmp.AllowUnexported(streamCall{}, chunk{}, conversation{})) {
 				t.Errorf("call %+v, %v; want %+v, error %v", c, err, tt.want, tt.wantErr)
 			}

@@ -3,9 +3,11 @@ package fastpath
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,42 +20,49 @@ import (
 // it handles, on random inputs and, with FuzzAgreement, on anything; and
 // it answers for the requests clients send, or it would be no shortcut.
 
-// bodies are JSON texts around the shapes DecodeObject decodes.
-var bodies = []string{
-	`{}`, ` { } `, "\t{\n}\r\n", `{"SessionId":"s","Chunk":"c"}`, `{"Chunk":"é中😀"}`, `{"":""}`, `{" ":" "}`,
-	`{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, ","MsgKey":"1_1764244800_5f0c3e9a1b2d4c6e8f7a9b0c1","Finish":1}`,
-	`{"Chunk":"a\nb"}`, `{"Chunk":"\u00e9"}`, `{"Chunk":"\x"}`, `{"Chunk":"\"}`, `{"Chunk":"a` + "\x01" + `"}`, `{"a\"b":1}`,
-	`{"Finish":0}`, `{"Finish":-0}`, `{"Finish":1.0}`, `{"Finish":1e0}`, `{"Finish":01}`, `{"Finish":-01}`, `{"Finish":00}`, `{"Finish":1.}`,
-	`{"Finish":-}`, `{"Finish":+1}`, `{"Finish":1 2}`, `{"Finish":1e400}`, `{"Finish":true}`, `{"Finish":null}`, `{"Finish":nul}`,
-	`{"a":1,"a":2}`, `{"a":[1]}`, `{"a":{}}`, `{"a":"b",}`, `{,}`, `{"a" "b"}`, `{"a":}`, `{"a":"b"`, `{"a":"b"}}`, `{"a":"b"} x`,
-	`{"a":"b"}{}`, `{a:1}`, `{'a':1}`, `[]`, `"str"`, `1`, `null`, ``, ` `, `{`, `}`, `{"`, `{"a":"`, `{"a":1 "b":2}`, "\ufeff{}",
-	`{"a":"b"}` + "\x00", "{\"a\":\"\u2028\"}",
+// samples are bodies each schema accepts, as clients send them: Valid
+// must say yes to each.
+var samples = map[string][]string{
+	schemas.RequestFile: {`{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`,
+		"{\n  \"SessionId\": \"s\",\n  \"Chunk\": \"x\",\n  \"MsgKey\": \"1_1764244800_5f0c3e9a1b2d4c6e8f7a9b0c1\",\n  \"Finish\": 1,\n  \"CloudCustomData\": \"{}\"\n}\n"},
+	schemas.RequestV2File:           {`{"SessionId":"s","MsgKey":"k","CloudCustomData":"d","MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"CompatibleText":"当前版本过低","Chunks":[{"EventType":"data","Index":1,"Markdown":"您好","IsLast":false},{"EventType":"data","Index":4294967295,"Markdown":"","IsLast":true}]}}]}`},
+	schemas.RequestC2CFile:          {`{"SyncOtherMachine":2,"To_Account":"user01","MsgRandom":1234567,"MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":2,"Markdown":"","IsLast":true}],"CompatibleText":"Hi","StreamMsgID":"KEY"}}],"From_Account":"@RBT#001","CloudCustomData":""}`},
+	schemas.RequestGroupFile:        {`{"GroupId":"@TGS#2C5SZEAEF","Random":0,"MsgBody":[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1,"Markdown":"Hello, group"}],"CompatibleText":"Hello"}}],"From_Account":"@RBT#001","CloudCustomData":"x"}`},
+	schemas.RequestChatbotFile:      {`{"From_Account":"@RBT#my_bot","To_Account":"user01","Chunk":"world","MsgKey":"KEY","Finish":0}`},
+	schemas.RequestCreateRobotFile:  {`{"UserID":"@RBT#001","Nick":"MyRobot","FaceUrl":"http://www.qq.com","SelfSignature":"MyRobot"}`},
+	schemas.RequestDeleteRobotFile:  {`{"Robot_Account":"@RBT#my_bot"}`},
+	schemas.RequestGetAllRobotsFile: {`{}`},
+	schemas.RequestTransferFile: {`{"SessionId":"s","AgentIdList":["a@example.com",""],"AgentGroupId":-3,"SendTipIfNoAgentOnline":1,"CheckIfDuringWorkingHours":0,"SendPromptNotDuringWorkingHours":1,"EndSessionWhenNoMemberOnline":0,"DisableQueuing":1,"AllowAssignBusyMember":0,"Priority":9,"QueueTimeout":600}`,
+		`{"SessionId":"s","AgentIdList":[]}`},
+	schemas.RequestEndSessionFile:   {`{"SessionId":"s"}`},
+	schemas.RequestEndQueuingFile:   {`{"SessionID":"s"}`},
+	schemas.RequestSessionStateFile: {`{"SessionId":"s"}`, `{"ClientUserId":"u","CustomerServiceId":"c"}`},
+	schemas.RequestSendMsgFile: {`{"SessionId":"s","MsgRandom":4294967295,"CloudCustomData":"","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}},{"MsgType":"TIMCustomElem","MsgContent":{}}]}`,
+		`{"FromAccount":"cs","ToAccount":"u","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]}`},
+	schemas.RequestChatMessagesFile: {`{"SessionId":"s","Limit":100,"Offset":0,"Order":1}`},
+	schemas.RequestCDRListFile:      {`{"StartTimestamp":0,"EndTimestamp":1764244800,"Limit":1,"Offset":5,"ClientUserId":"u"}`},
 }
 
-// randomBody returns a body made of pieces of JSON, valid or nearly so.
-func randomBody(rng *rand.Rand) string {
-	keys := []string{"SessionId", "Chunk", "MsgKey", "Finish", "CloudCustomData", "Other", "", "a\\u0041", "é"}
-	values := []string{`"s"`, `""`, `"a\nb"`, `"\u00e9"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\q"`, `"` + "\x1f" + `"`, `0`, `1`, `-0`,
-		`1.0`, `1e3`, `-1.5E-2`, `01`, `1.`, `true`, `false`, `null`, `nul`, `[]`, `{}`, `[1,{"a":2}]`, `"中文"`}
-	var b strings.Builder
-	b.WriteString([]string{"", " ", "\n\t"}[rng.IntN(3)])
-	b.WriteByte('{')
-	n := rng.IntN(6)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString([]string{",", ", ", " ,", ",,"}[rng.IntN(4)])
-		}
-		b.WriteString(strconv.Quote(keys[rng.IntN(len(keys))]))
-		b.WriteString([]string{":", " : ", "", "::"}[rng.IntN(4)])
-		b.WriteString(values[rng.IntN(len(values))])
-	}
-	b.WriteString([]string{"}", "} ", "}x", "", "}}"}[rng.IntN(5)])
-	return b.String()
+// texts are JSON texts around the ways a decoder may read a body
+// otherwise than encoding/json into an any.
+var texts = []string{
+	``, ` `, `{`, `}`, `{}`, ` { } `, "\t{\n}\r\n", `null`, `[]`, `"s"`, `1`, `true`, `{} {}`, `{}x`, `{},`, "\ufeff{}", `{}` + "\x00",
+	`{"a":1,}`, `{,}`, `{"a" 1}`, `{"a":}`, `{"a":01}`, `{"a":1.}`, `{"a":-}`, `{"a":+1}`, `{"a":.5}`, `{"a":1e}`, `{"a":nul}`, `{"a":"\x"}`,
+	`{"a":"` + "\x01" + `"}`, `{"a":"\ud83d"}`, `{"a":"\udc00\ud83d"}`, `{"a":"\ud83d\u0041"}`, `{"a":[1,]}`, `{'a':1}`, `{a:1}`,
+	`{"a":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`, `{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`,
 }
 
-// decodeJSON is what the shortcut stands for: encoding/json with
-// UseNumber, one value and nothing after it.
-func decodeJSON(s string) (any, error) {
+// values are member values around every keyword of the schemas.
+var values = []string{`"s"`, `""`, `"TIMStreamElem"`, `"data"`, `"timstreamelem"`, `"中"`, `"\ud83d"`, `"\u0000"`, `"a\"b"`,
+	strconv.Quote(strings.Repeat("中", 100)), strconv.Quote(strings.Repeat("中", 101)), strconv.Quote(strings.Repeat("a", 500)), strconv.Quote(strings.Repeat("a", 501)),
+	`0`, `1`, `2`, `3`, `9`, `10`, `-1`, `-0`, `1.0`, `1e0`, `10e-1`, `0.5`, `100`, `101`, `4294967295`, `4294967296`, `9223372036854775807`, `9223372036854775808`,
+	`-9223372036854775809`, `1e400`, `1e999999999`, strings.Repeat("9", 70), `true`, `false`, `null`, `[]`, `["a"]`, `[1]`, `{}`, `{"Text":"x"}`, `{"Text":1}`,
+	`[{"MsgType":"TIMStreamElem","MsgContent":{"Chunks":[{"EventType":"data","Index":1,"Markdown":"m"}]}}]`,
+	`[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]`, `[{"EventType":"data","Index":1,"Markdown":"m","IsLast":true}]`}
+
+// decodeAny is what the library sees: encoding/json with UseNumber, one
+// value and nothing after it.
+func decodeAny(s string) (any, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	var v any
@@ -66,88 +75,140 @@ func decodeJSON(s string) (any, error) {
 	return v, nil
 }
 
-// agreesJSON fails when DecodeObject decodes s otherwise than encoding/json.
-func agreesJSON(t *testing.T, s string) {
-	t.Helper()
-	if !utf8.ValidString(s) {
-		return // the caller refuses it first
-	}
-	got, ok := DecodeObject(s)
-	want, err := decodeJSON(s)
-	if ok && (err != nil || !reflect.DeepEqual(any(got), want)) {
-		t.Fatalf("%q: DecodeObject %#v, encoding/json %#v, %v", s, got, want, err)
-	}
-}
-
-// requestSchemaValues are decoded bodies around every keyword of the
-// request schema.
-func requestSchemaValues() []any {
-	var out []any
-	strs := []any{"", "s", "fd8a2e30-54de-4e40-bcaf-02718409c5cf", "中"}
-	others := []any{nil, true, false, json.Number("0"), json.Number("1"), json.Number("-0"), json.Number("1.0"), json.Number("0.0"),
-		json.Number("1e0"), json.Number("10e-1"), json.Number("2"), json.Number("-1"), json.Number("0.5"), json.Number("1e400"),
-		json.Number("100000000000000000000000000001"), []any{}, []any{"1"}, map[string]any{}, map[string]any{"a": "b"}}
-	fields := []string{"SessionId", "Chunk", "MsgKey", "Finish", "CloudCustomData"}
-	all := append(append([]any{}, strs...), others...)
-	// Every field alone with every value, on top of a valid body.
-	for _, f := range fields {
-		for _, v := range all {
-			out = append(out, map[string]any{"SessionId": "s", "Chunk": "c", f: v}, map[string]any{f: v})
-		}
-	}
-	// Every subset of the fields, with string or number values.
-	for mask := 0; mask < 1<<len(fields); mask++ {
-		for _, v := range []any{"x", json.Number("1"), json.Number("0")} {
-			m := map[string]any{"Unknown": []any{1}}
-			for i, f := range fields {
-				if mask&(1<<i) != 0 {
-					m[f] = v
-				}
-			}
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// requestSchema is the v1 request schema, compiled.
-func requestSchema(t testing.TB) *FlatSchema {
-	src, err := schemas.Source(schemas.RequestFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := CompileFlat(src)
-	if err != nil {
-		t.Fatalf("the request schema is not flat: %v", err)
-	}
-	return s
-}
-
-// agreesSchema fails when the compiled schema accepts a value that the JSON
-// Schema library refuses, or one that the library cannot judge at all (it
-// panics on numbers such as 1e1000010, which the pipeline refuses before
-// either sees them).
-func agreesSchema(t *testing.T, s *FlatSchema, v any) {
-	t.Helper()
-	m, ok := v.(map[string]any)
-	if !ok {
-		return // only objects are asked
-	}
-	panicked, lib := libraryVerdict(v)
-	if s.Accepts(m) && (lib != nil || panicked) {
-		t.Fatalf("%#v: the compiled schema accepts it, the library says %v (panicked: %v)", v, lib, panicked)
-	}
-}
-
 // libraryVerdict validates v with the JSON Schema library, reporting a
 // panic of the library's rather than dying of it.
-func libraryVerdict(v any) (panicked bool, err error) {
+func libraryVerdict(schema string, v any) (panicked bool, err error) {
 	defer func() {
 		if recover() != nil {
 			panicked = true
 		}
 	}()
-	return false, schemas.Must(schemas.RequestFile).Validate(v)
+	return false, schemas.Must(schema).Validate(v)
+}
+
+// plainNumbers reports whether every number in v is an integer of 64
+// bits written plainly, which the pipeline's number check passes.
+func plainNumbers(v any) bool {
+	switch v := v.(type) {
+	case json.Number:
+		_, err := strconv.ParseInt(string(v), 10, 64)
+		return err == nil
+	case map[string]any:
+		for _, x := range v {
+			if !plainNumbers(x) {
+				return false
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if !plainNumbers(x) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// agrees fails when Decode and Valid answer otherwise than encoding/json
+// and the library on text: Decode reads only what encoding/json reads,
+// Valid says yes only to what the library accepts, and the struct is the
+// one the library's view, written again, decodes to.
+func agrees(t *testing.T, schema, text string) (valid bool) {
+	t.Helper()
+	if !utf8.ValidString(text) {
+		return false // the caller refuses it first
+	}
+	b, ok := Decode(schema, text)
+	v, err := decodeAny(text)
+	if ok && err != nil { // the pipeline would read a body it refuses as no JSON
+		t.Fatalf("%s: %.200q: Decode reads it, encoding/json says %v", schema, text, err)
+	}
+	if ok && Valid(b) {
+		panicked, lib := libraryVerdict(schema, v)
+		if err != nil || panicked || lib != nil || !plainNumbers(v) {
+			t.Fatalf("%s: %.200q: Valid says yes; encoding/json: %v; the library: %v (panicked: %v)", schema, text, err, lib, panicked)
+		}
+		valid = true
+	}
+	if m, isObject := v.(map[string]any); err == nil && isObject {
+		again, _ := json.Marshal(m)
+		b2, ok2 := Decode(schema, string(again))
+		if !ok2 || ok && !reflect.DeepEqual(b, b2) {
+			t.Fatalf("%s: %.200q: decodes to %+v (%v); what encoding/json read, to %+v (%v)", schema, text, b, ok, b2, ok2)
+		}
+	}
+	return valid
+}
+
+// mutants are the texts around a sample: each member renamed in another
+// case, escaped, null, given twice, and each value of values at each
+// member, with one unknown member more.
+func mutants(sample string) []string {
+	v, _ := decodeAny(sample)
+	m := v.(map[string]any)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	rest := sample[strings.Index(sample, "{")+1:]
+	with := func(member string) string { // sample with member first
+		if strings.TrimSpace(rest) == "}" {
+			return "{" + member + rest
+		}
+		return "{" + member + "," + rest
+	}
+	out := []string{sample, with(`"Unknown":1`), with(`"Unknown":1e999999999`), with(`"x":null`)}
+	for _, k := range keys {
+		val, _ := json.Marshal(m[k])
+		out = append(out,
+			with(strconv.Quote(strings.ToLower(k))+`:`+string(val)), with(strconv.Quote(strings.ToUpper(k))+`:`+string(val)),
+			with(fmt.Sprintf(`"\u%04x%s":null`, k[0], k[1:])), with(strconv.Quote(k)+`:null`),
+			strings.TrimSuffix(strings.TrimSpace(sample), "}")+`,`+strconv.Quote(k)+`:null}`)
+		for _, x := range values {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(sample), "}")+`,`+strconv.Quote(k)+`:`+x+`}`)
+		}
+	}
+	return out
+}
+
+// randomBody returns a sample with members of its tree replaced, removed
+// or added at random.
+func randomBody(rng *rand.Rand, sample string) string {
+	v, _ := decodeAny(sample)
+	var nodes []map[string]any
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			nodes = append(nodes, x)
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(v)
+	for range 1 + rng.IntN(3) {
+		node := nodes[rng.IntN(len(nodes))]
+		keys := []string{"Unknown"}
+		for k := range node {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		k := keys[rng.IntN(len(keys))]
+		if rng.IntN(4) == 0 {
+			delete(node, k)
+			continue
+		}
+		x, _ := decodeAny(values[rng.IntN(len(values))])
+		node[k] = x
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
 }
 
 // agreesAccepted fails when QueryAccepted and the query schema disagree
@@ -162,26 +223,36 @@ func agreesAccepted(t *testing.T, sdkappid, identifier, usersig string) {
 }
 
 func TestAgreement(t *testing.T) {
+	for _, name := range schemas.Names() {
+		if _, ok := bodies[name]; !ok && strings.HasPrefix(name, "request") {
+			t.Errorf("no body for %s", name)
+		}
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	t.Run("DecodeObject", func(t *testing.T) {
-		for _, s := range bodies {
-			agreesJSON(t, s)
-		}
-		for range 20000 {
-			agreesJSON(t, randomBody(rng))
-		}
-	})
-	t.Run("Schema", func(t *testing.T) {
-		s := requestSchema(t)
-		for _, v := range requestSchemaValues() {
-			agreesSchema(t, s, v)
-		}
-		for range 20000 {
-			if v, err := decodeJSON(randomBody(rng)); err == nil {
-				agreesSchema(t, s, v)
+	for schema := range bodies {
+		t.Run(schema, func(t *testing.T) {
+			fast := 0
+			for _, s := range texts {
+				agrees(t, schema, s)
 			}
-		}
-	})
+			for _, sample := range samples[schema] {
+				if !agrees(t, schema, sample) {
+					t.Errorf("%s takes the slow path", sample)
+				}
+				for _, s := range mutants(sample) {
+					if agrees(t, schema, s) {
+						fast++
+					}
+				}
+				for range 3000 {
+					agrees(t, schema, randomBody(rng, sample))
+				}
+			}
+			if fast < 2 && schema != schemas.RequestGetAllRobotsFile {
+				t.Errorf("only %d mutants take the fast path", fast)
+			}
+		})
+	}
 	t.Run("QueryAccepted", func(t *testing.T) {
 		sdkappids := []string{"", "0", "1", "1400000001", "01400000001", strings.Repeat("9", 20), strings.Repeat("9", 21), strings.Repeat("0", 20),
 			"-1", "+1", "1a", "a", " 1", "1\n", "١", "1\xff", "14000x0001"}
@@ -197,53 +268,57 @@ func TestAgreement(t *testing.T) {
 			}
 		}
 	})
-	// The requests clients send take the shortcuts.
-	for _, s := range []string{
-		`{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`,
-		"{\n  \"SessionId\": \"fd8a2e30-54de-4e40-bcaf-02718409c5cf\",\n  \"Chunk\": \"x\",\n  \"MsgKey\": \"1_1764244800_5f0c3e9a1b2d4c6e8f7a9b0c1\",\n  \"Finish\": 1,\n  \"CloudCustomData\": \"{}\"\n}\n",
-	} {
-		m, ok := DecodeObject(s)
-		if !ok || !requestSchema(t).Accepts(m) {
-			t.Errorf("%q takes the slow path", s)
-		}
-	}
 	if !QueryAccepted("1400000001", "administrator", "eJyr*Vgrx-CdYr_") {
 		t.Error("the default app's query takes the slow path")
 	}
 }
 
-// FuzzAgreement checks every shortcut on any body and query parameters.
+// FuzzAgreement checks every shortcut on any body, for every schema, and
+// query parameters.
 func FuzzAgreement(f *testing.F) {
-	for i, s := range bodies {
+	for i, s := range texts {
 		f.Add(s, strconv.Itoa(i), "administrator")
 	}
-	s := requestSchema(f)
+	for _, list := range samples {
+		for _, s := range list {
+			f.Add(s, "1400000001", "administrator")
+		}
+	}
 	f.Fuzz(func(t *testing.T, body, sdkappid, identifier string) {
-		agreesJSON(t, body)
-		if v, err := decodeJSON(body); err == nil {
-			agreesSchema(t, s, v)
+		for schema := range bodies {
+			agrees(t, schema, body)
 		}
 		agreesAccepted(t, sdkappid, identifier, body)
 	})
 }
 
-// CompileFlat refuses every schema whose verdicts it could not give by
-// plain comparison, so that such a schema goes to the library whole.
-func TestCompileFlatRefuses(t *testing.T) {
-	v2, err := schemas.Source(schemas.RequestV2File)
-	if err != nil {
-		t.Fatal(err)
+// BenchmarkDecode measures each schema's first sample read both ways:
+// fastpath (Decode and Valid), and encoding/json into an any with the JSON
+// Schema library, which is what the pipeline pays when Valid says no.
+func BenchmarkDecode(b *testing.B) {
+	names := make([]string, 0, len(samples))
+	for name := range samples {
+		names = append(names, name)
 	}
-	for _, src := range []string{
-		string(v2),
-		`[]`, `{"type":"array"}`, `{"type":["object"]}`, `{"additionalProperties":false}`, `{"required":"a"}`,
-		`{"properties":{"a":{"type":"number"}}}`, `{"properties":{"a":{"type":"integer"}}}`,
-		`{"properties":{"a":{"type":"integer","enum":["1"]}}}`, `{"properties":{"a":{"type":"string","enum":[1]}}}`,
-		`{"properties":{"a":{"type":"string","enum":[]}}}`, `{"properties":{"a":{"type":"string","maxLength":3}}}`,
-		`{"properties":{"a":{"type":"string","pattern":"^x$"}}}`, `{"properties":{"a":true}}`,
-	} {
-		if s, err := CompileFlat([]byte(src)); err == nil {
-			t.Errorf("%.60s: compiled to %+v", src, s)
-		}
+	sort.Strings(names)
+	for _, name := range names {
+		text := samples[name][0]
+		b.Run(strings.TrimSuffix(name, ".schema.json")+"/fastpath", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if body, ok := Decode(name, text); !ok || !Valid(body) {
+					b.Fatal("not valid")
+				}
+			}
+		})
+		b.Run(strings.TrimSuffix(name, ".schema.json")+"/library", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := decodeAny(text)
+				if err != nil || schemas.Must(name).Validate(v) != nil {
+					b.Fatal("not valid")
+				}
+			}
+		})
 	}
 }

@@ -1,10 +1,10 @@
-// Package fastpath holds the only code of the request path that exists to
-// be fast: shortcuts that answer a question about the common request in
-// one pass with few allocations, or say they cannot. Each has a plain
-// contract: when it answers, it answers exactly as the library that
-// defines the behaviour would; when it cannot, the caller asks that
-// library. DecodeObject stands for encoding/json, FlatSchema.Accepts for
-// the JSON Schema library's yes on a v1 body, and QueryAccepted for its yes
-// on a query. agreement_test.go checks each against its library on tables,
-// random inputs and, with FuzzAgreement, anything.
+// Package fastpath reads request bodies into typed structs, one per
+// request schema (Decode), and holds the request path's shortcuts: Valid,
+// the schema's keywords checked on such a struct, for the JSON Schema
+// library's yes; QueryAccepted, for its yes on a query. Each has a plain
+// contract: when it says yes, the library would; when it says no, the
+// caller asks the library, whose verdict and message stand. A struct reads
+// a body as encoding/json reads it into an any, member by member.
+// agreement_test.go checks all of it against encoding/json and the library
+// on tables, random bodies and, with FuzzAgreement, anything.
 package fastpath
