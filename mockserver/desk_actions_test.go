@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -399,44 +400,67 @@ func TestDeskSessionNewestMessages(t *testing.T) {
 // The messages' log finds a session's messages by its index, oldest
 // first, through evictions and compactions, and counts what it holds.
 func TestDeskMessagesIndexed(t *testing.T) {
-	var d deskMessages
-	sessions := []string{uuidOf(1), uuidOf(2), uuidOf(3)}
-	total := maxDeskMessages + 2_500
-	for i := range total {
-		d.add(DeskMessage{SessionID: sessions[i%3], Role: RoleUser, MsgBody: strconv.Itoa(i)})
-	}
 	tests := []struct {
-		session     string
-		first, last int // the numbers of its oldest and newest message kept
+		name     string
+		sessions int
+		total    int
 	}{
-		{sessions[0], 2_502, total - 2},
-		{sessions[1], 2_500, total - 1},
-		{sessions[2], 2_501, total - 3},
-		{uuidOf(4), -1, -1},
+		{"three sessions, the oldest 2500 forgotten", 3, maxDeskMessages + 2_500},
+		// One long session forgets more than half its numbers: they move down.
+		{"one session, forgotten twice over", 1, 2*maxDeskMessages + 7},
 	}
 	for _, tt := range tests {
-		got := d.of(tt.session)
-		if tt.first < 0 {
-			if len(got) != 0 {
-				t.Errorf("%s: %d messages, want none", tt.session, len(got))
+		t.Run(tt.name, func(t *testing.T) {
+			var d deskMessages
+			var sessions []string
+			for i := range tt.sessions {
+				sessions = append(sessions, uuidOf(i+1))
 			}
-			continue
-		}
-		if first, last := got[0].MsgBody, got[len(got)-1].MsgBody; first != strconv.Itoa(tt.first) || last != strconv.Itoa(tt.last) || len(got) != (tt.last-tt.first)/3+1 {
-			t.Errorf("%s: %d messages from %s to %s, want %d to %d", tt.session, len(got), first, last, tt.first, tt.last)
-		}
-		for i := 1; i < len(got); i++ {
-			if got[i].Seq <= got[i-1].Seq || got[i].SessionID != tt.session {
-				t.Fatalf("%s: message %d out of order or of another session: %+v", tt.session, i, got[i])
+			for i := range tt.total {
+				d.add(DeskMessage{SessionID: sessions[i%tt.sessions], Role: RoleUser, MsgBody: strconv.Itoa(i)})
 			}
-		}
+			oldest := tt.total - maxDeskMessages // the number of the oldest message kept
+			for j, id := range append(sessions, uuidOf(99)) {
+				var want []string
+				for i := oldest; i < tt.total && j < tt.sessions; i++ {
+					if i%tt.sessions == j {
+						want = append(want, strconv.Itoa(i))
+					}
+				}
+				got := d.of(id)
+				var bodies []string
+				for i, m := range got {
+					bodies = append(bodies, m.MsgBody)
+					if m.SessionID != id || i > 0 && m.Seq <= got[i-1].Seq {
+						t.Fatalf("%s: message %d out of order or of another session: %+v", id, i, m)
+					}
+				}
+				if !slices.Equal(bodies, want) {
+					t.Errorf("%s: %d messages, want %d (numbers %d to %d)", id, len(bodies), len(want), oldest, tt.total-1)
+				}
+			}
+			want := tt.sessions * deskSessionIndexBytes
+			for _, m := range d.log[d.head:] {
+				want += m.size()
+			}
+			if d.held() != int64(want) || len(d.log)-d.head != maxDeskMessages {
+				t.Errorf("held %d bytes, the messages make %d; %d kept", d.held(), want, len(d.log)-d.head)
+			}
+		})
 	}
-	want := 3 * deskSessionIndexBytes
-	for _, m := range d.log[d.head:] {
-		want += m.size()
+}
+
+// BenchmarkDeskMessagesAdd adds to one long session, the log full: a
+// stream's first chunk in a session a test reuses.
+func BenchmarkDeskMessagesAdd(b *testing.B) {
+	var d deskMessages
+	msg := DeskMessage{SessionID: uuidOf(1), Role: RoleService, MsgKey: "1_1_k"}
+	for range maxDeskMessages {
+		d.add(msg)
 	}
-	if d.held() != int64(want) || len(d.log)-d.head != maxDeskMessages {
-		t.Errorf("held %d bytes, the messages make %d; %d kept", d.held(), want, len(d.log)-d.head)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.add(msg)
 	}
 }
 

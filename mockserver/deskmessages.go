@@ -64,8 +64,33 @@ type deskMessages struct {
 	// message number base+i.
 	base int
 	// bySession are each session's message numbers, oldest first.
-	bySession map[string][]int
+	bySession map[string]*sessionNums
 	bytes     int
+}
+
+// sessionNums are a session's message numbers: nums[start:], oldest
+// first. Forgetting the oldest moves start, and the numbers move down
+// once half are forgotten, so that adding a number to a long session
+// never copies its others each time.
+type sessionNums struct {
+	nums  []int
+	start int
+}
+
+// live returns the numbers of the messages kept.
+func (n *sessionNums) live() []int { return n.nums[n.start:] }
+
+// dropOldest forgets the oldest number and reports whether none is left.
+func (n *sessionNums) dropOldest() (empty bool) {
+	n.start++
+	if n.start == len(n.nums) {
+		return true
+	}
+	if n.start >= 64 && n.start > len(n.nums)/2 {
+		n.nums = n.nums[:copy(n.nums, n.nums[n.start:])]
+		n.start = 0
+	}
+	return false
 }
 
 // deskSessionIndexBytes is what a session's entry of bySession counts.
@@ -84,23 +109,23 @@ func (d *deskMessages) add(msg DeskMessage) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.bySession == nil {
-		d.bySession = map[string][]int{}
+		d.bySession = map[string]*sessionNums{}
 	}
 	nums, ok := d.bySession[msg.SessionID]
 	if ok {
-		msg.SessionID = d.log[nums[0]-d.base].SessionID
+		msg.SessionID = d.log[nums.live()[0]-d.base].SessionID
 	} else {
 		msg.SessionID = strings.Clone(msg.SessionID)
+		nums = &sessionNums{}
+		d.bySession[msg.SessionID] = nums
 		d.bytes += deskSessionIndexBytes
 	}
-	d.bySession[msg.SessionID] = append(nums, d.base+len(d.log))
+	nums.nums = append(nums.nums, d.base+len(d.log))
 	d.log = append(d.log, msg)
 	d.bytes += msg.size()
 	for len(d.log)-d.head > maxDeskMessages || d.bytes > maxDeskMessageBytes {
 		old := &d.log[d.head]
-		if rest := d.bySession[old.SessionID][1:]; len(rest) > 0 {
-			d.bySession[old.SessionID] = rest
-		} else {
+		if d.bySession[old.SessionID].dropOldest() {
 			delete(d.bySession, old.SessionID)
 			d.bytes -= deskSessionIndexBytes
 		}
@@ -119,10 +144,11 @@ func (d *deskMessages) add(msg DeskMessage) {
 func (d *deskMessages) of(session string) []DeskMessage {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	nums := d.bySession[session]
-	if len(nums) == 0 {
+	idx := d.bySession[session]
+	if idx == nil {
 		return nil
 	}
+	nums := idx.live()
 	out := make([]DeskMessage, len(nums))
 	for i, n := range nums {
 		out[i] = d.log[n-d.base]

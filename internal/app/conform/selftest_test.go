@@ -242,7 +242,7 @@ func TestSelfTest(t *testing.T) {
 
 	t.Run("no-request", func(t *testing.T) {
 		t.Parallel()
-		code, out, rep := conform(t, "-v", "--parallel", "1", "--timeout", "1s", "--grace", "200ms", "--run", "^stream/basic/one-chunk$", "--", "sleep", "100")
+		code, out, rep := conform(t, "-v", "--parallel", "1", "--timeout", "1s", "--grace", "5s", "--run", "^stream/basic/one-chunk$", "--", "sleep", "100")
 		got := normalize(out, dir)
 		if code != ExitFail || rep.Summary.Failed != 1 || rep.Summary.Checks[conformance.Must][conformance.Pass] != 0 || rep.Summary.Checks[conformance.Must][conformance.NotApplicable] == 0 {
 			t.Errorf("exit %d, summary %+v; want exit 1, the case failed, no MUST check passed and the checks with nothing to look at n/a\n%s", code, rep.Summary, got)
