@@ -440,11 +440,11 @@ func TestDeskMessagesIndexed(t *testing.T) {
 				}
 			}
 			want := tt.sessions * deskSessionIndexBytes
-			for _, m := range d.log[d.head:] {
-				want += m.size()
+			for n := d.first; n < d.first+d.count; n++ {
+				want += d.at(n).size()
 			}
-			if d.held() != int64(want) || len(d.log)-d.head != maxDeskMessages {
-				t.Errorf("held %d bytes, the messages make %d; %d kept", d.held(), want, len(d.log)-d.head)
+			if d.held() != int64(want) || d.count != maxDeskMessages {
+				t.Errorf("held %d bytes, the messages make %d; %d kept", d.held(), want, d.count)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Roles of a Desk message's sender, as describe_chat_messages writes
@@ -56,13 +57,14 @@ const (
 // session's are found without reading the others'.
 type deskMessages struct {
 	// seq numbers the messages and the sessions' events, from 1.
-	seq  atomic.Uint64
-	mu   sync.Mutex
-	log  []DeskMessage
-	head int
-	// base is how many messages were cut off the front of log: log[i] is
-	// message number base+i.
-	base int
+	seq atomic.Uint64
+	mu  sync.Mutex
+	// ring holds the messages kept, numbers first to first+count-1, each
+	// message number n at ring[n%len(ring)]. It grows to at most
+	// maxDeskMessages and then stays: forgetting the oldest message and
+	// adding one copies nothing else.
+	ring         []DeskMessage
+	first, count int
 	// bySession are each session's message numbers, oldest first.
 	bySession map[string]*sessionNums
 	bytes     int
@@ -113,31 +115,54 @@ func (d *deskMessages) add(msg DeskMessage) {
 	}
 	nums, ok := d.bySession[msg.SessionID]
 	if ok {
-		msg.SessionID = d.log[nums.live()[0]-d.base].SessionID
+		msg.SessionID = d.at(nums.live()[0]).SessionID
 	} else {
 		msg.SessionID = strings.Clone(msg.SessionID)
 		nums = &sessionNums{}
 		d.bySession[msg.SessionID] = nums
 		d.bytes += deskSessionIndexBytes
 	}
-	nums.nums = append(nums.nums, d.base+len(d.log))
-	d.log = append(d.log, msg)
-	d.bytes += msg.size()
-	for len(d.log)-d.head > maxDeskMessages || d.bytes > maxDeskMessageBytes {
-		old := &d.log[d.head]
-		if d.bySession[old.SessionID].dropOldest() {
-			delete(d.bySession, old.SessionID)
-			d.bytes -= deskSessionIndexBytes
+	if d.count == len(d.ring) {
+		if len(d.ring) < maxDeskMessages {
+			d.grow()
+		} else {
+			d.forgetOldest()
 		}
-		d.bytes -= old.size()
-		*old = DeskMessage{}
-		d.head++
 	}
-	if d.head > len(d.log)/2 {
-		d.log = append([]DeskMessage(nil), d.log[d.head:]...)
-		d.base += d.head
-		d.head = 0
+	n := d.first + d.count
+	nums.nums = append(nums.nums, n)
+	*d.at(n) = msg
+	d.count++
+	d.bytes += msg.size()
+	for d.bytes > maxDeskMessageBytes {
+		d.forgetOldest()
 	}
+}
+
+// at returns the place of message number n in the ring.
+func (d *deskMessages) at(n int) *DeskMessage { return &d.ring[n%len(d.ring)] }
+
+// grow doubles the ring (1024 places at first, at most maxDeskMessages),
+// each message kept at its number's new place.
+func (d *deskMessages) grow() {
+	ring := make([]DeskMessage, min(max(2*len(d.ring), 1024), maxDeskMessages))
+	for n := d.first; n < d.first+d.count; n++ {
+		ring[n%len(ring)] = *d.at(n)
+	}
+	d.ring = ring
+}
+
+// forgetOldest forgets the oldest message kept.
+func (d *deskMessages) forgetOldest() {
+	old := d.at(d.first)
+	if d.bySession[old.SessionID].dropOldest() {
+		delete(d.bySession, old.SessionID)
+		d.bytes -= deskSessionIndexBytes
+	}
+	d.bytes -= old.size()
+	*old = DeskMessage{}
+	d.first++
+	d.count--
 }
 
 // of returns a session's messages, oldest first.
@@ -151,7 +176,7 @@ func (d *deskMessages) of(session string) []DeskMessage {
 	nums := idx.live()
 	out := make([]DeskMessage, len(nums))
 	for i, n := range nums {
-		out[i] = d.log[n-d.base]
+		out[i] = *d.at(n)
 	}
 	return out
 }
@@ -160,13 +185,17 @@ func (d *deskMessages) of(session string) []DeskMessage {
 func (d *deskMessages) held() int64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return int64(d.bytes)
+	return int64(d.bytes + (len(d.ring)-d.count)*ringSlotBytes)
 }
+
+// ringSlotBytes is what an empty place of the ring holds (a message
+// counts its own place in deskMessageBytes).
+const ringSlotBytes = int(unsafe.Sizeof(DeskMessage{}))
 
 // reset forgets every message.
 func (d *deskMessages) reset() {
 	d.mu.Lock()
-	d.log, d.head, d.base, d.bytes, d.bySession = nil, 0, 0, 0, nil
+	d.ring, d.first, d.count, d.bytes, d.bySession = nil, 0, 0, 0, nil
 	d.mu.Unlock()
 }
 
