@@ -328,3 +328,38 @@ func TestConfigErrorExample(t *testing.T) {
 		t.Errorf("README.md shows\n%s\nthe file with the mistake gets\n%v", m[1], err)
 	}
 }
+
+// TestContentsListsEverySection: the README's contents name every
+// second-level section, in order, with a link GitHub makes for it.
+func TestContentsListsEverySection(t *testing.T) {
+	doc := readme(t)
+	var want []string
+	inFence := false
+	for _, line := range strings.Split(doc, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+		}
+		if title, ok := strings.CutPrefix(line, "## "); ok && !inFence && title != "Contents" {
+			want = append(want, "- ["+title+"](#"+anchor(title)+")")
+		}
+	}
+	got := strings.Split(strings.TrimSpace(section(t, doc, "toc")), "\n")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the contents (-want +got):\n%s", diff)
+	}
+}
+
+// anchor is the fragment GitHub gives a heading: lower case, spaces to
+// hyphens, punctuation but hyphens and underscores dropped.
+func anchor(title string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(title) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
