@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -88,11 +90,12 @@ func Sign(key string, c Claims, opts ...Option) (string, error) {
 	base64.StdEncoding.Encode(sig[:], sum[:])
 
 	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, o.level) // level checked above
+	zw := zlibWriter(&z, o.level)
 	_, err := zw.Write(appendJSON(nil, &c, sig[:], o.style))
 	if err == nil {
 		err = zw.Close()
 	}
+	zlibWriters[o.level-zlib.HuffmanOnly].Put(zw)
 	if err != nil {
 		return "", fmt.Errorf("usersig: zlib: %w", err)
 	}
@@ -100,6 +103,22 @@ func Sign(key string, c Claims, opts ...Option) (string, error) {
 		return "", fmt.Errorf("usersig: token would be %d bytes, more than the %d Decode accepts", n, maxTokenLen)
 	}
 	return tokenEncoding.EncodeToString(z.Bytes()), nil
+}
+
+// zlibWriters pool the zlib writers of each level (index: level+2): a
+// new one allocates about a megabyte, which signing many UserSigs (a
+// calibration, a test) would otherwise clear each time.
+var zlibWriters [zlib.BestCompression - zlib.HuffmanOnly + 1]sync.Pool
+
+// zlibWriter returns a writer of the level (checked by the caller) onto w,
+// from the pool when it has one.
+func zlibWriter(w io.Writer, level int) *zlib.Writer {
+	if zw, ok := zlibWriters[level-zlib.HuffmanOnly].Get().(*zlib.Writer); ok {
+		zw.Reset(w)
+		return zw
+	}
+	zw, _ := zlib.NewWriterLevel(w, level)
+	return zw
 }
 
 func checkClaims(c *Claims) error {
