@@ -342,8 +342,10 @@ func readChatbot(body fastpath.Body) (c streamCall, err error) {
 // call.
 func readChunk(text, key fastpath.Text, finish fastpath.Number, c *streamCall) {
 	c.text, c.msgKey, c.hasMsgKey = text.V, key.V, key.Set
-	n, _ := strconv.ParseFloat(finish.V, 64)
-	c.last = n == 1
+	if finish.Set { // parsing "" would allocate its error
+		n, _ := strconv.ParseFloat(finish.V, 64)
+		c.last = n == 1
+	}
 }
 
 // readV2 reads a v2 body: SessionId, MsgKey at the top level (inferred),

@@ -2,6 +2,8 @@ package mockserver
 
 import (
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
@@ -26,7 +28,39 @@ const (
 
 // parseIMQuery reads the IM REST parameters of a raw query string; a query
 // that does not parse, or gives one of them twice, fails the query check.
+// A query with nothing to unescape and no ';' (every client's) is read
+// here as net/url would read it, without its map; any other is left to
+// net/url (parseIMQueryURL), whose verdict stands.
 func parseIMQuery(raw string) (imQuery, verdict) {
+	if strings.ContainsAny(raw, "%+;") || strings.Count(raw, "&") >= maxPlainQueryParams {
+		return parseIMQueryURL(raw)
+	}
+	var q imQuery
+	var given [len(queryParams)]int
+	for rest := raw; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		key, value, _ := strings.Cut(pair, "=")
+		if i := slices.Index(queryParams[:], key); i >= 0 {
+			if given[i]++; given[i] == 1 {
+				q[i] = value
+			}
+		}
+	}
+	for i, n := range given {
+		if n > 1 {
+			return imQuery{}, fail(codes.CheckQuery, queryParams[i]+" is given more than once")
+		}
+	}
+	return q, verdict{}
+}
+
+// maxPlainQueryParams is how many parameters parseIMQuery reads itself,
+// far below net/url's limit.
+const maxPlainQueryParams = 64
+
+// parseIMQueryURL is parseIMQuery by net/url.
+func parseIMQueryURL(raw string) (imQuery, verdict) {
 	var q imQuery
 	all, err := url.ParseQuery(raw)
 	if err != nil {
