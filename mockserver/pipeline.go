@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/deskmock/deskmock/internal/redact"
@@ -145,32 +146,43 @@ func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
 // (141002), journaled and logged with its stack: a bug in the mock must
 // never look like a network failure.
 func (s *Server) serveEndpoint(ep *endpoint, w http.ResponseWriter, r *http.Request) {
-	var in incoming
-	var out outcome
+	st := requestStates.Get().(*requestState)
+	in, out := &st.in, &st.out
 	defer func() {
-		p := recover()
-		if p == nil {
-			return
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("internal error", slog.String("path", textcut.Cut(redact.Text(r.URL.Path), maxLogValue)), slog.String("panic", textcut.Cut(fmt.Sprint(p), maxLogDetail)), slog.String("stack", textcut.Cut(string(debug.Stack()), maxLogStack)))
+			if !out.recorded { // else the reply may be on its way: nothing more can be sent
+				*out = outcome{fault: out.fault, action: out.action}
+				s.refuse(out, verdict{check: codes.CheckInternal, detail: fmt.Sprintf("panic: %v", p)})
+				s.finish(ep, w, r, in, out)
+			}
 		}
-		if p == http.ErrAbortHandler {
-			panic(p)
-		}
-		s.log.Error("internal error", slog.String("path", textcut.Cut(redact.Text(r.URL.Path), maxLogValue)), slog.String("panic", textcut.Cut(fmt.Sprint(p), maxLogDetail)), slog.String("stack", textcut.Cut(string(debug.Stack()), maxLogStack)))
-		if out.recorded {
-			return // the reply may be on its way: nothing more can be sent
-		}
-		out = outcome{fault: out.fault, action: out.action}
-		s.refuse(&out, verdict{check: codes.CheckInternal, detail: fmt.Sprintf("panic: %v", p)})
-		s.finish(ep, w, r, &in, &out)
+		*st = requestState{}
+		requestStates.Put(st)
 	}()
 	if r.ContentLength > int64(ep.maxBody) {
-		s.refuseEarly(ep, w, r, &in, &out)
+		s.refuseEarly(ep, w, r, in, out)
 	} else {
-		s.arrive(ep, r, &in)
-		s.decide(ep, r, &in, &out)
+		s.arrive(ep, r, in)
+		s.decide(ep, r, in, out)
 	}
-	s.finish(ep, w, r, &in, &out)
+	s.finish(ep, w, r, in, out)
 }
+
+// requestState is what the pipeline reads and decides of one request.
+// Its functions reach it through pointers the compiler cannot follow (an
+// endpoint's read and act), so it would be allocated anew for every
+// request: it is pooled instead, and nothing keeps a pointer into it once
+// the request is answered.
+type requestState struct {
+	in  incoming
+	out outcome
+}
+
+var requestStates = sync.Pool{New: func() any { return new(requestState) }}
 
 // refuseEarly refuses a request whose declared Content-Length is over the
 // endpoint's body limit before anything reads its body, so no "100
@@ -455,12 +467,17 @@ func (s *Server) prepare(ep *endpoint, in *incoming, out *outcome) {
 	switch out.kind {
 	case sendEnvelope, sendTruncated:
 		out.status = http.StatusOK
-		out.rep.requestID = requestID(in.arrival.nth)
 		order := out.keyOrder
 		if len(order) == 0 {
 			order = s.keyOrder
 		}
-		body := string(appendReply(make([]byte, 0, 256), out.rep, order))
+		id := appendRequestID(make([]byte, 0, requestIDMaxLen), in.arrival.nth)
+		b, at := appendReply(make([]byte, 0, 256), out.rep, order, id)
+		body := string(b)
+		out.rep.requestID = body[at : at+len(id)]
+		if at == 0 { // an order without RequestId
+			out.rep.requestID = string(id)
+		}
 		if out.kind == sendTruncated {
 			out.replyBody = body[:len(body)/2] // what is sent
 			out.envelope = body

@@ -27,12 +27,14 @@ type reply struct {
 // appendReply writes the vendor's envelope with its keys in order (a
 // permutation of defaultKeyOrder; MsgKey only on a success that issued
 // one), for example
-// {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"...","RequestId":"..."}.
-func appendReply(b []byte, r reply, order []string) []byte {
+// {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgKey":"...","RequestId":"..."},
+// with the RequestId id (appendRequestID's, which needs no escaping), and
+// returns where in b the id begins.
+func appendReply(b []byte, r reply, order []string, id []byte) ([]byte, int) {
 	b = append(b, '{')
-	first := true
+	first, at := true, 0
 	for _, k := range order {
-		if k == "MsgKey" && (r.code != 0 || r.msgKey == "") || k == "RequestId" && r.requestID == "" {
+		if k == "MsgKey" && (r.code != 0 || r.msgKey == "") || k == "RequestId" && len(id) == 0 {
 			continue
 		}
 		if !first {
@@ -64,7 +66,9 @@ func appendReply(b []byte, r reply, order []string) []byte {
 		case "MsgKey":
 			b = appendJSONString(b, r.msgKey)
 		case "RequestId":
-			b = appendJSONString(b, r.requestID)
+			b = append(b, '"')
+			at = len(b)
+			b = append(append(b, id...), '"')
 		}
 	}
 	if r.code == 0 && len(r.extra) > 0 {
@@ -73,15 +77,14 @@ func appendReply(b []byte, r reply, order []string) []byte {
 		}
 		b = append(b, r.extra...)
 	}
-	return append(b, '}')
+	return append(b, '}'), at
 }
 
-// requestID returns the RequestId of the nth request, shaped like the
-// vendor's "Id-70e312f1de024af5a36714b7b71da224-O-Seq-63504": unique in
-// the server's life, and opaque.
-func requestID(nth uint64) string {
+// appendRequestID appends the RequestId of the nth request, shaped like
+// the vendor's "Id-70e312f1de024af5a36714b7b71da224-O-Seq-63504": unique
+// in the server's life, and opaque.
+func appendRequestID(b []byte, nth uint64) []byte {
 	const hexDigits = "0123456789abcdef"
-	b := make([]byte, 0, 3+32+7+20)
 	b = append(b, "Id-"...)
 	for _, x := range [2]uint64{rand.Uint64(), rand.Uint64()} {
 		for i := 0; i < 16; i++ {
@@ -90,9 +93,11 @@ func requestID(nth uint64) string {
 		}
 	}
 	b = append(b, "-O-Seq-"...)
-	b = strconv.AppendUint(b, nth, 10)
-	return string(b)
+	return strconv.AppendUint(b, nth, 10)
 }
+
+// requestIDMaxLen is the longest RequestId.
+const requestIDMaxLen = 3 + 32 + 7 + 20
 
 // appendJSONString appends s as a JSON string, escaping only what JSON
 // requires (no HTML escaping) and replacing invalid UTF-8.
