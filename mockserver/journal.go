@@ -128,19 +128,21 @@ const (
 	maxJournalPath   = 2048
 )
 
-// exchangeFixedBytes is what an exchange costs besides its strings: the
-// struct, its slot in the ring and the rounding of its two allocations
-// (the struct and its strings, see own).
-const exchangeFixedBytes = int64(unsafe.Sizeof(Exchange{})) + 8 + 32
+// exchangeFixedBytes is what an exchange costs besides its strings: its
+// place in the ring and the rounding of its strings' allocation (see own).
+const exchangeFixedBytes = journalSlotBytes + 16
+
+// journalSlotBytes is one place of the ring: an exchange's struct.
+const journalSlotBytes = int64(unsafe.Sizeof(Exchange{}))
 
 // journal keeps the most recent exchanges, at most size of them and at
 // most budget bytes (see entryBytes), and appends every one to an optional
-// JSON-lines sink. One mutex guards it: adding is a few assignments, and the
-// ring grows as exchanges come, so a large journal_size costs nothing until
-// it fills.
+// JSON-lines sink. One mutex guards it: adding is a copy into the ring,
+// which holds the exchanges themselves (no allocation each) and grows as
+// exchanges come, so a large journal_size costs nothing until it fills.
 type journal struct {
 	mu     sync.Mutex
-	ring   []*Exchange // grows to size; then the oldest is overwritten
+	ring   []Exchange // grows to size; then the oldest is overwritten
 	size   int
 	head   int   // the oldest exchange's index in ring
 	count  int   // exchanges held
@@ -212,9 +214,8 @@ func (e *Exchange) own() {
 	}
 }
 
-// add records an exchange, which the journal keeps: the caller must not
-// change it afterwards. The journal cuts its method and path and gives its
-// strings an allocation of their own (own). Lines go to the sink as
+// add records a copy of an exchange. The journal cuts its method and path
+// and gives its strings an allocation of their own (own), in e too. Lines go to the sink as
 // exchanges complete; a sink error is returned but the exchange is kept.
 // e.Query may still hold the UserSig: the journal redacts it on the way
 // out (see Exchange.redacted).
@@ -222,17 +223,19 @@ func (j *journal) add(e *Exchange) error {
 	e.Method, e.Path = textcut.Cut(e.Method, maxJournalMethod), textcut.Cut(e.Path, maxJournalPath)
 	e.own()
 	j.mu.Lock()
-	if j.count == j.size {
+	places := j.places()
+	if j.count == places {
 		j.dropOldest()
 	}
-	if i := j.head + j.count; i == len(j.ring) && len(j.ring) < j.size {
-		j.ring = append(j.ring, e)
+	if i := j.head + j.count; i == len(j.ring) && len(j.ring) < places {
+		j.grow(places)
+		j.ring = append(j.ring, *e)
 	} else {
-		j.ring[i%len(j.ring)] = e
+		j.ring[i%len(j.ring)] = *e
 	}
 	j.count++
 	j.bytes += entryBytes(e)
-	for j.bytes > j.budget && j.count > 1 {
+	for j.bytes+int64(cap(j.ring)-j.count)*journalSlotBytes > j.budget && j.count > 1 {
 		j.dropOldest()
 	}
 	j.mu.Unlock()
@@ -249,19 +252,39 @@ func (j *journal) add(e *Exchange) error {
 	return nil
 }
 
+// places is how many places the ring may have: the journal's size, as
+// far as half its budget holds them empty, so that the newest exchange
+// always fits beside them.
+func (j *journal) places() int {
+	return int(max(1, min(int64(j.size), j.budget/2/journalSlotBytes)))
+}
+
+// grow makes room for one more place when the ring is full but under
+// places: it doubles, up to places, so that append never does; j.mu is
+// held.
+func (j *journal) grow(places int) {
+	if len(j.ring) < cap(j.ring) {
+		return
+	}
+	ring := make([]Exchange, len(j.ring), min(max(2*cap(j.ring), 64), places))
+	copy(ring, j.ring)
+	j.ring = ring
+}
+
 // dropOldest forgets the oldest exchange; j.mu is held.
 func (j *journal) dropOldest() {
-	j.bytes -= entryBytes(j.ring[j.head])
-	j.ring[j.head] = nil
+	j.bytes -= entryBytes(&j.ring[j.head])
+	j.ring[j.head] = Exchange{}
 	j.head = (j.head + 1) % len(j.ring)
 	j.count--
 }
 
-// held returns the bytes the exchanges held count against the budget.
+// held returns the bytes the exchanges held count against the budget,
+// and the ring's places not yet filled.
 func (j *journal) held() int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.bytes
+	return j.bytes + int64(cap(j.ring)-j.count)*journalSlotBytes
 }
 
 // list returns the matching exchanges, oldest first. With a Limit it
@@ -272,7 +295,7 @@ func (j *journal) list(f ExchangeFilter) []Exchange {
 	newest := &exchangeHeap{} // with a Limit: the newest Limit, oldest on top
 	j.mu.Lock()
 	for k := 0; k < j.count; k++ {
-		e := j.ring[(j.head+k)%len(j.ring)]
+		e := &j.ring[(j.head+k)%len(j.ring)]
 		if !f.match(e) {
 			continue
 		}

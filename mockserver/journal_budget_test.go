@@ -60,7 +60,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 	if want := method[:maxJournalMethod] + "...[cut: 60000 bytes]"; got.Method != want {
 		t.Errorf("method %q, want %q", got.Method, want)
 	}
-	if n := len(j.list(ExchangeFilter{})); n < 50 {
+	if n := len(j.list(ExchangeFilter{})); n < 40 { // 3 if the 120 KB counted
 		t.Errorf("only %d exchanges kept: the cut parts still count", n)
 	}
 	if short := (&Exchange{Path: EndpointPath, Method: "POST"}); textcut.Cut(short.Path, maxJournalPath) != EndpointPath || textcut.Cut(short.Method, maxJournalMethod) != "POST" {

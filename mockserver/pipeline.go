@@ -543,7 +543,7 @@ func (s *Server) record(ep *endpoint, r *http.Request, in *incoming, out *outcom
 		)
 		s.log.LogAttrs(r.Context(), level, ep.name, attrs...)
 	}
-	e := &Exchange{
+	e := Exchange{
 		Seq:          in.arrival.nth,
 		Time:         in.start,
 		Version:      ep.version,
@@ -578,10 +578,10 @@ func (s *Server) record(ep *endpoint, r *http.Request, in *incoming, out *outcom
 			}
 		}
 	}
-	if err := s.journal.add(e); err != nil {
+	if err := s.journal.add(&e); err != nil {
 		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
 	}
-	s.ui.hub.publish(e)
+	s.ui.hub.publish(&e)
 }
 
 // write sends the reply an outcome decided.
