@@ -206,7 +206,7 @@ func TestCallCounterBounded(t *testing.T) {
 	body := []byte(`{"SessionId":"00000000-0000-0000-0000-000000000000"}`)
 	for i := 0; i < 1000; i++ {
 		id := uuidOf(i)
-		n, kept := c.next(id)
+		n, kept := c.next([]byte(id))
 		if n != 1 || kept != id {
 			t.Fatalf("%s: %d %q", id, n, kept)
 		}
@@ -214,15 +214,15 @@ func TestCallCounterBounded(t *testing.T) {
 	if len(c.count) != 100 || len(c.order)-c.head != 100 || len(c.order) > 200 {
 		t.Errorf("%d sessions counted, order %d from %d", len(c.count), len(c.order), c.head)
 	}
-	if n, _ := c.next(uuidOf(999)); n != 2 {
+	if n, _ := c.next([]byte(uuidOf(999))); n != 2 {
 		t.Errorf("the newest: call %d, want 2", n)
 	}
-	if n, _ := c.next(uuidOf(0)); n != 1 {
+	if n, _ := c.next([]byte(uuidOf(0))); n != 1 {
 		t.Errorf("the oldest, forgotten: call %d, want 1", n)
 	}
 	text := string(body)
 	id := text[14:50]
-	if _, kept := c.next(id); kept != id || unsafe.StringData(kept) == unsafe.StringData(id) {
+	if _, kept := c.next([]byte(id)); kept != id || unsafe.StringData(kept) == unsafe.StringData(id) {
 		t.Errorf("the counter keeps %q, a part of the caller's string", kept)
 	}
 }
@@ -233,7 +233,7 @@ func TestCallCounterBytesBounded(t *testing.T) {
 	per := len(uuidOf(0)) + callCounterEntryBytes
 	c.budget = 50 * per
 	for i := 0; i < 1000; i++ {
-		c.next(uuidOf(i))
+		c.next([]byte(uuidOf(i)))
 		if c.bytes > c.budget {
 			t.Fatalf("after %d sessions: %d bytes held, budget %d", i+1, c.bytes, c.budget)
 		}
@@ -241,7 +241,7 @@ func TestCallCounterBytesBounded(t *testing.T) {
 	if len(c.count) != 50 {
 		t.Errorf("%d sessions counted, want 50", len(c.count))
 	}
-	if n, _ := c.next(uuidOf(999)); n != 2 {
+	if n, _ := c.next([]byte(uuidOf(999))); n != 2 {
 		t.Errorf("the newest: call %d, want 2", n)
 	}
 }

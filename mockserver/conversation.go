@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/deskmock/deskmock/internal/textcut"
@@ -44,28 +43,43 @@ const (
 	maxGroupIDBytes = 48
 )
 
-// key returns the conversation's key, which the call counter, the fault
-// rules, the streams, the journal and the admin API name it by: the
+// appendKey appends the conversation's key, which the call counter, the
+// fault rules, the streams, the journal and the admin API name it by: the
 // SessionId itself on Desk, "c2c:FROM:TO" for a chat, "group:GROUP:FROM"
 // for a group. In FROM, TO and GROUP, "%" and ":" are written %25 and %3A,
-// so that no two conversations share a key. The key is a new string
-// unless it is the SessionId, which the caller copies when it keeps it.
-func (c conversation) key() string {
+// so that no two conversations share a key.
+func (c conversation) appendKey(b []byte) []byte {
 	switch c.kind {
 	case inC2C:
-		return "c2c:" + escapeKeyPart(c.from) + ":" + escapeKeyPart(c.id)
+		b = appendKeyPart(append(b, "c2c:"...), c.from)
+		return appendKeyPart(append(b, ':'), c.id)
 	case inGroup:
-		return "group:" + escapeKeyPart(c.id) + ":" + escapeKeyPart(c.from)
+		b = appendKeyPart(append(b, "group:"...), c.id)
+		return appendKeyPart(append(b, ':'), c.from)
 	}
-	return c.id
+	return append(b, c.id...)
 }
 
-// escapeKeyPart writes "%" and ":" of a key's part as %25 and %3A.
-func escapeKeyPart(s string) string {
-	if !strings.ContainsAny(s, "%:") {
-		return s
+// key returns the conversation's key (appendKey) as a new string.
+func (c conversation) key() string { return string(c.appendKey(nil)) }
+
+// maxKeyBytes is the longest key of a well-formed conversation: a group's
+// 48-byte ID and a 32-byte account, every byte escaped.
+const maxKeyBytes = len("group:") + 3*maxGroupIDBytes + 1 + 3*maxAccountBytes
+
+// appendKeyPart appends a part of a key, "%" and ":" written %25 and %3A.
+func appendKeyPart(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '%':
+			b = append(b, "%25"...)
+		case ':':
+			b = append(b, "%3A"...)
+		default:
+			b = append(b, s[i])
+		}
 	}
-	return strings.NewReplacer("%", "%25", ":", "%3A").Replace(s)
+	return b
 }
 
 // malformed returns the check that a conversation whose names are not

@@ -761,7 +761,8 @@ func (d *deskLife) said(id string, role int, open bool, now time.Time, msg callo
 		event, from = EventAgentSendMsg, s.agent
 	}
 	if event != "" {
-		s.saying = &msg
+		saying := msg // allocated here only, not for every stream's chunk
+		s.saying = &saying
 		d.note(s, DeskEvent{Event: event, Time: now})
 		s.saying = nil
 	}

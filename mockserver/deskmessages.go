@@ -102,11 +102,10 @@ func (m *DeskMessage) size() int {
 	return deskMessageBytes + len(m.SessionID) + len(m.From) + len(m.MsgBody) + len(m.MsgKey) + len(m.CloudCustomData)
 }
 
-// add records a message, with copies of its strings.
+// add records a message. Its strings but the session ID must be the
+// caller's own, never parts of a request, as the log keeps them; the
+// session ID, which may be a body's, is copied once for all its messages.
 func (d *deskMessages) add(msg DeskMessage) {
-	msg.From = strings.Clone(msg.From)
-	msg.MsgBody, msg.MsgKey = strings.Clone(msg.MsgBody), strings.Clone(msg.MsgKey)
-	msg.CloudCustomData = strings.Clone(msg.CloudCustomData)
 	msg.Seq = d.seq.Add(1)
 	d.mu.Lock()
 	defer d.mu.Unlock()

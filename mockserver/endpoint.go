@@ -93,7 +93,7 @@ type endpoint struct {
 	// missing or of another type is left zero. Its error is a schema
 	// failure the schema cannot express, which counts only for a body that
 	// passed the schema.
-	read func(body fastpath.Body) (streamCall, error)
+	read func(body fastpath.Body, c *streamCall) error
 	// rows are the rows of the check→code table its pipeline runs, with
 	// the configuration's overrides (codes.Rule.Endpoints says which run
 	// where); set by configured.
@@ -286,6 +286,10 @@ type streamCall struct {
 	last bool
 	// compatibleText is v2's text for clients too old to render a stream.
 	compatibleText string
+	// few holds chunks when they are few, so that a call's chunks take no
+	// allocation of their own: the call must not be copied once chunks
+	// points here.
+	few [2]chunk
 }
 
 // chunk is one piece of a stream's text. Index is v2's explicit number, 0
@@ -299,7 +303,8 @@ type chunk struct {
 // call that reaches its stream, so that refusing a request costs no more.
 func (c *streamCall) whole() {
 	if c.chunks == nil {
-		c.chunks = []chunk{{text: c.text}}
+		c.few[0] = chunk{text: c.text}
+		c.chunks = c.few[:1]
 	}
 }
 
@@ -321,21 +326,21 @@ func joinText(chunks []chunk) string {
 }
 
 // readV1 reads a v1 body: {"SessionId","Chunk","MsgKey","Finish"}.
-func readV1(body fastpath.Body) (c streamCall, err error) {
+func readV1(body fastpath.Body, c *streamCall) error {
 	b := body.(*fastpath.V1)
 	c.conv.id = b.SessionId.V
-	readChunk(b.Chunk, b.MsgKey, b.Finish, &c)
-	return c, nil
+	readChunk(b.Chunk, b.MsgKey, b.Finish, c)
+	return nil
 }
 
 // readChatbot reads a chatbot's body: {"From_Account","To_Account","Chunk",
 // "MsgKey","Finish"}.
-func readChatbot(body fastpath.Body) (c streamCall, err error) {
+func readChatbot(body fastpath.Body, c *streamCall) error {
 	b := body.(*fastpath.Chatbot)
 	c.conv.id = b.To_Account.V
 	readFrom(b.From_Account, &c.conv)
-	readChunk(b.Chunk, b.MsgKey, b.Finish, &c)
-	return c, nil
+	readChunk(b.Chunk, b.MsgKey, b.Finish, c)
+	return nil
 }
 
 // readChunk reads the Chunk, MsgKey and Finish of a body of one chunk a
@@ -350,32 +355,29 @@ func readChunk(text, key fastpath.Text, finish fastpath.Number, c *streamCall) {
 
 // readV2 reads a v2 body: SessionId, MsgKey at the top level (inferred),
 // and its TIMStreamElem.
-func readV2(body fastpath.Body) (c streamCall, err error) {
+func readV2(body fastpath.Body, c *streamCall) error {
 	b := body.(*fastpath.V2)
 	c.conv.id = b.SessionId.V
 	c.msgKey, c.hasMsgKey = b.MsgKey.V, b.MsgKey.Set
-	err = readStreamElem(&b.MsgBody, &c, false)
-	return c, err
+	return readStreamElem(&b.MsgBody, c, false)
 }
 
 // readC2C reads a send_c2c_stream_msg body: From_Account (absent: the
 // administrator), To_Account, and its TIMStreamElem with the StreamMsgID.
-func readC2C(body fastpath.Body) (c streamCall, err error) {
+func readC2C(body fastpath.Body, c *streamCall) error {
 	b := body.(*fastpath.C2C)
 	c.conv.id = b.To_Account.V
 	readFrom(b.From_Account, &c.conv)
-	err = readStreamElem(&b.MsgBody, &c, true)
-	return c, err
+	return readStreamElem(&b.MsgBody, c, true)
 }
 
 // readGroup reads a send_group_stream_msg body: GroupId, From_Account
 // (absent: the administrator), and its TIMStreamElem with the StreamMsgID.
-func readGroup(body fastpath.Body) (c streamCall, err error) {
+func readGroup(body fastpath.Body, c *streamCall) error {
 	b := body.(*fastpath.Group)
 	c.conv.id = b.GroupId.V
 	readFrom(b.From_Account, &c.conv)
-	err = readStreamElem(&b.MsgBody, &c, true)
-	return c, err
+	return readStreamElem(&b.MsgBody, c, true)
 }
 
 // readFrom reads a body's From_Account into the conversation.
@@ -402,8 +404,8 @@ func readStreamElem(body *fastpath.StreamMsgBody, c *streamCall, keyInContent bo
 			}
 		}
 		list := content.Chunks.V
-		if c.chunks == nil {
-			c.chunks = make([]chunk, 0, len(list))
+		if c.chunks == nil && len(list) <= len(c.few) {
+			c.chunks = c.few[:0]
 		}
 		for i, ch := range list {
 			c.chunks = append(c.chunks, chunk{index: chunkIndex(ch.V.Index), text: ch.V.Markdown.V})

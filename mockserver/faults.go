@@ -480,18 +480,18 @@ func newCallCounter(max int) *callCounter {
 // next counts one more request on the conversation of key session and
 // returns its number and the counter's copy of the key, which the caller
 // may keep: the counter never keeps session itself, which may be a part of
-// a larger string such as a request body. The caller counts only
-// well-formed conversations (conversation.malformed).
-func (c *callCounter) next(session string) (int, string) {
+// a request. The caller counts only well-formed conversations
+// (conversation.malformed).
+func (c *callCounter) next(session []byte) (int, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.count[session]
+	e, ok := c.count[string(session)]
 	if !ok {
 		size := len(session) + callCounterEntryBytes
 		for len(c.order)-c.head > 0 && (len(c.order)-c.head >= c.max || c.bytes+size > c.budget) {
 			c.forgetOldest()
 		}
-		e.id = strings.Clone(session)
+		e.id = string(session)
 		c.order = append(c.order, e.id)
 		c.bytes += size
 	}

@@ -222,17 +222,20 @@ func (s *Server) arrive(ep *endpoint, r *http.Request, in *incoming) {
 	if in.req == nil || ep.read == nil {
 		return
 	}
-	in.call, in.callErr = ep.read(in.req)
+	in.callErr = ep.read(in.req, &in.call)
 	c := &in.call
 	c.conv.kind = ep.conversation
 	// The conversation's names are checked once, here: the counter counts
 	// only a well-formed conversation, and from here on its key is the
 	// counter's copy, which the streams share, rather than a part of the
 	// body. A malformed one keeps its key as sent, for the journal.
-	key := c.conv.key()
+	var key string
 	if in.malformed, in.detail = c.conv.malformed(); in.malformed == "" {
-		in.arrival.call, key = s.calls.next(key)
+		var buf [maxKeyBytes]byte
+		in.arrival.call, key = s.calls.next(c.conv.appendKey(buf[:0]))
 		c.key = key
+	} else {
+		key = c.conv.key()
 	}
 	a := &in.arrival
 	a.conversation, a.hasMsgKey, a.finish = key, c.hasMsgKey, c.last

@@ -307,7 +307,7 @@ func newStreamStore(max int, ttl time.Duration) *streamStore {
 
 // create opens a v1 stream with its first chunk and returns its key.
 func (s *streamStore) create(session, text string, finish bool, now time.Time) string {
-	key, _ := s.open1(endpointV1, &streamCall{key: session, chunks: []chunk{{text: text}}, last: finish}, now)
+	key, _ := s.open1(endpointV1, &streamCall{key: strings.Clone(session), chunks: []chunk{{text: text}}, last: finish}, now)
 	return key
 }
 
@@ -319,8 +319,9 @@ func (s *streamStore) add(key, session, text string, finish bool, now time.Time)
 
 // open1 opens a stream with a call that has no MsgKey and returns its
 // key, or the check that refused the call. The store keeps copies of the
-// call's conversation key, chunks and compatible text: they may be parts of the
-// request's body, which a stream must not keep alive.
+// call's chunks and compatible text: they may be parts of the request's
+// body, which a stream must not keep alive. The conversation's key it
+// keeps as it is: the call counter's copy (see Server.arrive).
 func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, codes.Check) {
 	if p.indexed && c.chunks[0].index != 1 {
 		return "", codes.CheckChunkIndex
@@ -331,7 +332,7 @@ func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, 
 	if s.tooLarge(p, 0, c) {
 		return "", codes.CheckMessageTooLarge
 	}
-	st := &stream{unix: now.Unix(), version: p.version, conv: strings.Clone(c.key),
+	st := &stream{unix: now.Unix(), version: p.version, conv: c.key,
 		compat: strings.Clone(c.compatibleText), state: StreamOpen, opened: now, updated: now, policy: p}
 	st.appendChunks(c.chunks, p.indexed)
 	st.calls = 1
