@@ -28,11 +28,11 @@ const (
 
 // parseIMQuery reads the IM REST parameters of a raw query string; a query
 // that does not parse, or gives one of them twice, fails the query check.
-// A query with nothing to unescape and no ';' (every client's) is read
-// here as net/url would read it, without its map; any other is left to
-// net/url (parseIMQueryURL), whose verdict stands.
+// It reads a query as net/url would, without net/url's map, and unescapes
+// only the values it keeps; a query with a ';', an escaped name or a bad
+// escape is left to net/url (parseIMQueryURL), whose verdict stands.
 func parseIMQuery(raw string) (imQuery, verdict) {
-	if strings.ContainsAny(raw, "%+;") || strings.Count(raw, "&") >= maxPlainQueryParams {
+	if strings.IndexByte(raw, ';') >= 0 || strings.Count(raw, "&") >= maxPlainQueryParams {
 		return parseIMQueryURL(raw)
 	}
 	var q imQuery
@@ -41,10 +41,22 @@ func parseIMQuery(raw string) (imQuery, verdict) {
 		var pair string
 		pair, rest, _ = strings.Cut(rest, "&")
 		key, value, _ := strings.Cut(pair, "=")
-		if i := slices.Index(queryParams[:], key); i >= 0 {
-			if given[i]++; given[i] == 1 {
-				q[i] = value
+		if strings.ContainsAny(key, "%+") {
+			return parseIMQueryURL(raw)
+		}
+		i := slices.Index(queryParams[:], key)
+		if i >= 0 {
+			given[i]++
+		}
+		if strings.ContainsAny(value, "%+") {
+			v, err := url.QueryUnescape(value)
+			if err != nil {
+				return parseIMQueryURL(raw)
 			}
+			value = v
+		}
+		if i >= 0 && given[i] == 1 {
+			q[i] = value
 		}
 	}
 	for i, n := range given {

@@ -26,6 +26,11 @@ var queryCases = []string{
 	"sdkappid=%zz&sdkappid=1",
 	"identifier=%&random=1",
 	"identifier=ad%E4%B8%ADmin",
+	"sdkappid=1400000001&identifier=administrator&usersig=eJw%2A-_x%2A&random=99&contenttype=json",
+	"usersig=a%2Ab&usersig=c",
+	"other=%zz&usersig=x",
+	"usersig=%zz&sdkappid=1&sdkappid=2",
+	"other=a+b%20c&identifier=x+y",
 }
 
 // TestParseIMQueryAgreesWithNetURL holds the plain-query reader to net/url
