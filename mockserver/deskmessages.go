@@ -59,12 +59,12 @@ type deskMessages struct {
 	// seq numbers the messages and the sessions' events, from 1.
 	seq atomic.Uint64
 	mu  sync.Mutex
-	// ring holds the messages kept, numbers first to first+count-1, each
-	// message number n at ring[n%len(ring)]. It grows to at most
-	// maxDeskMessages and then stays: forgetting the oldest message and
-	// adding one copies nothing else.
-	ring         []DeskMessage
-	first, count int
+	// ring holds the messages kept, numbers first to first+count-1, the
+	// oldest at ring[start] and each next one after it, around the end. It
+	// grows to at most maxDeskMessages and then stays: forgetting the
+	// oldest message and adding one copies nothing else.
+	ring                []DeskMessage
+	first, count, start int
 	// bySession are each session's message numbers, oldest first.
 	bySession map[string]*sessionNums
 	bytes     int
@@ -139,16 +139,21 @@ func (d *deskMessages) add(msg DeskMessage) {
 }
 
 // at returns the place of message number n in the ring.
-func (d *deskMessages) at(n int) *DeskMessage { return &d.ring[n%len(d.ring)] }
+func (d *deskMessages) at(n int) *DeskMessage {
+	i := d.start + n - d.first
+	if i >= len(d.ring) {
+		i -= len(d.ring)
+	}
+	return &d.ring[i]
+}
 
 // grow doubles the ring (1024 places at first, at most maxDeskMessages),
-// each message kept at its number's new place.
+// its messages moved in two copies to its start.
 func (d *deskMessages) grow() {
 	ring := make([]DeskMessage, min(max(2*len(d.ring), 1024), maxDeskMessages))
-	for n := d.first; n < d.first+d.count; n++ {
-		ring[n%len(ring)] = *d.at(n)
-	}
-	d.ring = ring
+	k := copy(ring, d.ring[d.start:])
+	copy(ring[k:], d.ring[:d.start])
+	d.ring, d.start = ring, 0
 }
 
 // forgetOldest forgets the oldest message kept.
@@ -162,6 +167,9 @@ func (d *deskMessages) forgetOldest() {
 	*old = DeskMessage{}
 	d.first++
 	d.count--
+	if d.start++; d.start == len(d.ring) {
+		d.start = 0
+	}
 }
 
 // of returns a session's messages, oldest first.
@@ -194,7 +202,7 @@ const ringSlotBytes = int(unsafe.Sizeof(DeskMessage{}))
 // reset forgets every message.
 func (d *deskMessages) reset() {
 	d.mu.Lock()
-	d.ring, d.first, d.count, d.bytes, d.bySession = nil, 0, 0, 0, nil
+	d.ring, d.first, d.count, d.start, d.bytes, d.bySession = nil, 0, 0, 0, 0, nil
 	d.mu.Unlock()
 }
 
