@@ -41,14 +41,14 @@ func parseIMQuery(raw string) (imQuery, verdict) {
 		var pair string
 		pair, rest, _ = strings.Cut(rest, "&")
 		key, value, _ := strings.Cut(pair, "=")
-		if strings.ContainsAny(key, "%+") {
+		if hasEscapes(key) {
 			return parseIMQueryURL(raw)
 		}
 		i := slices.Index(queryParams[:], key)
 		if i >= 0 {
 			given[i]++
 		}
-		if strings.ContainsAny(value, "%+") {
+		if hasEscapes(value) {
 			v, err := url.QueryUnescape(value)
 			if err != nil {
 				return parseIMQueryURL(raw)
@@ -65,6 +65,13 @@ func parseIMQuery(raw string) (imQuery, verdict) {
 		}
 	}
 	return q, verdict{}
+}
+
+// hasEscapes reports whether a part of a query has anything to unescape; two
+// IndexByte are many times faster than ContainsAny's byte loop on a
+// UserSig.
+func hasEscapes(s string) bool {
+	return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
 }
 
 // maxPlainQueryParams is how many parameters parseIMQuery reads itself,
