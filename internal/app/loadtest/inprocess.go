@@ -62,6 +62,13 @@ type replyWriter struct {
 func (w *replyWriter) Header() http.Header         { return w.header }
 func (w *replyWriter) WriteHeader(code int)        { w.status = code }
 func (w *replyWriter) Write(b []byte) (int, error) { w.body = append(w.body, b...); return len(b), nil }
+
+// WriteString writes s as net/http's response does, without a copy to
+// bytes first.
+func (w *replyWriter) WriteString(s string) (int, error) {
+	w.body = append(w.body, s...)
+	return len(s), nil
+}
 func (w *replyWriter) reset() {
 	clear(w.header)
 	w.body, w.status = w.body[:0], http.StatusOK
