@@ -88,7 +88,6 @@ type stream struct {
 	seq     uint64 // the key's sequence number, and the store's map key
 	unix    int64  // the key's time
 	hi, lo  uint64 // the key's random digits: 16 from hi, 9 from lo's top
-	version string
 	conv    string // the conversation's key
 	text    []byte // the chunks joined
 	ends    []int  // where each chunk but the last ends in text
@@ -98,11 +97,12 @@ type stream struct {
 	calls   int
 	opened  time.Time
 	updated time.Time
-	policy  *endpoint
+	policy  *endpoint   // the endpoint that opened it
 	recent  []time.Time // the last calls, oldest first, for the rate rule
 
-	prev, next *stream     // in list
-	list       *streamList // open or ended
+	// prev and next link the stream in the store's list of its state:
+	// open, or ended (streamStore.listOf).
+	prev, next *stream
 }
 
 // streamOverhead is what a stream costs beyond its text and slices: the
@@ -192,7 +192,7 @@ const msgKeyMaxLen = 20 + 1 + 20 + 1 + 25
 func (st *stream) snapshot(now time.Time, summary bool) Stream {
 	out := Stream{
 		MsgKey:         st.key(),
-		Version:        st.version,
+		Version:        st.policy.version,
 		Conversation:   st.conv,
 		State:          st.stateAt(now),
 		TextBytes:      len(st.text),
@@ -236,7 +236,7 @@ type streamList struct {
 }
 
 func (l *streamList) pushBack(st *stream) {
-	st.list, st.prev, st.next = l, l.tail, nil
+	st.prev, st.next = l.tail, nil
 	if l.tail != nil {
 		l.tail.next = st
 	} else {
@@ -257,7 +257,7 @@ func (l *streamList) remove(st *stream) {
 	} else {
 		l.tail = st.prev
 	}
-	st.prev, st.next, st.list = nil, nil, nil
+	st.prev, st.next = nil, nil
 	l.n--
 }
 
@@ -332,7 +332,7 @@ func (s *streamStore) open1(p *endpoint, c *streamCall, now time.Time) (string, 
 	if s.tooLarge(p, 0, c) {
 		return "", codes.CheckMessageTooLarge
 	}
-	st := &stream{unix: now.Unix(), version: p.version, conv: c.key,
+	st := &stream{unix: now.Unix(), conv: c.key,
 		compat: strings.Clone(c.compatibleText), state: StreamOpen, opened: now, updated: now, policy: p}
 	st.appendChunks(c.chunks, p.indexed)
 	st.calls = 1
@@ -367,7 +367,7 @@ func (s *streamStore) continue1(p *endpoint, c *streamCall, now time.Time) codes
 	s.sweep(now)
 	st, ok := s.lookup(c.msgKey)
 	switch {
-	case !ok || st.version != p.version:
+	case !ok || st.policy.version != p.version:
 		return codes.CheckMsgKeyUnknown
 	case st.conv != c.key:
 		return codes.CheckMsgKeyForeign
@@ -511,8 +511,17 @@ func (s *streamStore) evictOldest(keep *stream) bool {
 	return false
 }
 
+// listOf returns the list a stream is in: open streams are in s.open,
+// every other in s.ended, which continue1 keeps true as a state changes.
+func (s *streamStore) listOf(st *stream) *streamList {
+	if st.state == StreamOpen {
+		return &s.open
+	}
+	return &s.ended
+}
+
 func (s *streamStore) remove(st *stream) {
-	st.list.remove(st)
+	s.listOf(st).remove(st)
 	delete(s.bySeq, st.seq)
 	s.bytes -= int64(st.size())
 	s.evicted++
