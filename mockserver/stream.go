@@ -97,8 +97,8 @@ type stream struct {
 	calls   int
 	opened  time.Time
 	updated time.Time
-	policy  *endpoint   // the endpoint that opened it
-	recent  []time.Time // the last calls, oldest first, for the rate rule
+	policy  *endpoint // the endpoint that opened it
+	recent  []int64   // the last calls' times (Unix ns), oldest first, for the rate rule
 
 	// prev and next link the stream in the store's list of its state:
 	// open, or ended (streamStore.listOf).
@@ -121,9 +121,9 @@ const streamOverhead = int(unsafe.Sizeof(stream{})) + 8 + 48 + 16
 //	+ 8×cap(ends)             where each chunk ends
 //	+ 8×cap(indexes)          v2's Index of each chunk
 //	+ len(compat)             its copy of the CompatibleText
-//	+ 24×cap(recent)          the times of the last calls (rate rule)
+//	+ 8×cap(recent)           the times of the last calls (rate rule)
 func (st *stream) size() int {
-	return streamOverhead + len(st.conv) + cap(st.text) + 8*cap(st.ends) + 8*cap(st.indexes) + len(st.compat) + 24*cap(st.recent)
+	return streamOverhead + len(st.conv) + cap(st.text) + 8*cap(st.ends) + 8*cap(st.indexes) + len(st.compat) + 8*cap(st.recent)
 }
 
 // chunkCount returns how many chunks the stream holds.
@@ -383,7 +383,7 @@ func (s *streamStore) continue1(p *endpoint, c *streamCall, now time.Time) codes
 	if st.state != StreamOpen && p.rules.RefuseAfterEnd {
 		return codes.CheckStreamFinished
 	}
-	if n := p.rules.CallsPerSecond; n > 0 && len(st.recent) >= n && now.Sub(st.recent[len(st.recent)-n]) < time.Second {
+	if n := p.rules.CallsPerSecond; n > 0 && len(st.recent) >= n && now.UnixNano()-st.recent[len(st.recent)-n] < int64(time.Second) {
 		return codes.CheckStreamRate
 	}
 	last := 0
@@ -427,7 +427,7 @@ func (st *stream) noteCall(now time.Time) {
 		copy(st.recent, st.recent[1:])
 		st.recent = st.recent[:n-1]
 	}
-	st.recent = append(st.recent, now)
+	st.recent = append(st.recent, now.UnixNano())
 }
 
 // checkIndexes checks that an indexed call's chunks increase from after
