@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/deskmock/deskmock/internal/app/deskmock"
+	_ "github.com/deskmock/deskmock/internal/cpuprofile" // -tags cpuprofile: cmd/loadtest -cpuprofile
 )
 
 func main() {

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/deskmock/deskmock/internal/cmdline"
+	"github.com/deskmock/deskmock/internal/cpuprofile"
 	"github.com/deskmock/deskmock/internal/rawhttp"
 )
 
@@ -48,6 +49,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	caseList := fs.String("cases", strings.Join(caseNames(), ","), "comma-separated cases")
 	serverList := fs.String("servers", "bare,ceiling,deskmock,deskmock-quiet", "comma-separated servers: bare, ceiling (an empty request path behind serve's), deskmock (default logging), deskmock-quiet (--log-level error)")
 	deskmockBin := fs.String("deskmock", "", "a deskmock `binary` to run instead of building ./cmd/deskmock")
+	profileDir := fs.String("cpuprofile", "", "write a CPU profile of each server's measured time in each case and round into `dir` (CASE-SERVER-ROUND.pprof; the servers are built with -tags cpuprofile, and a -deskmock binary must be too)")
 	pos, code, done := fs.Parse(args)
 	if done {
 		return code
@@ -55,7 +57,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		return fs.UsageError("unexpected argument %q", pos[0])
 	}
-	if err := run(stdout, stderr, *runs, *duration, *warmup, *conns, split(*caseList), split(*serverList), *deskmockBin); err != nil {
+	if err := run(stdout, stderr, *runs, *duration, *warmup, *conns, split(*caseList), split(*serverList), *deskmockBin, *profileDir); err != nil {
 		return fs.Failure("%v", err)
 	}
 	return cmdline.ExitOK
@@ -97,22 +99,29 @@ type result struct {
 	failures int64
 }
 
-func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, conns int, chosenCases, serverNames []string, deskmockBin string) error {
+func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, conns int, chosenCases, serverNames []string, deskmockBin, profileDir string) error {
 	dir, err := os.MkdirTemp("", "loadtest")
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	var tags []string
+	if profileDir != "" {
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			return fmt.Errorf("loadtest: %w", err)
+		}
+		tags = []string{"-tags", "cpuprofile"}
+	}
 	bare, ceiling := filepath.Join(dir, "bare"), filepath.Join(dir, "ceiling")
-	if err := build(bare, "./internal/app/loadtest/bare"); err != nil {
+	if err := build(bare, "./internal/app/loadtest/bare", tags...); err != nil {
 		return err
 	}
-	if err := build(ceiling, "./internal/app/loadtest/ceiling"); err != nil {
+	if err := build(ceiling, "./internal/app/loadtest/ceiling", tags...); err != nil {
 		return err
 	}
 	if deskmockBin == "" {
 		deskmockBin = filepath.Join(dir, "deskmock")
-		if err := build(deskmockBin, "./cmd/deskmock"); err != nil {
+		if err := build(deskmockBin, "./cmd/deskmock", tags...); err != nil {
 			return err
 		}
 	}
@@ -148,7 +157,11 @@ func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, con
 				out[c.name] = map[string][]result{}
 			}
 			for _, s := range servers {
-				res, err := measure(s, c, conns, warmup, duration)
+				profile := ""
+				if profileDir != "" {
+					profile = filepath.Join(profileDir, fmt.Sprintf("%s-%s-%d.pprof", c.name, s.name, r+1))
+				}
+				res, err := measure(s, c, conns, warmup, duration, profile)
 				if err != nil {
 					return fmt.Errorf("%s on %s: %w", c.name, s.name, err)
 				}
@@ -185,9 +198,10 @@ func run(stdout, stderr io.Writer, runs int, duration, warmup time.Duration, con
 	return nil
 }
 
-// build compiles a main package of this module into bin.
-func build(bin, pkg string) error {
-	cmd := exec.Command("go", "build", "-o", bin, pkg)
+// build compiles a main package of this module into bin, with flags
+// before the package.
+func build(bin, pkg string, flags ...string) error {
+	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), pkg)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("loadtest: go build %s: %w", pkg, err)
@@ -195,13 +209,17 @@ func build(bin, pkg string) error {
 	return nil
 }
 
-// measure starts s, drives c against it and stops it.
-func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) (result, error) {
+// measure starts s, drives c against it and stops it; with a profile
+// path, the server profiles its CPU while measured into that file.
+func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration, profile string) (result, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return result{}, err
 	}
 	cmd := exec.Command(s.bin, s.args(addr)...)
+	if profile != "" {
+		cmd.Env = append(os.Environ(), cpuprofile.EnvVar+"="+profile)
+	}
 	// The log is read as a terminal reads it: every byte, promptly.
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
@@ -267,6 +285,9 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 	if err != nil {
 		return result{}, err
 	}
+	if profile != "" {
+		cmd.Process.Signal(syscall.SIGUSR1)
+	}
 	stage.Store(1)
 	start := time.Now()
 	time.Sleep(duration)
@@ -275,6 +296,11 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 	cpu1, err := cpuTime(cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
+	}
+	if profile != "" {
+		if err := stopProfile(cmd.Process, profile); err != nil {
+			return result{}, err
+		}
 	}
 	wg.Wait()
 	if firstErr != nil {
@@ -300,6 +326,18 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration) 
 		cpuPer:  (cpu1 - cpu0) / time.Duration(n),
 		peakRSS: rss, failures: failures.Load(),
 	}, nil
+}
+
+// stopProfile asks a server to stop profiling and waits until it wrote
+// the profile whole.
+func stopProfile(p *os.Process, profile string) error {
+	p.Signal(syscall.SIGUSR2)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err := os.Remove(profile + ".done"); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("loadtest: no profile written to %s (was the server built with -tags cpuprofile?)", profile)
 }
 
 // freeAddr returns a loopback address with a port free just now.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+
+	_ "github.com/deskmock/deskmock/internal/cpuprofile" // -tags cpuprofile: cmd/loadtest -cpuprofile
 )
 
 // fixedReply is the vendor's success reply.

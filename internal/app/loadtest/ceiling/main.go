@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	_ "github.com/deskmock/deskmock/internal/cpuprofile" // -tags cpuprofile: cmd/loadtest -cpuprofile
 	"github.com/deskmock/deskmock/internal/inflight"
 	"github.com/deskmock/deskmock/internal/logwriter"
 	"github.com/deskmock/deskmock/mockserver"
