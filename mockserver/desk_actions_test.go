@@ -450,6 +450,25 @@ func TestDeskMessagesIndexed(t *testing.T) {
 	}
 }
 
+// A session whose one message is the oldest of a full log, and is
+// forgotten by the session's next message, keeps that next one.
+func TestDeskMessagesQuietSessionSpeaksAgain(t *testing.T) {
+	var d deskMessages
+	quiet, busy := uuidOf(1), uuidOf(2)
+	d.add(DeskMessage{SessionID: quiet, Role: RoleUser, MsgBody: "first"})
+	for range maxDeskMessages - 1 {
+		d.add(DeskMessage{SessionID: busy, Role: RoleUser, MsgBody: "x"})
+	}
+	d.add(DeskMessage{SessionID: quiet, Role: RoleUser, MsgBody: "again"})
+	got := d.of(quiet)
+	if len(got) != 1 || got[0].MsgBody != "again" || got[0].SessionID != quiet {
+		t.Errorf("the quiet session's messages: %+v, want the one said again", got)
+	}
+	if n := len(d.of(busy)); n != maxDeskMessages-1 {
+		t.Errorf("the busy session has %d messages, want %d", n, maxDeskMessages-1)
+	}
+}
+
 // BenchmarkDeskMessagesAdd adds to one long session, the log full: a
 // stream's first chunk in a session a test reuses.
 func BenchmarkDeskMessagesAdd(b *testing.B) {

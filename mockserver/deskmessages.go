@@ -112,6 +112,14 @@ func (d *deskMessages) add(msg DeskMessage) {
 	if d.bySession == nil {
 		d.bySession = map[string]*sessionNums{}
 	}
+	// Room first: forgetting the oldest may forget the session's index.
+	if d.count == len(d.ring) {
+		if len(d.ring) < maxDeskMessages {
+			d.grow()
+		} else {
+			d.forgetOldest(false) // its place is the new message's
+		}
+	}
 	nums, ok := d.bySession[msg.SessionID]
 	if ok {
 		msg.SessionID = d.at(nums.live()[0]).SessionID
@@ -121,20 +129,13 @@ func (d *deskMessages) add(msg DeskMessage) {
 		d.bySession[msg.SessionID] = nums
 		d.bytes += deskSessionIndexBytes
 	}
-	if d.count == len(d.ring) {
-		if len(d.ring) < maxDeskMessages {
-			d.grow()
-		} else {
-			d.forgetOldest()
-		}
-	}
 	n := d.first + d.count
 	nums.nums = append(nums.nums, n)
 	*d.at(n) = msg
 	d.count++
 	d.bytes += msg.size()
 	for d.bytes > maxDeskMessageBytes {
-		d.forgetOldest()
+		d.forgetOldest(true)
 	}
 }
 
@@ -156,15 +157,20 @@ func (d *deskMessages) grow() {
 	d.ring, d.start = ring, 0
 }
 
-// forgetOldest forgets the oldest message kept.
-func (d *deskMessages) forgetOldest() {
+// forgetOldest forgets the oldest message kept, clearing its place when
+// clear is set.
+func (d *deskMessages) forgetOldest(clear bool) {
 	old := d.at(d.first)
 	if d.bySession[old.SessionID].dropOldest() {
 		delete(d.bySession, old.SessionID)
 		d.bytes -= deskSessionIndexBytes
 	}
 	d.bytes -= old.size()
-	*old = DeskMessage{}
+	// Not when a message takes its place at once: clearing its pointers
+	// costs write barriers while the collector runs.
+	if clear {
+		*old = DeskMessage{}
+	}
 	d.first++
 	d.count--
 	if d.start++; d.start == len(d.ring) {

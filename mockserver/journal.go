@@ -225,7 +225,12 @@ func (j *journal) add(e *Exchange) error {
 	j.mu.Lock()
 	places := j.places()
 	if j.count == places {
-		j.dropOldest()
+		// The ring is full: the oldest's place takes the new exchange
+		// at once, so it is not cleared first (clearing its pointers
+		// costs write barriers while the collector runs).
+		j.bytes -= entryBytes(&j.ring[j.head])
+		j.head = (j.head + 1) % len(j.ring)
+		j.count--
 	}
 	if i := j.head + j.count; i == len(j.ring) && len(j.ring) < places {
 		j.grow(places)
