@@ -175,13 +175,13 @@ func (l *List[T]) sized(min, max int, valid func(*T) bool) bool {
 	return true
 }
 
-// Unknown counts the members its struct does not name. The library
-// ignores them, but the pipeline refuses numbers it cannot read anywhere,
-// so Valid says no to any: such a body goes to the library.
-type Unknown int
+// Unknown is 1 when an object has a member its struct does not name.
+// The library ignores them, but the pipeline refuses numbers it cannot
+// read anywhere, so Valid says no to any: such a body goes to the library.
+type Unknown uint8
 
 func (u *Unknown) read(s *scanner) (ok bool) {
-	*u++
+	*u = 1
 	_, _, ok = s.value(0, nil)
 	return ok
 }

@@ -115,72 +115,55 @@ func (s *scanner) num() (string, bool) {
 	return s.s[start:s.i], ok
 }
 
-// str reads the string at i: a part of s when it has no escapes.
+// str reads the string at i: a part of s unless it has escapes.
 func (s *scanner) str() (string, bool) {
-	for i := s.i + 1; i < len(s.s); i++ {
-		if c := s.s[i]; c == '"' {
-			start := s.i + 1
-			s.i = i + 1
-			return s.s[start:i], true
-		} else if c == '\\' || c < ' ' {
-			return s.unescape(s.i + 1)
-		}
-	}
-	return "", false
-}
-
-// unescape reads the string from start, which has escapes.
-func (s *scanner) unescape(start int) (string, bool) {
 	var b []byte
-	for s.i = start; s.i < len(s.s); {
-		switch c := s.s[s.i]; {
-		case c == '"':
+	s.i++
+	for start := s.i; s.i < len(s.s); s.i++ {
+		if c := s.s[s.i]; c == '"' {
 			s.i++
+			if b == nil {
+				return s.s[start : s.i-1], true
+			}
 			return string(append(b, s.s[start:s.i-1]...)), true
-		case c < ' ':
+		} else if c < ' ' {
 			return "", false
-		case c != '\\':
-			s.i++
-			continue
+		} else if c == '\\' {
+			r, n := s.escape()
+			if n == 0 {
+				return "", false
+			}
+			b = utf8.AppendRune(append(b, s.s[start:s.i]...), r)
+			s.i += n - 1
+			start = s.i + 1
 		}
-		r, n := s.escape()
-		if n == 0 {
-			return "", false
-		}
-		b = utf8.AppendRune(append(b, s.s[start:s.i]...), r)
-		s.i += n
-		start = s.i
 	}
 	return "", false
 }
 
 // escape reads the escape at i, of n bytes (0: none), as encoding/json
-// does: a pair of surrogates is one rune, a lone one U+FFFD.
+// does: a pair of surrogates is one rune; a lone one stays a surrogate,
+// which utf8.AppendRune writes as U+FFFD.
 func (s *scanner) escape() (r rune, n int) {
-	if s.i+1 == len(s.s) {
-		return 0, 0
-	} else if k := strings.IndexByte(`"\/bfnrt`, s.s[s.i+1]); k >= 0 {
-		return rune("\"\\/\b\f\n\r\t"[k]), 2
+	if s.i+1 < len(s.s) {
+		if k := strings.IndexByte(`"\/bfnrt`, s.s[s.i+1]); k >= 0 {
+			return rune("\"\\/\b\f\n\r\t"[k]), 2
+		}
 	}
 	if r = s.u4(s.i); r < 0 {
 		return 0, 0
-	} else if !utf16.IsSurrogate(r) {
-		return r, 6
-	}
-	if pair := utf16.DecodeRune(r, s.u4(s.i+6)); pair != utf8.RuneError {
+	} else if pair := utf16.DecodeRune(r, s.u4(s.i+6)); pair != utf8.RuneError {
 		return pair, 12
 	}
-	return utf8.RuneError, 6
+	return r, 6
 }
 
 // u4 reads the \uXXXX at i, or returns -1.
 func (s *scanner) u4(i int) rune {
-	if i+6 > len(s.s) || s.s[i] != '\\' || s.s[i+1] != 'u' {
-		return -1
+	if i+6 <= len(s.s) && s.s[i] == '\\' && s.s[i+1] == 'u' {
+		if v, err := strconv.ParseUint(s.s[i+2:i+6], 16, 16); err == nil {
+			return rune(v)
+		}
 	}
-	v, err := strconv.ParseUint(s.s[i+2:i+6], 16, 16)
-	if err != nil {
-		return -1
-	}
-	return rune(v)
+	return -1
 }
