@@ -44,7 +44,6 @@ type V1 struct {
 func (b *V1) member(n string) field {
 	return pick(n, []string{"SessionId", "Chunk", "MsgKey", "CloudCustomData", "Finish"}, &b.SessionId, &b.Chunk, &b.MsgKey, &b.CloudCustomData, &b.Finish, &b.Unknown)
 }
-
 func (b V1) valid() bool {
 	return b.SessionId.req() && b.Chunk.req() && b.MsgKey.ok() && b.CloudCustomData.ok() && b.Finish.in(0, 1) && b.Unknown == 0
 }
@@ -59,7 +58,6 @@ type Chatbot struct {
 func (b *Chatbot) member(n string) field {
 	return pick(n, []string{"From_Account", "To_Account", "Chunk", "MsgKey", "Finish"}, &b.From_Account, &b.To_Account, &b.Chunk, &b.MsgKey, &b.Finish, &b.Unknown)
 }
-
 func (b Chatbot) valid() bool {
 	return b.From_Account.req() && b.To_Account.req() && b.Chunk.req() && b.MsgKey.ok() && b.Finish.in(0, 1) && b.Unknown == 0
 }
@@ -74,7 +72,6 @@ type V2 struct {
 func (b *V2) member(n string) field {
 	return pick(n, []string{"SessionId", "MsgKey", "CloudCustomData", "MsgBody"}, &b.SessionId, &b.MsgKey, &b.CloudCustomData, &b.MsgBody, &b.Unknown)
 }
-
 func (b V2) valid() bool {
 	return b.SessionId.req() && b.MsgKey.ok() && b.CloudCustomData.ok() && b.MsgBody.valid() && b.Unknown == 0
 }
@@ -90,7 +87,6 @@ type C2C struct {
 func (b *C2C) member(n string) field {
 	return pick(n, []string{"From_Account", "To_Account", "CloudCustomData", "MsgRandom", "SyncOtherMachine", "MsgBody"}, &b.From_Account, &b.To_Account, &b.CloudCustomData, &b.MsgRandom, &b.SyncOtherMachine, &b.MsgBody, &b.Unknown)
 }
-
 func (b C2C) valid() bool {
 	return b.From_Account.ok() && b.To_Account.req() && b.CloudCustomData.ok() && b.MsgRandom.in(0, maxUint32) &&
 		b.SyncOtherMachine.in(1, 2) && b.MsgBody.valid() && b.Unknown == 0
@@ -107,7 +103,6 @@ type Group struct {
 func (b *Group) member(n string) field {
 	return pick(n, []string{"GroupId", "From_Account", "CloudCustomData", "Random", "MsgBody"}, &b.GroupId, &b.From_Account, &b.CloudCustomData, &b.Random, &b.MsgBody, &b.Unknown)
 }
-
 func (b Group) valid() bool {
 	return b.GroupId.req() && b.From_Account.ok() && b.CloudCustomData.ok() && b.Random.in(0, maxUint32) && b.MsgBody.valid() && b.Unknown == 0
 }
@@ -127,7 +122,6 @@ type StreamElem struct {
 func (e *StreamElem) member(n string) field {
 	return pick(n, []string{"MsgType", "MsgContent"}, &e.MsgType, &e.MsgContent, &e.Unknown)
 }
-
 func (e StreamElem) valid() bool {
 	return e.MsgType.req() && e.MsgType.V == "TIMStreamElem" && e.MsgContent.Set && e.MsgContent.ok() && e.Unknown == 0
 }
@@ -143,7 +137,6 @@ type StreamContent struct {
 func (c *StreamContent) member(n string) field {
 	return pick(n, []string{"CompatibleText", "StreamMsgID", "Chunks"}, &c.CompatibleText, &c.StreamMsgID, &c.Chunks, &c.Unknown)
 }
-
 func (c StreamContent) valid() bool {
 	return c.CompatibleText.ok() && c.StreamMsgID.ok() && c.Chunks.sized(1, math.MaxInt, (*Object[StreamChunk]).ok) && c.Unknown == 0
 }
@@ -159,7 +152,6 @@ type StreamChunk struct {
 func (c *StreamChunk) member(n string) field {
 	return pick(n, []string{"EventType", "Markdown", "Index", "IsLast"}, &c.EventType, &c.Markdown, &c.Index, &c.IsLast, &c.Unknown)
 }
-
 func (c StreamChunk) valid() bool {
 	return c.EventType.req() && c.EventType.V == "data" && c.Index.Set && c.Index.in(1, maxUint32) && c.Markdown.req() && !c.IsLast.Bad && c.Unknown == 0
 }
@@ -173,7 +165,6 @@ type CreateRobot struct {
 func (b *CreateRobot) member(n string) field {
 	return pick(n, []string{"UserID", "Nick", "FaceUrl", "SelfSignature"}, &b.UserID, &b.Nick, &b.FaceUrl, &b.SelfSignature, &b.Unknown)
 }
-
 func (b CreateRobot) valid() bool {
 	return b.UserID.req() && b.Nick.ok() && b.FaceUrl.ok() && b.SelfSignature.ok() && utf8.RuneCountInString(b.Nick.V) <= 100 &&
 		utf8.RuneCountInString(b.FaceUrl.V) <= 500 && utf8.RuneCountInString(b.SelfSignature.V) <= 500 && b.Unknown == 0
@@ -188,7 +179,6 @@ type DeleteRobot struct {
 func (b *DeleteRobot) member(n string) field {
 	return pick(n, []string{"Robot_Account"}, &b.Robot_Account, &b.Unknown)
 }
-
 func (b DeleteRobot) valid() bool { return b.Robot_Account.req() && b.Unknown == 0 }
 
 // GetAllRobots is a get_all_robots body (schemas.RequestGetAllRobotsFile):
@@ -200,7 +190,6 @@ type GetAllRobots struct {
 func (b *GetAllRobots) member(n string) field {
 	return pick(n, []string{}, &b.Unknown)
 }
-
 func (b GetAllRobots) valid() bool { return b.Unknown == 0 }
 
 // Transfer is a transfer_to_human body (schemas.RequestTransferFile).
@@ -217,7 +206,6 @@ type Transfer struct {
 func (b *Transfer) member(n string) field {
 	return pick(n, []string{"SessionId", "AgentIdList", "AgentGroupId", "Priority", "QueueTimeout", "SendTipIfNoAgentOnline", "CheckIfDuringWorkingHours", "SendPromptNotDuringWorkingHours", "EndSessionWhenNoMemberOnline", "DisableQueuing", "AllowAssignBusyMember"}, &b.SessionId, &b.AgentIdList, &b.AgentGroupId, &b.Priority, &b.QueueTimeout, &b.SendTipIfNoAgentOnline, &b.CheckIfDuringWorkingHours, &b.SendPromptNotDuringWorkingHours, &b.EndSessionWhenNoMemberOnline, &b.DisableQueuing, &b.AllowAssignBusyMember, &b.Unknown)
 }
-
 func (b Transfer) valid() bool {
 	flags := b.SendTipIfNoAgentOnline.in(0, 1) && b.CheckIfDuringWorkingHours.in(0, 1) && b.SendPromptNotDuringWorkingHours.in(0, 1) &&
 		b.EndSessionWhenNoMemberOnline.in(0, 1) && b.DisableQueuing.in(0, 1) && b.AllowAssignBusyMember.in(0, 1)
@@ -234,7 +222,6 @@ type EndSession struct {
 func (b *EndSession) member(n string) field {
 	return pick(n, []string{"SessionId"}, &b.SessionId, &b.Unknown)
 }
-
 func (b EndSession) valid() bool { return b.SessionId.req() && b.Unknown == 0 }
 
 // EndQueuing is an end_queuing body (schemas.RequestEndQueuingFile).
@@ -246,7 +233,6 @@ type EndQueuing struct {
 func (b *EndQueuing) member(n string) field {
 	return pick(n, []string{"SessionID"}, &b.SessionID, &b.Unknown)
 }
-
 func (b EndQueuing) valid() bool { return b.SessionID.req() && b.Unknown == 0 }
 
 // SessionState is a get_session_state body
@@ -259,7 +245,6 @@ type SessionState struct {
 func (b *SessionState) member(n string) field {
 	return pick(n, []string{"SessionId", "ClientUserId", "CustomerServiceId"}, &b.SessionId, &b.ClientUserId, &b.CustomerServiceId, &b.Unknown)
 }
-
 func (b SessionState) valid() bool {
 	return b.SessionId.ok() && b.ClientUserId.ok() && b.CustomerServiceId.ok() &&
 		(b.SessionId.Set || b.ClientUserId.Set && b.CustomerServiceId.Set) && b.Unknown == 0
@@ -276,7 +261,6 @@ type SendMsg struct {
 func (b *SendMsg) member(n string) field {
 	return pick(n, []string{"SessionId", "FromAccount", "ToAccount", "CloudCustomData", "MsgRandom", "MsgBody"}, &b.SessionId, &b.FromAccount, &b.ToAccount, &b.CloudCustomData, &b.MsgRandom, &b.MsgBody, &b.Unknown)
 }
-
 func (b SendMsg) valid() bool {
 	return b.SessionId.ok() && b.FromAccount.ok() && b.ToAccount.ok() && b.CloudCustomData.ok() && b.MsgRandom.in(0, maxUint32) &&
 		(b.SessionId.Set || b.FromAccount.Set && b.ToAccount.Set) && b.MsgBody.sized(1, math.MaxInt, (*Object[MsgElem]).ok) && b.Unknown == 0
@@ -292,7 +276,6 @@ type MsgElem struct {
 func (e *MsgElem) member(n string) field {
 	return pick(n, []string{"MsgType", "MsgContent"}, &e.MsgType, &e.MsgContent, &e.Unknown)
 }
-
 func (e MsgElem) valid() bool {
 	return e.MsgType.req() && e.MsgContent.Set && e.MsgContent.ok() && e.Unknown == 0
 }
@@ -307,7 +290,6 @@ type TextContent struct {
 func (c *TextContent) member(n string) field {
 	return pick(n, []string{"Text"}, &c.Text, &c.Unknown)
 }
-
 func (c TextContent) valid() bool { return c.Text.ok() && c.Unknown == 0 }
 
 // ChatMessages is a describe_chat_messages body
@@ -321,7 +303,6 @@ type ChatMessages struct {
 func (b *ChatMessages) member(n string) field {
 	return pick(n, []string{"SessionId", "Limit", "Offset", "Order"}, &b.SessionId, &b.Limit, &b.Offset, &b.Order, &b.Unknown)
 }
-
 func (b ChatMessages) valid() bool {
 	return b.SessionId.req() && b.Limit.in(1, 100) && b.Offset.in(0, math.MaxInt64) && b.Order.in(1, 2) && b.Unknown == 0
 }
@@ -336,7 +317,6 @@ type CDRList struct {
 func (b *CDRList) member(n string) field {
 	return pick(n, []string{"StartTimestamp", "EndTimestamp", "Limit", "Offset", "ClientUserId"}, &b.StartTimestamp, &b.EndTimestamp, &b.Limit, &b.Offset, &b.ClientUserId, &b.Unknown)
 }
-
 func (b CDRList) valid() bool {
 	return b.StartTimestamp.Set && b.StartTimestamp.in(0, math.MaxInt64) && b.EndTimestamp.Set && b.EndTimestamp.in(0, math.MaxInt64) &&
 		b.Limit.in(1, 100) && b.Offset.in(0, math.MaxInt64) && b.ClientUserId.ok() && b.Unknown == 0

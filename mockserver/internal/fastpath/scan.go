@@ -25,14 +25,14 @@ type scanner struct {
 func (s *scanner) value(want byte, item func(name string) bool) (v string, bad, ok bool) {
 	kind, c := byte('b'), s.next()
 	switch {
+	case c == '"':
+		kind = c
+		v, ok = s.str()
 	case c == '{' || c == '[':
 		if kind = c; c != want {
 			item = func(string) bool { _, _, ok := s.value(0, nil); return ok }
 		}
 		ok = s.items(item)
-	case c == '"':
-		kind = c
-		v, ok = s.str()
 	case c == '-' || '0' <= c && c <= '9':
 		kind = '0'
 		v, ok = s.num()
@@ -56,12 +56,23 @@ func (s *scanner) value(want byte, item func(name string) bool) (v string, bad, 
 // next skips whitespace and returns the byte at i, or 0 at the end (a NUL
 // is no JSON anywhere).
 func (s *scanner) next() byte {
-	for ; s.i < len(s.s); s.i++ {
-		if c := s.s[s.i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+	for i := s.i; i < len(s.s); i++ {
+		if c := s.s[i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			s.i = i
 			return c
 		}
 	}
+	s.i = len(s.s)
 	return 0
+}
+
+// to reads c when it is the byte after whitespace.
+func (s *scanner) to(c byte) bool {
+	if s.next() == c {
+		s.i++
+		return true
+	}
+	return false
 }
 
 // eat reads c when it is the byte at i.
@@ -79,18 +90,18 @@ func (s *scanner) items(item func(name string) bool) bool {
 	if s.i, s.depth = s.i+1, s.depth+1; s.depth > maxDepth {
 		return false
 	}
-	for more := s.next() != end; more; more = s.next() == ',' && s.eat(',') {
+	for more := s.next() != end; more; more = s.to(',') {
 		name, ok := "", end == ']'
 		if !ok && s.next() == '"' {
 			name, ok = s.str()
-			ok = ok && s.next() == ':' && s.eat(':')
+			ok = ok && s.to(':')
 		}
 		if !ok || !item(name) {
 			return false
 		}
 	}
 	s.depth--
-	return s.next() == end && s.eat(end)
+	return s.to(end)
 }
 
 // num reads the number at i, written as JSON's grammar says.
@@ -118,24 +129,25 @@ func (s *scanner) num() (string, bool) {
 // str reads the string at i: a part of s unless it has escapes.
 func (s *scanner) str() (string, bool) {
 	var b []byte
-	s.i++
-	for start := s.i; s.i < len(s.s); s.i++ {
-		if c := s.s[s.i]; c == '"' {
-			s.i++
+	text, start := s.s, s.i+1
+	for i := start; i < len(text); i++ {
+		if c := text[i]; c == '"' {
+			s.i = i + 1
 			if b == nil {
-				return s.s[start : s.i-1], true
+				return text[start:i], true
 			}
-			return string(append(b, s.s[start:s.i-1]...)), true
+			return string(append(b, text[start:i]...)), true
 		} else if c < ' ' {
 			return "", false
 		} else if c == '\\' {
+			s.i = i
 			r, n := s.escape()
 			if n == 0 {
 				return "", false
 			}
-			b = utf8.AppendRune(append(b, s.s[start:s.i]...), r)
-			s.i += n - 1
-			start = s.i + 1
+			b = utf8.AppendRune(append(b, text[start:i]...), r)
+			i += n - 1
+			start = i + 1
 		}
 	}
 	return "", false
