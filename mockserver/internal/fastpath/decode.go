@@ -1,14 +1,23 @@
 package fastpath
 
 import (
+	"slices"
 	"strconv"
-
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Body is a request body decoded into its schema's struct.
 type Body interface{ valid() bool }
+
+// object is a pointer to a body's struct, or one nested in it: member
+// gives the field of a member's name, its Unknown when it names none.
+type object interface {
+	Body
+	member(name string) field
+}
+
+// field is a pointer to a struct's field, which reads a member's value,
+// any JSON value.
+type field interface{ read(s *scanner) bool }
 
 // Valid reports whether the JSON Schema library certainly accepts b, by
 // its schema's keywords checked on the struct: false sends the caller to
@@ -16,24 +25,49 @@ type Body interface{ valid() bool }
 func Valid(b Body) bool { return b.valid() }
 
 // Decode decodes text, valid UTF-8, into a new body of the schema named
-// (its file name in schemas/), when text is one JSON object as jsontext
-// reads it. Each member is read as encoding/json reads it into an any: a
-// duplicate name's last value wins, names match exactly, an escaped lone
-// surrogate is U+FFFD. A member of another type than the schema's, null
-// included, is marked Bad and left zero. ok is false for any other text
-// and any unknown schema; the caller then asks encoding/json.
+// (its file name in schemas/), when text is one JSON object and
+// whitespace. Each member is read as encoding/json reads it into an any:
+// a duplicate name's last value wins, names match exactly, an escaped lone
+// surrogate is U+FFFD. Strings without escapes, and numbers, are parts of
+// text. A member of another type than the schema's, null included, is
+// marked Bad and left zero. ok is false for any other text and any
+// unknown schema; the caller then asks encoding/json.
 func Decode(schema, text string) (b Body, ok bool) {
 	newBody, known := bodies[schema]
-	i := 0
-	for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
-		i++
-	}
-	if !known || i == len(text) || text[i] != '{' {
+	if !known {
 		return nil, false
 	}
-	b = newBody()
-	err := json.Unmarshal([]byte(text), b, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	return b, err == nil
+	o, s := newBody(text)
+	_, bad, ok := s.value('{', members(o, s))
+	return o, ok && !bad && s.next() == 0 && s.i == len(text)
+}
+
+// newBody makes an empty body T, in one allocation with a scanner of text.
+func newBody[T any, P interface {
+	*T
+	object
+}](text string) (object, *scanner) {
+	x := &struct {
+		b T
+		s scanner
+	}{s: scanner{s: text}}
+	return P(&x.b), &x.s
+}
+
+// members reads an object's members into o's fields.
+func members(o object, s *scanner) func(string) bool {
+	return func(name string) bool { return o.member(name).read(s) }
+}
+
+// pick returns the field of fs that names names, or fs's last, the
+// struct's Unknown.
+func pick(name string, names []string, fs ...field) field {
+	for i, n := range names {
+		if n == name {
+			return fs[i]
+		}
+	}
+	return fs[len(fs)-1]
 }
 
 // Text is a member the schema types "string".
@@ -43,15 +77,10 @@ type Text struct {
 	Bad bool   // its value is not a string
 }
 
-// UnmarshalJSONFrom reads any JSON value.
-func (t *Text) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	*t = Text{Set: true, Bad: d.PeekKind() != '"'}
-	if t.Bad {
-		return d.SkipValue()
-	}
-	tok, err := d.ReadToken()
-	t.V = tok.String()
-	return err
+func (t *Text) read(s *scanner) (ok bool) {
+	t.V, t.Bad, ok = s.value('"', nil)
+	t.Set = true
+	return ok
 }
 
 func (t Text) ok() bool  { return !t.Bad }
@@ -64,15 +93,10 @@ type Number struct {
 	Bad bool // its value is not a number
 }
 
-// UnmarshalJSONFrom reads any JSON value.
-func (n *Number) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	*n = Number{Set: true, Bad: d.PeekKind() != '0'}
-	if n.Bad {
-		return d.SkipValue()
-	}
-	v, err := d.ReadValue()
-	n.V = string(v)
-	return err
+func (n *Number) read(s *scanner) (ok bool) {
+	n.V, n.Bad, ok = s.value('0', nil)
+	n.Set = true
+	return ok
 }
 
 // in reports whether the number is absent, or an integer in lo..hi
@@ -93,11 +117,10 @@ type Bool struct {
 	Bad bool // its value is not true or false
 }
 
-// UnmarshalJSONFrom reads any JSON value.
-func (b *Bool) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	k := d.PeekKind()
-	*b = Bool{Set: true, Bad: k != 't' && k != 'f', V: k == 't'}
-	return d.SkipValue()
+func (b *Bool) read(s *scanner) bool {
+	v, bad, ok := s.value('b', nil)
+	*b = Bool{V: v == "true", Set: true, Bad: bad}
+	return ok
 }
 
 // Object is a member the schema types "object", of the struct T.
@@ -107,13 +130,11 @@ type Object[T Body] struct {
 	Bad bool // its value is not an object
 }
 
-// UnmarshalJSONFrom reads any JSON value; a duplicate replaces, not merges.
-func (o *Object[T]) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	*o = Object[T]{Set: true, Bad: d.PeekKind() != '{'}
-	if o.Bad {
-		return d.SkipValue()
-	}
-	return json.UnmarshalDecode(d, &o.V)
+// read reads any value; a duplicate replaces, not merges.
+func (o *Object[T]) read(s *scanner) (ok bool) {
+	*o = Object[T]{Set: true}
+	_, o.Bad, ok = s.value('{', members(any(&o.V).(object), s)) // every struct's pointer is one
+	return ok
 }
 
 // ok reports whether the object is absent or valid.
@@ -126,24 +147,18 @@ type List[T any] struct {
 	Bad bool // its value is not an array
 }
 
-// UnmarshalJSONFrom reads any JSON value; a duplicate replaces, not appends.
-func (l *List[T]) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	*l = List[T]{Set: true, Bad: d.PeekKind() != '['}
-	if l.Bad {
-		return d.SkipValue()
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return err
-	}
-	for d.PeekKind() != ']' {
-		l.V = append(l.V, *new(T))
-		// Every item type of the bodies reads itself.
-		if err := any(&l.V[len(l.V)-1]).(json.UnmarshalerFrom).UnmarshalJSONFrom(d); err != nil {
-			return err
+// read reads any value; a duplicate replaces, not appends. The first item
+// makes room for two.
+func (l *List[T]) read(s *scanner) (ok bool) {
+	*l = List[T]{Set: true}
+	_, l.Bad, ok = s.value('[', func(string) bool {
+		if len(l.V) == cap(l.V) {
+			l.V = slices.Grow(l.V, 2)
 		}
-	}
-	_, err := d.ReadToken()
-	return err
+		l.V = l.V[:len(l.V)+1]
+		return any(&l.V[len(l.V)-1]).(field).read(s) // every item type's pointer is one
+	})
+	return ok
 }
 
 // sized reports whether the list is there with min..max items, each
@@ -160,14 +175,13 @@ func (l *List[T]) sized(min, max int, valid func(*T) bool) bool {
 	return true
 }
 
-// Unknown holds the names of an object's members its struct does not
-// name. The library ignores them, but the pipeline refuses numbers it
-// cannot read anywhere, so Valid says no to any: such a body goes to the
-// library.
-type Unknown map[string]skipped
+// Unknown is 1 when an object has a member its struct does not name.
+// The library ignores them, but the pipeline refuses numbers it cannot
+// read anywhere, so Valid says no to any: such a body goes to the library.
+type Unknown uint8
 
-// skipped is an unknown member's value, skipped.
-type skipped struct{}
-
-// UnmarshalJSONFrom skips any JSON value.
-func (*skipped) UnmarshalJSONFrom(d *jsontext.Decoder) error { return d.SkipValue() }
+func (u *Unknown) read(s *scanner) (ok bool) {
+	*u = 1
+	_, _, ok = s.value(0, nil)
+	return ok
+}
