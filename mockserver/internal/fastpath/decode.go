@@ -145,14 +145,20 @@ type List[T any] struct {
 	V   []T
 	Set bool
 	Bad bool // its value is not an array
+	// first is the first item's room (most lists hold one): V starts
+	// there, and moves out only for a second item.
+	first [1]T
 }
 
-// read reads any value; a duplicate replaces, not appends. The first item
-// makes room for two.
+// read reads any value; a duplicate replaces, not appends. The second
+// item makes room for three.
 func (l *List[T]) read(s *scanner) (ok bool) {
 	*l = List[T]{Set: true}
 	_, l.Bad, ok = s.value('[', func(string) bool {
-		if len(l.V) == cap(l.V) {
+		switch {
+		case l.V == nil:
+			l.V = l.first[:0]
+		case len(l.V) == cap(l.V):
 			l.V = slices.Grow(l.V, 2)
 		}
 		l.V = l.V[:len(l.V)+1]
