@@ -447,10 +447,11 @@ func catalogued(code, call int) (int, int, bool) {
 const callCounterBytes = 16 << 20
 
 // callCounterEntryBytes is what the counter holds per session besides the
-// ID's bytes: its map slot (a string key and a sessionCount, 40 bytes, at
-// the map's load about 64), its place in order (16 bytes, up to twice that
-// as order grows and is compacted) and the rounding of the ID's allocation.
-const callCounterEntryBytes = 96
+// ID's bytes: its map slot (a string key and a pointer, 24 bytes, at the
+// map's load about 40), its sessionCount (32 bytes), its place in order (16
+// bytes, up to twice that as order grows and is compacted) and the
+// rounding of the ID's allocation.
+const callCounterEntryBytes = 112
 
 // callCounter counts requests per well-formed session ID, bounded by count
 // and by bytes: past max sessions or callCounterBytes the oldest counted is
@@ -461,7 +462,7 @@ type callCounter struct {
 	max    int
 	budget int // callCounterBytes, but in tests
 	bytes  int // held by the entries
-	count  map[string]sessionCount
+	count  map[string]*sessionCount // counted in place: one lookup a call
 	order  []string
 	head   int
 }
@@ -474,7 +475,7 @@ type sessionCount struct {
 }
 
 func newCallCounter(max int) *callCounter {
-	return &callCounter{max: max, budget: callCounterBytes, count: make(map[string]sessionCount)}
+	return &callCounter{max: max, budget: callCounterBytes, count: make(map[string]*sessionCount)}
 }
 
 // next counts one more request on the conversation of key session and
@@ -487,6 +488,7 @@ func (c *callCounter) next(session []byte) (int, string) {
 	defer c.mu.Unlock()
 	e, ok := c.count[string(session)]
 	if !ok {
+		e = &sessionCount{}
 		size := len(session) + callCounterEntryBytes
 		for len(c.order)-c.head > 0 && (len(c.order)-c.head >= c.max || c.bytes+size > c.budget) {
 			c.forgetOldest()
@@ -494,9 +496,9 @@ func (c *callCounter) next(session []byte) (int, string) {
 		e.id = string(session)
 		c.order = append(c.order, e.id)
 		c.bytes += size
+		c.count[e.id] = e
 	}
 	e.n++
-	c.count[e.id] = e
 	return e.n, e.id
 }
 
@@ -522,7 +524,7 @@ func (c *callCounter) held() int64 {
 
 func (c *callCounter) reset() {
 	c.mu.Lock()
-	c.count = make(map[string]sessionCount)
+	c.count = make(map[string]*sessionCount)
 	c.order, c.head, c.bytes = nil, 0, 0
 	c.mu.Unlock()
 }
