@@ -59,12 +59,12 @@ type deskMessages struct {
 	// seq numbers the messages and the sessions' events, from 1.
 	seq atomic.Uint64
 	mu  sync.Mutex
-	// ring holds the messages kept, numbers first to first+count-1, the
-	// oldest at ring[start] and each next one after it, around the end. It
-	// grows to at most maxDeskMessages and then stays: forgetting the
-	// oldest message and adding one copies nothing else.
-	ring                []DeskMessage
-	first, count, start int
+	// blocks hold the messages kept, numbers first to first+count-1,
+	// message n at place n % maxDeskMessages (see at). A block is made
+	// when a message first needs it, and stays: the log never moves a
+	// message, and adding one past the bound takes the oldest's place.
+	blocks       [][]DeskMessage
+	first, count int
 	// bySession are each session's message numbers, oldest first.
 	bySession map[string]*sessionNums
 	bytes     int
@@ -113,12 +113,12 @@ func (d *deskMessages) add(msg DeskMessage) {
 		d.bySession = map[string]*sessionNums{}
 	}
 	// Room first: forgetting the oldest may forget the session's index.
-	if d.count == len(d.ring) {
-		if len(d.ring) < maxDeskMessages {
-			d.grow()
-		} else {
-			d.forgetOldest(false) // its place is the new message's
-		}
+	if d.count == maxDeskMessages {
+		d.forgetOldest(false) // its place is the new message's
+	}
+	n := d.first + d.count
+	if b := n % maxDeskMessages / deskMessageBlock; b == len(d.blocks) {
+		d.blocks = append(d.blocks, make([]DeskMessage, deskMessageBlock))
 	}
 	nums, ok := d.bySession[msg.SessionID]
 	if ok {
@@ -129,7 +129,6 @@ func (d *deskMessages) add(msg DeskMessage) {
 		d.bySession[msg.SessionID] = nums
 		d.bytes += deskSessionIndexBytes
 	}
-	n := d.first + d.count
 	nums.nums = append(nums.nums, n)
 	*d.at(n) = msg
 	d.count++
@@ -139,22 +138,15 @@ func (d *deskMessages) add(msg DeskMessage) {
 	}
 }
 
-// at returns the place of message number n in the ring.
-func (d *deskMessages) at(n int) *DeskMessage {
-	i := d.start + n - d.first
-	if i >= len(d.ring) {
-		i -= len(d.ring)
-	}
-	return &d.ring[i]
-}
+// deskMessageBlock is how many places a block of the log has; it divides
+// maxDeskMessages, so that a message past the bound takes the very place
+// of the oldest.
+const deskMessageBlock = 1000
 
-// grow doubles the ring (1024 places at first, at most maxDeskMessages),
-// its messages moved in two copies to its start.
-func (d *deskMessages) grow() {
-	ring := make([]DeskMessage, min(max(2*len(d.ring), 1024), maxDeskMessages))
-	k := copy(ring, d.ring[d.start:])
-	copy(ring[k:], d.ring[:d.start])
-	d.ring, d.start = ring, 0
+// at returns the place of message number n.
+func (d *deskMessages) at(n int) *DeskMessage {
+	p := n % maxDeskMessages
+	return &d.blocks[p/deskMessageBlock][p%deskMessageBlock]
 }
 
 // forgetOldest forgets the oldest message kept, clearing its place when
@@ -173,9 +165,6 @@ func (d *deskMessages) forgetOldest(clear bool) {
 	}
 	d.first++
 	d.count--
-	if d.start++; d.start == len(d.ring) {
-		d.start = 0
-	}
 }
 
 // of returns a session's messages, oldest first.
@@ -198,17 +187,17 @@ func (d *deskMessages) of(session string) []DeskMessage {
 func (d *deskMessages) held() int64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return int64(d.bytes + (len(d.ring)-d.count)*ringSlotBytes)
+	return int64(d.bytes + (len(d.blocks)*deskMessageBlock-d.count)*placeBytes)
 }
 
-// ringSlotBytes is what an empty place of the ring holds (a message
-// counts its own place in deskMessageBytes).
-const ringSlotBytes = int(unsafe.Sizeof(DeskMessage{}))
+// placeBytes is what an empty place of the log holds (a message counts
+// its own place in deskMessageBytes).
+const placeBytes = int(unsafe.Sizeof(DeskMessage{}))
 
 // reset forgets every message.
 func (d *deskMessages) reset() {
 	d.mu.Lock()
-	d.ring, d.first, d.count, d.start, d.bytes, d.bySession = nil, 0, 0, 0, 0, nil
+	d.blocks, d.first, d.count, d.bytes, d.bySession = nil, 0, 0, 0, nil
 	d.mu.Unlock()
 }
 

@@ -460,8 +460,8 @@ const callCounterEntryBytes = 112
 type callCounter struct {
 	mu     sync.Mutex
 	max    int
-	budget int // callCounterBytes, but in tests
-	bytes  int // held by the entries
+	budget int                      // callCounterBytes, but in tests
+	bytes  int                      // held by the entries
 	count  map[string]*sessionCount // counted in place: one lookup a call
 	order  []string
 	head   int
