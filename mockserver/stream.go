@@ -423,7 +423,10 @@ func (st *stream) noteCall(now time.Time) {
 	if n <= 0 {
 		return
 	}
-	if len(st.recent) == n {
+	switch len(st.recent) {
+	case 0:
+		st.recent = make([]int64, 0, min(n, 8)) // one allocation for the usual rates
+	case n:
 		copy(st.recent, st.recent[1:])
 		st.recent = st.recent[:n-1]
 	}
