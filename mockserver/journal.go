@@ -215,8 +215,9 @@ func (e *Exchange) own() {
 }
 
 // add records a copy of an exchange. The journal cuts its method and path
-// and gives its strings an allocation of their own (own), in e too. Lines go to the sink as
-// exchanges complete; a sink error is returned but the exchange is kept.
+// and gives its strings an allocation of their own (own), in e too. Lines
+// go to the sink as exchanges complete; a sink error is returned but the
+// exchange is kept.
 // e.Query may still hold the UserSig: the journal redacts it on the way
 // out (see Exchange.redacted).
 func (j *journal) add(e *Exchange) error {
@@ -225,12 +226,7 @@ func (j *journal) add(e *Exchange) error {
 	j.mu.Lock()
 	places := j.places()
 	if j.count == places {
-		// The ring is full: the oldest's place takes the new exchange
-		// at once, so it is not cleared first (clearing its pointers
-		// costs write barriers while the collector runs).
-		j.bytes -= entryBytes(&j.ring[j.head])
-		j.head = (j.head + 1) % len(j.ring)
-		j.count--
+		j.dropOldest(false) // the ring is full: its place is the new exchange's
 	}
 	if i := j.head + j.count; i == len(j.ring) && len(j.ring) < places {
 		j.grow(places)
@@ -241,7 +237,7 @@ func (j *journal) add(e *Exchange) error {
 	j.count++
 	j.bytes += entryBytes(e)
 	for j.bytes+int64(cap(j.ring)-j.count)*journalSlotBytes > j.budget && j.count > 1 {
-		j.dropOldest()
+		j.dropOldest(true)
 	}
 	j.mu.Unlock()
 	if j.enc != nil {
@@ -276,10 +272,14 @@ func (j *journal) grow(places int) {
 	j.ring = ring
 }
 
-// dropOldest forgets the oldest exchange; j.mu is held.
-func (j *journal) dropOldest() {
+// dropOldest forgets the oldest exchange, clearing its place when clear
+// is set (not when an exchange takes the place at once: clearing its
+// pointers costs write barriers while the collector runs); j.mu is held.
+func (j *journal) dropOldest(clear bool) {
 	j.bytes -= entryBytes(&j.ring[j.head])
-	j.ring[j.head] = Exchange{}
+	if clear {
+		j.ring[j.head] = Exchange{}
+	}
 	j.head = (j.head + 1) % len(j.ring)
 	j.count--
 }

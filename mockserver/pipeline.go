@@ -477,10 +477,7 @@ func (s *Server) prepare(ep *endpoint, in *incoming, out *outcome) {
 		id := appendRequestID(make([]byte, 0, requestIDMaxLen), in.arrival.nth)
 		b, at := appendReply(make([]byte, 0, 256), out.rep, order, id)
 		body := string(b)
-		out.rep.requestID = body[at : at+len(id)]
-		if at == 0 { // an order without RequestId
-			out.rep.requestID = string(id)
-		}
+		out.rep.requestID = body[at : at+len(id)] // every key order has RequestId
 		if out.kind == sendTruncated {
 			out.replyBody = body[:len(body)/2] // what is sent
 			out.envelope = body
