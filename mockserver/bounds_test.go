@@ -32,7 +32,7 @@ func seqs(es []Exchange) []uint64 {
 func TestJournalKeepsTheNewest(t *testing.T) {
 	j := newJournal(3, defaultJournalBytes, nil)
 	for i := 1; i <= 10; i++ {
-		j.add(journalEntry(i, "b"))
+		j.add(journalEntry(i, "b"), 0)
 	}
 	if got := seqs(j.list(ExchangeFilter{})); len(got) != 3 || got[0] != 8 || got[2] != 10 {
 		t.Errorf("kept %v, want 8 9 10", got)
@@ -44,7 +44,7 @@ func TestJournalKeepsTheNewest(t *testing.T) {
 	if got := j.list(ExchangeFilter{}); len(got) != 0 || j.held() != 0 {
 		t.Errorf("after clear: %v, %d bytes", got, j.held())
 	}
-	j.add(journalEntry(11, "b"))
+	j.add(journalEntry(11, "b"), 0)
 	if got := seqs(j.list(ExchangeFilter{})); len(got) != 1 || got[0] != 11 {
 		t.Errorf("after clear and one more: %v", got)
 	}
@@ -56,7 +56,7 @@ func TestJournalTextBudget(t *testing.T) {
 	body := strings.Repeat("x", 1000)
 	per := entryBytes(journalEntry(0, body))
 	for i := 1; i <= 100; i++ {
-		j.add(journalEntry(i, body))
+		j.add(journalEntry(i, body), 0)
 		if held := j.held(); held > j.budget {
 			t.Fatalf("after %d: %d bytes held, budget %d", i, held, j.budget)
 		}
@@ -68,11 +68,11 @@ func TestJournalTextBudget(t *testing.T) {
 		t.Errorf("kept %v, want the newest %d", got, want)
 	}
 	// One exchange larger than the budget is still kept, alone.
-	j.add(journalEntry(101, strings.Repeat("y", 20_000)))
+	j.add(journalEntry(101, strings.Repeat("y", 20_000)), 0)
 	if got := seqs(j.list(ExchangeFilter{})); len(got) != 1 || got[0] != 101 {
 		t.Errorf("kept %v, want only 101", got)
 	}
-	j.add(journalEntry(102, "small"))
+	j.add(journalEntry(102, "small"), 0)
 	if got := seqs(j.list(ExchangeFilter{})); len(got) != 1 || got[0] != 102 {
 		t.Errorf("kept %v, want only 102", got)
 	}
@@ -84,14 +84,14 @@ func TestJournalDefaultBounds(t *testing.T) {
 	j := newJournal(defaultJournalSize, defaultJournalBytes, nil)
 	small := `{"SessionId":"fd8a2e30-54de-4e40-bcaf-02718409c5cf","Chunk":"Hello, "}`
 	for i := 1; i <= defaultJournalSize; i++ {
-		j.add(journalEntry(i, small))
+		j.add(journalEntry(i, small), 0)
 	}
 	if n := len(j.list(ExchangeFilter{})); n != defaultJournalSize {
 		t.Errorf("%d small exchanges kept, want %d", n, defaultJournalSize)
 	}
 	large := strings.Repeat("x", defaultMaxBodyBytes)
 	for i := 1; i <= defaultJournalSize; i++ {
-		j.add(journalEntry(defaultJournalSize+i, large))
+		j.add(journalEntry(defaultJournalSize+i, large), 0)
 	}
 	if held := j.held(); held > defaultJournalBytes {
 		t.Errorf("%d MiB of text held", held>>20)
@@ -111,7 +111,7 @@ func TestJournalConcurrentAdds(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 500; i++ {
-				j.add(journalEntry(g*1000+i+1, strings.Repeat("x", i%50)))
+				j.add(journalEntry(g*1000+i+1, strings.Repeat("x", i%50)), 0)
 			}
 		}()
 	}
@@ -136,7 +136,7 @@ func TestJournalConcurrentAdds(t *testing.T) {
 func TestJournalRedactsOnTheWayOut(t *testing.T) {
 	var sink bytes.Buffer
 	j := newJournal(4, defaultJournalBytes, &sink)
-	if err := j.add(journalEntry(1, "b")); err != nil {
+	if err := j.add(journalEntry(1, "b"), 0); err != nil {
 		t.Fatal(err)
 	}
 	if q := j.list(ExchangeFilter{})[0].Query; q != "sdkappid=1&usersig=REDACTED&random=1" {

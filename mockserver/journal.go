@@ -129,8 +129,9 @@ const (
 )
 
 // exchangeFixedBytes is what an exchange costs besides its strings: its
-// place in the ring and the rounding of its strings' allocation (see own).
-const exchangeFixedBytes = journalSlotBytes + 16
+// place in the ring and the rounding of its strings' allocations, up to
+// three (the body, the reply and the rest: see own).
+const exchangeFixedBytes = journalSlotBytes + 3*16
 
 // journalSlotBytes is one place of the ring: an exchange's struct.
 const journalSlotBytes = int64(unsafe.Sizeof(Exchange{}))
@@ -171,40 +172,109 @@ func newJournal(size int, budget int64, sink io.Writer) *journal {
 //
 //	exchangeFixedBytes        the struct, its ring slot, allocation rounding
 //	+ the length of every string (method, path, query, body, reply,
-//	  detail, session ID, MsgKeys, chunk, fault, …)
+//	  detail, session ID, MsgKeys, chunk, fault, …) that is not a part
+//	  of another it holds (the body, the reply, a MsgKey)
 //	+ 8×cap(Indexes)
 func entryBytes(e *Exchange) int64 {
-	n := len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) + len(e.Reply) +
-		len(e.Check) + len(e.Detail) + len(e.SessionID) + len(e.Conversation) + len(e.MsgKey) + len(e.Chunk) +
-		len(e.Fault) + len(e.Action) + len(e.Version) + len(e.RequestID) + len(e.SentMsgKey) +
-		len(e.IssuedMsgKey) + 8*cap(e.Indexes)
+	n := len(e.Body) + len(e.Reply) + len(e.Check) + len(e.Action) + len(e.Version) + 8*cap(e.Indexes)
+	for _, s := range e.parts() {
+		if !within(*s, e.Body) && !within(*s, e.Reply) {
+			n += len(*s)
+		}
+	}
+	if !within(e.MsgKey, e.Body) && !within(e.MsgKey, e.Reply) && !within(e.MsgKey, e.SentMsgKey) && !within(e.MsgKey, e.IssuedMsgKey) {
+		n += len(e.MsgKey)
+	}
 	return int64(n) + exchangeFixedBytes
 }
 
-// own copies the strings of an exchange into one allocation of its own.
-// They may be parts of the request (the method, path and query share its
-// request line; the session ID, MsgKey and chunk may be parts of its body)
-// or of anything else the caller holds: once copied, the journal keeps
-// alive exactly what entryBytes counts. The version, check and action are
-// the server's constants and are not copied; the MsgKey shares the copy of
-// the sent or issued key it equals.
-func (e *Exchange) own() {
-	fields := [...]*string{&e.Method, &e.Path, &e.Query, &e.Body, &e.Reply, &e.Detail,
-		&e.SessionID, &e.Conversation, &e.SentMsgKey, &e.IssuedMsgKey, &e.Chunk, &e.Fault, &e.RequestID}
+// parts are the exchange's strings that may lie within its body or reply,
+// but the MsgKey, which may also be the sent or issued key.
+func (e *Exchange) parts() [11]*string {
+	return [...]*string{&e.Method, &e.Path, &e.Query, &e.Detail, &e.SessionID, &e.Conversation,
+		&e.SentMsgKey, &e.IssuedMsgKey, &e.Chunk, &e.Fault, &e.RequestID}
+}
+
+// within reports whether s is a part of t's memory (and not empty).
+func within(s, t string) bool {
+	if len(s) == 0 || len(s) > len(t) {
+		return false
+	}
+	p, q := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(t)))
+	return p >= q && p+uintptr(len(s)) <= q+uintptr(len(t))
+}
+
+// ownership says which of an exchange's strings are already an allocation
+// of its own, of exactly their length: the journal keeps them as they are.
+type ownership uint8
+
+// The strings an exchange may own.
+const (
+	ownsBody ownership = 1 << iota
+	ownsReply
+)
+
+// own gives the strings of an exchange memory of their own. They may be
+// parts of the request (the method, path and query share its request line;
+// the session ID, MsgKey and chunk may be parts of its body) or of
+// anything else the caller holds: once copied, the journal keeps alive
+// exactly what entryBytes counts. The body and reply are copied unless o
+// says they are the exchange's; a string that lies within one of them
+// then lies within its copy, and the rest share one allocation. The
+// version, check and action are the server's constants and are not
+// copied; the MsgKey shares the sent or issued key it equals.
+func (e *Exchange) own(o ownership) {
+	body, reply := e.Body, e.Reply
+	parts := e.parts()
 	n := 0
-	for _, f := range fields {
-		n += len(*f)
+	if o&ownsBody == 0 {
+		n += len(body)
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, f := range fields {
-		b.WriteString(*f)
+	if o&ownsReply == 0 {
+		n += len(reply)
 	}
-	all := b.String()
-	for _, f := range fields {
-		*f, all = all[:len(*f)], all[len(*f):]
+	for _, s := range parts {
+		if !within(*s, body) && !within(*s, reply) {
+			n += len(*s)
+		}
+	}
+	buf := make([]byte, 0, n)
+	if o&ownsBody == 0 {
+		buf = append(buf, body...)
+	}
+	if o&ownsReply == 0 {
+		buf = append(buf, reply...)
+	}
+	var at [len(parts)]int
+	for i, s := range parts {
+		if !within(*s, body) && !within(*s, reply) {
+			at[i] = len(buf)
+			buf = append(buf, *s...)
+		}
+	}
+	all := unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
+	if o&ownsBody == 0 {
+		e.Body, all = all[:len(body)], all[len(body):]
+	}
+	if o&ownsReply == 0 {
+		e.Reply = all[:len(reply)]
+	}
+	all = unsafe.String(unsafe.SliceData(buf), len(buf))
+	for i, s := range parts {
+		switch {
+		case *s == "":
+			*s = "" // an empty part of the request would keep it alive
+		case within(*s, body):
+			*s = e.Body[offset(*s, body):][:len(*s)]
+		case within(*s, reply):
+			*s = e.Reply[offset(*s, reply):][:len(*s)]
+		default:
+			*s = all[at[i]:][:len(*s)]
+		}
 	}
 	switch e.MsgKey {
+	case "":
+		e.MsgKey = ""
 	case e.IssuedMsgKey:
 		e.MsgKey = e.IssuedMsgKey
 	case e.SentMsgKey:
@@ -214,15 +284,21 @@ func (e *Exchange) own() {
 	}
 }
 
+// offset is where s, a part of t, starts in t.
+func offset(s, t string) int {
+	return int(uintptr(unsafe.Pointer(unsafe.StringData(s))) - uintptr(unsafe.Pointer(unsafe.StringData(t))))
+}
+
 // add records a copy of an exchange. The journal cuts its method and path
-// and gives its strings an allocation of their own (own), in e too. Lines
+// and gives its strings memory of their own (own, keeping what o says is
+// the exchange's already), in e too. Lines
 // go to the sink as exchanges complete; a sink error is returned but the
 // exchange is kept.
 // e.Query may still hold the UserSig: the journal redacts it on the way
 // out (see Exchange.redacted).
-func (j *journal) add(e *Exchange) error {
+func (j *journal) add(e *Exchange, o ownership) error {
 	e.Method, e.Path = textcut.Cut(e.Method, maxJournalMethod), textcut.Cut(e.Path, maxJournalPath)
-	e.own()
+	e.own(o)
 	j.mu.Lock()
 	places := j.places()
 	if j.count == places {

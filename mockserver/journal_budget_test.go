@@ -48,7 +48,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 	path := "/" + strings.Repeat("p", 60_000)
 	method := strings.Repeat("M", 60_000)
 	for i := 1; i <= 1000; i++ {
-		j.add(&Exchange{Seq: uint64(i), Method: method, Path: path})
+		j.add(&Exchange{Seq: uint64(i), Method: method, Path: path}, 0)
 		if held := j.held(); held > j.budget {
 			t.Fatalf("after %d: %d bytes held, budget %d", i, held, j.budget)
 		}
@@ -70,7 +70,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 	// path is cut, what is kept must not hold the long line.
 	line := "POST " + path + "?q=1 HTTP/1.1"
 	e := &Exchange{Seq: 2000, Method: line[:4], Path: line[5 : 5+len(path)], Query: line[6+len(path) : 9+len(path)]}
-	j.add(e)
+	j.add(e, 0)
 	kept := j.list(ExchangeFilter{Limit: 1})[0]
 	for _, field := range []string{kept.Method, kept.Path, kept.Query} {
 		if p := uintptr(unsafe.Pointer(unsafe.StringData(field))); p >= uintptr(unsafe.Pointer(unsafe.StringData(line))) && p < uintptr(unsafe.Pointer(unsafe.StringData(line)))+uintptr(len(line)) {
@@ -87,7 +87,7 @@ func TestJournalCutsLongMethodsAndPaths(t *testing.T) {
 func TestJournalPages(t *testing.T) {
 	j := newJournal(100, defaultJournalBytes, nil)
 	for i := 1; i <= 25; i++ {
-		j.add(journalEntry(i, "b"))
+		j.add(journalEntry(i, "b"), 0)
 	}
 	var pages [][]uint64
 	for before := uint64(0); ; {
@@ -118,5 +118,66 @@ func TestJournalBytesFromConfig(t *testing.T) {
 	}
 	if s, _ := New(DefaultConfig()); s.journal.budget != defaultJournalBytes {
 		t.Errorf("default budget %d", s.journal.budget)
+	}
+}
+
+// The journal keeps an exchange's strings in memory of its own, never in
+// what the caller holds (the request line, a body it was not given), and
+// counts each byte it keeps once: a body and an envelope that are the
+// exchange's own are kept as they are, and what lies within them (the
+// session ID, chunk, sent MsgKey, RequestId) shares them.
+func TestJournalOwnsWhatItKeeps(t *testing.T) {
+	line := "POST " + EndpointPath + "?sdkappid=1&usersig=secret&random=1 HTTP/1.1"
+	path, query := line[5:5+len(EndpointPath)], line[6+len(EndpointPath):len(line)-len(" HTTP/1.1")]
+	body := `{"SessionId":"` + testSession + `","Chunk":"Hello","MsgKey":"a-sent-key"}`
+	reply := `{"ActionStatus":"OK","ErrorCode":0,"RequestId":"req-1"}`
+	in := func(s, sub string) string { i := strings.Index(s, sub); return s[i : i+len(sub)] }
+	for _, c := range []struct {
+		name string
+		own  ownership
+	}{
+		{"nothing owned", 0},
+		{"body owned", ownsBody},
+		{"body and reply owned", ownsBody | ownsReply},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			j := newJournal(10, defaultJournalBytes, nil)
+			j.add(&Exchange{Method: line[:4], Path: path, Query: query, Body: body, Reply: reply,
+				SessionID: in(body, testSession), Chunk: in(body, "Hello"), SentMsgKey: in(body, "a-sent-key"),
+				MsgKey: in(body, "a-sent-key"), RequestID: in(reply, "req-1"), Detail: line[:0]}, c.own)
+			kept := j.ring[j.head]
+			for name, s := range map[string]string{"method": kept.Method, "path": kept.Path, "query": kept.Query} {
+				if within(s, line) {
+					t.Errorf("the %s is a part of the request line", name)
+				}
+			}
+			wantBody, wantReply := c.own&ownsBody != 0, c.own&ownsReply != 0
+			if same := unsafe.StringData(kept.Body) == unsafe.StringData(body); same != wantBody {
+				t.Errorf("the body is the caller's: %v, want %v", same, wantBody)
+			}
+			if same := unsafe.StringData(kept.Reply) == unsafe.StringData(reply); same != wantReply {
+				t.Errorf("the reply is the caller's: %v, want %v", same, wantReply)
+			}
+			for name, s := range map[string]string{"session ID": kept.SessionID, "chunk": kept.Chunk, "sent MsgKey": kept.SentMsgKey, "MsgKey": kept.MsgKey} {
+				if !within(s, kept.Body) {
+					t.Errorf("the %s %q does not share the kept body", name, s)
+				}
+				if !wantBody && within(s, body) {
+					t.Errorf("the %s is a part of a body the exchange does not own", name)
+				}
+			}
+			if !within(kept.RequestID, kept.Reply) || (!wantReply && within(kept.RequestID, reply)) {
+				t.Error("the RequestId does not share the kept reply, or shares the caller's")
+			}
+			if kept.Body != body || kept.Reply != reply || kept.SessionID != testSession || kept.RequestID != "req-1" || kept.Query != query || kept.Detail != "" {
+				t.Errorf("the kept exchange is not the one given: %+v", kept)
+			}
+			// Each byte once: the body, the reply, and the request line's
+			// parts, which are all that is copied apart from them.
+			want := exchangeFixedBytes + int64(len(body)+len(reply)+len("POST")+len(path)+len(query))
+			if got := entryBytes(&kept); got != want || j.bytes != want {
+				t.Errorf("counted %d (journal %d), want %d", got, j.bytes, want)
+			}
+		})
 	}
 }

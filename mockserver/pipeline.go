@@ -578,7 +578,12 @@ func (s *Server) record(ep *endpoint, r *http.Request, in *incoming, out *outcom
 			}
 		}
 	}
-	if err := s.journal.add(&e); err != nil {
+	// The body is readBodyText's string; an envelope, prepare's.
+	own := ownsBody
+	if out.kind == sendEnvelope {
+		own |= ownsReply
+	}
+	if err := s.journal.add(&e, own); err != nil {
 		s.log.Error("journal: cannot write", slog.String("error", err.Error()))
 	}
 	s.ui.hub.publish(&e)
