@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/deskmock/deskmock/internal/redact"
 	"github.com/deskmock/deskmock/internal/textcut"
 	"github.com/deskmock/deskmock/mockserver/codes"
 )
@@ -176,7 +177,7 @@ func newJournal(size int, budget int64, sink io.Writer) *journal {
 //	  of another it holds (the body, the reply, a MsgKey)
 //	+ 8×cap(Indexes)
 func entryBytes(e *Exchange) int64 {
-	n := len(e.Body) + len(e.Reply) + len(e.Check) + len(e.Action) + len(e.Version) + 8*cap(e.Indexes)
+	n := len(e.Query) + len(e.Body) + len(e.Reply) + len(e.Check) + len(e.Action) + len(e.Version) + 8*cap(e.Indexes)
 	for _, s := range e.parts() {
 		if !within(*s, e.Body) && !within(*s, e.Reply) {
 			n += len(*s)
@@ -190,8 +191,8 @@ func entryBytes(e *Exchange) int64 {
 
 // parts are the exchange's strings that may lie within its body or reply,
 // but the MsgKey, which may also be the sent or issued key.
-func (e *Exchange) parts() [11]*string {
-	return [...]*string{&e.Method, &e.Path, &e.Query, &e.Detail, &e.SessionID, &e.Conversation,
+func (e *Exchange) parts() [10]*string {
+	return [...]*string{&e.Method, &e.Path, &e.Detail, &e.SessionID, &e.Conversation,
 		&e.SentMsgKey, &e.IssuedMsgKey, &e.Chunk, &e.Fault, &e.RequestID}
 }
 
@@ -218,15 +219,19 @@ const (
 // parts of the request (the method, path and query share its request line;
 // the session ID, MsgKey and chunk may be parts of its body) or of
 // anything else the caller holds: once copied, the journal keeps alive
-// exactly what entryBytes counts. The body and reply are copied unless o
-// says they are the exchange's; a string that lies within one of them
-// then lies within its copy, and the rest share one allocation. The
-// version, check and action are the server's constants and are not
-// copied; the MsgKey shares the sent or issued key it equals.
+// exactly what entryBytes counts. The query is kept with its usersig
+// value redacted, so the journal holds no UserSig. The body and reply are
+// copied unless o says they are the exchange's; a string that lies within
+// one of them then lies within its copy, and the rest share one
+// allocation with the query. The version, check and action are the
+// server's constants and are not copied; the MsgKey shares the sent or
+// issued key it equals.
 func (e *Exchange) own(o ownership) {
 	body, reply := e.Body, e.Reply
+	var room [512]byte
+	query := redact.AppendQuery(room[:0], e.Query)
 	parts := e.parts()
-	n := 0
+	n := len(query)
 	if o&ownsBody == 0 {
 		n += len(body)
 	}
@@ -245,6 +250,7 @@ func (e *Exchange) own(o ownership) {
 	if o&ownsReply == 0 {
 		buf = append(buf, reply...)
 	}
+	buf = append(buf, query...)
 	var at [len(parts)]int
 	for i, s := range parts {
 		if !within(*s, body) && !within(*s, reply) {
@@ -257,8 +263,9 @@ func (e *Exchange) own(o ownership) {
 		e.Body, all = all[:len(body)], all[len(body):]
 	}
 	if o&ownsReply == 0 {
-		e.Reply = all[:len(reply)]
+		e.Reply, all = all[:len(reply)], all[len(reply):]
 	}
+	e.Query = all[:len(query)]
 	all = unsafe.String(unsafe.SliceData(buf), len(buf))
 	for i, s := range parts {
 		switch {
@@ -294,8 +301,8 @@ func offset(s, t string) int {
 // the exchange's already), in e too. Lines
 // go to the sink as exchanges complete; a sink error is returned but the
 // exchange is kept.
-// e.Query may still hold the UserSig: the journal redacts it on the way
-// out (see Exchange.redacted).
+// The journal keeps e.Query with its usersig value redacted (see own),
+// and redacts the rest on the way out (see Exchange.redacted).
 func (j *journal) add(e *Exchange, o ownership) error {
 	e.Method, e.Path = textcut.Cut(e.Method, maxJournalMethod), textcut.Cut(e.Path, maxJournalPath)
 	e.own(o)

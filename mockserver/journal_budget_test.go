@@ -125,7 +125,8 @@ func TestJournalBytesFromConfig(t *testing.T) {
 // what the caller holds (the request line, a body it was not given), and
 // counts each byte it keeps once: a body and an envelope that are the
 // exchange's own are kept as they are, and what lies within them (the
-// session ID, chunk, sent MsgKey, RequestId) shares them.
+// session ID, chunk, sent MsgKey, RequestId) shares them. The query is
+// kept without its UserSig.
 func TestJournalOwnsWhatItKeeps(t *testing.T) {
 	line := "POST " + EndpointPath + "?sdkappid=1&usersig=secret&random=1 HTTP/1.1"
 	path, query := line[5:5+len(EndpointPath)], line[6+len(EndpointPath):len(line)-len(" HTTP/1.1")]
@@ -169,12 +170,13 @@ func TestJournalOwnsWhatItKeeps(t *testing.T) {
 			if !within(kept.RequestID, kept.Reply) || (!wantReply && within(kept.RequestID, reply)) {
 				t.Error("the RequestId does not share the kept reply, or shares the caller's")
 			}
-			if kept.Body != body || kept.Reply != reply || kept.SessionID != testSession || kept.RequestID != "req-1" || kept.Query != query || kept.Detail != "" {
+			redacted := "sdkappid=1&usersig=REDACTED&random=1"
+			if kept.Body != body || kept.Reply != reply || kept.SessionID != testSession || kept.RequestID != "req-1" || kept.Query != redacted || kept.Detail != "" {
 				t.Errorf("the kept exchange is not the one given: %+v", kept)
 			}
 			// Each byte once: the body, the reply, and the request line's
 			// parts, which are all that is copied apart from them.
-			want := exchangeFixedBytes + int64(len(body)+len(reply)+len("POST")+len(path)+len(query))
+			want := exchangeFixedBytes + int64(len(body)+len(reply)+len("POST")+len(path)+len(redacted))
 			if got := entryBytes(&kept); got != want || j.bytes != want {
 				t.Errorf("counted %d (journal %d), want %d", got, j.bytes, want)
 			}

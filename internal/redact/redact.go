@@ -20,8 +20,23 @@ const Placeholder = "REDACTED"
 // client that writes it so still sends its credential. A parameter whose
 // '=' is itself escaped ("usersig%3D...") has the rest redacted too.
 func Query(raw string) string {
-	var b []byte
-	done := 0 // raw[:done] is in b
+	b, done := appendRedacted(nil, raw)
+	if b == nil {
+		return raw
+	}
+	return string(append(b, raw[done:]...))
+}
+
+// AppendQuery appends Query(raw) to dst and returns the extended buffer.
+func AppendQuery(dst []byte, raw string) []byte {
+	dst, done := appendRedacted(dst, raw)
+	return append(dst, raw[done:]...)
+}
+
+// appendRedacted appends raw to dst up to the end of its last usersig
+// value, each usersig value replaced by Placeholder; done is how much of
+// raw that is. With no usersig value it appends nothing.
+func appendRedacted(dst []byte, raw string) (out []byte, done int) {
 	for i := 0; i < len(raw); {
 		end := strings.IndexAny(raw[i:], "&;")
 		if end < 0 {
@@ -37,16 +52,13 @@ func Query(raw string) string {
 			value = eq + 3
 		}
 		if eq >= 0 && part[value:] != Placeholder && IsUserSigName(part[:eq]) {
-			b = append(b, raw[done:i+value]...)
-			b = append(b, Placeholder...)
+			dst = append(dst, raw[done:i+value]...)
+			dst = append(dst, Placeholder...)
 			done = end
 		}
 		i = end + 1
 	}
-	if b == nil {
-		return raw
-	}
-	return string(append(b, raw[done:]...))
+	return dst, done
 }
 
 // IsUserSigName reports whether a raw (still escaped) query parameter name

@@ -42,6 +42,9 @@ func TestQuery(t *testing.T) {
 			if got := Query(tt.in); got != tt.want {
 				t.Errorf("Query(%q) = %q, want %q", tt.in, got, tt.want)
 			}
+			if got := string(AppendQuery([]byte("kept:"), tt.in)); got != "kept:"+tt.want {
+				t.Errorf("AppendQuery(\"kept:\", %q) = %q, want %q", tt.in, got, "kept:"+tt.want)
+			}
 		})
 	}
 }
