@@ -37,13 +37,12 @@ func AppendQuery(dst []byte, raw string) []byte {
 // value, each usersig value replaced by Placeholder; done is how much of
 // raw that is. With no usersig value it appends nothing.
 func appendRedacted(dst []byte, raw string) (out []byte, done int) {
+	semi := -1 // the first ';' at or after i, or len(raw)
 	for i := 0; i < len(raw); {
-		end := strings.IndexAny(raw[i:], "&;")
-		if end < 0 {
-			end = len(raw)
-		} else {
-			end += i
+		if semi < i {
+			semi = indexFrom(raw, i, ';')
 		}
+		end := min(indexFrom(raw, i, '&'), semi)
 		part := raw[i:end]
 		eq := strings.IndexByte(part, '=')
 		value := eq + 1
@@ -68,7 +67,7 @@ func IsUserSigName(name string) bool {
 	if len(name) == len("usersig") {
 		return strings.EqualFold(name, "usersig")
 	}
-	if len(name) < len("usersig") || !strings.ContainsAny(name, "%+[ \t") {
+	if len(name) < len("usersig") || !mayBeSpelledOtherwise(name) {
 		return false
 	}
 	n, err := url.QueryUnescape(name)
@@ -82,6 +81,28 @@ func IsUserSigName(name string) bool {
 		}
 	}
 	return strings.EqualFold(n, "usersig")
+}
+
+// mayBeSpelledOtherwise reports whether name holds a byte that another
+// spelling of usersig would: an escape, a space ('+', ' ', '\t') or a
+// bracket.
+func mayBeSpelledOtherwise(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '%', '+', '[', ' ', '\t':
+			return true
+		}
+	}
+	return false
+}
+
+// indexFrom returns the index of the first c in s at or after i, or
+// len(s).
+func indexFrom(s string, i int, c byte) int {
+	if n := strings.IndexByte(s[i:], c); n >= 0 {
+		return i + n
+	}
+	return len(s)
 }
 
 // indexFold returns the index of the first occurrence of sub (upper-case

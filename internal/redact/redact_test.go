@@ -29,6 +29,7 @@ func TestQuery(t *testing.T) {
 		{"semicolon after", "usersig=abc;random=1", "usersig=REDACTED;random=1"},
 		{"html-escaped separator", "x=1&amp;usersig=abc", "x=1&amp;usersig=REDACTED"},
 		{"twice", "usersig=a&usersig=b", "usersig=REDACTED&usersig=REDACTED"},
+		{"separators mixed", "a=1;b=2&usersig=x;c=3&usersig=y;usersig=z&d", "a=1;b=2&usersig=REDACTED;c=3&usersig=REDACTED;usersig=REDACTED&d"},
 		{"empty value", "usersig=", "usersig=REDACTED"},
 		{"no value", "usersig&x=1", "usersig&x=1"},
 		{"other names", "usersigx=1&xusersig=2&user=3&usersig%3Cx=4", "usersigx=1&xusersig=2&user=3&usersig%3Cx=4"},
