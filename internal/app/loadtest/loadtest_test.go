@@ -50,9 +50,9 @@ func TestProcFigures(t *testing.T) {
 	start := time.Now()
 	for time.Since(start) < 50*time.Millisecond { // burn CPU the clock ticks can see
 	}
-	cpu, err := cpuTime(pid)
-	if err != nil || cpu <= 0 {
-		t.Errorf("cpuTime = %s, %v; want some CPU", cpu, err)
+	use, err := procUsage(pid)
+	if err != nil || use.cpu <= 0 || use.faults <= 0 {
+		t.Errorf("procUsage = %+v, %v; want some CPU and some page faults", use, err)
 	}
 	rss, err := peakRSS(pid)
 	if err != nil || rss < 1<<20 {
@@ -193,7 +193,7 @@ func TestScriptsSendTheirMix(t *testing.T) {
 // round, medians with their spread, and the in-process allocations.
 func TestReport(t *testing.T) {
 	r := func(reqs float64) result {
-		return result{reqs: reqs, p50: time.Millisecond, p90: 2 * time.Millisecond, p99: 5 * time.Millisecond, cpuPer: 30 * time.Microsecond, peakRSS: 20 << 20}
+		return result{reqs: reqs, p50: time.Millisecond, p90: 2 * time.Millisecond, p99: 5 * time.Millisecond, cpuPer: 30 * time.Microsecond, faults: 0.25, peakRSS: 20 << 20}
 	}
 	tests := []struct {
 		name    string
@@ -211,10 +211,10 @@ func TestReport(t *testing.T) {
 			},
 			map[string]inProcess{"deskmock": {42.25, true}, "deskmock-quiet": {40, true}},
 			[]string{
-				"bare 1000 [1000-2000] - 1.25 [1.11-2.00] 1000 2000 5000 30.0 20.0 MiB -",
-				"ceiling 900 [800-1000] 0.80 [0.50-0.90] - 1000 2000 5000 30.0 20.0 MiB -",
-				"deskmock 720 [450-900] 0.45 [0.45-0.72] 0.90 [0.50-0.90] 1000 2000 5000 30.0 20.0 MiB 42.2",
-				"deskmock-quiet 900 [800-1000] 0.80 [0.50-0.90] 1.00 [1.00-1.00] 1000 2000 5000 30.0 20.0 MiB 40.0",
+				"bare 1000 [1000-2000] - 1.25 [1.11-2.00] 1000 2000 5000 30.0 0.25 20.0 MiB -",
+				"ceiling 900 [800-1000] 0.80 [0.50-0.90] - 1000 2000 5000 30.0 0.25 20.0 MiB -",
+				"deskmock 720 [450-900] 0.45 [0.45-0.72] 0.90 [0.50-0.90] 1000 2000 5000 30.0 0.25 20.0 MiB 42.2",
+				"deskmock-quiet 900 [800-1000] 0.80 [0.50-0.90] 1.00 [1.00-1.00] 1000 2000 5000 30.0 0.25 20.0 MiB 40.0",
 			}},
 		{"no bare, failures", []string{"ceiling", "deskmock"},
 			map[string][]result{
@@ -223,8 +223,8 @@ func TestReport(t *testing.T) {
 			},
 			nil,
 			[]string{
-				"ceiling 1000 [1000-1000] - - 1000 2000 5000 30.0 20.0 MiB -",
-				"deskmock 500 [500-500] - 0.50 [0.50-0.50] 0 0 0 0.0 0.0 MiB - (3 replies without the expected code)",
+				"ceiling 1000 [1000-1000] - - 1000 2000 5000 30.0 0.25 20.0 MiB -",
+				"deskmock 500 [500-500] - 0.50 [0.50-0.50] 0 0 0 0.0 0.00 0.0 MiB - (3 replies without the expected code)",
 			}},
 	}
 	for _, tt := range tests {
@@ -239,7 +239,7 @@ func TestReport(t *testing.T) {
 			if len(lines) != 2+len(tt.want) || lines[0] != "case" {
 				t.Fatalf("report:\n%s", out.String())
 			}
-			if h := strings.Join(strings.Fields(lines[1]), " "); h != "server req/s [min-max] x bare [min-max] x ceiling [min-max] p50 µs p90 µs p99 µs CPU µs/req peak RSS allocs/req" {
+			if h := strings.Join(strings.Fields(lines[1]), " "); h != "server req/s [min-max] x bare [min-max] x ceiling [min-max] p50 µs p90 µs p99 µs CPU µs/req faults/req peak RSS allocs/req" {
 				t.Errorf("header %q", h)
 			}
 			for i, want := range tt.want {

@@ -95,6 +95,7 @@ type result struct {
 	p90      time.Duration
 	p99      time.Duration
 	cpuPer   time.Duration // CPU per request
+	faults   float64       // minor page faults per request
 	peakRSS  int64
 	failures int64
 }
@@ -281,7 +282,7 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration, 
 		}()
 	}
 	time.Sleep(warmup)
-	cpu0, err := cpuTime(cmd.Process.Pid)
+	use0, err := procUsage(cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
@@ -293,7 +294,7 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration, 
 	time.Sleep(duration)
 	stage.Store(2)
 	took := time.Since(start)
-	cpu1, err := cpuTime(cmd.Process.Pid)
+	use1, err := procUsage(cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
@@ -323,7 +324,8 @@ func measure(s *server, c *loadCase, conns int, warmup, duration time.Duration, 
 		p50:     h.quantile(0.50),
 		p90:     h.quantile(0.90),
 		p99:     h.quantile(0.99),
-		cpuPer:  (cpu1 - cpu0) / time.Duration(n),
+		cpuPer:  (use1.cpu - use0.cpu) / time.Duration(n),
+		faults:  float64(use1.faults-use0.faults) / float64(n),
 		peakRSS: rss, failures: failures.Load(),
 	}, nil
 }
@@ -377,7 +379,7 @@ type inProcess struct {
 // to the ceiling of the same round, and the in-process allocations.
 func report(w io.Writer, name string, servers []*server, res map[string][]result, allocs map[string]inProcess) {
 	fmt.Fprintf(w, "\n%s\n", name)
-	fmt.Fprintf(w, "%-15s %22s %18s %19s %8s %8s %8s %10s %9s %11s\n", "server", "req/s [min-max]", "x bare [min-max]", "x ceiling [min-max]", "p50 µs", "p90 µs", "p99 µs", "CPU µs/req", "peak RSS", "allocs/req")
+	fmt.Fprintf(w, "%-15s %22s %18s %19s %8s %8s %8s %10s %11s %9s %11s\n", "server", "req/s [min-max]", "x bare [min-max]", "x ceiling [min-max]", "p50 µs", "p90 µs", "p99 µs", "CPU µs/req", "faults/req", "peak RSS", "allocs/req")
 	ratio := func(rs, base []result, same bool) string {
 		if base == nil || same {
 			return "-"
@@ -397,15 +399,16 @@ func report(w io.Writer, name string, servers []*server, res map[string][]result
 			return m
 		}
 		_, rss, _ := spread(pick(rs, func(r result) float64 { return float64(r.peakRSS) / (1 << 20) }))
+		_, faults, _ := spread(pick(rs, func(r result) float64 { return r.faults }))
 		a := "-"
 		if ip := allocs[s.name]; ip.ok {
 			a = fmt.Sprintf("%.1f", ip.allocs)
 		}
-		fmt.Fprintf(w, "%-15s %22s %18s %19s %8.0f %8.0f %8.0f %10.1f %5.1f MiB %11s",
+		fmt.Fprintf(w, "%-15s %22s %18s %19s %8.0f %8.0f %8.0f %10.1f %11.2f %5.1f MiB %11s",
 			s.name, fmt.Sprintf("%.0f [%.0f-%.0f]", med, lo, hi),
 			ratio(rs, res["bare"], s.name == "bare"), ratio(rs, res["ceiling"], s.name == "ceiling"),
 			us(func(r result) time.Duration { return r.p50 }), us(func(r result) time.Duration { return r.p90 }),
-			us(func(r result) time.Duration { return r.p99 }), us(func(r result) time.Duration { return r.cpuPer }), rss, a)
+			us(func(r result) time.Duration { return r.p99 }), us(func(r result) time.Duration { return r.cpuPer }), faults, rss, a)
 		var failed int64
 		for _, r := range rs {
 			failed += r.failures

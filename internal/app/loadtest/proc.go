@@ -13,27 +13,34 @@ import (
 // 100 on every Linux platform Go supports.
 const clockTicks = 100
 
-// cpuTime returns the user and system CPU time a process used so far.
-func cpuTime(pid int) (time.Duration, error) {
+// usage is what a process used so far: CPU time (user and system) and
+// minor page faults, each a first touch of a page of memory (which the
+// kernel zeroes, costly on virtual machines).
+type usage struct {
+	cpu    time.Duration
+	faults int64
+}
+
+// procUsage returns what a process used so far.
+func procUsage(pid int) (usage, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, fmt.Errorf("loadtest: %w", err)
+		return usage{}, fmt.Errorf("loadtest: %w", err)
 	}
 	// The command name, in parentheses, may hold spaces: count fields
-	// after its closing parenthesis. utime and stime are fields 14 and 15.
+	// after its closing parenthesis, the third. minflt is field 10, utime
+	// and stime are fields 14 and 15.
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	if len(f) < 13 {
-		return 0, fmt.Errorf("loadtest: /proc/%d/stat is short", pid)
+		return usage{}, fmt.Errorf("loadtest: /proc/%d/stat is short", pid)
 	}
-	var ticks int64
-	for _, s := range f[11:13] {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("loadtest: /proc/%d/stat: %w", pid, err)
+	var n [3]int64
+	for i, s := range []string{f[7], f[11], f[12]} {
+		if n[i], err = strconv.ParseInt(s, 10, 64); err != nil {
+			return usage{}, fmt.Errorf("loadtest: /proc/%d/stat: %w", pid, err)
 		}
-		ticks += n
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	return usage{cpu: time.Duration(n[1]+n[2]) * time.Second / clockTicks, faults: n[0]}, nil
 }
 
 // peakRSS returns a process's peak resident set size (VmHWM), in bytes.
