@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/deskmock/deskmock/mockserver/codes"
 	"github.com/deskmock/deskmock/mockserver/internal/fastpath"
@@ -49,8 +50,8 @@ func parseIMQuery(raw string) (imQuery, verdict) {
 			given[i]++
 		}
 		if hasEscapes(value) {
-			v, err := url.QueryUnescape(value)
-			if err != nil {
+			v, ok := unescapeValue(value)
+			if !ok {
 				return parseIMQueryURL(raw)
 			}
 			value = v
@@ -72,6 +73,50 @@ func parseIMQuery(raw string) (imQuery, verdict) {
 // UserSig.
 func hasEscapes(s string) bool {
 	return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
+}
+
+// unescapeValue is url.QueryUnescape in one pass and one allocation
+// ('+' is a space, %XX a byte): net/url builds its result a byte at a
+// time, a microsecond on a UserSig, which clients escape ('*' as %2A) in
+// about one token in five. ok is false on a bad escape, which net/url then
+// reports.
+func unescapeValue(s string) (string, bool) {
+	b := make([]byte, 0, len(s))
+	for s != "" {
+		i := strings.IndexByte(s, '%')
+		if i < 0 {
+			i = len(s)
+		}
+		for run := s[:i]; run != ""; {
+			j := strings.IndexByte(run, '+')
+			if j < 0 {
+				b = append(b, run...)
+				break
+			}
+			b = append(append(b, run[:j]...), ' ')
+			run = run[j+1:]
+		}
+		if i == len(s) {
+			break
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return "", false
+		}
+		b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+		s = s[i+3:]
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)), true // b is not written again
+}
+
+// unhex is the value of a hexadecimal digit.
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // maxPlainQueryParams is how many parameters parseIMQuery reads itself,

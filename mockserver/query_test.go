@@ -31,6 +31,11 @@ var queryCases = []string{
 	"other=%zz&usersig=x",
 	"usersig=%zz&sdkappid=1&sdkappid=2",
 	"other=a+b%20c&identifier=x+y",
+	"usersig=abc%2a%2A%41%7e&identifier=%e4%b8%ad+x",
+	"identifier=a&usersig=ab%4",
+	"identifier=a&usersig=ab%",
+	"usersig=%4g&random=1",
+	"usersig=%%41",
 }
 
 // TestParseIMQueryAgreesWithNetURL holds the plain-query reader to net/url
