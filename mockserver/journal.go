@@ -238,8 +238,9 @@ func (e *Exchange) own(o ownership) {
 	if o&ownsReply == 0 {
 		n += len(reply)
 	}
-	for _, s := range parts {
-		if !within(*s, body) && !within(*s, reply) {
+	var copied [len(parts)]bool // not within the body or the reply
+	for i, s := range parts {
+		if copied[i] = !within(*s, body) && !within(*s, reply); copied[i] {
 			n += len(*s)
 		}
 	}
@@ -253,7 +254,7 @@ func (e *Exchange) own(o ownership) {
 	buf = append(buf, query...)
 	var at [len(parts)]int
 	for i, s := range parts {
-		if !within(*s, body) && !within(*s, reply) {
+		if copied[i] {
 			at[i] = len(buf)
 			buf = append(buf, *s...)
 		}
@@ -271,12 +272,12 @@ func (e *Exchange) own(o ownership) {
 		switch {
 		case *s == "":
 			*s = "" // an empty part of the request would keep it alive
+		case copied[i]:
+			*s = all[at[i]:][:len(*s)]
 		case within(*s, body):
 			*s = e.Body[offset(*s, body):][:len(*s)]
-		case within(*s, reply):
+		default: // within the reply
 			*s = e.Reply[offset(*s, reply):][:len(*s)]
-		default:
-			*s = all[at[i]:][:len(*s)]
 		}
 	}
 	switch e.MsgKey {

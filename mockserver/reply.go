@@ -84,16 +84,21 @@ func appendReply(b []byte, r reply, order []string, id []byte) ([]byte, int) {
 // the vendor's "Id-70e312f1de024af5a36714b7b71da224-O-Seq-63504": unique
 // in the server's life, and opaque.
 func appendRequestID(b []byte, nth uint64) []byte {
-	const hexDigits = "0123456789abcdef"
 	b = append(b, "Id-"...)
-	for _, x := range [2]uint64{rand.Uint64(), rand.Uint64()} {
-		for i := 0; i < 16; i++ {
-			b = append(b, hexDigits[x>>60])
-			x <<= 4
-		}
-	}
+	b = appendHexDigits(appendHexDigits(b, rand.Uint64(), 16), rand.Uint64(), 16)
 	b = append(b, "-O-Seq-"...)
 	return strconv.AppendUint(b, nth, 10)
+}
+
+// appendHexDigits appends x's n leading hexadecimal digits (n at most
+// 16), in lower case.
+func appendHexDigits(b []byte, x uint64, n int) []byte {
+	const hexDigits = "0123456789abcdef"
+	for ; n > 0; n-- {
+		b = append(b, hexDigits[x>>60])
+		x <<= 4
+	}
+	return b
 }
 
 // requestIDMaxLen is the longest RequestId.

@@ -155,21 +155,11 @@ func (st *stream) stateAt(now time.Time) StreamState {
 // "124_1600045926_716f784b2bbd6ce9415027715": the sequence number, the unix
 // time in seconds, and 25 random hexadecimal digits.
 func (st *stream) appendKey(b []byte) []byte {
-	const hexDigits = "0123456789abcdef"
 	b = strconv.AppendUint(b, st.seq, 10)
 	b = append(b, '_')
 	b = strconv.AppendInt(b, st.unix, 10)
 	b = append(b, '_')
-	hi, lo := st.hi, st.lo
-	for i := 0; i < 16; i++ {
-		b = append(b, hexDigits[hi>>60])
-		hi <<= 4
-	}
-	for i := 0; i < 9; i++ {
-		b = append(b, hexDigits[lo>>60])
-		lo <<= 4
-	}
-	return b
+	return appendHexDigits(appendHexDigits(b, st.hi, 16), st.lo, 9)
 }
 
 // key returns the stream's MsgKey.
